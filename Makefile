@@ -1,0 +1,31 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both install missing Debian packages.
+.PHONY: deps run build test bench clean format
+
+ARGS ?=
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release --target sluice
+
+run: build
+	./build/release/src/server/sluice $(ARGS)
+
+test: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan
+	@ctest --preset asan
+
+bench: deps
+	@SLUICE_EXTRA_PACKAGES="nghttp2-client wrk redis-server redis-tools" bash scripts/install-deps.sh
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release
+	@bash bench/run.sh
+
+clean:
+	rm -rf build
+
+format:
+	@find src tests bench include -name '*.h' -o -name '*.cc' | xargs clang-format -i

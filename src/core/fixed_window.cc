@@ -1,0 +1,62 @@
+// Epoch-aligned fixed window, the envoyproxy/ratelimit algorithm (reference/envoy_rls.md §3.6),
+// except that a rejected request consumes nothing.
+#include <string>
+
+#include "core/algorithm.h"
+
+namespace sluice::core {
+namespace {
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+}  // namespace
+
+RateLimitResponse ApplyFixedWindow(std::optional<BucketItem>& item, const RateLimitRequest& req,
+                                   int64_t /*now*/) {
+  if (req.duration <= 0) {
+    RateLimitResponse resp;
+    resp.error = "Error in fixedWindow: duration must be positive";
+    return resp;
+  }
+  const int64_t window_start = FloorDiv(req.created_at, req.duration) * req.duration;
+  const int64_t window_end = window_start + req.duration;
+
+  FixedWindowState* w = item ? std::get_if<FixedWindowState>(&item->state) : nullptr;
+  if (w == nullptr || w->window_start != window_start) {
+    item = BucketItem{.state = FixedWindowState{.limit = req.limit, .window_start = window_start},
+                      .expire_at = window_end};
+    w = &std::get<FixedWindowState>(item->state);
+  }
+  w->limit = req.limit;
+
+  RateLimitResponse resp{.status = Status::kUnderLimit, .limit = req.limit, .reset_time = window_end};
+  if (req.hits > 0 && w->count + req.hits > req.limit) {
+    resp.status = Status::kOverLimit;
+    if (req.Has(behavior::kDrainOverLimit) && w->count < req.limit) w->count = req.limit;
+  } else {
+    w->count += req.hits;
+    if (w->count < 0) w->count = 0;
+  }
+  resp.remaining = req.limit > w->count ? req.limit - w->count : 0;
+  return resp;
+}
+
+RateLimitResponse ApplyAlgorithm(std::optional<BucketItem>& item, const RateLimitRequest& req,
+                                 int64_t now) {
+  switch (static_cast<Algorithm>(req.algorithm)) {
+    case Algorithm::kTokenBucket:
+      return ApplyTokenBucket(item, req, now);
+    case Algorithm::kLeakyBucket:
+      return ApplyLeakyBucket(item, req, now);
+    case Algorithm::kFixedWindow:
+      return ApplyFixedWindow(item, req, now);
+  }
+  RateLimitResponse resp;
+  resp.error = "Invalid rate limit algorithm '" + std::to_string(req.algorithm) + "'";
+  return resp;
+}
+
+}  // namespace sluice::core

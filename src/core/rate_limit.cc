@@ -1,0 +1,12 @@
+#include "core/rate_limit.h"
+
+namespace sluice::core {
+
+std::string HashKey(std::string_view name, std::string_view unique_key) {
+  std::string key;
+  key.reserve(name.size() + 1 + unique_key.size());
+  key.append(name).append("_").append(unique_key);
+  return key;
+}
+
+}  // namespace sluice::core

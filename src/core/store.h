@@ -1,0 +1,70 @@
+// Store: the bounded, sharded map from key to BucketItem that every decision reads and writes.
+//
+// - Sharded by key hash; each shard is one mutex over an open-addressing index, a slab of
+//   entries and an intrusive LRU list (LevelDB's sharded LRU cache is the model).
+// - Bounded: each shard holds at most ceil(capacity / shards) entries; inserting into a full
+//   shard evicts its least recently used entry.
+// - Lazy expiry: an entry whose expire_at < now (server clock) is treated as absent on access.
+//   Nothing runs in the background.
+// - Per-key atomicity: Update() runs the caller's function under the key's shard lock, so a
+//   read-modify-write of one key never interleaves with another.
+//
+// Thread safety: all methods may be called from any thread concurrently.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "core/bucket.h"
+
+namespace sluice::core {
+
+struct StoreOptions {
+  // Maximum number of tracked keys. Default: 50,000 (Gubernator's default cache size).
+  size_t capacity = 50'000;
+  // Number of lock shards, rounded up to a power of two. Default: 64.
+  size_t shards = 64;
+};
+
+struct StoreStats {
+  uint64_t hits = 0;                 // accesses that found a live entry
+  uint64_t misses = 0;               // accesses that found nothing or an expired entry
+  uint64_t unexpired_evictions = 0;  // LRU evictions of entries that had not expired yet
+  size_t size = 0;                   // entries currently held (expired ones included until touched)
+};
+
+class Store {
+ public:
+  explicit Store(StoreOptions options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Calls fn(item) with the key's live item, or std::nullopt when absent or expired at `now`,
+  // under the key's shard lock. Whatever fn leaves in `item` is stored; std::nullopt deletes.
+  // fn must not call back into the Store.
+  void Update(std::string_view key, int64_t now,
+              absl::FunctionRef<void(std::optional<BucketItem>&)> fn);
+
+  // The key's live item at `now`, without touching LRU order or statistics.
+  std::optional<BucketItem> Peek(std::string_view key, int64_t now) const;
+
+  size_t Size() const;
+  size_t capacity() const { return capacity_; }
+  StoreStats Stats() const;
+
+ private:
+  class Shard;
+  Shard& ShardFor(size_t hash) const;
+
+  size_t capacity_;
+  int shard_bits_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace sluice::core

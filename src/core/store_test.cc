@@ -1,0 +1,141 @@
+#include "core/store.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/limiter.h"
+
+namespace sluice::core {
+namespace {
+
+BucketItem Item(int64_t expire_at, int64_t remaining = 1) {
+  return BucketItem{.state = TokenBucketState{.remaining = remaining}, .expire_at = expire_at};
+}
+
+void Put(Store& store, std::string_view key, BucketItem item, int64_t now = 0) {
+  store.Update(key, now, [&](std::optional<BucketItem>& slot) { slot = item; });
+}
+
+bool Has(Store& store, std::string_view key, int64_t now = 0) {
+  return store.Peek(key, now).has_value();
+}
+
+TEST(StoreTest, StoresAndReadsBack) {
+  Store store({.capacity = 10, .shards = 1});
+  Put(store, "a", Item(100, 7));
+  auto got = store.Peek("a", 0);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(std::get<TokenBucketState>(got->state).remaining, 7);
+  EXPECT_EQ(store.Size(), 1u);
+}
+
+TEST(StoreTest, EvictsLeastRecentlyUsedFirst) {
+  Store store({.capacity = 3, .shards = 1});
+  Put(store, "a", Item(100));
+  Put(store, "b", Item(100));
+  Put(store, "c", Item(100));
+  // Touch "a": "b" becomes the least recently used.
+  store.Update("a", 0, [](std::optional<BucketItem>&) {});
+  Put(store, "d", Item(100));
+  EXPECT_TRUE(Has(store, "a"));
+  EXPECT_FALSE(Has(store, "b"));
+  EXPECT_TRUE(Has(store, "c"));
+  EXPECT_TRUE(Has(store, "d"));
+  Put(store, "e", Item(100));
+  EXPECT_FALSE(Has(store, "c"));
+  EXPECT_EQ(store.Size(), 3u);
+  EXPECT_EQ(store.Stats().unexpired_evictions, 2u);
+}
+
+TEST(StoreTest, EvictingExpiredItemsIsNotCountedAsUnexpired) {
+  Store store({.capacity = 1, .shards = 1});
+  Put(store, "a", Item(10));
+  Put(store, "b", Item(100), /*now=*/50);
+  EXPECT_EQ(store.Stats().unexpired_evictions, 0u);
+  EXPECT_EQ(store.Size(), 1u);
+}
+
+TEST(StoreTest, ExpiryIsLazyAndStrict) {
+  Store store({.capacity = 10, .shards = 1});
+  Put(store, "a", Item(100));
+  EXPECT_TRUE(Has(store, "a", 100));   // expire_at == now: alive
+  EXPECT_FALSE(Has(store, "a", 101));  // expire_at < now: gone
+  EXPECT_EQ(store.Size(), 1u);         // ...but only removed when touched
+  bool saw_item = true;
+  store.Update("a", 101, [&](std::optional<BucketItem>& slot) { saw_item = slot.has_value(); });
+  EXPECT_FALSE(saw_item);
+  EXPECT_EQ(store.Size(), 0u);
+}
+
+TEST(StoreTest, ResettingTheItemDeletesTheKey) {
+  Store store({.capacity = 10, .shards = 1});
+  Put(store, "a", Item(100));
+  store.Update("a", 0, [](std::optional<BucketItem>& slot) { slot.reset(); });
+  EXPECT_FALSE(Has(store, "a"));
+  EXPECT_EQ(store.Size(), 0u);
+  Put(store, "b", Item(100));  // the freed slot is reused
+  EXPECT_TRUE(Has(store, "b"));
+}
+
+TEST(StoreTest, CountsHitsAndMisses) {
+  Store store({.capacity = 10, .shards = 1});
+  Put(store, "a", Item(100));                             // miss
+  store.Update("a", 0, [](std::optional<BucketItem>&) {});  // hit
+  store.Update("a", 200, [](std::optional<BucketItem>&) {});  // expired: miss
+  auto stats = store.Stats();
+  EXPECT_EQ(stats.hits, 1u);
+  EXPECT_EQ(stats.misses, 2u);
+}
+
+TEST(StoreTest, CapacityIsHeldAcrossShards) {
+  Store store({.capacity = 1000, .shards = 16});
+  for (int i = 0; i < 5000; ++i) Put(store, "key" + std::to_string(i), Item(100));
+  EXPECT_LE(store.Size(), 1000u + 16u);  // each shard rounds its share up
+  EXPECT_GE(store.Size(), 900u);
+}
+
+TEST(StoreTest, LongKeysSurviveSlabGrowth) {
+  Store store({.capacity = 10'000, .shards = 2});
+  std::string prefix(100, 'x');
+  for (int i = 0; i < 3000; ++i) Put(store, prefix + std::to_string(i), Item(100, i));
+  for (int i = 0; i < 3000; ++i) {
+    auto got = store.Peek(prefix + std::to_string(i), 0);
+    ASSERT_TRUE(got) << i;
+    EXPECT_EQ(std::get<TokenBucketState>(got->state).remaining, i);
+  }
+}
+
+TEST(StoreTest, ConcurrentUpdatesOfOneKeyLoseNoHits) {
+  Store store({.capacity = 100, .shards = 8});
+  Limiter limiter(store);
+  constexpr int kThreads = 4;
+  constexpr int kHitsPerThread = 20'000;
+  RateLimitRequest req;
+  req.name = "n";
+  req.unique_key = "hot";
+  req.hits = 1;
+  req.limit = kThreads * kHitsPerThread;
+  req.duration = 3'600'000;
+  req.created_at = 1000;
+  std::vector<std::thread> threads;
+  std::atomic<int> under{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kHitsPerThread; ++i) {
+        if (limiter.Check(req, 1000).status == Status::kUnderLimit) under.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(under.load(), kThreads * kHitsPerThread);
+  auto read = req;
+  read.hits = 0;
+  EXPECT_EQ(limiter.Check(read, 1000).remaining, 0);
+  EXPECT_EQ(limiter.Check(req, 1000).status, Status::kOverLimit);
+}
+
+}  // namespace
+}  // namespace sluice::core
