@@ -1,0 +1,106 @@
+#include "api/gubernator_handler.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sluice::api {
+
+core::RateLimitRequest FromProto(const pb::gubernator::RateLimitReq& req) {
+  core::RateLimitRequest out;
+  out.name = req.name();
+  out.unique_key = req.unique_key();
+  out.hits = req.hits();
+  out.limit = req.limit();
+  out.duration = req.duration();
+  out.algorithm = static_cast<int32_t>(req.algorithm());
+  out.behavior = static_cast<int32_t>(req.behavior());
+  out.burst = req.burst();
+  out.created_at = req.has_created_at() ? req.created_at() : 0;
+  return out;
+}
+
+void ToProto(const core::RateLimitResponse& resp, pb::gubernator::RateLimitResp* out) {
+  out->set_status(static_cast<pb::gubernator::Status>(resp.status));
+  out->set_limit(resp.limit);
+  out->set_remaining(resp.remaining);
+  out->set_reset_time(resp.reset_time);
+  out->set_error(resp.error);
+}
+
+namespace {
+
+// The per-item error, or empty when the item may be evaluated. Order matters: Gubernator
+// checks unique_key before name.
+std::string Validate(const pb::gubernator::RateLimitReq& req) {
+  if (req.unique_key().empty()) return "field 'unique_key' cannot be empty";
+  if (req.name().empty()) return "field 'namespace' cannot be empty";
+  int algorithm = static_cast<int>(req.algorithm());
+  if (algorithm != pb::gubernator::TOKEN_BUCKET && algorithm != pb::gubernator::LEAKY_BUCKET) {
+    return "Error while apply rate limit for '" + req.name() + "_" + req.unique_key() +
+           "': during workerPool.GetRateLimit: Invalid rate limit algorithm '" +
+           std::to_string(algorithm) + "'";
+  }
+  return {};
+}
+
+}  // namespace
+
+void GubernatorHandler::GetRateLimits(const pb::gubernator::GetRateLimitsReq& req,
+                                      pb::gubernator::GetRateLimitsResp* resp, Done done) {
+  const int n = req.requests_size();
+  if (n > kMaxBatchSize) {
+    std::move(done)(absl::OutOfRangeError(kBatchTooLarge));
+    return;
+  }
+  const int64_t now = clock_.NowMillis();
+  auto* responses = resp->mutable_responses();
+  responses->Reserve(n);
+  std::vector<core::RateLimitRequest> valid;
+  std::vector<int> positions;
+  valid.reserve(n);
+  positions.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    auto* item = responses->Add();
+    const auto& in = req.requests(i);
+    if (std::string error = Validate(in); !error.empty()) {
+      item->set_error(std::move(error));
+      continue;
+    }
+    core::RateLimitRequest r = FromProto(in);
+    if (r.created_at == 0) r.created_at = now;
+    valid.push_back(std::move(r));
+    positions.push_back(i);
+  }
+  if (valid.empty()) {
+    std::move(done)(absl::OkStatus());
+    return;
+  }
+  router_.Route(std::move(valid), now,
+                [resp, positions = std::move(positions),
+                 done = std::move(done)](std::vector<cluster::RoutedResponse> results) mutable {
+                  for (size_t i = 0; i < results.size() && i < positions.size(); ++i) {
+                    auto* item = resp->mutable_responses(positions[i]);
+                    ToProto(results[i].response, item);
+                    if (!results[i].owner.empty()) {
+                      (*item->mutable_metadata())["owner"] = results[i].owner;
+                    }
+                  }
+                  std::move(done)(absl::OkStatus());
+                });
+}
+
+absl::Status GubernatorHandler::HealthCheck(pb::gubernator::HealthCheckResp* resp) const {
+  health_.Fill(resp);
+  if (resp->status() != "healthy") return absl::UnavailableError(resp->message());
+  return absl::OkStatus();
+}
+
+absl::Status GubernatorHandler::LiveCheck() const {
+  if (shutting_down_.load(std::memory_order_relaxed)) {
+    return absl::UnavailableError("server is shutting down");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sluice::api

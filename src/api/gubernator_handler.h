@@ -1,0 +1,60 @@
+// GubernatorHandler: the Gubernator V1 door's logic, shared by the gRPC service and the HTTP
+// gateway so both answer identically (reference/gubernator.md §2.1).
+//
+// It validates each item (unique_key, then name; algorithm), stamps created_at with the server
+// clock once per call, hands the valid items to the Router and writes the index-aligned
+// answers, `owner` metadata included. Over-limit is an answer; a bad item gets its own error
+// and the rest of the batch is still served.
+//
+// Thread safety: every method may be called from any thread concurrently. `done` callbacks run
+// on the calling thread or on a peer-client thread; they must not block.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "api/health.h"
+#include "cluster/router.h"
+#include "core/clock.h"
+#include "gubernator.pb.h"
+
+namespace sluice::api {
+
+inline constexpr int kMaxBatchSize = 1000;
+inline constexpr char kBatchTooLarge[] = "Requests.RateLimits list too large; max size is '1000'";
+
+// Converts one wire request to the core shape (no validation).
+core::RateLimitRequest FromProto(const pb::gubernator::RateLimitReq& req);
+// Writes one core answer to the wire shape.
+void ToProto(const core::RateLimitResponse& resp, pb::gubernator::RateLimitResp* out);
+
+class GubernatorHandler {
+ public:
+  using Done = absl::AnyInvocable<void(absl::Status) &&>;
+
+  GubernatorHandler(cluster::Router& router, const core::Clock& clock,
+                    const HealthReporter& health)
+      : router_(router), clock_(clock), health_(health) {}
+
+  // Fills `resp` (owned by the caller, alive until `done`) and then calls `done` once with OK,
+  // or with OUT_OF_RANGE for batches over 1000 items (then `resp` is untouched).
+  void GetRateLimits(const pb::gubernator::GetRateLimitsReq& req,
+                     pb::gubernator::GetRateLimitsResp* resp, Done done);
+
+  // OK with the health in `resp`, or UNAVAILABLE carrying the unhealthy message.
+  absl::Status HealthCheck(pb::gubernator::HealthCheckResp* resp) const;
+
+  // OK, or UNAVAILABLE "server is shutting down" once SetShuttingDown() was called.
+  absl::Status LiveCheck() const;
+  void SetShuttingDown() { shutting_down_.store(true, std::memory_order_relaxed); }
+
+ private:
+  cluster::Router& router_;
+  const core::Clock& clock_;
+  const HealthReporter& health_;
+  std::atomic<bool> shutting_down_{false};
+};
+
+}  // namespace sluice::api

@@ -1,0 +1,105 @@
+#include "api/gubernator_handler.h"
+
+#include <gtest/gtest.h>
+
+#include "cluster/router.h"
+#include "core/clock.h"
+#include "core/limiter.h"
+#include "core/store.h"
+
+namespace sluice::api {
+namespace {
+
+class GubernatorHandlerTest : public ::testing::Test {
+ protected:
+  absl::Status Call(const pb::gubernator::GetRateLimitsReq& req,
+                    pb::gubernator::GetRateLimitsResp* resp) {
+    absl::Status result = absl::InternalError("done not called");
+    handler_.GetRateLimits(req, resp, [&](absl::Status s) { result = s; });
+    return result;
+  }
+
+  static pb::gubernator::RateLimitReq* Add(pb::gubernator::GetRateLimitsReq& req,
+                                           std::string name, std::string key, int64_t hits = 1) {
+    auto* r = req.add_requests();
+    r->set_name(std::move(name));
+    r->set_unique_key(std::move(key));
+    r->set_hits(hits);
+    r->set_limit(10);
+    r->set_duration(1000);
+    return r;
+  }
+
+  core::ManualClock clock_{1'700'000'000'000};
+  core::Store store_;
+  core::Limiter limiter_{store_};
+  cluster::LocalRouter router_{limiter_};
+  StandaloneHealth health_{"127.0.0.1:1051"};
+  GubernatorHandler handler_{router_, clock_, health_};
+};
+
+TEST_F(GubernatorHandlerTest, AnswersInOrderWithPerItemErrors) {
+  pb::gubernator::GetRateLimitsReq req;
+  Add(req, "n", "a", 3);
+  Add(req, "n", "");   // unique_key is checked first
+  Add(req, "", "");    // ...so this one also names unique_key
+  Add(req, "", "b");
+  Add(req, "n", "c")->set_algorithm(static_cast<pb::gubernator::Algorithm>(7));
+  Add(req, "n", "a", 2);
+  pb::gubernator::GetRateLimitsResp resp;
+  ASSERT_TRUE(Call(req, &resp).ok());
+  ASSERT_EQ(resp.responses_size(), 6);
+  EXPECT_EQ(resp.responses(0).remaining(), 7);
+  EXPECT_EQ(resp.responses(0).reset_time(), 1'700'000'001'000);
+  EXPECT_EQ(resp.responses(1).error(), "field 'unique_key' cannot be empty");
+  EXPECT_EQ(resp.responses(2).error(), "field 'unique_key' cannot be empty");
+  EXPECT_EQ(resp.responses(3).error(), "field 'namespace' cannot be empty");
+  EXPECT_EQ(resp.responses(4).error(),
+            "Error while apply rate limit for 'n_c': during workerPool.GetRateLimit: Invalid rate "
+            "limit algorithm '7'");
+  EXPECT_EQ(resp.responses(4).remaining(), 0);
+  EXPECT_EQ(resp.responses(5).remaining(), 5);
+  EXPECT_TRUE(resp.responses(5).metadata().empty());  // this node owns every key
+}
+
+TEST_F(GubernatorHandlerTest, RejectsBatchesOverOneThousand) {
+  pb::gubernator::GetRateLimitsReq req;
+  for (int i = 0; i < 1001; ++i) Add(req, "n", "k" + std::to_string(i));
+  pb::gubernator::GetRateLimitsResp resp;
+  auto status = Call(req, &resp);
+  EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(status.message(), "Requests.RateLimits list too large; max size is '1000'");
+  EXPECT_EQ(resp.responses_size(), 0);
+  EXPECT_EQ(store_.Size(), 0u);
+}
+
+TEST_F(GubernatorHandlerTest, AcceptsExactlyOneThousand) {
+  pb::gubernator::GetRateLimitsReq req;
+  for (int i = 0; i < 1000; ++i) Add(req, "n", "k" + std::to_string(i));
+  pb::gubernator::GetRateLimitsResp resp;
+  ASSERT_TRUE(Call(req, &resp).ok());
+  EXPECT_EQ(resp.responses_size(), 1000);
+}
+
+TEST_F(GubernatorHandlerTest, ClientCreatedAtIsHonoured) {
+  pb::gubernator::GetRateLimitsReq req;
+  Add(req, "n", "a")->set_created_at(1'700'000'000'500);
+  pb::gubernator::GetRateLimitsResp resp;
+  ASSERT_TRUE(Call(req, &resp).ok());
+  EXPECT_EQ(resp.responses(0).reset_time(), 1'700'000'001'500);
+}
+
+TEST_F(GubernatorHandlerTest, HealthAndLiveness) {
+  pb::gubernator::HealthCheckResp health;
+  ASSERT_TRUE(handler_.HealthCheck(&health).ok());
+  EXPECT_EQ(health.status(), "healthy");
+  EXPECT_EQ(health.peer_count(), 1);
+  EXPECT_EQ(health.advertise_address(), "127.0.0.1:1051");
+  EXPECT_TRUE(handler_.LiveCheck().ok());
+  handler_.SetShuttingDown();
+  EXPECT_EQ(handler_.LiveCheck().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(handler_.LiveCheck().message(), "server is shutting down");
+}
+
+}  // namespace
+}  // namespace sluice::api

@@ -1,0 +1,76 @@
+// HttpServer: a small asynchronous HTTP/1.1 server (Boost.Beast on Asio) that dispatches
+// requests to registered handlers by method and path. Keep-alive, bounded body size, idle
+// timeouts so a slow or silent client cannot hold a connection forever, and JSON error bodies
+// for malformed requests, unknown paths and wrong methods.
+//
+// Handlers receive the request and a Respond callback; they may answer inline or later from
+// any thread (the answer is posted back onto the connection's strand). Handlers must not block.
+//
+// Thread safety: Route() before Start() only; Start()/Stop() from one thread; handlers run on
+// the server's I/O threads concurrently.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace sluice::api {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // target without the query string
+  std::string body;
+  std::string content_type;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using HttpRespond = std::function<void(HttpResponse)>;
+using HttpHandler = std::function<void(const HttpRequest&, HttpRespond)>;
+
+struct HttpServerOptions {
+  std::string address = "127.0.0.1:1050";  // host:port; port 0 picks a free port
+  int threads = 2;                         // I/O threads
+  size_t max_body_bytes = 1 << 20;         // larger bodies get 413
+  int idle_timeout_seconds = 60;           // a connection silent this long is closed
+};
+
+class HttpServer {
+ public:
+  explicit HttpServer(HttpServerOptions options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Registers `handler` for `method` and `path` (exact match).
+  void Route(std::string method, std::string path, HttpHandler handler);
+
+  // Binds, listens and starts the I/O threads. Fails with a message naming the address.
+  absl::Status Start();
+  // Stops accepting, closes connections and joins the I/O threads. Idempotent.
+  void Stop();
+
+  // The bound port (after Start).
+  int port() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// "host:port" → (host, port). Brackets around IPv6 hosts are removed.
+absl::StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& address);
+
+}  // namespace sluice::api

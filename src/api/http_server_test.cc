@@ -1,0 +1,110 @@
+// HttpServer against a real HTTP client (libcurl) on a loopback port.
+#include "api/http_server.h"
+
+#include <curl/curl.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace sluice::api {
+namespace {
+
+struct Reply {
+  long status = 0;
+  std::string body;
+  std::string headers;
+};
+
+size_t Append(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+Reply Fetch(int port, const std::string& method, const std::string& path,
+            const std::string& body = "") {
+  Reply reply;
+  CURL* curl = curl_easy_init();
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (!body.empty()) curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, Append);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply.headers);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+  EXPECT_EQ(curl_easy_perform(curl), CURLE_OK);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
+  curl_easy_cleanup(curl);
+  return reply;
+}
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.Route("POST", "/echo", [](const HttpRequest& req, HttpRespond respond) {
+      respond(HttpResponse{.body = req.body});
+    });
+    server_.Route("GET", "/later", [](const HttpRequest&, HttpRespond respond) {
+      // Answer from another thread, as a peer completion would.
+      std::thread([respond] { respond(HttpResponse{.status = 202, .body = "{}"}); }).detach();
+    });
+    ASSERT_TRUE(server_.Start().ok());
+  }
+  HttpServer server_{HttpServerOptions{.address = "127.0.0.1:0", .threads = 2,
+                                       .max_body_bytes = 1024, .idle_timeout_seconds = 5}};
+};
+
+TEST_F(HttpServerTest, RoutesByMethodAndPath) {
+  auto echo = Fetch(server_.port(), "POST", "/echo", "hello");
+  EXPECT_EQ(echo.status, 200);
+  EXPECT_EQ(echo.body, "hello");
+  auto later = Fetch(server_.port(), "GET", "/later");
+  EXPECT_EQ(later.status, 202);
+}
+
+TEST_F(HttpServerTest, UnknownPathIs404WithJsonError) {
+  auto reply = Fetch(server_.port(), "GET", "/nope");
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_EQ(reply.body, R"({"code":5,"message":"Not Found","details":[]})");
+}
+
+TEST_F(HttpServerTest, WrongMethodIs405) {
+  auto reply = Fetch(server_.port(), "GET", "/echo");
+  EXPECT_EQ(reply.status, 405);
+  EXPECT_NE(reply.headers.find("Allow: POST"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, OversizeBodyIs413) {
+  auto reply = Fetch(server_.port(), "POST", "/echo", std::string(4096, 'x'));
+  EXPECT_EQ(reply.status, 413);
+  EXPECT_NE(reply.body.find("larger than 1024 bytes"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
+  CURL* curl = curl_easy_init();
+  std::string url = "http://127.0.0.1:" + std::to_string(server_.port()) + "/echo";
+  std::string body;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "x");
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(curl_easy_perform(curl), CURLE_OK);
+  long connects = -1;
+  curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
+  EXPECT_EQ(connects, 0);  // the last request reused the connection
+  curl_easy_cleanup(curl);
+  EXPECT_EQ(body, std::string(20, 'x'));
+}
+
+TEST(SplitHostPortTest, ParsesAndRejects) {
+  EXPECT_EQ(SplitHostPort("127.0.0.1:80").value(), (std::pair<std::string, uint16_t>{"127.0.0.1", 80}));
+  EXPECT_EQ(SplitHostPort("[::1]:80").value().first, "::1");
+  EXPECT_FALSE(SplitHostPort("nope").ok());
+  EXPECT_FALSE(SplitHostPort(":80").ok());
+  EXPECT_FALSE(SplitHostPort("h:99999").ok());
+  EXPECT_FALSE(SplitHostPort("h:8x").ok());
+}
+
+}  // namespace
+}  // namespace sluice::api

@@ -1,0 +1,26 @@
+#include "cluster/router.h"
+
+#include <utility>
+
+namespace sluice::cluster {
+
+core::RateLimitResponse EvaluateLocally(core::Limiter& limiter, const core::RateLimitRequest& req,
+                                        int64_t now) {
+  std::string key = core::HashKey(req.name, req.unique_key);
+  core::RateLimitResponse resp = limiter.Check(req, key, now);
+  if (!resp.error.empty()) {
+    resp.error = "Error while apply rate limit for '" + key +
+                 "': during workerPool.GetRateLimit: " + resp.error;
+  }
+  return resp;
+}
+
+void LocalRouter::Route(std::vector<core::RateLimitRequest> requests, int64_t now, Done done) {
+  std::vector<RoutedResponse> out(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    out[i].response = EvaluateLocally(limiter_, requests[i], now);
+  }
+  std::move(done)(std::move(out));
+}
+
+}  // namespace sluice::cluster

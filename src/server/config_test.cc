@@ -1,0 +1,74 @@
+#include "server/config.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace sluice::server {
+namespace {
+
+absl::StatusOr<CommandLine> Parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "sluice");
+  return ParseCommandLine(static_cast<int>(args.size()), args.data());
+}
+
+TEST(ConfigTest, DefaultsMatchTheDesign) {
+  auto cl = Parse({});
+  ASSERT_TRUE(cl.ok()) << cl.status();
+  EXPECT_EQ(cl->config.grpc_address, "127.0.0.1:1051");
+  EXPECT_EQ(cl->config.http_address, "127.0.0.1:1050");
+  EXPECT_EQ(cl->config.cache_size, 50'000);
+  EXPECT_FALSE(cl->exit_now);
+}
+
+TEST(ConfigTest, FlagsSetValues) {
+  auto cl = Parse({"-a", "127.0.0.1:9001", "--http-addr", "127.0.0.1:9002", "--cache-size",
+                   "10", "--peers", "127.0.0.1:1,127.0.0.1:2", "-c", "/tmp/rules"});
+  ASSERT_TRUE(cl.ok()) << cl.status();
+  EXPECT_EQ(cl->config.grpc_address, "127.0.0.1:9001");
+  EXPECT_EQ(cl->config.http_address, "127.0.0.1:9002");
+  EXPECT_EQ(cl->config.cache_size, 10);
+  EXPECT_EQ(cl->config.peers, (std::vector<std::string>{"127.0.0.1:1", "127.0.0.1:2"}));
+  EXPECT_EQ(cl->config.rules_path, "/tmp/rules");
+}
+
+TEST(ConfigTest, HelpAndVersionExitWithText) {
+  auto help = Parse({"-h"});
+  ASSERT_TRUE(help.ok());
+  EXPECT_TRUE(help->exit_now);
+  EXPECT_NE(help->output.find("--http-addr"), std::string::npos);
+  EXPECT_NE(help->output.find("127.0.0.1:1051"), std::string::npos);  // defaults are listed
+  auto version = Parse({"-V"});
+  ASSERT_TRUE(version.ok());
+  EXPECT_TRUE(version->exit_now);
+  EXPECT_NE(version->output.find(kVersion), std::string::npos);
+}
+
+TEST(ConfigTest, BadValuesNameTheSetting) {
+  auto unknown = Parse({"--no-such-flag"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("--no-such-flag"), std::string::npos);
+
+  auto size = Parse({"--cache-size", "zero"});
+  ASSERT_FALSE(size.ok());
+  EXPECT_NE(size.status().message().find("cache-size"), std::string::npos);
+
+  auto addr = Parse({"--http-addr", "nope"});
+  ASSERT_FALSE(addr.ok());
+  EXPECT_NE(addr.status().message().find("--http-addr"), std::string::npos);
+
+  auto port = Parse({"-a", "127.0.0.1:99999"});
+  ASSERT_FALSE(port.ok());
+  EXPECT_NE(port.status().message().find("--addr"), std::string::npos);
+
+  auto advertise = Parse({"--advertise-addr", "0.0.0.0:1051"});
+  ASSERT_FALSE(advertise.ok());
+  EXPECT_NE(advertise.status().message().find("--advertise-addr"), std::string::npos);
+
+  auto level = Parse({"--log-level", "loud"});
+  ASSERT_FALSE(level.ok());
+  EXPECT_NE(level.status().message().find("log-level"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice::server

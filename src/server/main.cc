@@ -1,0 +1,48 @@
+// sluice: parse the configuration, start a Node, and turn signals into reload and shutdown.
+#include <csignal>
+#include <cstdio>
+#include <pthread.h>
+
+#include "server/config.h"
+#include "server/node.h"
+#include "spdlog/spdlog.h"
+
+int main(int argc, char** argv) {
+  auto command_line = sluice::server::ParseCommandLine(argc, argv);
+  if (!command_line.ok()) {
+    std::fprintf(stderr, "sluice: %s\n", std::string(command_line.status().message()).c_str());
+    return 2;
+  }
+  if (command_line->exit_now) {
+    std::fputs(command_line->output.c_str(), stdout);
+    return 0;
+  }
+  const auto& config = command_line->config;
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+
+  // Block the signals before any thread starts so only the sigwait loop below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto node = sluice::server::Node::Start(config);
+  if (!node.ok()) {
+    spdlog::error("startup failed: {}", std::string(node.status().message()));
+    return 1;
+  }
+  for (;;) {
+    int signal = 0;
+    if (sigwait(&signals, &signal) != 0) continue;
+    if (signal == SIGHUP) {
+      (*node)->Reload();
+      continue;
+    }
+    spdlog::info("received {}", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    break;
+  }
+  (*node)->Shutdown();
+  return 0;
+}

@@ -1,0 +1,142 @@
+#include "testing/sluice_process.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#ifndef SLUICE_BINARY
+#error "SLUICE_BINARY must name the sluice executable"
+#endif
+
+namespace sluice::testing {
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+namespace {
+
+bool Accepts(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return ok;
+}
+
+}  // namespace
+
+SluiceProcess::SluiceProcess(Options options) {
+  grpc_port_ = options.grpc_port ? options.grpc_port : FreePort();
+  http_port_ = options.http_port ? options.http_port : FreePort();
+  char path[] = "/tmp/sluice-test-XXXXXX";
+  int log_fd = mkstemp(path);
+  log_path_ = path;
+
+  std::vector<std::string> args = {SLUICE_BINARY,
+                                   "--addr",
+                                   "127.0.0.1:" + std::to_string(grpc_port_),
+                                   "--http-addr",
+                                   "127.0.0.1:" + std::to_string(http_port_)};
+  args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
+
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(log_fd, STDOUT_FILENO);
+    dup2(log_fd, STDERR_FILENO);
+    for (const auto& kv : options.env) putenv(strdup(kv.c_str()));
+    // Die with the test process even if it is killed without running destructors.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(log_fd);
+
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;  // exited during startup
+      break;
+    }
+    if (Accepts(grpc_port_) && Accepts(http_port_)) {
+      ready_ = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (!ready_) std::fprintf(stderr, "sluice did not start:\n%s\n", Output().c_str());
+}
+
+SluiceProcess::~SluiceProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    if (Wait(10'000) == -1) Kill();
+  }
+  unlink(log_path_.c_str());
+}
+
+void SluiceProcess::Signal(int signal) const {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
+int SluiceProcess::Wait(int timeout_ms) {
+  if (pid_ <= 0) return -1;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return -1;
+}
+
+void SluiceProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+std::string SluiceProcess::Output() const {
+  std::ifstream in(log_path_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace sluice::testing
