@@ -1,0 +1,117 @@
+#include "obs/logging.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "fmt/format.h"
+#include "spdlog/pattern_formatter.h"
+#include "spdlog/sinks/stdout_sinks.h"
+#include "spdlog/spdlog.h"
+
+namespace sluice::obs {
+namespace {
+
+constexpr std::string_view kLoggerName = "sluice";
+constexpr std::string_view kTimePattern = "%Y-%m-%dT%H:%M:%S.%eZ";
+constexpr std::string_view kAllowedLevels = "trace, debug, info, warn, error, critical, off";
+
+// The %* flag: the log message, escaped to sit inside a JSON string.
+class JsonMessageFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm& /*tm_time*/,
+              spdlog::memory_buf_t& dest) override {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
+      const auto byte = static_cast<unsigned char>(c);
+      switch (c) {
+        case '"':
+          Append(dest, "\\\"");
+          break;
+        case '\\':
+          Append(dest, "\\\\");
+          break;
+        case '\n':
+          Append(dest, "\\n");
+          break;
+        case '\r':
+          Append(dest, "\\r");
+          break;
+        case '\t':
+          Append(dest, "\\t");
+          break;
+        default:
+          if (byte < 0x20) {
+            const char escaped[] = {'\\', 'u', '0', '0', kHex[byte >> 4], kHex[byte & 0xf]};
+            dest.append(escaped, escaped + sizeof(escaped));
+          } else {
+            dest.push_back(c);
+          }
+      }
+    }
+  }
+
+  std::unique_ptr<spdlog::custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonMessageFlag>();
+  }
+
+ private:
+  static void Append(spdlog::memory_buf_t& dest, std::string_view text) {
+    dest.append(text.data(), text.data() + text.size());
+  }
+};
+
+}  // namespace
+
+absl::StatusOr<spdlog::level::level_enum> ParseLogLevel(std::string_view level) {
+  const std::string name = absl::AsciiStrToLower(absl::string_view(level.data(), level.size()));
+  if (name == "trace") return spdlog::level::trace;
+  if (name == "debug") return spdlog::level::debug;
+  if (name == "info") return spdlog::level::info;
+  if (name == "warn" || name == "warning") return spdlog::level::warn;
+  if (name == "error") return spdlog::level::err;
+  if (name == "critical" || name == "fatal" || name == "panic") return spdlog::level::critical;
+  if (name == "off") return spdlog::level::off;
+  return absl::InvalidArgumentError(
+      fmt::format("invalid log level '{}'; allowed: {}", level, kAllowedLevels));
+}
+
+absl::StatusOr<LogFormat> ParseLogFormat(std::string_view format) {
+  const std::string name = absl::AsciiStrToLower(absl::string_view(format.data(), format.size()));
+  if (name == "text") return LogFormat::kText;
+  if (name == "json") return LogFormat::kJson;
+  return absl::InvalidArgumentError(
+      fmt::format("invalid log format '{}'; allowed: text, json", format));
+}
+
+std::unique_ptr<spdlog::formatter> MakeLogFormatter(LogFormat format) {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+  if (format == LogFormat::kJson) {
+    formatter->add_flag<JsonMessageFlag>('*');
+    formatter->set_pattern(fmt::format(R"({{"time":"{}","level":"%l","msg":"%*"}})", kTimePattern));
+  } else {
+    formatter->set_pattern(fmt::format("{} [%l] %v", kTimePattern));
+  }
+  return formatter;
+}
+
+absl::Status ConfigureLogging(std::string_view level, std::string_view format) {
+  return ConfigureLogging(level, format, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+}
+
+absl::Status ConfigureLogging(std::string_view level, std::string_view format,
+                              spdlog::sink_ptr sink) {
+  const absl::StatusOr<spdlog::level::level_enum> parsed_level = ParseLogLevel(level);
+  if (!parsed_level.ok()) return parsed_level.status();
+  const absl::StatusOr<LogFormat> parsed_format = ParseLogFormat(format);
+  if (!parsed_format.ok()) return parsed_format.status();
+  if (sink == nullptr) return absl::InvalidArgumentError("log sink is null");
+
+  sink->set_formatter(MakeLogFormatter(*parsed_format));
+  auto logger = std::make_shared<spdlog::logger>(std::string(kLoggerName), std::move(sink));
+  logger->set_level(*parsed_level);
+  spdlog::set_default_logger(std::move(logger));
+  return absl::OkStatus();
+}
+
+}  // namespace sluice::obs

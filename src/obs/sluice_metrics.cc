@@ -1,0 +1,358 @@
+#include "obs/sluice_metrics.h"
+
+#include <utility>
+
+namespace sluice::obs {
+namespace {
+
+// Every method with its own series: door, `method` label, Gubernator method ("" for none).
+struct MethodRow {
+  Door door;
+  std::string_view method;
+  std::string_view gubernator_method;
+};
+
+constexpr MethodRow kMethods[] = {
+    {Door::kGrpc, kMethodGetRateLimits, kMethodGetRateLimits},
+    {Door::kGrpc, kMethodHealthCheck, kMethodHealthCheck},
+    {Door::kGrpc, kMethodLiveCheck, kMethodLiveCheck},
+    {Door::kGrpc, kMethodGetPeerRateLimits, kMethodGetPeerRateLimits},
+    {Door::kGrpc, kMethodUpdatePeerGlobals, kMethodUpdatePeerGlobals},
+    {Door::kGrpc, kUnknownMethod, ""},
+    {Door::kEnvoy, kMethodShouldRateLimit, kMethodShouldRateLimit},
+    {Door::kEnvoy, kUnknownMethod, ""},
+    {Door::kHttp, kHttpGetRateLimits, kMethodGetRateLimits},
+    {Door::kHttp, kHttpHealthCheck, kMethodHealthCheck},
+    {Door::kHttp, kHttpLiveCheck, kMethodLiveCheck},
+    {Door::kHttp, kHttpMetrics, ""},
+    {Door::kHttp, kUnknownMethod, ""},
+};
+
+// Gubernator's gubernator_check_error_counter{error} values (reference §5.1).
+constexpr std::string_view kGubernatorCheckErrors[] = {
+    "Invalid request",  "Request too large",          "Invalid algorithm",    "Item mismatch",
+    "Timeout",          "Timeout forwarding to peer", "Error in GetPeer",     "Peer not connected",
+    "during GetPeer()", "Error in tokenBucket",       "Error in leakyBucket",
+};
+
+constexpr std::string_view kGossipDropReasons[] = {"malformed", "auth", "oversize", "version"};
+
+// Items per forwarding RPC; Gubernator's batch limit is 1000.
+constexpr double kBatchSizeBuckets[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000};
+
+constexpr size_t Index(auto enum_value) { return static_cast<size_t>(enum_value); }
+
+}  // namespace
+
+std::string_view DoorName(Door door) {
+  switch (door) {
+    case Door::kGrpc:
+      return "grpc";
+    case Door::kHttp:
+      return "http";
+    case Door::kEnvoy:
+      return "envoy";
+  }
+  return "unknown";
+}
+
+std::string_view OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kUnderLimit:
+      return "under_limit";
+    case Outcome::kOverLimit:
+      return "over_limit";
+    case Outcome::kError:
+      return "error";
+    case Outcome::kShadow:
+      return "shadow";
+  }
+  return "unknown";
+}
+
+void RequestMetrics::Record(bool ok, double seconds) const {
+  (ok ? success : failed)->Increment();
+  duration->Observe(seconds);
+  if (gubernator_duration != nullptr) {
+    (ok ? gubernator_success : gubernator_failed)->Increment();
+    gubernator_duration->Observe(seconds);
+  }
+}
+
+Counter* Metrics::LabeledCounters::Get(std::string_view value) const {
+  if (auto it = known.find(absl::string_view(value.data(), value.size())); it != known.end()) {
+    return it->second;
+  }
+  return registry->AddCounter(name, help, {{label, std::string(value)}});
+}
+
+Metrics::Metrics(Registry& registry, std::string_view version) {
+  Registry& r = registry;
+
+  // Requests.
+  for (const MethodRow& row : kMethods) {
+    const std::string door(DoorName(row.door));
+    const std::string method(row.method);
+    RequestMetrics& m = requests_[Index(row.door)][method];
+    constexpr std::string_view kRequests =
+        "Requests handled, by front door, method and status (success or failed).";
+    m.success = r.AddCounter("sluice_requests_total", kRequests,
+                             {{"door", door}, {"method", method}, {"status", "success"}});
+    m.failed = r.AddCounter("sluice_requests_total", kRequests,
+                            {{"door", door}, {"method", method}, {"status", "failed"}});
+    m.duration = r.AddHistogram("sluice_request_duration_seconds",
+                                "Request latency in seconds, by front door and method.",
+                                {{"door", door}, {"method", method}}, kLatencyBucketsSeconds);
+    if (!row.gubernator_method.empty()) {
+      const std::string guber_method(row.gubernator_method);
+      constexpr std::string_view kGuberCounts = "The count of gRPC requests.";
+      m.gubernator_success = r.AddCounter("gubernator_grpc_request_counts", kGuberCounts,
+                                          {{"status", "success"}, {"method", guber_method}});
+      m.gubernator_failed = r.AddCounter("gubernator_grpc_request_counts", kGuberCounts,
+                                         {{"status", "failed"}, {"method", guber_method}});
+      m.gubernator_duration =
+          r.AddSummary("gubernator_grpc_request_duration",
+                       "The timings of gRPC requests in seconds.", {{"method", guber_method}});
+    }
+  }
+
+  // Decisions.
+  for (size_t i = 0; i < kOutcomeCount; ++i) {
+    decisions[i] = r.AddCounter(
+        "sluice_decisions_total",
+        "Rate-limit checks evaluated on this node, by outcome (under_limit, over_limit, error, "
+        "shadow = over the limit but allowed by a shadow-mode rule).",
+        {{"outcome", std::string(OutcomeName(static_cast<Outcome>(i)))}});
+  }
+  constexpr std::string_view kGetRateLimit =
+      "The count of getLocalRateLimit() calls (calltype=local: as owner; calltype=global: a "
+      "GLOBAL key answered by a non-owner).";
+  gubernator_getratelimit_local =
+      r.AddCounter("gubernator_getratelimit_counter", kGetRateLimit, {{"calltype", "local"}});
+  gubernator_getratelimit_global =
+      r.AddCounter("gubernator_getratelimit_counter", kGetRateLimit, {{"calltype", "global"}});
+  gubernator_over_limit =
+      r.AddCounter("gubernator_over_limit_counter", "The number of rate limits over the limit.");
+  gubernator_concurrent_checks = r.AddGauge("gubernator_concurrent_checks_counter",
+                                            "The number of concurrent GetRateLimits API calls.");
+  check_errors_.registry = &r;
+  check_errors_.name = "gubernator_check_error_counter";
+  check_errors_.help = "The number of errors while checking rate limits.";
+  check_errors_.label = "error";
+  for (std::string_view error : kGubernatorCheckErrors) {
+    check_errors_.known[std::string(error)] = r.AddCounter(
+        check_errors_.name, check_errors_.help, {{check_errors_.label, std::string(error)}});
+  }
+
+  // Store.
+  store_items =
+      r.AddCallbackGauge("sluice_store_items", "Rate-limit keys held in the store.", {}, nullptr);
+  constexpr std::string_view kLookups = "Store lookups, by result (hit or miss).";
+  store_hits =
+      r.AddCallbackCounter("sluice_store_lookups_total", kLookups, {{"result", "hit"}}, nullptr);
+  store_misses =
+      r.AddCallbackCounter("sluice_store_lookups_total", kLookups, {{"result", "miss"}}, nullptr);
+  store_unexpired_evictions = r.AddCallbackCounter(
+      "sluice_store_unexpired_evictions_total",
+      "Keys evicted from the full store before they expired (capacity too small).", {}, nullptr);
+  gubernator_cache_size = r.AddCallbackGauge("gubernator_cache_size",
+                                             "The number of items in LRU Cache which holds the "
+                                             "rate limits.",
+                                             {}, nullptr);
+  constexpr std::string_view kCacheAccess = "Cache access counts.";
+  gubernator_cache_hits = r.AddCallbackCounter("gubernator_cache_access_count", kCacheAccess,
+                                               {{"type", "hit"}}, nullptr);
+  gubernator_cache_misses = r.AddCallbackCounter("gubernator_cache_access_count", kCacheAccess,
+                                                 {{"type", "miss"}}, nullptr);
+  gubernator_unexpired_evictions =
+      r.AddCallbackCounter("gubernator_unexpired_evictions_count",
+                           "Count the number of cache items which were "
+                           "evicted while unexpired.",
+                           {}, nullptr);
+
+  // Forwarding.
+  peer_forwarded_items = r.AddCounter("sluice_peer_forwarded_items_total",
+                                      "Rate-limit items forwarded to their owner.");
+  peer_batch_size =
+      r.AddHistogram("sluice_peer_batch_size", "Items per GetPeerRateLimits RPC sent to an owner.",
+                     {}, kBatchSizeBuckets);
+  peer_errors =
+      r.AddCounter("sluice_peer_errors_total", "GetPeerRateLimits RPCs to an owner that failed.");
+  peer_retries = r.AddCounter("sluice_peer_retries_total",
+                              "Forwards retried after a cancelled or timed-out RPC.");
+  batch_retries_.registry = &r;
+  batch_retries_.name = "gubernator_batch_send_retries";
+  batch_retries_.help =
+      "The count of retries occurred in asyncRequest() forwarding a request "
+      "to another peer.";
+  batch_retries_.label = "name";
+
+  // GLOBAL.
+  global_sends = r.AddCounter("sluice_global_sends_total",
+                              "Flushes of aggregated GLOBAL hits to their owners.");
+  global_broadcasts = r.AddCounter("sluice_global_broadcasts_total",
+                                   "Broadcasts of GLOBAL state by an owner to its peers.");
+  constexpr std::string_view kGlobalErrors =
+      "Failed GLOBAL operations, by op (send: hits to an owner; broadcast: state to peers).";
+  global_send_errors = r.AddCounter("sluice_global_errors_total", kGlobalErrors, {{"op", "send"}});
+  global_broadcast_errors =
+      r.AddCounter("sluice_global_errors_total", kGlobalErrors, {{"op", "broadcast"}});
+  global_updates_received =
+      r.AddCounter("sluice_global_updates_received_total", "GLOBAL states received from owners.");
+  constexpr std::string_view kGlobalQueue =
+      "GLOBAL keys waiting, by queue (send: hits for owners; broadcast: state for peers).";
+  global_send_queue = r.AddGauge("sluice_global_queue_keys", kGlobalQueue, {{"queue", "send"}});
+  global_broadcast_queue =
+      r.AddGauge("sluice_global_queue_keys", kGlobalQueue, {{"queue", "broadcast"}});
+  gubernator_global_send_duration = r.AddSummary("gubernator_global_send_duration",
+                                                 "The duration of GLOBAL async sends in seconds.");
+  gubernator_broadcast_duration = r.AddSummary(
+      "gubernator_broadcast_duration", "The duration of GLOBAL broadcasts to peers in seconds.");
+  gubernator_global_send_errors = r.AddCounter("gubernator_global_send_errors",
+                                               "Errors that occurred while sending global hits.");
+  gubernator_broadcast_errors = r.AddCounter(
+      "gubernator_broadcast_errors", "Errors that occurred while broadcasting global updates.");
+  gubernator_updatepeerglobals = r.AddCounter("gubernator_updatepeerglobals_counter",
+                                              "The count of global updates received from owners.");
+  gubernator_global_send_queue_length = r.AddGauge(
+      "gubernator_global_send_queue_length", "The count of requests queued up for global send.");
+  gubernator_global_queue_length = r.AddGauge(
+      "gubernator_global_queue_length", "The count of requests queued up for global broadcast.");
+
+  // Gossip.
+  constexpr std::string_view kPackets = "Mesh gossip packets, by direction (sent or received).";
+  gossip_packets_sent =
+      r.AddCounter("sluice_gossip_packets_total", kPackets, {{"direction", "sent"}});
+  gossip_packets_received =
+      r.AddCounter("sluice_gossip_packets_total", kPackets, {{"direction", "received"}});
+  constexpr std::string_view kBytes = "Mesh gossip payload bytes, by direction (sent or received).";
+  gossip_bytes_sent = r.AddCounter("sluice_gossip_bytes_total", kBytes, {{"direction", "sent"}});
+  gossip_bytes_received =
+      r.AddCounter("sluice_gossip_bytes_total", kBytes, {{"direction", "received"}});
+  gossip_dropped_.registry = &r;
+  gossip_dropped_.name = "sluice_gossip_dropped_packets_total";
+  gossip_dropped_.help = "Received mesh gossip packets discarded, by reason.";
+  gossip_dropped_.label = "reason";
+  for (std::string_view reason : kGossipDropReasons) {
+    gossip_dropped_.known[std::string(reason)] = r.AddCounter(
+        gossip_dropped_.name, gossip_dropped_.help, {{gossip_dropped_.label, std::string(reason)}});
+  }
+
+  // Rules.
+  constexpr std::string_view kReloads =
+      "Envoy rule reloads, by result (success, or failure: the previous rules stay in force).";
+  rules_reloads_success =
+      r.AddCounter("sluice_rules_reloads_total", kReloads, {{"result", "success"}});
+  rules_reloads_failure =
+      r.AddCounter("sluice_rules_reloads_total", kReloads, {{"result", "failure"}});
+
+  // Build.
+  build_info = r.AddGauge("sluice_build_info", "Always 1; the label carries the Sluice version.",
+                          {{"version", std::string(version)}});
+  build_info->Set(1);
+}
+
+const RequestMetrics& Metrics::Request(Door door, std::string_view method) const {
+  const auto& by_method = requests_[Index(door)];
+  auto it = by_method.find(absl::string_view(method.data(), method.size()));
+  if (it == by_method.end())
+    it = by_method.find(absl::string_view(kUnknownMethod.data(), kUnknownMethod.size()));
+  return it->second;
+}
+
+void Metrics::RecordGrpc(std::string_view method, bool ok, double seconds) const {
+  RecordRequest(method == kMethodShouldRateLimit ? Door::kEnvoy : Door::kGrpc, method, ok, seconds);
+}
+
+void Metrics::RecordDecision(CallType call_type, Outcome outcome) const {
+  decisions[Index(outcome)]->Increment();
+  if (call_type == CallType::kLocal) {
+    gubernator_getratelimit_local->Increment();
+    if (outcome == Outcome::kOverLimit) gubernator_over_limit->Increment();
+  } else {
+    gubernator_getratelimit_global->Increment();
+  }
+}
+
+void Metrics::RecordCheckError(std::string_view error) const {
+  check_errors_.Get(error)->Increment();
+}
+
+void Metrics::BindStore(std::function<StoreReading()> read) {
+  auto bind = [&read](CallbackMetric* metric, uint64_t StoreReading::*field) {
+    if (read) {
+      metric->SetCallback([read, field] { return static_cast<double>(read().*field); });
+    } else {
+      metric->SetCallback(nullptr);
+    }
+  };
+  bind(store_items, &StoreReading::items);
+  bind(store_hits, &StoreReading::hits);
+  bind(store_misses, &StoreReading::misses);
+  bind(store_unexpired_evictions, &StoreReading::unexpired_evictions);
+  bind(gubernator_cache_size, &StoreReading::items);
+  bind(gubernator_cache_hits, &StoreReading::hits);
+  bind(gubernator_cache_misses, &StoreReading::misses);
+  bind(gubernator_unexpired_evictions, &StoreReading::unexpired_evictions);
+}
+
+void Metrics::RecordPeerBatch(size_t items, bool ok) const {
+  peer_forwarded_items->Increment(items);
+  peer_batch_size->Observe(static_cast<double>(items));
+  if (!ok) peer_errors->Increment();
+}
+
+void Metrics::RecordBatchSendRetry(std::string_view name) const {
+  peer_retries->Increment();
+  batch_retries_.Get(name)->Increment();
+}
+
+void Metrics::RecordGlobalSend(bool ok, double seconds) const {
+  global_sends->Increment();
+  gubernator_global_send_duration->Observe(seconds);
+  if (!ok) {
+    global_send_errors->Increment();
+    gubernator_global_send_errors->Increment();
+  }
+}
+
+void Metrics::RecordGlobalBroadcast(bool ok, double seconds) const {
+  global_broadcasts->Increment();
+  gubernator_broadcast_duration->Observe(seconds);
+  if (!ok) {
+    global_broadcast_errors->Increment();
+    gubernator_broadcast_errors->Increment();
+  }
+}
+
+void Metrics::RecordGlobalUpdatesReceived(size_t updates) const {
+  global_updates_received->Increment(updates);
+  gubernator_updatepeerglobals->Increment(updates);
+}
+
+void Metrics::SetGlobalQueueLengths(size_t send_keys, size_t broadcast_keys) const {
+  global_send_queue->Set(static_cast<double>(send_keys));
+  gubernator_global_send_queue_length->Set(static_cast<double>(send_keys));
+  global_broadcast_queue->Set(static_cast<double>(broadcast_keys));
+  gubernator_global_queue_length->Set(static_cast<double>(broadcast_keys));
+}
+
+void Metrics::RecordGossipSent(size_t bytes) const {
+  gossip_packets_sent->Increment();
+  gossip_bytes_sent->Increment(bytes);
+}
+
+void Metrics::RecordGossipReceived(size_t bytes) const {
+  gossip_packets_received->Increment();
+  gossip_bytes_received->Increment(bytes);
+}
+
+void Metrics::RecordGossipDropped(std::string_view reason) const {
+  gossip_dropped_.Get(reason)->Increment();
+}
+
+void Metrics::RecordRulesReload(bool ok) const {
+  (ok ? rules_reloads_success : rules_reloads_failure)->Increment();
+}
+
+}  // namespace sluice::obs

@@ -1,0 +1,224 @@
+// Metrics: every metric Sluice emits, registered once and shared by all doors and modules.
+//
+// Construct one Metrics per process over the Registry that /metrics renders, hand it (by
+// const reference) to whatever records, and record either through the Record* helpers (which
+// keep the Sluice series and their Gubernator-compatible twins in step) or by bumping a field
+// directly. Two families of names are emitted:
+// - `sluice_*`: Sluice's own, following Prometheus naming (units in the name, `_total` on
+//   counters, labels for door/method/outcome).
+// - `gubernator_*`: the names Gubernator v2 emits (reference/gubernator.md §5.1), so existing
+//   dashboards, alerts and functional tests keep working after a drop-in migration.
+//   Summaries carry `_sum` and `_count` only (no quantiles; see obs/summary.h).
+//
+// Cardinality is bounded: method labels come from a fixed table (an unknown method is
+// recorded as "unknown"); the only label values taken from outside are check-error strings,
+// gossip drop reasons and rate-limit names on peer retries, all on rare error paths.
+//
+// Thread safety: after construction every method may be called from any thread concurrently
+// (BindStore, the one non-const method, included).
+// Recording takes no lock and allocates nothing, except the three error-path helpers
+// RecordCheckError, RecordGossipDropped and RecordBatchSendRetry when they meet a label value
+// for the first time (they then register a series under the Registry's mutex).
+// Invariants: every pointer field is non-null and valid for the Registry's lifetime; the
+// Registry must outlive this object.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "obs/callback_metric.h"
+#include "obs/counter.h"
+#include "obs/gauge.h"
+#include "obs/histogram.h"
+#include "obs/registry.h"
+#include "obs/summary.h"
+
+namespace sluice::obs {
+
+// Method names used as `method` label values. gRPC methods are full paths, as Gubernator uses.
+inline constexpr std::string_view kMethodGetRateLimits = "/pb.gubernator.V1/GetRateLimits";
+inline constexpr std::string_view kMethodHealthCheck = "/pb.gubernator.V1/HealthCheck";
+inline constexpr std::string_view kMethodLiveCheck = "/pb.gubernator.V1/LiveCheck";
+inline constexpr std::string_view kMethodGetPeerRateLimits =
+    "/pb.gubernator.PeersV1/GetPeerRateLimits";
+inline constexpr std::string_view kMethodUpdatePeerGlobals =
+    "/pb.gubernator.PeersV1/UpdatePeerGlobals";
+inline constexpr std::string_view kMethodShouldRateLimit =
+    "/envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit";
+inline constexpr std::string_view kHttpGetRateLimits = "/v1/GetRateLimits";
+inline constexpr std::string_view kHttpHealthCheck = "/v1/HealthCheck";
+inline constexpr std::string_view kHttpLiveCheck = "/v1/LiveCheck";
+inline constexpr std::string_view kHttpMetrics = "/metrics";
+// Label value for a method outside the table above.
+inline constexpr std::string_view kUnknownMethod = "unknown";
+
+// The front door a request came through (`door` label).
+enum class Door { kGrpc, kHttp, kEnvoy };
+inline constexpr size_t kDoorCount = 3;
+std::string_view DoorName(Door door);  // "grpc", "http", "envoy"
+
+// How one rate-limit check ended (`outcome` label). kShadow: over the limit but allowed
+// because the rule is in shadow mode.
+enum class Outcome { kUnderLimit, kOverLimit, kError, kShadow };
+inline constexpr size_t kOutcomeCount = 4;
+std::string_view OutcomeName(Outcome outcome);  // "under_limit", "over_limit", "error", "shadow"
+
+// Where a check was evaluated, in Gubernator's terms (gubernator_getratelimit_counter).
+enum class CallType {
+  kLocal,   // by the key's owner (or locally in mesh mode): calltype="local"
+  kGlobal,  // a GLOBAL key answered by a non-owner from its replica: calltype="global"
+};
+
+// The store's own totals, read at scrape time (core::Store::Stats() has all four).
+struct StoreReading {
+  uint64_t items = 0;
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  uint64_t unexpired_evictions = 0;
+};
+
+// The series of one door and method, resolved once so that recording needs no lookup.
+struct RequestMetrics {
+  Counter* success = nullptr;     // sluice_requests_total{door,method,status="success"}
+  Counter* failed = nullptr;      // sluice_requests_total{door,method,status="failed"}
+  Histogram* duration = nullptr;  // sluice_request_duration_seconds{door,method}
+  // Gubernator twins, null where Gubernator has no such method (e.g. /metrics, "unknown").
+  // HTTP gateway calls count under the gRPC method they map to, as Gubernator's gateway
+  // proxies them through its gRPC server.
+  Counter* gubernator_success = nullptr;   // gubernator_grpc_request_counts{status="success"}
+  Counter* gubernator_failed = nullptr;    // gubernator_grpc_request_counts{status="failed"}
+  Summary* gubernator_duration = nullptr;  // gubernator_grpc_request_duration{method}
+
+  // Counts one finished request and observes its latency.
+  void Record(bool ok, double seconds) const;
+};
+
+struct Metrics {
+  // Registers everything in `registry`, which must outlive this object. `version` becomes the
+  // label of sluice_build_info.
+  Metrics(Registry& registry, std::string_view version);
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // ---- Requests, per door and method -------------------------------------------------------
+  // The series for `method` at `door`; the door's "unknown" series if the method is not in
+  // the table above. The reference stays valid for this object's lifetime: cache it.
+  const RequestMetrics& Request(Door door, std::string_view method) const;
+  void RecordRequest(Door door, std::string_view method, bool ok, double seconds) const {
+    Request(door, method).Record(ok, seconds);
+  }
+  // For a gRPC interceptor: the Envoy RLS method is recorded at Door::kEnvoy, every other
+  // method at Door::kGrpc.
+  void RecordGrpc(std::string_view method, bool ok, double seconds) const;
+
+  // ---- Decisions, one per evaluated item, on the node that evaluated it ---------------------
+  // Bumps sluice_decisions_total{outcome}, gubernator_getratelimit_counter{calltype} and, for
+  // an owner's OVER_LIMIT, gubernator_over_limit_counter.
+  void RecordDecision(CallType call_type, Outcome outcome) const;
+  // gubernator_check_error_counter{error}; `error` is one of Gubernator's strings, e.g.
+  // "Invalid algorithm", "Timeout forwarding to peer", "Error in tokenBucket".
+  void RecordCheckError(std::string_view error) const;
+
+  std::array<Counter*, kOutcomeCount> decisions{};  // sluice_decisions_total{outcome}, by Outcome
+  Counter* gubernator_getratelimit_local;   // gubernator_getratelimit_counter{calltype="local"}
+  Counter* gubernator_getratelimit_global;  // gubernator_getratelimit_counter{calltype="global"}
+  Counter* gubernator_over_limit;           // gubernator_over_limit_counter
+  // In-flight GetRateLimits calls: Increment() on entry, Decrement() on exit.
+  Gauge* gubernator_concurrent_checks;  // gubernator_concurrent_checks_counter
+
+  // ---- Store (callbacks read at scrape time) -------------------------------------------------
+  // Binds every store series to `read` (nullptr unbinds; unbound series read 0). Once this
+  // returns, the previous function is no longer running and will not run again.
+  void BindStore(std::function<StoreReading()> read);
+
+  CallbackGauge* store_items;                       // sluice_store_items
+  CallbackCounter* store_hits;                      // sluice_store_lookups_total{result="hit"}
+  CallbackCounter* store_misses;                    // sluice_store_lookups_total{result="miss"}
+  CallbackCounter* store_unexpired_evictions;       // sluice_store_unexpired_evictions_total
+  CallbackGauge* gubernator_cache_size;             // gubernator_cache_size
+  CallbackCounter* gubernator_cache_hits;           // gubernator_cache_access_count{type="hit"}
+  CallbackCounter* gubernator_cache_misses;         // gubernator_cache_access_count{type="miss"}
+  CallbackCounter* gubernator_unexpired_evictions;  // gubernator_unexpired_evictions_count
+
+  // ---- Forwarding to owners ------------------------------------------------------------------
+  // One GetPeerRateLimits RPC of `items` items finished (ok = the RPC succeeded).
+  void RecordPeerBatch(size_t items, bool ok) const;
+  // A forward of rate limit `name` is being retried (gubernator_batch_send_retries{name}).
+  void RecordBatchSendRetry(std::string_view name) const;
+
+  Counter* peer_forwarded_items;  // sluice_peer_forwarded_items_total
+  Histogram* peer_batch_size;     // sluice_peer_batch_size (items per RPC; _count = RPCs)
+  Counter* peer_errors;           // sluice_peer_errors_total (failed forwarding RPCs)
+  Counter* peer_retries;          // sluice_peer_retries_total
+
+  // ---- GLOBAL ----------------------------------------------------------------------------------
+  // A flush of aggregated hits to their owners finished.
+  void RecordGlobalSend(bool ok, double seconds) const;
+  // An owner's UpdatePeerGlobals broadcast finished.
+  void RecordGlobalBroadcast(bool ok, double seconds) const;
+  // `updates` globals arrived through UpdatePeerGlobals.
+  void RecordGlobalUpdatesReceived(size_t updates) const;
+  // Keys waiting to be sent to owners / to be broadcast.
+  void SetGlobalQueueLengths(size_t send_keys, size_t broadcast_keys) const;
+
+  Counter* global_sends;                       // sluice_global_sends_total
+  Counter* global_broadcasts;                  // sluice_global_broadcasts_total
+  Counter* global_send_errors;                 // sluice_global_errors_total{op="send"}
+  Counter* global_broadcast_errors;            // sluice_global_errors_total{op="broadcast"}
+  Counter* global_updates_received;            // sluice_global_updates_received_total
+  Gauge* global_send_queue;                    // sluice_global_queue_keys{queue="send"}
+  Gauge* global_broadcast_queue;               // sluice_global_queue_keys{queue="broadcast"}
+  Summary* gubernator_global_send_duration;    // gubernator_global_send_duration
+  Summary* gubernator_broadcast_duration;      // gubernator_broadcast_duration
+  Counter* gubernator_global_send_errors;      // gubernator_global_send_errors
+  Counter* gubernator_broadcast_errors;        // gubernator_broadcast_errors
+  Counter* gubernator_updatepeerglobals;       // gubernator_updatepeerglobals_counter
+  Gauge* gubernator_global_send_queue_length;  // gubernator_global_send_queue_length
+  Gauge* gubernator_global_queue_length;       // gubernator_global_queue_length
+
+  // ---- Mesh gossip
+  // -------------------------------------------------------------------------------
+  void RecordGossipSent(size_t bytes) const;
+  void RecordGossipReceived(size_t bytes) const;
+  // A received packet was discarded; `reason` is a short snake_case word such as "malformed",
+  // "auth", "oversize", "version" (pre-registered) or any other fixed string.
+  void RecordGossipDropped(std::string_view reason) const;
+
+  Counter* gossip_packets_sent;      // sluice_gossip_packets_total{direction="sent"}
+  Counter* gossip_packets_received;  // sluice_gossip_packets_total{direction="received"}
+  Counter* gossip_bytes_sent;        // sluice_gossip_bytes_total{direction="sent"}
+  Counter* gossip_bytes_received;    // sluice_gossip_bytes_total{direction="received"}
+
+  // ---- Rules
+  // -------------------------------------------------------------------------------------
+  void RecordRulesReload(bool ok) const;
+
+  Counter* rules_reloads_success;  // sluice_rules_reloads_total{result="success"}
+  Counter* rules_reloads_failure;  // sluice_rules_reloads_total{result="failure"}
+
+  // ---- Build
+  // -------------------------------------------------------------------------------------
+  Gauge* build_info;  // sluice_build_info{version} = 1
+
+ private:
+  // A counter family whose one label takes values from outside: known values are resolved at
+  // construction, others are registered on first use.
+  struct LabeledCounters {
+    Counter* Get(std::string_view value) const;
+    Registry* registry = nullptr;
+    std::string name, help, label;
+    absl::flat_hash_map<std::string, Counter*> known;
+  };
+
+  std::array<absl::flat_hash_map<std::string, RequestMetrics>, kDoorCount> requests_;
+  LabeledCounters check_errors_;    // gubernator_check_error_counter{error}
+  LabeledCounters gossip_dropped_;  // sluice_gossip_dropped_packets_total{reason}
+  LabeledCounters batch_retries_;   // gubernator_batch_send_retries{name}
+};
+
+}  // namespace sluice::obs

@@ -1,0 +1,339 @@
+#include "obs/sluice_metrics.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace sluice::obs {
+namespace {
+
+using ::testing::AnyOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class MetricsTest : public ::testing::Test {
+ protected:
+  Registry registry_;
+  Metrics metrics_{registry_, "1.2.3"};
+};
+
+TEST_F(MetricsTest, RendersEveryGubernatorName) {
+  const std::string text = registry_.Render();
+  for (const char* name : {
+           "gubernator_getratelimit_counter{calltype=\"local\"} 0",
+           "gubernator_getratelimit_counter{calltype=\"global\"} 0",
+           "gubernator_over_limit_counter 0",
+           "gubernator_check_error_counter{error=\"Invalid algorithm\"} 0",
+           "gubernator_cache_size 0",
+           "gubernator_cache_access_count{type=\"hit\"} 0",
+           "gubernator_cache_access_count{type=\"miss\"} 0",
+           "gubernator_unexpired_evictions_count 0",
+           "gubernator_grpc_request_counts{method=\"/pb.gubernator.V1/GetRateLimits\","
+           "status=\"success\"} 0",
+           "gubernator_grpc_request_counts{method=\"/pb.gubernator.V1/GetRateLimits\","
+           "status=\"failed\"} 0",
+           "gubernator_grpc_request_duration_count{method=\"/pb.gubernator.PeersV1/"
+           "UpdatePeerGlobals\"} 0",
+           "gubernator_grpc_request_duration_sum{method=\"/pb.gubernator.PeersV1/"
+           "GetPeerRateLimits\"} 0",
+           "gubernator_global_send_duration_count 0",
+           "gubernator_global_send_duration_sum 0",
+           "gubernator_broadcast_duration_count 0",
+           "gubernator_broadcast_duration_sum 0",
+           "gubernator_global_send_queue_length 0",
+           "gubernator_global_queue_length 0",
+           "gubernator_global_send_errors 0",
+           "gubernator_broadcast_errors 0",
+           "gubernator_updatepeerglobals_counter 0",
+           "gubernator_concurrent_checks_counter 0",
+           "# TYPE gubernator_grpc_request_duration summary",
+           "# TYPE gubernator_cache_size gauge",
+       }) {
+    EXPECT_THAT(text, HasSubstr(std::string(name) + "\n")) << name;
+  }
+}
+
+TEST_F(MetricsTest, RendersSluiceFamilies) {
+  const std::string text = registry_.Render();
+  for (const char* family : {
+           "sluice_requests_total counter",
+           "sluice_request_duration_seconds histogram",
+           "sluice_decisions_total counter",
+           "sluice_store_items gauge",
+           "sluice_store_lookups_total counter",
+           "sluice_store_unexpired_evictions_total counter",
+           "sluice_peer_forwarded_items_total counter",
+           "sluice_peer_batch_size histogram",
+           "sluice_peer_errors_total counter",
+           "sluice_peer_retries_total counter",
+           "sluice_global_sends_total counter",
+           "sluice_global_broadcasts_total counter",
+           "sluice_global_errors_total counter",
+           "sluice_global_updates_received_total counter",
+           "sluice_global_queue_keys gauge",
+           "sluice_gossip_packets_total counter",
+           "sluice_gossip_bytes_total counter",
+           "sluice_gossip_dropped_packets_total counter",
+           "sluice_rules_reloads_total counter",
+           "sluice_build_info gauge",
+       }) {
+    EXPECT_THAT(text, HasSubstr(std::string("# TYPE ") + family + "\n")) << family;
+  }
+  EXPECT_THAT(text, HasSubstr("sluice_build_info{version=\"1.2.3\"} 1\n"));
+  for (const char* outcome : {"under_limit", "over_limit", "error", "shadow"}) {
+    EXPECT_THAT(text,
+                HasSubstr(std::string("sluice_decisions_total{outcome=\"") + outcome + "\"} 0\n"));
+  }
+}
+
+TEST_F(MetricsTest, EveryFamilyHasHelpText) {
+  const std::string text = registry_.Render();
+  EXPECT_THAT(text, Not(HasSubstr("# HELP sluice_requests_total\n")));
+  size_t pos = 0;
+  while ((pos = text.find("# HELP ", pos)) != std::string::npos) {
+    const size_t end = text.find('\n', pos);
+    const std::string line = text.substr(pos, end - pos);
+    // "# HELP <name> <text>": at least three spaces.
+    EXPECT_GE(std::count(line.begin(), line.end(), ' '), 3) << line;
+    pos = end;
+  }
+}
+
+// Parses one sample line `name{label="value",...} number` and returns the name, or "" if the
+// line is not a well-formed text-format 0.0.4 sample.
+std::string SampleName(std::string_view line) {
+  size_t i = 0;
+  auto name_char = [&](bool first, bool colon) {
+    if (i >= line.size()) return false;
+    const char c = line[i];
+    return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || (colon && c == ':') ||
+           (!first && std::isdigit(static_cast<unsigned char>(c)));
+  };
+  auto name = [&](bool colon) {
+    if (!name_char(true, colon)) return false;
+    while (name_char(false, colon)) ++i;
+    return true;
+  };
+  if (!name(true)) return "";
+  const std::string metric(line.substr(0, i));
+  if (i < line.size() && line[i] == '{') {
+    do {
+      ++i;
+      if (!name(false) || line.substr(i, 2) != "=\"") return "";
+      for (i += 2; i < line.size() && line[i] != '"'; ++i) {
+        if (line[i] == '\n') return "";
+        if (line[i] == '\\') {
+          if (++i >= line.size() || std::string_view("\\\"n").find(line[i]) == std::string::npos) {
+            return "";
+          }
+        }
+      }
+      if (i++ >= line.size()) return "";
+    } while (i < line.size() && line[i] == ',');
+    if (i >= line.size() || line[i++] != '}') return "";
+  }
+  if (i >= line.size() || line[i++] != ' ') return "";
+  const std::string value(line.substr(i));
+  if (value == "+Inf" || value == "-Inf" || value == "NaN") return metric;
+  if (value.empty() || std::isspace(static_cast<unsigned char>(value[0]))) return "";
+  char* end = nullptr;
+  std::strtod(value.c_str(), &end);
+  return end == value.c_str() + value.size() ? metric : "";
+}
+
+TEST(SampleNameTest, AcceptsAndRejects) {
+  EXPECT_EQ(SampleName("a 1"), "a");
+  EXPECT_EQ(SampleName(R"(a_b:c{x="1",y="q\"\\\n"} 2.5e-3)"), "a_b:c");
+  EXPECT_EQ(SampleName(R"(a{le="+Inf"} +Inf)"), "a");
+  EXPECT_EQ(SampleName("a  1"), "");
+  EXPECT_EQ(SampleName(R"(a{x="1} 1)"), "");
+  EXPECT_EQ(SampleName(R"(a{x="\q"} 1)"), "");
+  EXPECT_EQ(SampleName(R"(a{x=1} 1)"), "");
+  EXPECT_EQ(SampleName("1a 1"), "");
+  EXPECT_EQ(SampleName("a 1x"), "");
+}
+
+// Every line is a HELP, a TYPE, or a sample of the family whose TYPE came just before it.
+TEST_F(MetricsTest, EveryLineIsWellFormedExposition) {
+  metrics_.RecordCheckError("needs \"escaping\" \\\n");
+  const std::string text = registry_.Render();
+  ASSERT_FALSE(text.empty());
+  ASSERT_EQ(text.back(), '\n');
+  std::set<std::string> typed;
+  std::string current;
+  const std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
+  for (const std::string& line : lines) {
+    const std::vector<std::string> words = absl::StrSplit(line, ' ');
+    if (line.starts_with("# HELP ")) {
+      EXPECT_FALSE(typed.contains(words[2])) << "HELP after TYPE: " << line;
+    } else if (line.starts_with("# TYPE ")) {
+      ASSERT_EQ(words.size(), 4u) << line;
+      EXPECT_THAT(words[3], AnyOf("counter", "gauge", "histogram", "summary")) << line;
+      EXPECT_TRUE(typed.insert(words[2]).second) << "TYPE twice: " << line;
+      current = words[2];
+    } else {
+      const std::string name = SampleName(line);
+      ASSERT_FALSE(name.empty()) << "malformed line: " << line;
+      EXPECT_TRUE(name.starts_with(current)) << line;
+    }
+  }
+}
+
+TEST_F(MetricsTest, RecordGrpcCountsBothNamings) {
+  metrics_.RecordGrpc(std::string(kMethodGetRateLimits), true, 0.002);
+  metrics_.RecordGrpc(std::string(kMethodGetRateLimits), false, 0.004);
+  const RequestMetrics& m = metrics_.Request(Door::kGrpc, kMethodGetRateLimits);
+  EXPECT_EQ(m.success->Read().integer, 1u);
+  EXPECT_EQ(m.failed->Read().integer, 1u);
+  EXPECT_EQ(m.duration->Read().count(), 2u);
+  EXPECT_EQ(m.gubernator_success->Read().integer, 1u);
+  EXPECT_EQ(m.gubernator_failed->Read().integer, 1u);
+  EXPECT_EQ(m.gubernator_duration->Read().count, 2u);
+  const std::string text = registry_.Render();
+  EXPECT_THAT(text, HasSubstr("sluice_requests_total{door=\"grpc\",method=\"/pb.gubernator.V1/"
+                              "GetRateLimits\",status=\"success\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("gubernator_grpc_request_duration_count{method=\"/pb.gubernator."
+                              "V1/GetRateLimits\"} 2\n"));
+}
+
+TEST_F(MetricsTest, EnvoyMethodGoesToEnvoyDoor) {
+  metrics_.RecordGrpc(kMethodShouldRateLimit, true, 0.001);
+  EXPECT_EQ(metrics_.Request(Door::kEnvoy, kMethodShouldRateLimit).success->Read().integer, 1u);
+  EXPECT_THAT(registry_.Render(),
+              HasSubstr("sluice_requests_total{door=\"envoy\",method=\"/envoy.service.ratelimit."
+                        "v3.RateLimitService/ShouldRateLimit\",status=\"success\"} 1\n"));
+}
+
+TEST_F(MetricsTest, HttpGatewayCountsUnderGubernatorGrpcMethod) {
+  metrics_.RecordRequest(Door::kHttp, kHttpGetRateLimits, true, 0.001);
+  EXPECT_EQ(metrics_.Request(Door::kHttp, kHttpGetRateLimits).gubernator_success,
+            metrics_.Request(Door::kGrpc, kMethodGetRateLimits).gubernator_success);
+  EXPECT_EQ(metrics_.Request(Door::kGrpc, kMethodGetRateLimits).gubernator_success->Read().integer,
+            1u);
+  EXPECT_EQ(metrics_.Request(Door::kHttp, kHttpMetrics).gubernator_success, nullptr);
+}
+
+TEST_F(MetricsTest, UnknownMethodIsBounded) {
+  metrics_.RecordGrpc("/attacker/Chosen1", true, 0.001);
+  metrics_.RecordGrpc("/attacker/Chosen2", false, 0.001);
+  const RequestMetrics& unknown = metrics_.Request(Door::kGrpc, "/anything");
+  EXPECT_EQ(&unknown, &metrics_.Request(Door::kGrpc, kUnknownMethod));
+  EXPECT_EQ(unknown.success->Read().integer, 1u);
+  EXPECT_EQ(unknown.failed->Read().integer, 1u);
+  EXPECT_THAT(registry_.Render(), Not(HasSubstr("attacker")));
+}
+
+TEST_F(MetricsTest, RecordDecision) {
+  metrics_.RecordDecision(CallType::kLocal, Outcome::kOverLimit);
+  metrics_.RecordDecision(CallType::kLocal, Outcome::kUnderLimit);
+  metrics_.RecordDecision(CallType::kGlobal, Outcome::kOverLimit);
+  metrics_.RecordDecision(CallType::kLocal, Outcome::kShadow);
+  EXPECT_EQ(metrics_.decisions[static_cast<size_t>(Outcome::kOverLimit)]->Read().integer, 2u);
+  EXPECT_EQ(metrics_.decisions[static_cast<size_t>(Outcome::kShadow)]->Read().integer, 1u);
+  EXPECT_EQ(metrics_.gubernator_getratelimit_local->Read().integer, 3u);
+  EXPECT_EQ(metrics_.gubernator_getratelimit_global->Read().integer, 1u);
+  // Only the owner's (local) OVER_LIMIT counts, as in Gubernator.
+  EXPECT_EQ(metrics_.gubernator_over_limit->Read().integer, 1u);
+}
+
+TEST_F(MetricsTest, CheckErrorsKnownAndNew) {
+  metrics_.RecordCheckError("Invalid algorithm");
+  metrics_.RecordCheckError("Something new");
+  metrics_.RecordCheckError("Something new");
+  const std::string text = registry_.Render();
+  EXPECT_THAT(text, HasSubstr("gubernator_check_error_counter{error=\"Invalid algorithm\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("gubernator_check_error_counter{error=\"Something new\"} 2\n"));
+}
+
+TEST_F(MetricsTest, BindStoreFeedsBothNamings) {
+  metrics_.BindStore(
+      [] { return StoreReading{.items = 5, .hits = 7, .misses = 3, .unexpired_evictions = 2}; });
+  std::string text = registry_.Render();
+  EXPECT_THAT(text, HasSubstr("sluice_store_items 5\n"));
+  EXPECT_THAT(text, HasSubstr("sluice_store_lookups_total{result=\"hit\"} 7\n"));
+  EXPECT_THAT(text, HasSubstr("sluice_store_lookups_total{result=\"miss\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("sluice_store_unexpired_evictions_total 2\n"));
+  EXPECT_THAT(text, HasSubstr("gubernator_cache_size 5\n"));
+  EXPECT_THAT(text, HasSubstr("gubernator_cache_access_count{type=\"hit\"} 7\n"));
+  EXPECT_THAT(text, HasSubstr("gubernator_cache_access_count{type=\"miss\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("gubernator_unexpired_evictions_count 2\n"));
+  metrics_.BindStore(nullptr);
+  EXPECT_THAT(registry_.Render(), HasSubstr("gubernator_cache_size 0\n"));
+}
+
+TEST_F(MetricsTest, PeersGlobalGossipRules) {
+  metrics_.RecordPeerBatch(10, true);
+  metrics_.RecordPeerBatch(1, false);
+  metrics_.RecordBatchSendRetry("requests_per_sec");
+  metrics_.RecordGlobalSend(true, 0.5);
+  metrics_.RecordGlobalSend(false, 0.25);
+  metrics_.RecordGlobalBroadcast(false, 1);
+  metrics_.RecordGlobalUpdatesReceived(3);
+  metrics_.SetGlobalQueueLengths(4, 6);
+  metrics_.RecordGossipSent(100);
+  metrics_.RecordGossipReceived(60);
+  metrics_.RecordGossipReceived(40);
+  metrics_.RecordGossipDropped("auth");
+  metrics_.RecordRulesReload(true);
+  metrics_.RecordRulesReload(false);
+  metrics_.RecordRulesReload(false);
+  metrics_.gubernator_concurrent_checks->Increment();
+
+  const std::string text = registry_.Render();
+  for (const char* line : {
+           "sluice_peer_forwarded_items_total 11",
+           "sluice_peer_batch_size_count 2",
+           "sluice_peer_batch_size_bucket{le=\"1\"} 1",
+           "sluice_peer_batch_size_bucket{le=\"10\"} 2",
+           "sluice_peer_errors_total 1",
+           "sluice_peer_retries_total 1",
+           "gubernator_batch_send_retries{name=\"requests_per_sec\"} 1",
+           "sluice_global_sends_total 2",
+           "gubernator_global_send_duration_count 2",
+           "gubernator_global_send_duration_sum 0.75",
+           "sluice_global_errors_total{op=\"send\"} 1",
+           "gubernator_global_send_errors 1",
+           "sluice_global_broadcasts_total 1",
+           "gubernator_broadcast_duration_count 1",
+           "sluice_global_errors_total{op=\"broadcast\"} 1",
+           "gubernator_broadcast_errors 1",
+           "sluice_global_updates_received_total 3",
+           "gubernator_updatepeerglobals_counter 3",
+           "sluice_global_queue_keys{queue=\"send\"} 4",
+           "gubernator_global_send_queue_length 4",
+           "sluice_global_queue_keys{queue=\"broadcast\"} 6",
+           "gubernator_global_queue_length 6",
+           "sluice_gossip_packets_total{direction=\"sent\"} 1",
+           "sluice_gossip_packets_total{direction=\"received\"} 2",
+           "sluice_gossip_bytes_total{direction=\"sent\"} 100",
+           "sluice_gossip_bytes_total{direction=\"received\"} 100",
+           "sluice_gossip_dropped_packets_total{reason=\"auth\"} 1",
+           "sluice_gossip_dropped_packets_total{reason=\"malformed\"} 0",
+           "sluice_rules_reloads_total{result=\"success\"} 1",
+           "sluice_rules_reloads_total{result=\"failure\"} 2",
+           "gubernator_concurrent_checks_counter 1",
+       }) {
+    EXPECT_THAT(text, HasSubstr(std::string(line) + "\n")) << line;
+  }
+}
+
+TEST(MetricsNamesTest, DoorAndOutcomeNames) {
+  EXPECT_EQ(DoorName(Door::kGrpc), "grpc");
+  EXPECT_EQ(DoorName(Door::kHttp), "http");
+  EXPECT_EQ(DoorName(Door::kEnvoy), "envoy");
+  EXPECT_EQ(OutcomeName(Outcome::kUnderLimit), "under_limit");
+  EXPECT_EQ(OutcomeName(Outcome::kOverLimit), "over_limit");
+  EXPECT_EQ(OutcomeName(Outcome::kError), "error");
+  EXPECT_EQ(OutcomeName(Outcome::kShadow), "shadow");
+}
+
+}  // namespace
+}  // namespace sluice::obs
