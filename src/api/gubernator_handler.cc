@@ -50,6 +50,7 @@ void GubernatorHandler::GetRateLimits(const pb::gubernator::GetRateLimitsReq& re
                                       pb::gubernator::GetRateLimitsResp* resp, Done done) {
   const int n = req.requests_size();
   if (n > kMaxBatchSize) {
+    if (metrics_) metrics_->RecordCheckError("Request too large");
     std::move(done)(absl::OutOfRangeError(kBatchTooLarge));
     return;
   }
@@ -65,6 +66,10 @@ void GubernatorHandler::GetRateLimits(const pb::gubernator::GetRateLimitsReq& re
     const auto& in = req.requests(i);
     if (std::string error = Validate(in); !error.empty()) {
       item->set_error(std::move(error));
+      if (metrics_) {
+        metrics_->decisions[static_cast<size_t>(obs::Outcome::kError)]->Increment();
+        metrics_->RecordCheckError("Invalid request");
+      }
       continue;
     }
     core::RateLimitRequest r = FromProto(in);
@@ -76,8 +81,9 @@ void GubernatorHandler::GetRateLimits(const pb::gubernator::GetRateLimitsReq& re
     std::move(done)(absl::OkStatus());
     return;
   }
+  if (metrics_) metrics_->gubernator_concurrent_checks->Increment();
   router_.Route(std::move(valid), now,
-                [resp, positions = std::move(positions),
+                [this, resp, positions = std::move(positions),
                  done = std::move(done)](std::vector<cluster::RoutedResponse> results) mutable {
                   for (size_t i = 0; i < results.size() && i < positions.size(); ++i) {
                     auto* item = resp->mutable_responses(positions[i]);
@@ -85,9 +91,25 @@ void GubernatorHandler::GetRateLimits(const pb::gubernator::GetRateLimitsReq& re
                     if (!results[i].owner.empty()) {
                       (*item->mutable_metadata())["owner"] = results[i].owner;
                     }
+                    Record(results[i]);
                   }
+                  if (metrics_) metrics_->gubernator_concurrent_checks->Decrement();
                   std::move(done)(absl::OkStatus());
                 });
+}
+
+void GubernatorHandler::Record(const cluster::RoutedResponse& routed) const {
+  if (!metrics_) return;
+  const auto& r = routed.response;
+  obs::Outcome outcome = !r.error.empty()                       ? obs::Outcome::kError
+                         : r.status == core::Status::kOverLimit ? obs::Outcome::kOverLimit
+                                                                : obs::Outcome::kUnderLimit;
+  if (routed.owner.empty()) {
+    metrics_->RecordDecision(obs::CallType::kLocal, outcome);  // this node owns the key
+  } else {
+    // Decided by the owner, which counts it in gubernator_getratelimit_counter itself.
+    metrics_->decisions[static_cast<size_t>(outcome)]->Increment();
+  }
 }
 
 absl::Status GubernatorHandler::HealthCheck(pb::gubernator::HealthCheckResp* resp) const {

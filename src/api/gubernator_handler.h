@@ -19,6 +19,7 @@
 #include "cluster/router.h"
 #include "core/clock.h"
 #include "gubernator.pb.h"
+#include "obs/sluice_metrics.h"
 
 namespace sluice::api {
 
@@ -34,9 +35,10 @@ class GubernatorHandler {
  public:
   using Done = absl::AnyInvocable<void(absl::Status) &&>;
 
+  // `metrics` may be null (no recording).
   GubernatorHandler(cluster::Router& router, const core::Clock& clock,
-                    const HealthReporter& health)
-      : router_(router), clock_(clock), health_(health) {}
+                    const HealthReporter& health, const obs::Metrics* metrics = nullptr)
+      : router_(router), clock_(clock), health_(health), metrics_(metrics) {}
 
   // Fills `resp` (owned by the caller, alive until `done`) and then calls `done` once with OK,
   // or with OUT_OF_RANGE for batches over 1000 items (then `resp` is untouched).
@@ -51,9 +53,12 @@ class GubernatorHandler {
   void SetShuttingDown() { shutting_down_.store(true, std::memory_order_relaxed); }
 
  private:
+  void Record(const cluster::RoutedResponse& routed) const;
+
   cluster::Router& router_;
   const core::Clock& clock_;
   const HealthReporter& health_;
+  const obs::Metrics* metrics_;
   std::atomic<bool> shutting_down_{false};
 };
 

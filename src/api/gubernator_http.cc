@@ -4,6 +4,8 @@
 
 #include "api/json.h"
 #include "api/status_mapping.h"
+#include "obs/exposition.h"
+#include "obs/timer.h"
 
 namespace sluice::api {
 namespace {
@@ -19,10 +21,24 @@ HttpResponse JsonOrError(const absl::Status& status, const google::protobuf::Mes
   return resp;
 }
 
+// Wraps `respond` so the answer is counted and timed under `metrics`.
+HttpRespond Recorded(const obs::RequestMetrics& metrics, HttpRespond respond) {
+  return [&metrics, start = obs::SteadyClock::now(), respond = std::move(respond)](HttpResponse r) {
+    metrics.Record(r.status < 400, obs::SecondsBetween(start, obs::SteadyClock::now()));
+    respond(std::move(r));
+  };
+}
+
 }  // namespace
 
-void AddGubernatorRoutes(HttpServer& server, GubernatorHandler& handler) {
-  server.Route("POST", "/v1/GetRateLimits", [&handler](const HttpRequest& req, HttpRespond respond) {
+void AddGubernatorRoutes(HttpServer& server, GubernatorHandler& handler,
+                         const obs::Metrics& metrics) {
+  const auto& get_rate_limits = metrics.Request(obs::Door::kHttp, obs::kHttpGetRateLimits);
+  const auto& health_check = metrics.Request(obs::Door::kHttp, obs::kHttpHealthCheck);
+  const auto& live_check = metrics.Request(obs::Door::kHttp, obs::kHttpLiveCheck);
+  server.Route("POST", "/v1/GetRateLimits", [&handler, &get_rate_limits](const HttpRequest& req,
+                                                                         HttpRespond respond) {
+    respond = Recorded(get_rate_limits, std::move(respond));
     auto call = std::make_shared<std::pair<pb::gubernator::GetRateLimitsReq,
                                            pb::gubernator::GetRateLimitsResp>>();
     if (auto status = ParseJson(req.body, &call->first); !status.ok()) {
@@ -34,13 +50,29 @@ void AddGubernatorRoutes(HttpServer& server, GubernatorHandler& handler) {
                             respond(JsonOrError(status, call->second));
                           });
   });
-  server.Route("GET", "/v1/HealthCheck", [&handler](const HttpRequest&, HttpRespond respond) {
+  server.Route("GET", "/v1/HealthCheck", [&handler, &health_check](const HttpRequest&,
+                                                                    HttpRespond respond) {
+    respond = Recorded(health_check, std::move(respond));
     pb::gubernator::HealthCheckResp health;
     auto status = handler.HealthCheck(&health);
     respond(JsonOrError(status, health));
   });
-  server.Route("GET", "/v1/LiveCheck", [&handler](const HttpRequest&, HttpRespond respond) {
+  server.Route("GET", "/v1/LiveCheck", [&handler, &live_check](const HttpRequest&,
+                                                                HttpRespond respond) {
+    respond = Recorded(live_check, std::move(respond));
     respond(JsonOrError(handler.LiveCheck(), pb::gubernator::LiveCheckResp()));
+  });
+}
+
+void AddMetricsRoute(HttpServer& server, const obs::Registry& registry,
+                     const obs::Metrics& metrics) {
+  const auto& scrape = metrics.Request(obs::Door::kHttp, obs::kHttpMetrics);
+  server.Route("GET", "/metrics", [&registry, &scrape](const HttpRequest&, HttpRespond respond) {
+    auto start = obs::SteadyClock::now();
+    HttpResponse resp{.content_type = std::string(obs::kExpositionContentType),
+                      .body = registry.Render()};
+    scrape.Record(true, obs::SecondsBetween(start, obs::SteadyClock::now()));
+    respond(std::move(resp));
   });
 }
 

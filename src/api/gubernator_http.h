@@ -4,9 +4,14 @@
 
 #include "api/gubernator_handler.h"
 #include "api/http_server.h"
+#include "obs/sluice_metrics.h"
 
 namespace sluice::api {
 
-void AddGubernatorRoutes(HttpServer& server, GubernatorHandler& handler);
+void AddGubernatorRoutes(HttpServer& server, GubernatorHandler& handler,
+                         const obs::Metrics& metrics);
+
+// GET /metrics: the registry in Prometheus text format.
+void AddMetricsRoute(HttpServer& server, const obs::Registry& registry, const obs::Metrics& metrics);
 
 }  // namespace sluice::api

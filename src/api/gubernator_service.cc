@@ -1,16 +1,26 @@
 #include "api/gubernator_service.h"
 
 #include "api/status_mapping.h"
+#include "obs/timer.h"
 
 namespace sluice::api {
+
+GubernatorService::GubernatorService(GubernatorHandler& handler, const obs::Metrics& metrics)
+    : handler_(handler),
+      get_rate_limits_(metrics.Request(obs::Door::kGrpc, obs::kMethodGetRateLimits)),
+      health_check_(metrics.Request(obs::Door::kGrpc, obs::kMethodHealthCheck)),
+      live_check_(metrics.Request(obs::Door::kGrpc, obs::kMethodLiveCheck)) {}
 
 grpc::ServerUnaryReactor* GubernatorService::GetRateLimits(
     grpc::CallbackServerContext* ctx, const pb::gubernator::GetRateLimitsReq* req,
     pb::gubernator::GetRateLimitsResp* resp) {
   auto* reactor = ctx->DefaultReactor();
-  handler_.GetRateLimits(*req, resp, [reactor](absl::Status status) {
-    reactor->Finish(ToGrpcStatus(status));
-  });
+  handler_.GetRateLimits(*req, resp,
+                         [reactor, start = obs::SteadyClock::now(), this](absl::Status status) {
+                           get_rate_limits_.Record(
+                               status.ok(), obs::SecondsBetween(start, obs::SteadyClock::now()));
+                           reactor->Finish(ToGrpcStatus(status));
+                         });
   return reactor;
 }
 
@@ -18,7 +28,10 @@ grpc::ServerUnaryReactor* GubernatorService::HealthCheck(grpc::CallbackServerCon
                                                          const pb::gubernator::HealthCheckReq*,
                                                          pb::gubernator::HealthCheckResp* resp) {
   auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(handler_.HealthCheck(resp)));
+  auto start = obs::SteadyClock::now();
+  absl::Status status = handler_.HealthCheck(resp);
+  health_check_.Record(status.ok(), obs::SecondsBetween(start, obs::SteadyClock::now()));
+  reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
 
@@ -26,7 +39,10 @@ grpc::ServerUnaryReactor* GubernatorService::LiveCheck(grpc::CallbackServerConte
                                                        const pb::gubernator::LiveCheckReq*,
                                                        pb::gubernator::LiveCheckResp*) {
   auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(handler_.LiveCheck()));
+  auto start = obs::SteadyClock::now();
+  absl::Status status = handler_.LiveCheck();
+  live_check_.Record(status.ok(), obs::SecondsBetween(start, obs::SteadyClock::now()));
+  reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
 

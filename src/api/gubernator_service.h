@@ -6,12 +6,13 @@
 
 #include "api/gubernator_handler.h"
 #include "gubernator.grpc.pb.h"
+#include "obs/sluice_metrics.h"
 
 namespace sluice::api {
 
 class GubernatorService final : public pb::gubernator::V1::CallbackService {
  public:
-  explicit GubernatorService(GubernatorHandler& handler) : handler_(handler) {}
+  GubernatorService(GubernatorHandler& handler, const obs::Metrics& metrics);
 
   grpc::ServerUnaryReactor* GetRateLimits(grpc::CallbackServerContext* ctx,
                                           const pb::gubernator::GetRateLimitsReq* req,
@@ -25,6 +26,10 @@ class GubernatorService final : public pb::gubernator::V1::CallbackService {
 
  private:
   GubernatorHandler& handler_;
+  // Resolved once: recording is then lock-free and allocation-free.
+  const obs::RequestMetrics& get_rate_limits_;
+  const obs::RequestMetrics& health_check_;
+  const obs::RequestMetrics& live_check_;
 };
 
 }  // namespace sluice::api

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <pthread.h>
 
+#include "obs/logging.h"
 #include "server/config.h"
 #include "server/node.h"
 #include "spdlog/spdlog.h"
@@ -18,7 +19,11 @@ int main(int argc, char** argv) {
     return 0;
   }
   const auto& config = command_line->config;
-  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  if (auto status = sluice::obs::ConfigureLogging(config.log_level, config.log_format);
+      !status.ok()) {
+    std::fprintf(stderr, "sluice: %s\n", std::string(status.message()).c_str());
+    return 2;
+  }
 
   // Block the signals before any thread starts so only the sigwait loop below receives them.
   sigset_t signals;

@@ -19,6 +19,8 @@
 #include "core/clock.h"
 #include "core/limiter.h"
 #include "core/store.h"
+#include "obs/registry.h"
+#include "obs/sluice_metrics.h"
 #include "spdlog/spdlog.h"
 
 namespace sluice::server {
@@ -72,6 +74,8 @@ int FreePort(const std::string& host) {
 struct Node::Parts {
   Config config;
   std::string advertise_address;
+  obs::Registry registry;
+  obs::Metrics metrics{registry, kVersion};
   core::Store store;
   core::Limiter limiter{store};
   std::unique_ptr<cluster::Router> router;
@@ -107,9 +111,14 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
                             ? AdvertiseAddressFor(grpc_hp->first, grpc_port)
                             : config.advertise_address;
   p.health = std::make_unique<api::StandaloneHealth>(p.advertise_address);
-  p.gubernator = std::make_unique<api::GubernatorHandler>(*p.router, core::SystemClock::Instance(),
-                                                          *p.health);
-  p.gubernator_service = std::make_unique<api::GubernatorService>(*p.gubernator);
+  p.gubernator = std::make_unique<api::GubernatorHandler>(
+      *p.router, core::SystemClock::Instance(), *p.health, &p.metrics);
+  p.gubernator_service = std::make_unique<api::GubernatorService>(*p.gubernator, p.metrics);
+  p.metrics.BindStore([&store = p.store] {
+    core::StoreStats s = store.Stats();
+    return obs::StoreReading{.items = s.size, .hits = s.hits, .misses = s.misses,
+                             .unexpired_evictions = s.unexpired_evictions};
+  });
   grpc::ServerBuilder builder;
   builder.AddListeningPort(grpc_address, grpc::InsecureServerCredentials(), &p.grpc_port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
@@ -124,7 +133,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
                                         : static_cast<int>(std::thread::hardware_concurrency());
   p.http_server = std::make_unique<api::HttpServer>(
       api::HttpServerOptions{.address = config.http_address, .threads = std::max(1, threads)});
-  api::AddGubernatorRoutes(*p.http_server, *p.gubernator);
+  api::AddGubernatorRoutes(*p.http_server, *p.gubernator, p.metrics);
+  api::AddMetricsRoute(*p.http_server, p.registry, p.metrics);
   if (auto status = p.http_server->Start(); !status.ok()) {
     p.grpc_server->Shutdown();
     return status;
