@@ -1,0 +1,84 @@
+#include "rules/replaces.h"
+
+#include <optional>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "rules/rule_parser.h"
+
+namespace sluice::rules {
+namespace {
+
+// README example: a per-path limit replaces the general api limit when both match.
+class ApplyReplacesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<Domain> domains;
+    domains.push_back(*ParseRules("r.yaml", R"(
+domain: d
+descriptors:
+  - key: api
+    rate_limit: {unit: minute, requests_per_unit: 10, name: api}
+  - key: path
+    value: /login
+    rate_limit:
+      unit: minute
+      requests_per_unit: 2
+      name: login
+      replaces: [{name: api}]
+  - key: path
+    value: /upload
+    rate_limit:
+      unit: minute
+      requests_per_unit: 1
+      name: upload
+      replaces: [{name: api}, {name: login}]
+  - key: unnamed
+    rate_limit: {unit: minute, requests_per_unit: 3}
+)"));
+    set_ = *RuleSet::Create(std::move(domains));
+  }
+
+  std::optional<RuleMatch> M(std::string_view key, std::string_view value) const {
+    return set_->Match("d", {{key, value}});
+  }
+
+  std::shared_ptr<const RuleSet> set_;
+};
+
+TEST_F(ApplyReplacesTest, ReplacedLimitIsDropped) {
+  std::vector<std::optional<RuleMatch>> matches = {M("api", "x"), M("path", "/login")};
+  ASSERT_TRUE(matches[0].has_value() && matches[1].has_value());
+  EXPECT_EQ(ApplyReplaces(absl::MakeSpan(matches)), 1);
+  EXPECT_FALSE(matches[0].has_value());
+  ASSERT_TRUE(matches[1].has_value());
+  EXPECT_EQ(matches[1]->policy->name, "login");
+}
+
+TEST_F(ApplyReplacesTest, NothingDroppedWithoutTheReplacer) {
+  std::vector<std::optional<RuleMatch>> matches = {M("api", "x"), M("unnamed", "y"),
+                                                   M("nothing", "z")};
+  EXPECT_EQ(ApplyReplaces(absl::MakeSpan(matches)), 0);
+  EXPECT_TRUE(matches[0].has_value());
+  EXPECT_TRUE(matches[1].has_value());
+  EXPECT_FALSE(matches[2].has_value());
+}
+
+TEST_F(ApplyReplacesTest, UnionOfReplacesIndependentOfOrder) {
+  // upload replaces both api and login; login's own `replaces` still counts although it is dropped.
+  std::vector<std::optional<RuleMatch>> matches = {M("path", "/upload"), M("path", "/login"),
+                                                   M("api", "x"), M("unnamed", "y")};
+  EXPECT_EQ(ApplyReplaces(absl::MakeSpan(matches)), 2);
+  EXPECT_TRUE(matches[0].has_value());
+  EXPECT_FALSE(matches[1].has_value());
+  EXPECT_FALSE(matches[2].has_value());
+  EXPECT_TRUE(matches[3].has_value());
+}
+
+TEST_F(ApplyReplacesTest, EmptyInput) {
+  std::vector<std::optional<RuleMatch>> none;
+  EXPECT_EQ(ApplyReplaces(absl::MakeSpan(none)), 0);
+}
+
+}  // namespace
+}  // namespace sluice::rules

@@ -1,0 +1,428 @@
+#include "rules/rule_parser.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace sluice::rules {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr char kFile[] = "conf/api.yaml";
+
+// Parses `yaml` and expects it to be rejected at `line` with a message containing `problem`.
+void ExpectRejected(const std::string& yaml, int line, const std::string& problem) {
+  absl::StatusOr<Domain> domain = ParseRules(kFile, yaml);
+  ASSERT_FALSE(domain.ok()) << yaml;
+  EXPECT_EQ(domain.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(domain.status().message()),
+              StartsWith(std::string(kFile) + ":" + std::to_string(line) + ": "));
+  EXPECT_THAT(std::string(domain.status().message()), HasSubstr(problem));
+}
+
+Domain MustParse(const std::string& yaml) {
+  absl::StatusOr<Domain> domain = ParseRules(kFile, yaml);
+  EXPECT_TRUE(domain.ok()) << domain.status();
+  return domain.ok() ? *std::move(domain) : Domain();
+}
+
+TEST(RuleParserTest, ParsesAFullRule) {
+  Domain domain = MustParse(R"(
+domain: mongo_cps
+descriptors:
+  - key: database
+    value: users
+    shadow_mode: true
+    rate_limit:
+      unit: Second
+      requests_per_unit: 500
+      name: users-db
+      replaces:
+        - name: all-db
+      algorithm: token_bucket
+    descriptors:
+      - key: client
+        rate_limit: {unit: minute, requests_per_unit: 10}
+  - key: database
+    rate_limit:
+      unlimited: true
+)");
+  EXPECT_EQ(domain.name, "mongo_cps");
+  EXPECT_EQ(domain.source, kFile);
+  EXPECT_EQ(domain.line, 2);
+  EXPECT_EQ(domain.descriptors.size(), 2u);
+
+  const DescriptorNode* users = domain.descriptors.FindForEntry("database", "users");
+  ASSERT_NE(users, nullptr);
+  EXPECT_EQ(users->path, "mongo_cps.database_users");
+  EXPECT_EQ(users->line, 4);
+  EXPECT_TRUE(users->shadow_mode);
+  ASSERT_TRUE(users->policy.has_value());
+  EXPECT_EQ(users->policy->unit, Unit::kSecond);
+  EXPECT_EQ(users->policy->requests_per_unit, 500u);
+  EXPECT_EQ(users->policy->name, "users-db");
+  EXPECT_EQ(users->policy->replaces, std::vector<std::string>{"all-db"});
+  EXPECT_EQ(users->policy->algorithm, RuleAlgorithm::kTokenBucket);
+  EXPECT_FALSE(users->policy->unlimited);
+
+  const DescriptorNode* client = users->children.FindForEntry("client", "x");
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(client->path, "mongo_cps.database_users.client");
+  EXPECT_EQ(client->policy->unit, Unit::kMinute);
+  EXPECT_EQ(client->policy->algorithm, RuleAlgorithm::kFixedWindow);
+
+  const DescriptorNode* other = domain.descriptors.FindForEntry("database", "orders");
+  ASSERT_NE(other, nullptr);
+  EXPECT_TRUE(other->policy->unlimited);
+}
+
+TEST(RuleParserTest, AcceptsAndIgnoresReferenceOnlyKeys) {
+  Domain domain = MustParse(R"(
+domain: d
+descriptors:
+  - key: k
+    value: "v*"
+    quota_mode: true
+    detailed_metric: true
+    value_to_metric: false
+    share_threshold: true
+    metadata:
+      anything: {goes: [1, 2]}
+    rate_limit: {unit: hour, requests_per_unit: 1}
+)");
+  EXPECT_EQ(domain.descriptors.size(), 1u);
+}
+
+TEST(RuleParserTest, AcceptsEveryUnitCaseInsensitively) {
+  Domain domain = MustParse(R"(
+domain: d
+descriptors:
+  - {key: a, rate_limit: {unit: WEEK, requests_per_unit: 1}}
+  - {key: b, rate_limit: {unit: Month, requests_per_unit: 1}}
+  - {key: c, rate_limit: {unit: year, requests_per_unit: 1}}
+  - {key: e, rate_limit: {unit: DAY, requests_per_unit: 0}}
+)");
+  EXPECT_EQ(domain.descriptors.FindForEntry("a", "x")->policy->unit, Unit::kWeek);
+  EXPECT_EQ(domain.descriptors.FindForEntry("b", "x")->policy->unit, Unit::kMonth);
+  EXPECT_EQ(domain.descriptors.FindForEntry("c", "x")->policy->unit, Unit::kYear);
+  EXPECT_EQ(domain.descriptors.FindForEntry("e", "x")->policy->requests_per_unit, 0u);
+}
+
+TEST(RuleParserTest, AcceptsADomainWithoutDescriptorsAndNullLists) {
+  EXPECT_EQ(MustParse("domain: d\n").descriptors.size(), 0u);
+  EXPECT_EQ(MustParse("domain: d\ndescriptors:\n").descriptors.size(), 0u);
+}
+
+TEST(RuleParserTest, RejectsYamlSyntaxErrors) {
+  ExpectRejected("domain: d\ndescriptors:\n  - key: [a,\n  - key: b\n", 4, "YAML syntax error");
+}
+
+TEST(RuleParserTest, RejectsEmptyFileAndMissingOrEmptyDomain) {
+  ExpectRejected("", 1, "file is empty");
+  ExpectRejected("# only a comment\n", 1, "file is empty");
+  ExpectRejected("descriptors: []\n", 1, "missing 'domain'");
+  ExpectRejected("\ndomain: \"\"\n", 2, "empty domain");
+  ExpectRejected("\n\ndomain:\n", 3, "empty domain");
+}
+
+TEST(RuleParserTest, RejectsSeveralDocuments) {
+  ExpectRejected("domain: a\n---\ndomain: b\n", 3, "more than one YAML document");
+}
+
+TEST(RuleParserTest, RejectsUnknownKeysWithTheirLine) {
+  ExpectRejected("domain: d\nfoo: 1\n", 2, "unknown key 'foo' in the top level");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    valeu: v
+)",
+                 4, "unknown key 'valeu' in a descriptor");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      uint: second
+      requests_per_unit: 1
+)",
+                 5, "unknown key 'uint' in rate_limit");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      unit: second
+      requests_per_unit: 1
+      name: a
+      replaces:
+        - name: b
+          why: because
+)",
+                 10, "unknown key 'why' in a replaces entry");
+}
+
+TEST(RuleParserTest, RejectsKnownKeysAtTheWrongLevel) {
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    requests_per_unit: 5
+)",
+                 4,
+                 "key 'requests_per_unit' is not valid in a descriptor; it belongs in rate_limit");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      unit: second
+      requests_per_unit: 1
+      shadow_mode: true
+)",
+                 7, "key 'shadow_mode' is not valid in rate_limit; it belongs in a descriptor");
+}
+
+TEST(RuleParserTest, RejectsDuplicateMapKeys) {
+  ExpectRejected("domain: a\ndomain: b\n", 2, "duplicate key 'domain' (first at line 1)");
+}
+
+TEST(RuleParserTest, RejectsWrongValueTypes) {
+  ExpectRejected("domain: [a, b]\n", 1, "'domain' must be a string");
+  ExpectRejected("domain: d\ndescriptors: {key: k}\n", 2, "'descriptors' must be a list");
+  ExpectRejected("domain: d\ndescriptors:\n  - just-a-string\n", 3,
+                 "'descriptors' entries must be maps");
+  ExpectRejected("domain: d\ndescriptors:\n  - key: {a: b}\n", 3, "'key' must be a string");
+  ExpectRejected("domain: d\ndescriptors:\n  - key: k\n    shadow_mode: maybe\n", 4,
+                 "'shadow_mode' must be true or false");
+  ExpectRejected("domain: d\ndescriptors:\n  - key: k\n    quota_mode: [1]\n", 4,
+                 "'quota_mode' must be true or false");
+  ExpectRejected("domain: d\ndescriptors:\n  - key: k\n    metadata: text\n", 4,
+                 "'metadata' must be a map");
+  ExpectRejected("domain: d\ndescriptors:\n  - key: k\n    rate_limit: 5\n", 4,
+                 "rate_limit must be a map");
+  ExpectRejected("domain: d\ndescriptors:\n  - key: k\n    rate_limit:\n  - key: j\n", 4,
+                 "rate_limit must be a map");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      unit: second
+      requests_per_unit: lots
+)",
+                 6, "'requests_per_unit' must be an integer from 0 to 4294967295");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      unit: second
+      requests_per_unit: -1
+)",
+                 6, "'requests_per_unit' must be an integer");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      unit: second
+      requests_per_unit: 4294967296
+)",
+                 6, "'requests_per_unit' must be an integer");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      unit: second
+      requests_per_unit: 1
+      replaces: {name: x}
+)",
+                 7, "'replaces' must be a list");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      unit: second
+      requests_per_unit: 1
+      unlimited: sure
+)",
+                 7, "'unlimited' must be true or false");
+}
+
+TEST(RuleParserTest, RejectsMissingOrEmptyKey) {
+  ExpectRejected("domain: d\ndescriptors:\n  - value: v\n", 3, "descriptor is missing 'key'");
+  ExpectRejected("domain: d\ndescriptors:\n  - key: \"\"\n", 3, "descriptor has empty key");
+  ExpectRejected("domain: d\ndescriptors:\n  - key: a\n    descriptors:\n      - key:\n", 5,
+                 "descriptor has empty key");
+}
+
+TEST(RuleParserTest, RejectsDuplicateCompositeKeysAmongSiblings) {
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    value: v
+  - key: k
+    value: v
+)",
+                 5, "duplicate descriptor composite key 'd.k_v' (first at line 3)");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+  - key: j
+  - key: k
+)",
+                 5, "duplicate descriptor composite key 'd.k'");
+  // Nested, and with wildcards.
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: a
+    descriptors:
+      - key: b
+        value: "x*"
+      - key: b
+        value: "x*"
+)",
+                 7, "duplicate descriptor composite key 'd.a.b_x*'");
+}
+
+TEST(RuleParserTest, SameCompositeKeyUnderDifferentParentsIsFine) {
+  Domain domain = MustParse(R"(domain: d
+descriptors:
+  - key: a
+    descriptors: [{key: c, rate_limit: {unit: second, requests_per_unit: 1}}]
+  - key: b
+    descriptors: [{key: c, rate_limit: {unit: second, requests_per_unit: 2}}]
+)");
+  EXPECT_EQ(domain.descriptors.size(), 2u);
+}
+
+TEST(RuleParserTest, RejectsBadOrMissingUnit) {
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      unit: fortnight
+      requests_per_unit: 1
+)",
+                 5, "invalid rate limit unit 'fortnight'");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      requests_per_unit: 1
+)",
+                 4, "rate_limit is missing 'unit'");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      unit: ""
+      requests_per_unit: 1
+)",
+                 5, "rate_limit is missing 'unit'");
+}
+
+TEST(RuleParserTest, RejectsMissingRequestsPerUnit) {
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      unit: second
+)",
+                 4, "rate_limit is missing 'requests_per_unit'");
+}
+
+TEST(RuleParserTest, UnlimitedTakesNoUnit) {
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      unlimited: true
+      unit: second
+)",
+                 6, "'unlimited: true' must not specify a unit");
+  Domain domain = MustParse(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      unlimited: true
+      requests_per_unit: 0
+)");
+  EXPECT_TRUE(domain.descriptors.FindForEntry("k", "v")->policy->unlimited);
+  // `unlimited: false` is an ordinary limit and needs its unit.
+  ExpectRejected("domain: d\ndescriptors:\n  - key: k\n    rate_limit: {unlimited: false}\n", 4,
+                 "rate_limit is missing 'unit'");
+}
+
+TEST(RuleParserTest, RejectsBadReplaces) {
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      unit: second
+      requests_per_unit: 1
+      name: mine
+      replaces:
+        - name: other
+        - name: ""
+)",
+                 10, "replaces entry has an empty name");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      unit: second
+      requests_per_unit: 1
+      replaces:
+        - {}
+)",
+                 8, "replaces entry has an empty name");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      unit: second
+      requests_per_unit: 1
+      name: mine
+      replaces:
+        - name: mine
+)",
+                 9, "limit 'mine' replaces itself");
+}
+
+TEST(RuleParserTest, RejectsUnknownAlgorithm) {
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit:
+      unit: second
+      requests_per_unit: 1
+      algorithm: sliding_window
+)",
+                 7, "unknown algorithm 'sliding_window'");
+}
+
+TEST(RuleParserTest, ShareThresholdNeedsAWildcard) {
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    value: plain
+    share_threshold: true
+)",
+                 5, "share_threshold: true requires a '*' in the value");
+}
+
+TEST(RuleParserTest, ErrorsDeepInTheTreeNameTheirLine) {
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: a
+    descriptors:
+      - key: b
+        descriptors:
+          - key: c
+            rate_limit:
+              unit: second
+              requests_per_unit: 1
+              colour: blue
+)",
+                 11, "unknown key 'colour' in rate_limit");
+}
+
+}  // namespace
+}  // namespace sluice::rules
