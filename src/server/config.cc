@@ -31,6 +31,12 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv) 
       ->check(CLI::Range(0, 1024));
   app.add_option("-c,--config,--rules", c.rules_path,
                  "Envoy rules: a YAML file or a directory of them");
+  app.add_flag("!--no-rules-watch", c.rules_watch,
+               "do not watch the rules path for changes (SIGHUP still reloads)");
+  app.add_flag("--shadow-mode", c.envoy_shadow_mode,
+               "Envoy door: answer OK even when over the limit (statuses still say OVER_LIMIT)");
+  app.add_flag("--rate-limit-headers", c.envoy_rate_limit_headers,
+               "Envoy door: add RateLimit-Limit/-Remaining/-Reset response headers");
   app.add_option("--log-level", c.log_level, "log level")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));

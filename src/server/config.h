@@ -24,6 +24,13 @@ struct Config {
   int http_threads = 0;
   // Envoy rules: a YAML file or a directory of them. Default: none (Envoy door answers OK).
   std::string rules_path;
+  // Watch the rules path with inotify and reload on change (SIGHUP always reloads).
+  // Default: true.
+  bool rules_watch = true;
+  // Envoy door: global shadow switch (OVER_LIMIT overall answers become OK). Default: false.
+  bool envoy_shadow_mode = false;
+  // Envoy door: add RateLimit-Limit/-Remaining/-Reset response headers. Default: false.
+  bool envoy_rate_limit_headers = false;
   // Log level (trace, debug, info, warn, error) and format (text, json). Default: info, text.
   std::string log_level = "info";
   std::string log_format = "text";

@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "api/envoy_handler.h"
+#include "api/envoy_service.h"
 #include "api/gubernator_handler.h"
 #include "api/gubernator_http.h"
 #include "api/gubernator_service.h"
@@ -21,6 +23,9 @@
 #include "core/store.h"
 #include "obs/registry.h"
 #include "obs/sluice_metrics.h"
+#include "rules/rule_set.h"
+#include "rules/rule_store.h"
+#include "rules/rule_watcher.h"
 #include "spdlog/spdlog.h"
 
 namespace sluice::server {
@@ -82,6 +87,10 @@ struct Node::Parts {
   std::unique_ptr<api::HealthReporter> health;
   std::unique_ptr<api::GubernatorHandler> gubernator;
   std::unique_ptr<api::GubernatorService> gubernator_service;
+  std::unique_ptr<rules::RuleStore> rules;  // null without a rules path
+  std::unique_ptr<rules::RuleWatcher> rules_watcher;
+  std::unique_ptr<api::EnvoyHandler> envoy;
+  std::unique_ptr<api::EnvoyService> envoy_service;
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<api::HttpServer> http_server;
   int grpc_port = 0;
@@ -114,6 +123,25 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
   p.gubernator = std::make_unique<api::GubernatorHandler>(
       *p.router, core::SystemClock::Instance(), *p.health, &p.metrics);
   p.gubernator_service = std::make_unique<api::GubernatorService>(*p.gubernator, p.metrics);
+  if (!config.rules_path.empty()) {
+    p.rules = std::make_unique<rules::RuleStore>(config.rules_path);
+    // Watch first, then load: a change between the two is not missed.
+    if (config.rules_watch) {
+      auto watcher = rules::RuleWatcher::Start(p.rules.get());
+      if (!watcher.ok()) return watcher.status();
+      p.rules_watcher = std::move(*watcher);
+    }
+    if (absl::Status status = p.rules->Reload(); !status.ok()) return status;
+    spdlog::info("rules: {} domain(s) from {}", p.rules->Current()->domain_count(),
+                 config.rules_path);
+  }
+  p.envoy = std::make_unique<api::EnvoyHandler>(
+      *p.router, core::SystemClock::Instance(),
+      [rules = p.rules.get()] { return rules ? rules->Current() : rules::RuleSet::Empty(); },
+      api::EnvoyOptions{.shadow_mode = config.envoy_shadow_mode,
+                        .rate_limit_headers = config.envoy_rate_limit_headers},
+      &p.metrics);
+  p.envoy_service = std::make_unique<api::EnvoyService>(*p.envoy, p.metrics);
   p.metrics.BindStore([&store = p.store] {
     core::StoreStats s = store.Stats();
     return obs::StoreReading{.items = s.size, .hits = s.hits, .misses = s.misses,
@@ -123,6 +151,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
   builder.AddListeningPort(grpc_address, grpc::InsecureServerCredentials(), &p.grpc_port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.RegisterService(p.gubernator_service.get());
+  builder.RegisterService(p.envoy_service.get());
   p.grpc_server = builder.BuildAndStart();
   if (!p.grpc_server || p.grpc_port == 0) {
     return absl::UnavailableError(
@@ -135,6 +164,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
       api::HttpServerOptions{.address = config.http_address, .threads = std::max(1, threads)});
   api::AddGubernatorRoutes(*p.http_server, *p.gubernator, p.metrics);
   api::AddMetricsRoute(*p.http_server, p.registry, p.metrics);
+  api::AddEnvoyJsonRoute(*p.http_server, *p.envoy, p.metrics);
   if (auto status = p.http_server->Start(); !status.ok()) {
     p.grpc_server->Shutdown();
     return status;
@@ -160,10 +190,17 @@ void Node::Shutdown() {
   // Stop accepting and let in-flight gRPC calls finish (bounded), then stop HTTP.
   p.grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   p.http_server->Stop();
+  if (p.rules_watcher) p.rules_watcher->Stop();
   spdlog::info("stopped");
 }
 
-void Node::Reload() { spdlog::info("reload requested"); }
+void Node::Reload() {
+  Parts& p = *parts_;
+  if (p.rules) {
+    // RuleStore logs the outcome (with file and line on failure) and keeps the old rules.
+    (void)p.rules->Reload();
+  }
+}
 
 int Node::grpc_port() const { return parts_->grpc_port; }
 int Node::http_port() const { return parts_->http_server->port(); }

@@ -1,0 +1,64 @@
+// EnvoyHandler: the Envoy RLS v3 door's logic (reference/envoy_rls.md §1.8, §3.3–3.5), shared by
+// gRPC ShouldRateLimit and HTTP POST /json.
+//
+// Per descriptor: the effective addend (descriptor hits_addend if present, 0 allowed; else
+// max(1, request addend)); the limit from a per-descriptor override or from the rules snapshot
+// (exact, then wildcard, then default; depth must match); `replaces` across the request. Every
+// limited descriptor becomes one core request routed like any other, so cluster and mesh modes
+// apply to Envoy traffic too. The answer has one status per descriptor, in order, each limited
+// one carrying current_limit (with name), limit_remaining and duration_until_reset.
+//
+// Thread safety: any thread, concurrently. `done` may run on another thread; it must not block.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "cluster/router.h"
+#include "core/clock.h"
+#include "envoy/service/ratelimit/v3/rls.pb.h"
+#include "obs/sluice_metrics.h"
+#include "rules/rule_set.h"
+
+namespace sluice::api {
+
+struct EnvoyOptions {
+  // Global shadow switch: an OVER_LIMIT overall answer becomes OK (statuses keep OVER_LIMIT).
+  // Default: false.
+  bool shadow_mode = false;
+  // Add RateLimit-Limit/-Remaining/-Reset to response_headers_to_add. Default: false.
+  bool rate_limit_headers = false;
+  // Route Envoy counters with Gubernator's GLOBAL behavior in cluster mode. Default: false.
+  bool global = false;
+};
+
+// The name under which Envoy counters live in the store: "<this>_<counter key>".
+inline constexpr char kEnvoyCounterName[] = "envoy";
+
+class EnvoyHandler {
+ public:
+  using Done = absl::AnyInvocable<void(absl::Status) &&>;
+  using RulesSource = std::function<std::shared_ptr<const rules::RuleSet>()>;
+
+  EnvoyHandler(cluster::Router& router, const core::Clock& clock, RulesSource rules,
+               EnvoyOptions options, const obs::Metrics* metrics = nullptr)
+      : router_(router), clock_(clock), rules_(std::move(rules)), options_(options),
+        metrics_(metrics) {}
+
+  // Fills `resp` (alive until `done`) and calls `done` once: OK, INVALID_ARGUMENT for an empty
+  // domain, no descriptors or an empty entry key, UNAVAILABLE when a counter could not be read
+  // (so Envoy's failure_mode_deny applies).
+  void ShouldRateLimit(const envoy::service::ratelimit::v3::RateLimitRequest& req,
+                       envoy::service::ratelimit::v3::RateLimitResponse* resp, Done done);
+
+ private:
+  cluster::Router& router_;
+  const core::Clock& clock_;
+  RulesSource rules_;
+  EnvoyOptions options_;
+  const obs::Metrics* metrics_;
+};
+
+}  // namespace sluice::api

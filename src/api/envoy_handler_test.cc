@@ -1,0 +1,250 @@
+#include "api/envoy_handler.h"
+
+#include <gtest/gtest.h>
+
+#include "cluster/router.h"
+#include "core/clock.h"
+#include "core/limiter.h"
+#include "core/store.h"
+#include "rules/rule_parser.h"
+#include "rules/rule_set.h"
+
+namespace sluice::api {
+namespace {
+
+using envoy::service::ratelimit::v3::RateLimitRequest;
+using envoy::service::ratelimit::v3::RateLimitResponse;
+
+constexpr char kRules[] = R"(
+domain: shop
+descriptors:
+  - key: generic_key
+    value: limited
+    rate_limit: {unit: second, requests_per_unit: 5, name: five-per-second}
+  - key: generic_key
+    value: free
+    rate_limit: {unlimited: true}
+  - key: user
+    rate_limit: {unit: minute, requests_per_unit: 2}
+    descriptors:
+      - key: path
+        rate_limit: {unit: hour, requests_per_unit: 100}
+  - key: shadow
+    shadow_mode: true
+    rate_limit: {unit: second, requests_per_unit: 1}
+  - key: tenant
+    value: big
+    rate_limit: {unit: second, requests_per_unit: 1000, name: tenant-big, replaces: [{name: per-tenant}]}
+  - key: tenant
+    rate_limit: {unit: second, requests_per_unit: 1, name: per-tenant}
+  - key: bucket
+    rate_limit: {unit: second, requests_per_unit: 3, algorithm: token_bucket}
+)";
+
+class EnvoyHandlerTest : public ::testing::Test {
+ protected:
+  EnvoyHandlerTest() {
+    auto domain = rules::ParseRules("test.yaml", kRules);
+    EXPECT_TRUE(domain.ok()) << domain.status();
+    std::vector<rules::Domain> domains;
+    domains.push_back(std::move(*domain));
+    auto set = rules::RuleSet::Create(std::move(domains));
+    EXPECT_TRUE(set.ok()) << set.status();
+    rules_ = *set;
+  }
+
+  absl::Status Call(const RateLimitRequest& req, RateLimitResponse* resp) {
+    absl::Status result = absl::InternalError("done not called");
+    handler_.ShouldRateLimit(req, resp, [&](absl::Status s) { result = s; });
+    return result;
+  }
+
+  static RateLimitRequest Request(std::vector<std::vector<std::pair<std::string, std::string>>> ds,
+                                  uint32_t addend = 0) {
+    RateLimitRequest req;
+    req.set_domain("shop");
+    req.set_hits_addend(addend);
+    for (const auto& d : ds) {
+      auto* desc = req.add_descriptors();
+      for (const auto& [k, v] : d) {
+        auto* e = desc->add_entries();
+        e->set_key(k);
+        e->set_value(v);
+      }
+    }
+    return req;
+  }
+
+  RateLimitResponse Check(const RateLimitRequest& req) {
+    RateLimitResponse resp;
+    EXPECT_TRUE(Call(req, &resp).ok());
+    return resp;
+  }
+
+  core::ManualClock clock_{1'700'000'000'250};
+  core::Store store_;
+  core::Limiter limiter_{store_};
+  cluster::LocalRouter router_{limiter_};
+  std::shared_ptr<const rules::RuleSet> rules_;
+  EnvoyOptions options_;
+  EnvoyHandler handler_{router_, clock_, [this] { return rules_; }, options_};
+};
+
+TEST_F(EnvoyHandlerTest, FivePerSecondThenOverLimitThenNextWindow) {
+  auto req = Request({{{"generic_key", "limited"}}});
+  for (int i = 0; i < 5; ++i) {
+    auto resp = Check(req);
+    EXPECT_EQ(resp.overall_code(), RateLimitResponse::OK) << i;
+    ASSERT_EQ(resp.statuses_size(), 1);
+    const auto& s = resp.statuses(0);
+    EXPECT_EQ(s.code(), RateLimitResponse::OK);
+    EXPECT_EQ(s.current_limit().requests_per_unit(), 5u);
+    EXPECT_EQ(s.current_limit().unit(), RateLimitResponse::RateLimit::SECOND);
+    EXPECT_EQ(s.current_limit().name(), "five-per-second");
+    EXPECT_EQ(s.limit_remaining(), static_cast<uint32_t>(4 - i));
+    EXPECT_EQ(s.duration_until_reset().seconds(), 0);
+    EXPECT_EQ(s.duration_until_reset().nanos(), 750'000'000);
+  }
+  auto over = Check(req);
+  EXPECT_EQ(over.overall_code(), RateLimitResponse::OVER_LIMIT);
+  EXPECT_EQ(over.statuses(0).code(), RateLimitResponse::OVER_LIMIT);
+  EXPECT_EQ(over.statuses(0).limit_remaining(), 0u);
+  clock_.Advance(750);
+  EXPECT_EQ(Check(req).overall_code(), RateLimitResponse::OK);
+}
+
+TEST_F(EnvoyHandlerTest, UnmatchedIsOkWithoutLimitAndUnlimitedIsMaxUint32) {
+  auto resp = Check(Request({{{"nothing", "here"}}, {{"generic_key", "free"}}}));
+  EXPECT_EQ(resp.overall_code(), RateLimitResponse::OK);
+  ASSERT_EQ(resp.statuses_size(), 2);
+  EXPECT_FALSE(resp.statuses(0).has_current_limit());
+  EXPECT_EQ(resp.statuses(0).code(), RateLimitResponse::OK);
+  EXPECT_FALSE(resp.statuses(1).has_current_limit());
+  EXPECT_EQ(resp.statuses(1).limit_remaining(), 4294967295u);
+  EXPECT_EQ(store_.Size(), 0u);
+}
+
+TEST_F(EnvoyHandlerTest, OneStatusPerDescriptorAndAnyOverMakesOverall) {
+  auto req = Request({{{"user", "a"}}, {{"generic_key", "limited"}}});
+  Check(req);
+  Check(req);
+  auto resp = Check(req);  // user a: 2/minute exhausted
+  ASSERT_EQ(resp.statuses_size(), 2);
+  EXPECT_EQ(resp.statuses(0).code(), RateLimitResponse::OVER_LIMIT);
+  EXPECT_EQ(resp.statuses(1).code(), RateLimitResponse::OK);
+  EXPECT_EQ(resp.overall_code(), RateLimitResponse::OVER_LIMIT);
+  EXPECT_EQ(resp.statuses(0).current_limit().unit(), RateLimitResponse::RateLimit::MINUTE);
+}
+
+TEST_F(EnvoyHandlerTest, DepthMustMatch) {
+  auto resp = Check(Request({{{"user", "a"}, {"path", "/x"}}}));
+  EXPECT_EQ(resp.statuses(0).current_limit().requests_per_unit(), 100u);
+  auto deeper = Check(Request({{{"user", "a"}, {"path", "/x"}, {"extra", "1"}}}));
+  EXPECT_FALSE(deeper.statuses(0).has_current_limit());
+}
+
+TEST_F(EnvoyHandlerTest, HitsAddendRequestAndPerDescriptor) {
+  auto req = Request({{{"generic_key", "limited"}}}, 3);
+  EXPECT_EQ(Check(req).statuses(0).limit_remaining(), 2u);
+  EXPECT_EQ(Check(req).overall_code(), RateLimitResponse::OVER_LIMIT);  // 3 more would be 6
+  auto check_only = Request({{{"generic_key", "limited"}}});
+  check_only.mutable_descriptors(0)->mutable_hits_addend()->set_value(0);
+  auto resp = Check(check_only);
+  EXPECT_EQ(resp.overall_code(), RateLimitResponse::OK);
+  EXPECT_EQ(resp.statuses(0).limit_remaining(), 2u);  // 0 allowed: check only
+  auto two = Request({{{"generic_key", "limited"}}}, 50);
+  two.mutable_descriptors(0)->mutable_hits_addend()->set_value(2);
+  EXPECT_EQ(Check(two).statuses(0).limit_remaining(), 0u);  // descriptor addend wins
+}
+
+TEST_F(EnvoyHandlerTest, LimitOverrideUsesItsOwnCounterPerUnit) {
+  auto req = Request({{{"api", "x"}}});
+  req.mutable_descriptors(0)->mutable_limit()->set_requests_per_unit(1);
+  req.mutable_descriptors(0)->mutable_limit()->set_unit(envoy::type::v3::MINUTE);
+  EXPECT_EQ(Check(req).overall_code(), RateLimitResponse::OK);
+  EXPECT_EQ(Check(req).overall_code(), RateLimitResponse::OVER_LIMIT);
+  // Same entries, another unit: another counter.
+  req.mutable_descriptors(0)->mutable_limit()->set_unit(envoy::type::v3::HOUR);
+  auto resp = Check(req);
+  EXPECT_EQ(resp.overall_code(), RateLimitResponse::OK);
+  EXPECT_EQ(resp.statuses(0).current_limit().unit(), RateLimitResponse::RateLimit::HOUR);
+}
+
+TEST_F(EnvoyHandlerTest, ShadowModeAnswersOkButCounts) {
+  auto req = Request({{{"shadow", "s"}}});
+  Check(req);
+  auto resp = Check(req);
+  EXPECT_EQ(resp.overall_code(), RateLimitResponse::OK);
+  EXPECT_EQ(resp.statuses(0).code(), RateLimitResponse::OK);
+  EXPECT_EQ(resp.statuses(0).limit_remaining(), 0u);
+}
+
+TEST_F(EnvoyHandlerTest, ReplacesDropsTheReplacedLimit) {
+  auto req = Request({{{"tenant", "big"}}, {{"tenant", "other"}}});
+  for (int i = 0; i < 3; ++i) {
+    auto resp = Check(req);
+    EXPECT_EQ(resp.overall_code(), RateLimitResponse::OK);
+    EXPECT_FALSE(resp.statuses(1).has_current_limit());  // per-tenant replaced by tenant-big
+  }
+}
+
+TEST_F(EnvoyHandlerTest, TokenBucketAlgorithmExtension) {
+  auto req = Request({{{"bucket", "b"}}});
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Check(req).overall_code(), RateLimitResponse::OK);
+  EXPECT_EQ(Check(req).overall_code(), RateLimitResponse::OVER_LIMIT);
+}
+
+TEST_F(EnvoyHandlerTest, RateLimitHeadersFromLowestRemaining) {
+  EnvoyHandler handler{router_, clock_, [this] { return rules_; },
+                       EnvoyOptions{.rate_limit_headers = true}};
+  RateLimitResponse resp;
+  absl::Status result;
+  handler.ShouldRateLimit(Request({{{"generic_key", "limited"}}, {{"user", "u"}}}), &resp,
+                          [&](absl::Status s) { result = s; });
+  ASSERT_TRUE(result.ok());
+  ASSERT_EQ(resp.response_headers_to_add_size(), 3);
+  EXPECT_EQ(resp.response_headers_to_add(0).key(), "RateLimit-Limit");
+  EXPECT_EQ(resp.response_headers_to_add(0).value(), "2");  // user: 1 of 2 left beats 4 of 5
+  EXPECT_EQ(resp.response_headers_to_add(1).value(), "1");
+  EXPECT_EQ(resp.response_headers_to_add(2).key(), "RateLimit-Reset");
+}
+
+TEST_F(EnvoyHandlerTest, GlobalShadowKeepsStatusesButAllows) {
+  EnvoyHandler handler{router_, clock_, [this] { return rules_; },
+                       EnvoyOptions{.shadow_mode = true}};
+  auto req = Request({{{"user", "g"}}});
+  RateLimitResponse resp;
+  for (int i = 0; i < 3; ++i) {
+    resp.Clear();
+    handler.ShouldRateLimit(req, &resp, [](absl::Status) {});
+  }
+  EXPECT_EQ(resp.overall_code(), RateLimitResponse::OK);
+  EXPECT_EQ(resp.statuses(0).code(), RateLimitResponse::OVER_LIMIT);
+}
+
+TEST_F(EnvoyHandlerTest, MalformedRequestsAreInvalidArgument) {
+  RateLimitResponse resp;
+  auto no_domain = Request({{{"a", "b"}}});
+  no_domain.set_domain("");
+  EXPECT_EQ(Call(no_domain, &resp).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Call(Request({}), &resp).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Call(Request({{}}), &resp).code(), absl::StatusCode::kInvalidArgument);
+  auto empty_key = Request({{{"", "v"}}});
+  auto status = Call(empty_key, &resp);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "descriptor 0 entry 0 has an empty key");
+  auto bad_unit = Request({{{"a", "b"}}});
+  bad_unit.mutable_descriptors(0)->mutable_limit()->set_unit(static_cast<envoy::type::v3::RateLimitUnit>(42));
+  EXPECT_EQ(Call(bad_unit, &resp).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(EnvoyHandlerTest, UnknownDomainIsOkWithoutLimits) {
+  auto req = Request({{{"generic_key", "limited"}}});
+  req.set_domain("elsewhere");
+  auto resp = Check(req);
+  EXPECT_EQ(resp.overall_code(), RateLimitResponse::OK);
+  EXPECT_FALSE(resp.statuses(0).has_current_limit());
+}
+
+}  // namespace
+}  // namespace sluice::api

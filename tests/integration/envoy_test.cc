@@ -1,0 +1,245 @@
+// The Envoy RLS v3 door of a real sluice process with a rules file, through a generated gRPC
+// client: limits, X-RateLimit fields, addends, overrides, bad requests, and hot reload.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
+#include "testing/http_client.h"
+#include "testing/sluice_process.h"
+
+namespace sluice {
+namespace {
+
+using envoy::service::ratelimit::v3::RateLimitRequest;
+using envoy::service::ratelimit::v3::RateLimitResponse;
+using envoy::service::ratelimit::v3::RateLimitService;
+
+constexpr char kRules[] = R"(domain: shop
+descriptors:
+  - key: generic_key
+    value: limited
+    rate_limit:
+      unit: second
+      requests_per_unit: 5
+      name: five-per-second
+  - key: remote_address
+    rate_limit:
+      unit: minute
+      requests_per_unit: 3
+)";
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/sluice-rules-XXXXXX";
+    path_ = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string Write(const std::string& name, const std::string& text) const {
+    // Write then rename, as editors and ConfigMaps do, so a reader never sees half a file.
+    std::string final_path = path_ + "/" + name;
+    std::string tmp = path_ + "/." + name + ".tmp";
+    std::ofstream(tmp) << text;
+    std::filesystem::rename(tmp, final_path);
+    return final_path;
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Sleeps until the first 100 ms of a wall-clock second, so a burst fits in one window.
+void AlignToSecondStart() {
+  while (NowMs() % 1000 >= 100) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+RateLimitRequest Request(const std::string& key, const std::string& value, uint32_t addend = 0) {
+  RateLimitRequest req;
+  req.set_domain("shop");
+  req.set_hits_addend(addend);
+  auto* e = req.add_descriptors()->add_entries();
+  e->set_key(key);
+  e->set_value(value);
+  return req;
+}
+
+class EnvoyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    rules_file_ = dir_.Write("shop.yaml", kRules);
+    node_ = std::make_unique<testing::SluiceProcess>(
+        testing::SluiceProcess::Options{.extra_args = {"--config", dir_.path()}});
+    ASSERT_TRUE(node_->ready());
+    stub_ = RateLimitService::NewStub(
+        grpc::CreateChannel(node_->grpc_address(), grpc::InsecureChannelCredentials()));
+  }
+
+  grpc::Status Call(const RateLimitRequest& req, RateLimitResponse* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return stub_->ShouldRateLimit(&ctx, req, resp);
+  }
+
+  RateLimitResponse Check(const RateLimitRequest& req) {
+    RateLimitResponse resp;
+    auto status = Call(req, &resp);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return resp;
+  }
+
+  // Polls until `pred` holds or 10 s pass.
+  template <typename Pred>
+  bool Eventually(Pred pred) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  TempDir dir_;
+  std::string rules_file_;
+  std::unique_ptr<testing::SluiceProcess> node_;
+  std::unique_ptr<RateLimitService::Stub> stub_;
+};
+
+TEST_F(EnvoyTest, FivePerSecondThenOverLimitThenOkNextWindow) {
+  auto req = Request("generic_key", "limited");
+  AlignToSecondStart();
+  for (int i = 0; i < 5; ++i) {
+    auto resp = Check(req);
+    EXPECT_EQ(resp.overall_code(), RateLimitResponse::OK) << i;
+    ASSERT_EQ(resp.statuses_size(), 1);
+    const auto& s = resp.statuses(0);
+    // Everything Envoy needs for X-RateLimit headers.
+    EXPECT_EQ(s.current_limit().requests_per_unit(), 5u);
+    EXPECT_EQ(s.current_limit().unit(), RateLimitResponse::RateLimit::SECOND);
+    EXPECT_EQ(s.current_limit().name(), "five-per-second");
+    EXPECT_EQ(s.limit_remaining(), static_cast<uint32_t>(4 - i));
+    EXPECT_TRUE(s.has_duration_until_reset());
+    EXPECT_LE(s.duration_until_reset().seconds(), 1);
+  }
+  auto over = Check(req);
+  EXPECT_EQ(over.overall_code(), RateLimitResponse::OVER_LIMIT);
+  EXPECT_EQ(over.statuses(0).code(), RateLimitResponse::OVER_LIMIT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000 - NowMs() % 1000 + 20));
+  EXPECT_EQ(Check(req).overall_code(), RateLimitResponse::OK);
+}
+
+TEST_F(EnvoyTest, AddendsAndOverrides) {
+  auto req = Request("remote_address", "10.0.0.1", 2);
+  EXPECT_EQ(Check(req).statuses(0).limit_remaining(), 1u);
+  auto peek = Request("remote_address", "10.0.0.1");
+  peek.mutable_descriptors(0)->mutable_hits_addend()->set_value(0);
+  EXPECT_EQ(Check(peek).statuses(0).limit_remaining(), 1u);
+  EXPECT_EQ(Check(req).overall_code(), RateLimitResponse::OVER_LIMIT);
+
+  auto custom = Request("anything", "x");
+  custom.mutable_descriptors(0)->mutable_limit()->set_requests_per_unit(1);
+  custom.mutable_descriptors(0)->mutable_limit()->set_unit(envoy::type::v3::HOUR);
+  EXPECT_EQ(Check(custom).overall_code(), RateLimitResponse::OK);
+  EXPECT_EQ(Check(custom).overall_code(), RateLimitResponse::OVER_LIMIT);
+}
+
+TEST_F(EnvoyTest, UnmatchedDescriptorIsOk) {
+  auto resp = Check(Request("nothing", "matches"));
+  EXPECT_EQ(resp.overall_code(), RateLimitResponse::OK);
+  EXPECT_FALSE(resp.statuses(0).has_current_limit());
+}
+
+TEST_F(EnvoyTest, MalformedRequestsAreInvalidArgument) {
+  RateLimitResponse resp;
+  RateLimitRequest no_domain = Request("a", "b");
+  no_domain.set_domain("");
+  EXPECT_EQ(Call(no_domain, &resp).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  RateLimitRequest no_descriptors;
+  no_descriptors.set_domain("shop");
+  auto status = Call(no_descriptors, &resp);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "rate limit descriptor list must not be empty");
+}
+
+TEST_F(EnvoyTest, EditedRulesTakeEffectWithoutRestartAndBadEditsAreKeptOut) {
+  auto req = Request("generic_key", "burst");
+  EXPECT_FALSE(Check(req).statuses(0).has_current_limit());
+  dir_.Write("shop.yaml", std::string(kRules) + R"(  - key: generic_key
+    value: burst
+    rate_limit:
+      unit: hour
+      requests_per_unit: 1
+)");
+  ASSERT_TRUE(Eventually([&] { return Check(req).statuses(0).has_current_limit(); }));
+  EXPECT_EQ(Check(req).overall_code(), RateLimitResponse::OVER_LIMIT);
+
+  // A broken file is rejected; the running rules stay.
+  dir_.Write("shop.yaml", "domain: shop\ndescriptors:\n  - key: x\n    bogus: 1\n");
+  ASSERT_TRUE(Eventually([&] { return node_->Output().find("bogus") != std::string::npos; }));
+  EXPECT_NE(node_->Output().find("shop.yaml:4"), std::string::npos) << node_->Output();
+  EXPECT_TRUE(Check(req).statuses(0).has_current_limit());
+}
+
+TEST_F(EnvoyTest, SighupReloads) {
+  auto req = Request("generic_key", "hup");
+  // Without the watcher a second node only sees changes on SIGHUP.
+  TempDir dir;
+  dir.Write("shop.yaml", kRules);
+  testing::SluiceProcess node(
+      testing::SluiceProcess::Options{.extra_args = {"--config", dir.path(), "--no-rules-watch"}});
+  ASSERT_TRUE(node.ready());
+  auto stub = RateLimitService::NewStub(
+      grpc::CreateChannel(node.grpc_address(), grpc::InsecureChannelCredentials()));
+  auto check = [&] {
+    grpc::ClientContext ctx;
+    RateLimitResponse resp;
+    EXPECT_TRUE(stub->ShouldRateLimit(&ctx, req, &resp).ok());
+    return resp.statuses(0).has_current_limit();
+  };
+  EXPECT_FALSE(check());
+  dir.Write("shop.yaml", std::string(kRules) + "  - key: generic_key\n    value: hup\n"
+                                                "    rate_limit: {unit: day, requests_per_unit: 9}\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(check());
+  node.Signal(SIGHUP);
+  EXPECT_TRUE(Eventually(check));
+}
+
+TEST_F(EnvoyTest, JsonEndpointAnswers200Then429) {
+  std::string body =
+      R"({"domain":"shop","descriptors":[{"entries":[{"key":"remote_address","value":"json"}]}]})";
+  for (int i = 0; i < 3; ++i) {
+    auto reply = testing::HttpPost(node_->http_url() + "/json", body);
+    EXPECT_EQ(reply.status, 200) << reply.body;
+  }
+  auto limited = testing::HttpPost(node_->http_url() + "/json", body);
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_NE(limited.body.find("OVER_LIMIT"), std::string::npos) << limited.body;
+  EXPECT_EQ(testing::HttpPost(node_->http_url() + "/json", "{nope").status, 400);
+}
+
+TEST(EnvoyStartupTest, BadRulesStopStartupNamingFileAndLine) {
+  TempDir dir;
+  std::string file = dir.Write("bad.yaml", "domain: shop\ndescriptors:\n  - key: a\n    rate_limit:\n      unit: fortnight\n      requests_per_unit: 1\n");
+  testing::SluiceProcess node(testing::SluiceProcess::Options{.extra_args = {"--config", file}});
+  EXPECT_FALSE(node.ready());
+  EXPECT_NE(node.Output().find("bad.yaml:5"), std::string::npos) << node.Output();
+}
+
+}  // namespace
+}  // namespace sluice
