@@ -1,7 +1,8 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both install missing Debian packages.
 .PHONY: deps run build test bench clean format
 
-ARGS ?=
+# `make run` serves the example Envoy rules too; override with ARGS="...".
+ARGS ?= --config deploy/examples/ratelimit.yaml
 
 deps:
 	@bash scripts/install-deps.sh
