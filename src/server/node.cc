@@ -132,8 +132,6 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
       p.rules_watcher = std::move(*watcher);
     }
     if (absl::Status status = p.rules->Reload(); !status.ok()) return status;
-    spdlog::info("rules: {} domain(s) from {}", p.rules->Current()->domain_count(),
-                 config.rules_path);
   }
   p.envoy = std::make_unique<api::EnvoyHandler>(
       *p.router, core::SystemClock::Instance(),
