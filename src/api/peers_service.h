@@ -1,0 +1,44 @@
+// The gRPC face of the peer protocol: pb.gubernator.PeersV1 on the callback API (reference/
+// gubernator.md §1.2), served on the same port as V1 in cluster mode. It only translates: the
+// owner-side logic is cluster::PeerHandler.
+//
+// GetPeerRateLimits: more than 1000 items is OUT_OF_RANGE "'PeerRequest.rate_limits' list too
+// large; max size is '1000'"; otherwise every item is answered index-aligned (a bad item gets its
+// own error). UpdatePeerGlobals: replaces the local replicas and answers {}. "now" is stamped
+// once per call from the clock. Both finish inline: evaluation never waits on anything but the
+// store's short per-shard locks.
+//
+// Thread safety: gRPC calls these from its own threads, concurrently.
+#pragma once
+
+#include "cluster/peer_handler.h"
+#include "core/clock.h"
+#include "obs/sluice_metrics.h"
+#include "peers.grpc.pb.h"
+
+namespace sluice::api {
+
+inline constexpr char kPeerBatchTooLarge[] =
+    "'PeerRequest.rate_limits' list too large; max size is '1000'";
+
+class PeersService final : public pb::gubernator::PeersV1::CallbackService {
+ public:
+  // All three must outlive the service.
+  PeersService(cluster::PeerHandler& handler, const core::Clock& clock,
+               const obs::Metrics& metrics);
+
+  grpc::ServerUnaryReactor* GetPeerRateLimits(grpc::CallbackServerContext* ctx,
+                                              const pb::gubernator::GetPeerRateLimitsReq* req,
+                                              pb::gubernator::GetPeerRateLimitsResp* resp) override;
+  grpc::ServerUnaryReactor* UpdatePeerGlobals(grpc::CallbackServerContext* ctx,
+                                              const pb::gubernator::UpdatePeerGlobalsReq* req,
+                                              pb::gubernator::UpdatePeerGlobalsResp* resp) override;
+
+ private:
+  cluster::PeerHandler& handler_;
+  const core::Clock& clock_;
+  const obs::RequestMetrics& get_peer_rate_limits_;
+  const obs::RequestMetrics& update_peer_globals_;
+};
+
+}  // namespace sluice::api

@@ -1,0 +1,130 @@
+// ClusterRouter: the Router of a node in a cluster (reference/gubernator.md §2.1 steps 5–9,
+// §3.3–3.5; DESIGN.md §2, §5).
+//
+// For each request it finds the key's owner on the current ClusterView's ring:
+//  * this node → evaluated on the local limiter (a GLOBAL request is then queued for broadcast);
+//  * GLOBAL, owned elsewhere → answered at once from this node's replica (NO_BATCHING set,
+//    GLOBAL cleared, error prefix "Error in getGlobalRateLimit: during in getLocalRateLimit:
+//    during workerPool.GetRateLimit: "), and the hits are queued for the owner (GlobalSync);
+//  * otherwise → forwarded to the owner's PeerClient (batched).
+// Every answer for a key owned elsewhere carries the owner's address (`owner` metadata).
+//
+// Forwarding failures: CANCELLED (the peer's client was shut down by a membership change) is
+// retried after re-resolving the owner; DEADLINE_EXCEEDED is retried only when re-resolution
+// finds a different owner (retrying the peer that just timed out would multiply the client's
+// wait). At most `max_retries` retries; an owner that became this node is evaluated locally.
+// A final failure is a per-item error "while fetching rate limit '<key>' from peer: <cause>"
+// (the cause names the peer), or "GetPeer() keeps returning peers that are not connected for
+// '<key>': <cause>" once retries are exhausted — or, with `fail_open`, the local limiter's
+// answer (still with the intended owner's address). No thread waits for a peer.
+//
+// Membership: SetPeers (the Membership callback) builds a new ClusterView and swaps it in; the
+// clients of peers that left are shut down after the swap, failing their queued items with
+// CANCELLED so those items move to the new owner.
+//
+// Thread safety: Route, SetPeers and the accessors may be called from any thread concurrently.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "cluster/cluster_view.h"
+#include "cluster/global_sync.h"
+#include "cluster/peer_client.h"
+#include "cluster/peer_handler.h"
+#include "cluster/router.h"
+#include "core/clock.h"
+#include "core/limiter.h"
+#include "obs/sluice_metrics.h"
+
+namespace sluice::cluster {
+
+struct ClusterRouterOptions {
+  // Data center and ring parameters. Default: "" and Gubernator's ring.
+  ClusterViewOptions view;
+  // GLOBAL queues. Default: see GlobalSyncOptions.
+  GlobalSyncOptions global;
+  // Treat every request as GLOBAL (GUBER_FORCE_GLOBAL). Default: false.
+  bool force_global = false;
+  // On a forwarding failure answer from the local limiter instead of an item error. Default:
+  // false (fail closed, as Gubernator).
+  bool fail_open = false;
+  // Retries of a forward after CANCELLED/DEADLINE_EXCEEDED (Gubernator: 5). Default: 5.
+  int max_retries = 5;
+};
+
+// Counters since construction.
+struct ClusterRouterStats {
+  uint64_t local = 0;           // items evaluated here as owner
+  uint64_t global_replica = 0;  // GLOBAL items answered from this node's replica
+  uint64_t forwarded = 0;       // forwards started (retries included)
+  uint64_t retries = 0;         // forwards retried after re-resolving the owner
+  uint64_t peer_errors = 0;     // items answered with a forwarding error
+  uint64_t fail_open = 0;       // items answered locally because the owner failed
+  uint64_t view_changes = 0;    // membership reports applied
+};
+
+class ClusterRouter final : public Router {
+ public:
+  // `limiter`, `clock` (drives GLOBAL flushes) and `metrics` (may be null) must outlive the
+  // router. Starts the GLOBAL flush thread. Until the first SetPeers the ring is empty and every
+  // item gets Gubernator's "unable to pick a peer; pool is empty" error.
+  ClusterRouter(core::Limiter& limiter, const core::Clock& clock, PeerClientFactory factory,
+                ClusterRouterOptions options, const obs::Metrics* metrics = nullptr);
+  ~ClusterRouter() override;  // Stop()s
+
+  void Route(std::vector<core::RateLimitRequest> requests, int64_t now, Done done) override;
+
+  // Applies a membership report. An invalid list (see BuildClusterView) is logged and ignored:
+  // the previous view stays.
+  absl::Status SetPeers(std::vector<PeerInfo> peers);
+
+  // The current view (never null; empty before the first SetPeers).
+  std::shared_ptr<const ClusterView> view() const;
+
+  GlobalSync& global_sync() { return global_; }
+  PeerHandler& peer_handler() { return peer_handler_; }
+
+  // Stops GLOBAL syncing, shuts every peer client down and waits for forwards in flight (at
+  // most the batch timeout). Call after the servers stopped taking requests. Idempotent.
+  void Stop();
+
+  ClusterRouterStats stats() const;
+
+ private:
+  struct Call;
+
+  void RouteOne(const std::shared_ptr<Call>& call, size_t index, core::RateLimitRequest request,
+                int attempt);
+  void Forwarded(const std::shared_ptr<Call>& call, size_t index, core::RateLimitRequest request,
+                 int attempt, const std::string& owner,
+                 absl::StatusOr<core::RateLimitResponse> result);
+  void Finish(const std::shared_ptr<Call>& call);
+
+  core::Limiter& limiter_;
+  const core::Clock& clock_;
+  const PeerClientFactory factory_;
+  const ClusterRouterOptions options_;
+  const obs::Metrics* const metrics_;
+
+  mutable absl::Mutex view_mu_;
+  std::shared_ptr<const ClusterView> view_ ABSL_GUARDED_BY(view_mu_);
+  absl::Mutex set_peers_mu_;  // serializes SetPeers (view building reads the previous view)
+
+  GlobalSync global_;
+  PeerHandler peer_handler_;
+
+  std::atomic<uint64_t> local_{0}, global_replica_{0}, forwarded_{0}, retries_{0}, peer_errors_{0},
+      fail_open_{0}, view_changes_{0};
+  std::atomic<bool> stopped_{false};
+
+  absl::Mutex flight_mu_;
+  int in_flight_ ABSL_GUARDED_BY(flight_mu_) = 0;  // forwards whose callback has not finished
+};
+
+}  // namespace sluice::cluster

@@ -1,0 +1,320 @@
+#include "cluster/grpc_peer_client.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "cluster/peer_wire.h"
+
+namespace sluice::cluster {
+namespace {
+
+constexpr size_t kMaxRecordedErrors = 100;
+constexpr char kWrongSize[] = "server responded with incorrect rate limit list size";
+
+// Deletes peer clients on a thread of its own. The last reference to a client is often dropped
+// inside an RPC completion, on a gRPC callback thread, and destroying a channel there makes gRPC
+// free its callback completion queue twice. Lives until the process exits.
+class Reaper {
+ public:
+  static Reaper& Instance() {
+    static Reaper* reaper = new Reaper();  // never destroyed: a detached thread uses it
+    return *reaper;
+  }
+  void Delete(GrpcPeerClient* client) {
+    absl::MutexLock lock(&mu_);
+    doomed_.push_back(client);
+  }
+
+ private:
+  Reaper() {
+    std::thread([this] { Loop(); }).detach();
+  }
+  void Loop() {
+    while (true) {
+      std::vector<GrpcPeerClient*> doomed;
+      {
+        absl::MutexLock lock(&mu_);
+        auto any = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !doomed_.empty(); };
+        mu_.Await(absl::Condition(&any));
+        doomed.swap(doomed_);
+      }
+      for (GrpcPeerClient* client : doomed) delete client;
+    }
+  }
+  absl::Mutex mu_;
+  std::vector<GrpcPeerClient*> doomed_ ABSL_GUARDED_BY(mu_);
+};
+
+std::chrono::system_clock::time_point DeadlineAfter(absl::Duration timeout) {
+  return absl::ToChronoTime(absl::Now() + timeout);
+}
+
+}  // namespace
+
+absl::Status ValidatePeerClientOptions(const PeerClientOptions& o) {
+  if (o.batch_limit < 1 || o.batch_limit > kMaxPeerBatch) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("batch limit must be in 1..", kMaxPeerBatch, ", got ", o.batch_limit));
+  }
+  if (o.batch_wait < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("batch wait must not be negative");
+  }
+  if (o.batch_timeout <= absl::ZeroDuration() || o.global_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("batch and global timeouts must be > 0");
+  }
+  return absl::OkStatus();
+}
+
+// One forwarding RPC in flight: what gRPC writes into, and who waits for the answer.
+struct GrpcPeerClient::BatchCall {
+  grpc::ClientContext context;
+  pb::gubernator::GetPeerRateLimitsReq request;
+  pb::gubernator::GetPeerRateLimitsResp response;
+  std::vector<Pending> items;
+  absl::Time started;
+};
+
+std::shared_ptr<GrpcPeerClient> GrpcPeerClient::Create(
+    PeerInfo peer, std::shared_ptr<grpc::ChannelInterface> channel, PeerClientOptions options,
+    const core::Clock& clock, const obs::Metrics* metrics) {
+  std::shared_ptr<GrpcPeerClient> client(
+      new GrpcPeerClient(std::move(peer), std::move(channel), options, clock, metrics),
+      [](GrpcPeerClient* c) { Reaper::Instance().Delete(c); });
+  client->batcher_ = std::thread([raw = client.get()] { raw->BatcherLoop(); });
+  return client;
+}
+
+GrpcPeerClient::GrpcPeerClient(PeerInfo peer, std::shared_ptr<grpc::ChannelInterface> channel,
+                               PeerClientOptions options, const core::Clock& clock,
+                               const obs::Metrics* metrics)
+    : peer_(std::move(peer)),
+      options_(options),
+      clock_(clock),
+      metrics_(metrics),
+      stub_(pb::gubernator::PeersV1::NewStub(std::move(channel))) {}
+
+GrpcPeerClient::~GrpcPeerClient() {
+  Shutdown();
+  if (batcher_.joinable()) batcher_.join();  // runs on the reaper thread, never the batcher
+}
+
+void GrpcPeerClient::Forward(core::RateLimitRequest request, ItemDone done) {
+  std::vector<Pending> ready;
+  bool shut_down = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (shutdown_) {
+      shut_down = true;
+    } else if (options_.disable_batching || request.Has(core::behavior::kNoBatching)) {
+      ready.push_back({std::move(request), std::move(done)});
+    } else {
+      if (queue_.empty()) batch_deadline_ = absl::Now() + options_.batch_wait;
+      queue_.push_back({std::move(request), std::move(done)});
+      if (static_cast<int>(queue_.size()) >= options_.batch_limit) ready.swap(queue_);
+    }
+  }
+  if (shut_down) {
+    std::move(done)(absl::CancelledError(
+        absl::StrCat("peer client for ", peer_.grpc_address, " is shut down")));
+    return;
+  }
+  if (!ready.empty()) SendBatch(std::move(ready));
+}
+
+void GrpcPeerClient::BatcherLoop() {
+  absl::MutexLock lock(&mu_);
+  while (true) {
+    auto has_work = [this]()
+                        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return shutdown_ || !queue_.empty(); };
+    mu_.Await(absl::Condition(&has_work));
+    if (shutdown_) return;
+    // Sleep until the batch is due; wake early if a full batch was sent meanwhile (queue_
+    // emptied) or on shutdown. A refilled queue has a later deadline: check again.
+    const absl::Time due = batch_deadline_;
+    auto gone = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return shutdown_ || queue_.empty(); };
+    mu_.AwaitWithDeadline(absl::Condition(&gone), due);
+    if (shutdown_) return;
+    if (queue_.empty() || absl::Now() < batch_deadline_) continue;
+    std::vector<Pending> ready;
+    ready.swap(queue_);
+    mu_.Unlock();
+    SendBatch(std::move(ready));
+    mu_.Lock();
+  }
+}
+
+void GrpcPeerClient::SendBatch(std::vector<Pending> items) {
+  std::shared_ptr<GrpcPeerClient> self = weak_from_this().lock();
+  if (!self) {  // being destroyed: nothing may be sent any more
+    for (Pending& item : items) {
+      std::move(item.done)(absl::CancelledError(
+          absl::StrCat("peer client for ", peer_.grpc_address, " is shut down")));
+    }
+    return;
+  }
+  auto call = std::make_shared<BatchCall>();
+  call->request.mutable_requests()->Reserve(static_cast<int>(items.size()));
+  for (const Pending& item : items) ToProto(item.request, call->request.add_requests());
+  call->items = std::move(items);
+  call->started = absl::Now();
+  call->context.set_deadline(DeadlineAfter(options_.batch_timeout));
+  forward_rpcs_.fetch_add(1, std::memory_order_relaxed);
+  forwarded_items_.fetch_add(call->items.size(), std::memory_order_relaxed);
+  stub_->async()->GetPeerRateLimits(
+      &call->context, &call->request, &call->response,
+      [self, call](grpc::Status status) { self->FinishBatch(*call, status); });
+}
+
+void GrpcPeerClient::FinishBatch(BatchCall& call, const grpc::Status& status) {
+  const size_t n = call.items.size();
+  absl::Status failure;
+  if (!status.ok()) {
+    failure = Failure("GetPeerRateLimits", status);
+  } else if (call.response.rate_limits_size() != static_cast<int>(n)) {
+    failure = Failure("GetPeerRateLimits", grpc::Status(grpc::StatusCode::INTERNAL, kWrongSize));
+  }
+  if (metrics_) metrics_->RecordPeerBatch(n, failure.ok());
+  for (size_t i = 0; i < n; ++i) {
+    if (!failure.ok()) {
+      std::move(call.items[i].done)(failure);
+    } else {
+      std::move(call.items[i].done)(FromProto(call.response.rate_limits(static_cast<int>(i))));
+    }
+  }
+  call.items.clear();
+}
+
+void GrpcPeerClient::SendRateLimits(std::vector<core::RateLimitRequest> requests, BatchDone done) {
+  struct Call {
+    grpc::ClientContext context;
+    pb::gubernator::GetPeerRateLimitsReq request;
+    pb::gubernator::GetPeerRateLimitsResp response;
+    BatchDone done;
+  };
+  auto call = std::make_shared<Call>();
+  for (const auto& r : requests) ToProto(r, call->request.add_requests());
+  call->done = std::move(done);
+  call->context.set_deadline(DeadlineAfter(options_.global_timeout));
+  const size_t n = requests.size();
+  stub_->async()->GetPeerRateLimits(
+      &call->context, &call->request, &call->response,
+      [self = shared_from_this(), call, n](grpc::Status status) {
+        if (!status.ok()) {
+          std::move(call->done)(self->Failure("GetPeerRateLimits", status));
+          return;
+        }
+        if (call->response.rate_limits_size() != static_cast<int>(n)) {
+          std::move(call->done)(self->Failure(
+              "GetPeerRateLimits", grpc::Status(grpc::StatusCode::INTERNAL, kWrongSize)));
+          return;
+        }
+        std::vector<core::RateLimitResponse> out;
+        out.reserve(n);
+        for (const auto& r : call->response.rate_limits()) out.push_back(FromProto(r));
+        std::move(call->done)(std::move(out));
+      });
+}
+
+void GrpcPeerClient::UpdatePeerGlobals(std::vector<GlobalUpdate> updates, StatusDone done) {
+  struct Call {
+    grpc::ClientContext context;
+    pb::gubernator::UpdatePeerGlobalsReq request;
+    pb::gubernator::UpdatePeerGlobalsResp response;
+    StatusDone done;
+  };
+  auto call = std::make_shared<Call>();
+  for (const auto& u : updates) ToProto(u, call->request.add_globals());
+  call->done = std::move(done);
+  call->context.set_deadline(DeadlineAfter(options_.global_timeout));
+  stub_->async()->UpdatePeerGlobals(
+      &call->context, &call->request, &call->response,
+      [self = shared_from_this(), call](grpc::Status status) {
+        std::move(call->done)(status.ok() ? absl::OkStatus()
+                                          : self->Failure("UpdatePeerGlobals", status));
+      });
+}
+
+absl::Status GrpcPeerClient::Failure(std::string_view method, const grpc::Status& status) {
+  failed_rpcs_.fetch_add(1, std::memory_order_relaxed);
+  const auto code = static_cast<absl::StatusCode>(status.error_code());
+  std::string raw =
+      status.error_code() == grpc::StatusCode::INTERNAL && status.error_message() == kWrongSize
+          ? std::string(kWrongSize)
+          : absl::StrCat(absl::StatusCodeToString(code), ": ", status.error_message());
+  {
+    absl::MutexLock lock(&errors_mu_);
+    errors_.insert_or_assign(raw, clock_.NowMillis());
+    if (errors_.size() > kMaxRecordedErrors) {
+      auto oldest =
+          std::min_element(errors_.begin(), errors_.end(),
+                           [](const auto& a, const auto& b) { return a.second < b.second; });
+      errors_.erase(oldest);
+    }
+  }
+  return absl::Status(
+      code, absl::StrCat(std::string(method), " to peer ", peer_.grpc_address, ": ", raw));
+}
+
+std::vector<std::string> GrpcPeerClient::ErrorsSince(int64_t since) const {
+  std::vector<std::pair<int64_t, std::string>> recent;
+  {
+    absl::MutexLock lock(&errors_mu_);
+    for (const auto& [message, at] : errors_) {
+      if (at >= since) recent.emplace_back(at, message);
+    }
+  }
+  std::sort(recent.begin(), recent.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::string> out;
+  out.reserve(recent.size());
+  for (auto& [at, message] : recent) out.push_back(std::move(message));
+  return out;
+}
+
+void GrpcPeerClient::Shutdown() {
+  std::vector<Pending> queued;
+  {
+    absl::MutexLock lock(&mu_);
+    if (shutdown_) return;
+    shutdown_ = true;
+    queued.swap(queue_);
+  }
+  for (Pending& item : queued) {
+    std::move(item.done)(absl::CancelledError(
+        absl::StrCat("peer client for ", peer_.grpc_address, " is shut down")));
+  }
+}
+
+PeerClientStats GrpcPeerClient::stats() const {
+  return PeerClientStats{.forward_rpcs = forward_rpcs_.load(std::memory_order_relaxed),
+                         .forwarded_items = forwarded_items_.load(std::memory_order_relaxed),
+                         .failed_rpcs = failed_rpcs_.load(std::memory_order_relaxed)};
+}
+
+PeerClientFactory MakeGrpcPeerClientFactory(PeerClientOptions options, const core::Clock& clock,
+                                            const obs::Metrics* metrics,
+                                            PeerChannelSecurity security) {
+  auto credentials =
+      security.credentials ? security.credentials : grpc::InsecureChannelCredentials();
+  return [options, &clock, metrics, credentials,
+          server_name = security.tls_server_name](const PeerInfo& peer)
+             -> std::shared_ptr<PeerClient> {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(1 << 20);
+    args.SetMaxSendMessageSize(1 << 20);
+    // A restarted peer is reachable again within a second; a dead one fails calls fast.
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+    if (!server_name.empty()) args.SetSslTargetNameOverride(server_name);
+    auto channel = grpc::CreateCustomChannel(peer.grpc_address, credentials, args);
+    return GrpcPeerClient::Create(peer, std::move(channel), options, clock, metrics);
+  };
+}
+
+}  // namespace sluice::cluster

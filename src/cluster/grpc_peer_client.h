@@ -1,0 +1,134 @@
+// GrpcPeerClient: the PeerClient over one gRPC channel to a peer's PeersV1 service, with
+// Gubernator's forwarding batches (reference/gubernator.md §3.4).
+//
+// Batching: Forward() queues the item; the queue is sent as one GetPeerRateLimits call when it
+// holds `batch_limit` items (sent at once, on the caller's thread) or `batch_wait` after its
+// first item was queued (sent by the client's batcher thread). A NO_BATCHING request, or every
+// request when `disable_batching` is set, is sent alone at once. Every forwarding RPC has the
+// `batch_timeout` deadline; answers are matched by index and a reply of the wrong length fails
+// every item of its batch with "server responded with incorrect rate limit list size".
+//
+// Nothing blocks while a peer answers: RPCs use gRPC's callback API and callbacks run on gRPC's
+// threads. Transport errors are recorded with the clock's time for health (ErrorsSince: at most
+// 100 distinct messages, each with its latest time).
+//
+// Threads: one batcher thread per client, which sleeps until the first queued item's wait is
+// over. The last reference may be dropped on any thread: the client is then destroyed on a
+// process-wide reaper thread (never inside a gRPC callback). Thread safety: as PeerClient.
+#pragma once
+
+#include <grpcpp/security/credentials.h>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "cluster/peer_client.h"
+#include "core/clock.h"
+#include "obs/sluice_metrics.h"
+#include "peers.grpc.pb.h"
+
+namespace sluice::cluster {
+
+struct PeerClientOptions {
+  // Wait after the first queued item before a batch is sent (GUBER_BATCH_WAIT). Default: 500 µs.
+  absl::Duration batch_wait = absl::Microseconds(500);
+  // Items that make a batch full (GUBER_BATCH_LIMIT); 1..1000. Default: 1000.
+  int batch_limit = kMaxPeerBatch;
+  // Deadline of each forwarding RPC (GUBER_BATCH_TIMEOUT). Default: 500 ms.
+  absl::Duration batch_timeout = absl::Milliseconds(500);
+  // Send every forwarded item alone (GUBER_DISABLE_BATCHING). Default: false.
+  bool disable_batching = false;
+  // Deadline of GLOBAL hit sends and broadcasts (GUBER_GLOBAL_TIMEOUT). Default: 500 ms.
+  absl::Duration global_timeout = absl::Milliseconds(500);
+};
+
+// InvalidArgument naming the bad field.
+absl::Status ValidatePeerClientOptions(const PeerClientOptions& options);
+
+// Counters since construction, for tests and logs.
+struct PeerClientStats {
+  uint64_t forward_rpcs = 0;     // GetPeerRateLimits calls sent for forwarded items
+  uint64_t forwarded_items = 0;  // items those calls carried
+  uint64_t failed_rpcs = 0;      // forwarding, GLOBAL and broadcast calls that failed
+};
+
+class GrpcPeerClient final : public PeerClient,
+                             public std::enable_shared_from_this<GrpcPeerClient> {
+ public:
+  // `channel` connects to peer.grpc_address. `clock` (for error times) and `metrics` (may be
+  // null) must outlive the client. Options must be valid (ValidatePeerClientOptions).
+  static std::shared_ptr<GrpcPeerClient> Create(PeerInfo peer,
+                                                std::shared_ptr<grpc::ChannelInterface> channel,
+                                                PeerClientOptions options, const core::Clock& clock,
+                                                const obs::Metrics* metrics = nullptr);
+  ~GrpcPeerClient() override;
+
+  const PeerInfo& info() const override { return peer_; }
+  void Forward(core::RateLimitRequest request, ItemDone done) override;
+  void SendRateLimits(std::vector<core::RateLimitRequest> requests, BatchDone done) override;
+  void UpdatePeerGlobals(std::vector<GlobalUpdate> updates, StatusDone done) override;
+  std::vector<std::string> ErrorsSince(int64_t since) const override;
+  void Shutdown() override;
+
+  PeerClientStats stats() const;
+
+ private:
+  struct Pending {
+    core::RateLimitRequest request;
+    ItemDone done;
+  };
+  struct BatchCall;
+
+  GrpcPeerClient(PeerInfo peer, std::shared_ptr<grpc::ChannelInterface> channel,
+                 PeerClientOptions options, const core::Clock& clock, const obs::Metrics* metrics);
+
+  void BatcherLoop();
+  // Sends `items` as one forwarding RPC; `items` is non-empty.
+  void SendBatch(std::vector<Pending> items);
+  void FinishBatch(BatchCall& call, const grpc::Status& status);
+  // Records a transport failure for health and returns it as a status naming the peer.
+  absl::Status Failure(std::string_view method, const grpc::Status& status);
+
+  const PeerInfo peer_;
+  const PeerClientOptions options_;
+  const core::Clock& clock_;
+  const obs::Metrics* const metrics_;
+  std::unique_ptr<pb::gubernator::PeersV1::Stub> stub_;
+
+  mutable absl::Mutex mu_;
+  std::vector<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  absl::Time batch_deadline_ ABSL_GUARDED_BY(mu_);  // when queue_'s batch is due; set with it
+  bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+
+  mutable absl::Mutex errors_mu_;
+  std::map<std::string, int64_t> errors_ ABSL_GUARDED_BY(errors_mu_);  // message -> latest ms
+
+  std::atomic<uint64_t> forward_rpcs_{0};
+  std::atomic<uint64_t> forwarded_items_{0};
+  std::atomic<uint64_t> failed_rpcs_{0};
+
+  std::thread batcher_;
+};
+
+// How peers are dialled: plaintext by default, or TLS with these credentials. A non-empty
+// `tls_server_name` is the name expected in every peer's certificate instead of its host.
+struct PeerChannelSecurity {
+  std::shared_ptr<grpc::ChannelCredentials> credentials;  // null = plaintext
+  std::string tls_server_name;
+};
+
+// A factory that dials each peer's grpc_address (1 MiB messages, fast reconnect backoff) and
+// wraps the channel in a GrpcPeerClient.
+PeerClientFactory MakeGrpcPeerClientFactory(PeerClientOptions options, const core::Clock& clock,
+                                            const obs::Metrics* metrics = nullptr,
+                                            PeerChannelSecurity security = {});
+
+}  // namespace sluice::cluster

@@ -1,0 +1,55 @@
+// PeerHandler: what this node does when a peer calls its PeersV1 service (reference/gubernator.md
+// §1.2, §3.4, §3.5) — the logic behind the api/peers_service door.
+//
+// GetPeerRateLimits: this node is authoritative for every item (ownership is not re-checked, the
+// forwarder already resolved it). Each item is evaluated on the local limiter; a GLOBAL item is
+// applied with DRAIN_OVER_LIMIT added and queued for broadcast (GlobalSync::ApplyAsOwner). An
+// algorithm error reads "Error in getLocalRateLimit: during workerPool.GetRateLimit: <cause>".
+//
+// UpdatePeerGlobals: each update replaces this node's replica of the key (no ownership check):
+// expire_at = status.reset_time; token bucket {status, limit, duration, remaining, created_at =
+// now}; leaky bucket {remaining, limit, duration, burst, updated_at = now}, where burst is the
+// one the owner sent (metadata "burst"), else the replica's current burst, else status.limit
+// (Gubernator always uses the limit: §9 item 9); fixed window {limit, window start = reset_time
+// - duration, count = limit - remaining}. Updates of unknown algorithms are ignored.
+//
+// Thread safety: every method may be called from any thread concurrently.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "cluster/global_sync.h"
+#include "cluster/peer_client.h"
+#include "core/limiter.h"
+#include "core/rate_limit.h"
+#include "obs/sluice_metrics.h"
+
+namespace sluice::cluster {
+
+class PeerHandler {
+ public:
+  // All three must outlive the handler; `metrics` may be null.
+  PeerHandler(core::Limiter& limiter, GlobalSync& global, const obs::Metrics* metrics = nullptr)
+      : limiter_(limiter), global_(global), metrics_(metrics) {}
+
+  // Answers index-aligned. Requests with created_at 0 are stamped with `now`. The caller has
+  // already rejected lists over kMaxPeerBatch.
+  std::vector<core::RateLimitResponse> GetPeerRateLimits(
+      std::vector<core::RateLimitRequest> requests, int64_t now);
+
+  // Replaces local replicas with the owner's state.
+  void UpdatePeerGlobals(const std::vector<GlobalUpdate>& updates, int64_t now);
+
+  // Updates applied through UpdatePeerGlobals since construction.
+  uint64_t globals_received() const { return globals_received_.load(std::memory_order_relaxed); }
+
+ private:
+  core::Limiter& limiter_;
+  GlobalSync& global_;
+  const obs::Metrics* const metrics_;
+  std::atomic<uint64_t> globals_received_{0};
+};
+
+}  // namespace sluice::cluster
