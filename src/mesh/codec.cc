@@ -1,0 +1,114 @@
+#include "mesh/codec.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "mesh/mesh_options.h"
+
+namespace sluice::mesh {
+namespace {
+
+constexpr unsigned char kMagic0 = 'S';
+constexpr unsigned char kMagic1 = 'M';
+constexpr unsigned char kFlagSigned = 0x01;
+
+}  // namespace
+
+const char* DropReasonName(DropReason reason) {
+  switch (reason) {
+    case DropReason::kOversized:
+      return "oversize";
+    case DropReason::kTruncated:
+      return "truncated";
+    case DropReason::kBadMagic:
+      return "bad_magic";
+    case DropReason::kBadVersion:
+      return "version";
+    case DropReason::kBadAuth:
+      return "auth";
+    case DropReason::kMalformed:
+      return "malformed";
+    case DropReason::kWrongCluster:
+      return "wrong_cluster";
+  }
+  return "unknown";
+}
+
+Codec::Codec(std::string cluster_id, std::string secret)
+    : cluster_id_(std::move(cluster_id)), secret_(std::move(secret)) {
+  const size_t cluster_field =
+      1 + google::protobuf::io::CodedOutputStream::VarintSize64(cluster_id_.size()) +
+      cluster_id_.size();
+  body_budget_ =
+      kMaxDatagramBytes - kFrameHeaderBytes - (secret_.empty() ? 0 : kTagBytes) - cluster_field;
+}
+
+void Codec::Sign(std::string_view data, unsigned char* tag) const {
+  unsigned int length = kTagBytes;
+  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), tag, &length);
+}
+
+std::string Codec::Encode(wire::Packet& packet) const {
+  packet.set_cluster_id(cluster_id_);
+  std::string out;
+  out.reserve(kMaxDatagramBytes);
+  out.push_back(static_cast<char>(kMagic0));
+  out.push_back(static_cast<char>(kMagic1));
+  out.push_back(static_cast<char>(kProtocolVersion));
+  out.push_back(static_cast<char>(secret_.empty() ? 0 : kFlagSigned));
+  packet.AppendToString(&out);
+  if (!secret_.empty()) {
+    unsigned char tag[kTagBytes];
+    Sign(out, tag);
+    out.append(reinterpret_cast<const char*>(tag), kTagBytes);
+  }
+  return out;
+}
+
+Decoded Codec::Decode(std::string_view datagram) const {
+  Decoded out;
+  auto drop = [&out](DropReason reason) {
+    out.reason = reason;
+    return out;
+  };
+  if (datagram.size() > kMaxDatagramBytes) return drop(DropReason::kOversized);
+  if (datagram.size() < kFrameHeaderBytes) return drop(DropReason::kTruncated);
+  const auto* bytes = reinterpret_cast<const unsigned char*>(datagram.data());
+  if (bytes[0] != kMagic0 || bytes[1] != kMagic1) return drop(DropReason::kBadMagic);
+  if (bytes[2] != kProtocolVersion) return drop(DropReason::kBadVersion);
+  const unsigned char flags = bytes[3];
+  if ((flags & ~kFlagSigned) != 0) return drop(DropReason::kMalformed);
+  const bool is_signed = (flags & kFlagSigned) != 0;
+  if (is_signed != !secret_.empty()) return drop(DropReason::kBadAuth);
+
+  std::string_view body = datagram.substr(kFrameHeaderBytes);
+  if (is_signed) {
+    if (datagram.size() < kFrameHeaderBytes + kTagBytes) return drop(DropReason::kTruncated);
+    std::string_view signed_part = datagram.substr(0, datagram.size() - kTagBytes);
+    unsigned char expected[kTagBytes];
+    Sign(signed_part, expected);
+    if (CRYPTO_memcmp(expected, bytes + signed_part.size(), kTagBytes) != 0) {
+      return drop(DropReason::kBadAuth);
+    }
+    body = signed_part.substr(kFrameHeaderBytes);
+  }
+
+  wire::Packet packet;
+  if (!packet.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    return drop(DropReason::kMalformed);
+  }
+  if (packet.cluster_id() != cluster_id_) return drop(DropReason::kWrongCluster);
+  const auto& sender = packet.sender();
+  if (!packet.has_sender() || sender.node_id().empty() ||
+      sender.node_id().size() > kMaxNodeIdBytes || sender.incarnation() == 0 ||
+      packet.body_case() == wire::Packet::BODY_NOT_SET) {
+    return drop(DropReason::kMalformed);
+  }
+  out.packet = std::move(packet);
+  return out;
+}
+
+}  // namespace sluice::mesh

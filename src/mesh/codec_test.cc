@@ -1,0 +1,139 @@
+#include "mesh/codec.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "mesh/mesh_options.h"
+
+namespace sluice::mesh {
+namespace {
+
+const std::string kKey = "0123456789abcdef-shared";
+
+wire::Packet Sample() {
+  wire::Packet p;
+  p.mutable_sender()->set_node_id("node-a");
+  p.mutable_sender()->set_incarnation(1700000000000);
+  p.mutable_sender()->set_mesh_address("10.0.0.1:7946");
+  auto* od = p.mutable_delta()->add_origins();
+  *od->mutable_node() = p.sender();
+  od->set_from_version(3);
+  od->set_to_version(4);
+  auto* slot = od->add_slots();
+  slot->set_key("requests_account:1");
+  slot->set_window_start(1700000000000);
+  slot->set_window_length(1000);
+  slot->set_count(17);
+  slot->set_version(4);
+  return p;
+}
+
+TEST(CodecTest, RoundTripsUnsignedAndSigned) {
+  for (const std::string& key : {std::string(), kKey}) {
+    Codec codec("prod", key);
+    wire::Packet p = Sample();
+    std::string bytes = codec.Encode(p);
+    EXPECT_EQ(bytes.substr(0, 3), std::string("SM\x01", 3));
+    EXPECT_EQ(bytes.size(), 4 + p.ByteSizeLong() + (key.empty() ? 0 : kTagBytes));
+    Decoded d = codec.Decode(bytes);
+    ASSERT_TRUE(d.packet.has_value()) << DropReasonName(d.reason);
+    EXPECT_EQ(d.packet->SerializeAsString(), p.SerializeAsString());
+  }
+}
+
+TEST(CodecTest, BodyBudgetKeepsDatagramsUnderTheMtuBound) {
+  for (const std::string& key : {std::string(), kKey}) {
+    Codec codec(std::string(kMaxClusterIdBytes, 'c'), key);
+    wire::Packet p;
+    p.mutable_sender()->set_node_id("n");
+    p.mutable_sender()->set_incarnation(1);
+    auto* slot = p.mutable_delta()->add_origins()->add_slots();
+    // Grow the packet to the budget: the frame adds exactly what the budget leaves out.
+    while (p.ByteSizeLong() < codec.body_budget()) slot->mutable_key()->push_back('k');
+    const size_t body = p.ByteSizeLong();
+    EXPECT_EQ(codec.Encode(p).size(), kMaxDatagramBytes - codec.body_budget() + body);
+  }
+}
+
+TEST(CodecTest, DropsAndNamesBadDatagrams) {
+  Codec codec("prod", "");
+  wire::Packet p = Sample();
+  const std::string good = codec.Encode(p);
+
+  EXPECT_EQ(codec.Decode(std::string(kMaxDatagramBytes + 1, 'S')).reason, DropReason::kOversized);
+  EXPECT_EQ(codec.Decode("SM").reason, DropReason::kTruncated);
+  EXPECT_EQ(codec.Decode("").reason, DropReason::kTruncated);
+  EXPECT_EQ(codec.Decode("GET / HTTP/1.1\r\n").reason, DropReason::kBadMagic);
+  std::string v2 = good;
+  v2[2] = 2;
+  EXPECT_EQ(codec.Decode(v2).reason, DropReason::kBadVersion);
+  std::string flags = good;
+  flags[3] = 0x04;
+  EXPECT_EQ(codec.Decode(flags).reason, DropReason::kMalformed);
+  std::string truncated = good.substr(0, good.size() - 5);
+  EXPECT_EQ(codec.Decode(truncated).reason, DropReason::kMalformed);
+  EXPECT_EQ(Codec("staging", "").Decode(good).reason, DropReason::kWrongCluster);
+
+  wire::Packet no_body;
+  *no_body.mutable_sender() = p.sender();
+  EXPECT_EQ(codec.Decode(codec.Encode(no_body)).reason, DropReason::kMalformed);
+  wire::Packet no_sender;
+  no_sender.mutable_leave();
+  EXPECT_EQ(codec.Decode(codec.Encode(no_sender)).reason, DropReason::kMalformed);
+  wire::Packet zero_incarnation = Sample();
+  zero_incarnation.mutable_sender()->set_incarnation(0);
+  EXPECT_EQ(codec.Decode(codec.Encode(zero_incarnation)).reason, DropReason::kMalformed);
+}
+
+TEST(CodecTest, AuthenticationRejectsForgedMissingAndUnexpectedTags) {
+  Codec signer("prod", kKey);
+  Codec other_key("prod", "another-key-of-16-bytes");
+  Codec plain("prod", "");
+  wire::Packet p = Sample();
+  const std::string signed_bytes = signer.Encode(p);
+
+  EXPECT_EQ(other_key.Decode(signed_bytes).reason, DropReason::kBadAuth);
+  EXPECT_EQ(plain.Decode(signed_bytes).reason, DropReason::kBadAuth) << "unexpected tag";
+  EXPECT_EQ(signer.Decode(plain.Encode(p)).reason, DropReason::kBadAuth) << "missing tag";
+  for (size_t i : {size_t{3}, size_t{10}, signed_bytes.size() / 2, signed_bytes.size() - 1}) {
+    std::string tampered = signed_bytes;
+    tampered[i] ^= 0x01;
+    EXPECT_EQ(signer.Decode(tampered).reason, DropReason::kBadAuth) << "byte " << i;
+  }
+  EXPECT_EQ(signer.Decode(signed_bytes.substr(0, 20)).reason, DropReason::kTruncated);
+}
+
+TEST(CodecTest, RandomBytesNeverCrashAndAreNeverAccepted) {
+  Codec codec("prod", "");
+  Codec keyed("prod", kKey);
+  std::mt19937 rng(7);
+  wire::Packet p = Sample();
+  const std::string good = codec.Encode(p);
+  for (int i = 0; i < 20'000; ++i) {
+    std::string bytes;
+    if (i % 2 == 0) {
+      bytes.resize(std::uniform_int_distribution<size_t>(0, 1500)(rng));
+      for (char& c : bytes) c = static_cast<char>(rng());
+    } else {
+      // Valid header, then mutations of a real packet.
+      bytes = good;
+      const int flips = std::uniform_int_distribution<int>(1, 8)(rng);
+      for (int f = 0; f < flips; ++f) {
+        size_t at = std::uniform_int_distribution<size_t>(4, bytes.size() - 1)(rng);
+        bytes[at] = static_cast<char>(rng());
+      }
+      bytes.resize(std::uniform_int_distribution<size_t>(4, bytes.size())(rng));
+    }
+    Decoded d = codec.Decode(bytes);
+    if (d.packet) {
+      // A mutation may still be a valid packet; it must then satisfy the required fields.
+      EXPECT_FALSE(d.packet->sender().node_id().empty());
+      EXPECT_NE(d.packet->sender().incarnation(), 0u);
+    }
+    EXPECT_FALSE(keyed.Decode(bytes).packet.has_value());
+  }
+}
+
+}  // namespace
+}  // namespace sluice::mesh

@@ -1,0 +1,169 @@
+// CounterTable: the mesh's replicated counter state — for every (key, window) a G-counter with
+// one slot per origin (a node life: node id + incarnation) — plus the per-origin version
+// bookkeeping that anti-entropy needs (DESIGN.md §5 "Mesh", docs/mesh.md).
+//
+// Invariants:
+//  * Only this node's own slot is ever incremented here (Consume); other slots change only by
+//    Merge, which keeps the per-slot maximum. Duplicated, reordered or repeated updates therefore
+//    never double count, and merging is idempotent and commutative.
+//  * Every change of an origin's slot carries a version from that origin's own counter, strictly
+//    increasing per origin. For each origin the table keeps a watermark: every update of that
+//    origin with a version <= watermark is known here (or belonged to a window already deleted).
+//  * A window's total is the sum of all its slots, whatever the state of the origin: a dead or
+//    departed node keeps counting until the window ends.
+//  * A window is deleted once `end + gc_grace` has passed (Collect); updates for deleted windows
+//    are ignored. So memory and gossip volume are bounded by live windows, at most max_windows.
+//
+// Pure: no I/O, no threads, no clock — callers pass `now` (epoch ms). Not thread-safe: the owner
+// serializes every call.
+#pragma once
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/btree_set.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/container/node_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+
+namespace sluice::mesh {
+
+// One life of a node. A restarted node keeps its node_id and gets a larger incarnation, so its
+// slots from the previous life stay separate (and keep counting until their windows end).
+struct OriginId {
+  std::string node_id;
+  uint64_t incarnation = 0;
+
+  friend auto operator<=>(const OriginId&, const OriginId&) = default;
+  friend bool operator==(const OriginId&, const OriginId&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const OriginId& o) {
+    return H::combine(std::move(h), o.node_id, o.incarnation);
+  }
+};
+
+// One counting window of one key: [start, end) in epoch ms.
+struct WindowKey {
+  std::string key;
+  int64_t start = 0;
+  int64_t end = 0;
+
+  friend bool operator==(const WindowKey&, const WindowKey&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const WindowKey& w) {
+    return H::combine(std::move(h), w.key, w.start, w.end);
+  }
+};
+
+// A read-only view of one slot, handed to VisitSince.
+struct SlotView {
+  const WindowKey& window;
+  int64_t count;
+  uint64_t version;
+};
+
+enum class MergeResult {
+  kApplied,    // the slot grew (or was created)
+  kUnchanged,  // nothing newer than what is known
+  kExpired,    // the window has ended (plus grace): ignored
+  kFull,       // a new window but the table is at max_windows: ignored
+  kInvalid,    // malformed (empty or long key, bad window, negative count, version 0)
+  kOwn,        // an update of this node's own slot: ignored, this node is its only writer
+};
+
+struct ConsumeResult {
+  bool admitted = false;  // false: over the limit (nothing was added unless draining)
+  int64_t total = 0;      // the window's total after the call
+};
+
+class CounterTable {
+ public:
+  struct Options {
+    OriginId self;
+    size_t max_windows = 1'000'000;
+    int64_t gc_grace_ms = 2000;
+  };
+
+  explicit CounterTable(Options options);
+  CounterTable(const CounterTable&) = delete;
+  CounterTable& operator=(const CounterTable&) = delete;
+
+  // The sum of every origin's slot for `window`; 0 when untracked.
+  int64_t Total(const WindowKey& window) const;
+
+  // A local decision. With hits <= 0 it only reads. Otherwise it admits iff
+  // total + hits <= limit, and then adds `hits` to this node's slot; a rejected request adds
+  // nothing, except with `drain`, which raises this node's slot until the total reaches `limit`.
+  // ResourceExhausted when the window is not tracked yet and the table is full.
+  absl::StatusOr<ConsumeResult> Consume(const WindowKey& window, int64_t hits, int64_t limit,
+                                        bool drain);
+
+  // Merges `origin`'s count for `window` at `version` (per-slot maximum).
+  MergeResult Merge(const OriginId& origin, const WindowKey& window, int64_t count,
+                    uint64_t version, int64_t now);
+
+  // Records that every update of `origin` with a version in (from, to] has been delivered:
+  // raises the watermark to `to` when it is already >= `from`. Ignored for this node.
+  void AdvanceWatermark(const OriginId& origin, uint64_t from, uint64_t to);
+
+  // Every update of `origin` with a version <= this is known here; 0 when the origin is unknown.
+  // For this node: its latest version.
+  uint64_t Watermark(const OriginId& origin) const;
+
+  // Calls `visit` for each live slot of `origin` whose version is > `since`, in increasing
+  // version order, until `visit` returns false.
+  void VisitSince(const OriginId& origin, uint64_t since,
+                  absl::FunctionRef<bool(const SlotView&)> visit) const;
+
+  // Deletes every window whose end + gc_grace <= now; returns how many.
+  size_t Collect(int64_t now);
+
+  // Whether any live window holds a slot of `origin`.
+  bool HasSlots(const OriginId& origin) const;
+  // Drops the bookkeeping of an origin that holds no slots (no-op otherwise, or for this node).
+  void ForgetOrigin(const OriginId& origin);
+  // Every origin with bookkeeping here, this node included.
+  std::vector<OriginId> Origins() const;
+
+  size_t windows() const { return counters_.size(); }
+  size_t slots() const { return slot_count_; }
+  const OriginId& self() const { return self_->id; }
+
+ private:
+  struct OriginState;
+  struct Slot {
+    OriginState* origin;
+    int64_t count;
+    uint64_t version;
+  };
+  struct Counter {
+    absl::InlinedVector<Slot, 4> slots;
+    int64_t total = 0;
+  };
+  using Entry = std::pair<const WindowKey, Counter>;
+  struct OriginState {
+    OriginId id;
+    uint64_t watermark = 0;
+    absl::btree_set<std::pair<uint64_t, const Entry*>> by_version;
+  };
+
+  bool Expired(const WindowKey& window, int64_t now) const;
+  Entry* Create(const WindowKey& window);
+  // Sets `origin`'s slot in `entry` to (count, version), re-indexing it; creates the slot.
+  void SetSlot(Entry& entry, OriginState& origin, int64_t count, uint64_t version);
+  static void Recount(Counter& counter);
+
+  Options options_;
+  absl::node_hash_map<WindowKey, Counter> counters_;
+  absl::node_hash_map<OriginId, OriginState> origins_;
+  OriginState* self_;
+  absl::btree_set<std::pair<int64_t, const Entry*>> by_end_;
+  size_t slot_count_ = 0;
+};
+
+}  // namespace sluice::mesh

@@ -1,0 +1,229 @@
+#include "mesh/counter_table.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+namespace sluice::mesh {
+namespace {
+
+const OriginId kSelf{"a", 1};
+const OriginId kB{"b", 1};
+const OriginId kC{"c", 1};
+const WindowKey kWin{"n_k", 1000, 2000};
+
+CounterTable::Options Opts(size_t max_windows = 100) {
+  return CounterTable::Options{.self = kSelf, .max_windows = max_windows, .gc_grace_ms = 500};
+}
+
+struct Update {
+  OriginId origin;
+  WindowKey window;
+  int64_t count;
+  uint64_t version;
+};
+
+std::vector<std::pair<uint64_t, int64_t>> Slots(const CounterTable& t, const OriginId& o) {
+  std::vector<std::pair<uint64_t, int64_t>> out;
+  t.VisitSince(o, 0, [&](const SlotView& s) {
+    out.emplace_back(s.version, s.count);
+    return true;
+  });
+  return out;
+}
+
+TEST(CounterTableTest, ConsumeAdmitsWithinLimitAndRejectsWithoutCharging) {
+  CounterTable t(Opts());
+  auto r = t.Consume(kWin, 3, 5, false);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->admitted);
+  EXPECT_EQ(r->total, 3);
+  r = t.Consume(kWin, 3, 5, false);  // 6 > 5
+  EXPECT_FALSE(r->admitted);
+  EXPECT_EQ(r->total, 3);
+  r = t.Consume(kWin, 2, 5, false);  // exactly 5
+  EXPECT_TRUE(r->admitted);
+  EXPECT_EQ(r->total, 5);
+  EXPECT_EQ(t.Watermark(kSelf), 2u) << "one version per admitted change, none for rejects";
+}
+
+TEST(CounterTableTest, ReadsDoNotCreateWindows) {
+  CounterTable t(Opts());
+  auto r = t.Consume(kWin, 0, 5, false);
+  EXPECT_TRUE(r->admitted);
+  EXPECT_EQ(r->total, 0);
+  EXPECT_EQ(t.windows(), 0u);
+}
+
+TEST(CounterTableTest, DrainRaisesOwnSlotToTheLimit) {
+  CounterTable t(Opts());
+  ASSERT_TRUE(t.Consume(kWin, 2, 5, false).ok());
+  auto r = t.Consume(kWin, 10, 5, true);
+  EXPECT_FALSE(r->admitted);
+  EXPECT_EQ(r->total, 5);
+}
+
+TEST(CounterTableTest, HugeHitsDoNotOverflow) {
+  CounterTable t(Opts());
+  ASSERT_TRUE(t.Consume(kWin, 1, INT64_MAX, false).ok());
+  auto r = t.Consume(kWin, INT64_MAX, INT64_MAX, false);
+  EXPECT_FALSE(r->admitted);
+  t.Merge(kB, kWin, INT64_MAX, 1, 1500);
+  EXPECT_EQ(t.Total(kWin), INT64_MAX) << "saturates";
+}
+
+TEST(CounterTableTest, TotalSumsEveryOrigin) {
+  CounterTable t(Opts());
+  ASSERT_TRUE(t.Consume(kWin, 2, 100, false).ok());
+  EXPECT_EQ(t.Merge(kB, kWin, 5, 1, 1500), MergeResult::kApplied);
+  EXPECT_EQ(t.Merge(kC, kWin, 7, 3, 1500), MergeResult::kApplied);
+  EXPECT_EQ(t.Total(kWin), 14);
+  auto r = t.Consume(kWin, 87, 100, false);
+  EXPECT_FALSE(r->admitted) << "14 + 87 > 100";
+  EXPECT_TRUE(t.Consume(kWin, 86, 100, false)->admitted);
+}
+
+TEST(CounterTableTest, MergeIsIdempotentAndKeepsTheMaximum) {
+  CounterTable t(Opts());
+  EXPECT_EQ(t.Merge(kB, kWin, 5, 2, 1500), MergeResult::kApplied);
+  EXPECT_EQ(t.Merge(kB, kWin, 5, 2, 1500), MergeResult::kUnchanged) << "duplicate packet";
+  EXPECT_EQ(t.Merge(kB, kWin, 3, 1, 1500), MergeResult::kUnchanged) << "stale packet";
+  EXPECT_EQ(t.Total(kWin), 5);
+  EXPECT_EQ(t.Merge(kB, kWin, 9, 4, 1500), MergeResult::kApplied);
+  EXPECT_EQ(t.Total(kWin), 9);
+  EXPECT_EQ(Slots(t, kB), (std::vector<std::pair<uint64_t, int64_t>>{{4, 9}}));
+}
+
+TEST(CounterTableTest, MergeOrderDoesNotMatter) {
+  // The same updates (with duplicates) in many orders give the same totals.
+  std::vector<Update> updates;
+  for (uint64_t v = 1; v <= 6; ++v) {
+    updates.push_back({kB, WindowKey{"k1", 1000, 2000}, static_cast<int64_t>(v), v});
+    updates.push_back({kC, WindowKey{"k1", 1000, 2000}, static_cast<int64_t>(2 * v), v});
+    updates.push_back({kC, WindowKey{"k2", 1000, 2000}, static_cast<int64_t>(v), v + 6});
+  }
+  updates.insert(updates.end(), updates.begin(), updates.begin() + 7);  // duplicates
+  std::mt19937 rng(42);
+  for (int round = 0; round < 50; ++round) {
+    std::shuffle(updates.begin(), updates.end(), rng);
+    CounterTable t(Opts());
+    for (const auto& u : updates) t.Merge(u.origin, u.window, u.count, u.version, 1500);
+    EXPECT_EQ(t.Total(WindowKey{"k1", 1000, 2000}), 6 + 12);
+    EXPECT_EQ(t.Total(WindowKey{"k2", 1000, 2000}), 6);
+  }
+}
+
+TEST(CounterTableTest, OwnSlotIsNeverOverwrittenByPeers) {
+  CounterTable t(Opts());
+  ASSERT_TRUE(t.Consume(kWin, 4, 100, false).ok());
+  EXPECT_EQ(t.Merge(kSelf, kWin, 50, 99, 1500), MergeResult::kOwn);
+  EXPECT_EQ(t.Total(kWin), 4);
+  t.AdvanceWatermark(kSelf, 0, 1000);
+  EXPECT_EQ(t.Watermark(kSelf), 1u);
+}
+
+TEST(CounterTableTest, AnotherIncarnationOfTheSameNodeIsASeparateOrigin) {
+  CounterTable t(Opts());
+  const OriginId b_old{"b", 1};
+  const OriginId b_new{"b", 2};
+  t.Merge(b_old, kWin, 30, 10, 1500);
+  t.Merge(b_new, kWin, 2, 1, 1500);  // the restarted node starts again from 1
+  EXPECT_EQ(t.Total(kWin), 32) << "the old life still counts until its window ends";
+}
+
+TEST(CounterTableTest, RejectsInvalidUpdates) {
+  CounterTable t(Opts());
+  EXPECT_EQ(t.Merge(kB, WindowKey{"", 1000, 2000}, 1, 1, 1500), MergeResult::kInvalid);
+  EXPECT_EQ(t.Merge(kB, WindowKey{std::string(300, 'x'), 1000, 2000}, 1, 1, 1500),
+            MergeResult::kInvalid);
+  EXPECT_EQ(t.Merge(kB, WindowKey{"k", 2000, 2000}, 1, 1, 1500), MergeResult::kInvalid);
+  EXPECT_EQ(t.Merge(kB, kWin, -1, 1, 1500), MergeResult::kInvalid);
+  EXPECT_EQ(t.Merge(kB, kWin, 1, 0, 1500), MergeResult::kInvalid);
+  EXPECT_EQ(t.Merge(OriginId{"", 1}, kWin, 1, 1, 1500), MergeResult::kInvalid);
+  EXPECT_EQ(t.Merge(kB, WindowKey{"k", 10'000'000, 10'001'000}, 1, 1, 1500), MergeResult::kInvalid)
+      << "far in the future";
+  EXPECT_EQ(t.windows(), 0u);
+}
+
+TEST(CounterTableTest, CollectDeletesEndedWindowsAfterGrace) {
+  CounterTable t(Opts());
+  ASSERT_TRUE(t.Consume(kWin, 1, 10, false).ok());
+  ASSERT_TRUE(t.Consume(WindowKey{"n_k", 2000, 3000}, 1, 10, false).ok());
+  t.Merge(kB, kWin, 3, 1, 1500);
+  EXPECT_EQ(t.windows(), 2u);
+  EXPECT_EQ(t.slots(), 3u);
+  EXPECT_EQ(t.Collect(2499), 0u) << "within the grace";
+  EXPECT_EQ(t.Collect(2500), 1u);
+  EXPECT_EQ(t.windows(), 1u);
+  EXPECT_EQ(t.slots(), 1u);
+  EXPECT_EQ(t.Total(kWin), 0);
+  EXPECT_FALSE(t.HasSlots(kB));
+  EXPECT_TRUE(Slots(t, kB).empty());
+  EXPECT_EQ(t.Merge(kB, kWin, 9, 2, 2500), MergeResult::kExpired) << "late packet";
+  EXPECT_EQ(t.windows(), 1u);
+  EXPECT_EQ(t.Collect(3500), 1u);
+  EXPECT_EQ(t.windows(), 0u);
+  EXPECT_EQ(t.slots(), 0u);
+}
+
+TEST(CounterTableTest, CapacityBoundsWindows) {
+  CounterTable t(Opts(2));
+  ASSERT_TRUE(t.Consume(WindowKey{"k1", 1000, 2000}, 1, 10, false).ok());
+  EXPECT_EQ(t.Merge(kB, WindowKey{"k2", 1000, 2000}, 1, 1, 1500), MergeResult::kApplied);
+  EXPECT_EQ(t.Merge(kB, WindowKey{"k3", 1000, 2000}, 1, 2, 1500), MergeResult::kFull);
+  auto r = t.Consume(WindowKey{"k4", 1000, 2000}, 1, 10, false);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(t.Consume(WindowKey{"k1", 1000, 2000}, 1, 10, false).ok()) << "known windows";
+  t.Collect(5000);
+  EXPECT_TRUE(t.Consume(WindowKey{"k4", 5000, 6000}, 1, 10, false).ok());
+}
+
+TEST(CounterTableTest, VisitSinceWalksInVersionOrder) {
+  CounterTable t(Opts());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(t.Consume(WindowKey{"k" + std::to_string(i), 1000, 2000}, 1, 10, false).ok());
+  }
+  ASSERT_TRUE(t.Consume(WindowKey{"k1", 1000, 2000}, 1, 10, false).ok());  // k1 now version 6
+  std::vector<std::string> keys;
+  t.VisitSince(kSelf, 2, [&](const SlotView& s) {
+    keys.push_back(s.window.key);
+    return true;
+  });
+  EXPECT_EQ(keys, (std::vector<std::string>{"k2", "k3", "k4", "k1"}));
+  keys.clear();
+  t.VisitSince(kSelf, 0, [&](const SlotView& s) {
+    keys.push_back(s.window.key);
+    return keys.size() < 2;
+  });
+  EXPECT_EQ(keys.size(), 2u);
+}
+
+TEST(CounterTableTest, WatermarkAdvancesOnlyOverContiguousRanges) {
+  CounterTable t(Opts());
+  t.AdvanceWatermark(kB, 10, 20);
+  EXPECT_EQ(t.Watermark(kB), 0u) << "(10, 20] does not follow 0: a packet was lost";
+  t.AdvanceWatermark(kB, 0, 10);
+  EXPECT_EQ(t.Watermark(kB), 10u);
+  t.AdvanceWatermark(kB, 10, 20);
+  EXPECT_EQ(t.Watermark(kB), 20u);
+  t.AdvanceWatermark(kB, 5, 15);
+  EXPECT_EQ(t.Watermark(kB), 20u) << "never goes back";
+}
+
+TEST(CounterTableTest, ForgetOriginOnlyWithoutSlots) {
+  CounterTable t(Opts());
+  t.Merge(kB, kWin, 1, 1, 1500);
+  t.AdvanceWatermark(kB, 0, 1);
+  t.ForgetOrigin(kB);
+  EXPECT_EQ(t.Watermark(kB), 1u);
+  t.Collect(10'000);
+  t.ForgetOrigin(kB);
+  EXPECT_EQ(t.Watermark(kB), 0u);
+  t.ForgetOrigin(kSelf);
+  EXPECT_EQ(t.Origins(), (std::vector<OriginId>{kSelf}));
+}
+
+}  // namespace
+}  // namespace sluice::mesh

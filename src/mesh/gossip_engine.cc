@@ -1,0 +1,516 @@
+#include "mesh/gossip_engine.h"
+
+#include <google/protobuf/io/coded_stream.h>
+
+#include <algorithm>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "mesh/decision.h"
+
+namespace sluice::mesh {
+namespace {
+
+using google::protobuf::io::CodedOutputStream;
+
+// Bytes a length-delimited field of `size` bytes takes (field numbers below 16).
+size_t FieldBytes(size_t size) { return 1 + CodedOutputStream::VarintSize64(size) + size; }
+
+wire::NodeInfo ToWire(const NodeInfo& info) {
+  wire::NodeInfo out;
+  out.set_node_id(info.id.node_id);
+  out.set_incarnation(info.id.incarnation);
+  out.set_mesh_address(info.mesh_address);
+  out.set_grpc_address(info.grpc_address);
+  out.set_http_address(info.http_address);
+  return out;
+}
+
+// The node described by `in`, or nullopt when it breaks the size caps.
+std::optional<NodeInfo> FromWire(const wire::NodeInfo& in) {
+  if (in.node_id().empty() || in.node_id().size() > kMaxNodeIdBytes || in.incarnation() == 0 ||
+      in.mesh_address().size() > kMaxAddressBytes || in.grpc_address().size() > kMaxAddressBytes ||
+      in.http_address().size() > kMaxAddressBytes) {
+    return std::nullopt;
+  }
+  return NodeInfo{.id = OriginId{in.node_id(), in.incarnation()},
+                  .mesh_address = in.mesh_address(),
+                  .grpc_address = in.grpc_address(),
+                  .http_address = in.http_address()};
+}
+
+bool InRange(const std::string& node_id, const wire::Digest& digest) {
+  return node_id >= digest.range_start() &&
+         (digest.range_end().empty() || node_id < digest.range_end());
+}
+
+}  // namespace
+
+// Packs OriginDeltas into Delta packets of at most `budget` bytes, at most `max_packets` of
+// them. Sizes are counted conservatively as fields are added (length prefixes of nested
+// messages at their 2-byte maximum for datagram-sized messages, to_version at 10 bytes).
+class GossipEngine::DeltaWriter {
+ public:
+  DeltaWriter(const wire::NodeInfo& sender, size_t budget, size_t max_packets)
+      : sender_(sender), budget_(budget), max_packets_(max_packets) {
+    wire::Packet empty;
+    *empty.mutable_sender() = sender_;
+    empty.mutable_delta();
+    base_size_ = empty.ByteSizeLong() + 2;
+  }
+
+  bool full() const { return packets_.size() >= max_packets_; }
+
+  // Adds `member`'s slot updates with a version above `since`, claiming completeness up to
+  // `watermark` (what this node knows of that origin). Returns the version up to which the
+  // updates were written (`since` when nothing could be).
+  uint64_t Add(const Member& member, uint64_t heartbeat, bool left, const CounterTable& counters,
+               uint64_t since, uint64_t watermark) {
+    wire::OriginDelta header;
+    *header.mutable_node() = ToWire(member.info);
+    header.set_heartbeat(heartbeat);
+    header.set_left(left);
+    uint64_t from = since;
+    uint64_t last = since;
+    wire::OriginDelta* od = Start(header, from);
+    if (od == nullptr) return since;
+    bool cut = false;
+    uint64_t reached = since;
+    counters.VisitSince(member.info.id, since, [&](const SlotView& view) {
+      wire::Slot slot;
+      slot.set_key(view.window.key);
+      slot.set_window_start(view.window.start);
+      slot.set_window_length(view.window.end - view.window.start);
+      slot.set_count(static_cast<uint64_t>(view.count));
+      slot.set_version(view.version);
+      const size_t bytes = FieldBytes(slot.ByteSizeLong());
+      if (size_ + bytes > budget_) {
+        const uint64_t to = std::max(from, std::min(last, watermark));
+        od->set_to_version(to);
+        Close();
+        from = to;
+        od = full() ? nullptr : Start(header, from);
+        if (od == nullptr || size_ + bytes > budget_) {
+          if (od != nullptr) od->set_to_version(from);
+          cut = true;
+          reached = to;
+          return false;
+        }
+      }
+      *od->add_slots() = std::move(slot);
+      size_ += bytes;
+      last = view.version;
+      return true;
+    });
+    if (cut) return reached;
+    const uint64_t to = std::max(from, watermark);
+    od->set_to_version(to);
+    return to;
+  }
+
+  std::vector<wire::Packet> Take() {
+    Close();
+    return std::move(packets_);
+  }
+
+ private:
+  // Opens an OriginDelta in the current packet (or a fresh one); nullptr when out of packets
+  // or when it cannot fit even an empty packet.
+  wire::OriginDelta* Start(const wire::OriginDelta& header, uint64_t from) {
+    wire::OriginDelta sized = header;
+    sized.set_from_version(from);
+    sized.set_to_version(std::numeric_limits<uint64_t>::max());
+    const size_t bytes = sized.ByteSizeLong() + 3;
+    if (current_ != nullptr && size_ + bytes > budget_) Close();
+    if (current_ == nullptr) {
+      if (full() || base_size_ + bytes > budget_) return nullptr;
+      current_ = std::make_unique<wire::Packet>();
+      *current_->mutable_sender() = sender_;
+      current_->mutable_delta();
+      size_ = base_size_;
+    }
+    wire::OriginDelta* od = current_->mutable_delta()->add_origins();
+    *od = header;
+    od->set_from_version(from);
+    size_ += bytes;
+    return od;
+  }
+
+  void Close() {
+    if (current_ == nullptr) return;
+    packets_.push_back(std::move(*current_));
+    current_.reset();
+  }
+
+  const wire::NodeInfo& sender_;
+  size_t budget_;
+  size_t max_packets_;
+  size_t base_size_ = 0;
+  size_t size_ = 0;
+  std::unique_ptr<wire::Packet> current_;
+  std::vector<wire::Packet> packets_;
+};
+
+GossipEngine::GossipEngine(const MeshOptions& options, size_t body_budget, int64_t now)
+    : options_(options),
+      body_budget_(body_budget),
+      counters_(CounterTable::Options{.self = OriginId{options.node_id, options.incarnation},
+                                      .max_windows = options.max_windows,
+                                      .gc_grace_ms = options.gc_grace_ms}),
+      members_(NodeInfo{.id = OriginId{options.node_id, options.incarnation},
+                        .mesh_address = options.advertise_address,
+                        .grpc_address = options.grpc_address,
+                        .http_address = options.http_address},
+               MemberTable::Options{.suspicion_timeout_ms = options.suspicion_timeout_ms,
+                                    .forget_after_ms = 10 * options.suspicion_timeout_ms},
+               now),
+      rng_(options.rng_seed) {
+  self_wire_ = ToWire(members_.self().info);
+}
+
+core::RateLimitResponse GossipEngine::Decide(const core::RateLimitRequest& req, int64_t now) {
+  core::RateLimitResponse resp = mesh::Decide(counters_, req, now);
+  if (!resp.error.empty()) {
+    ++stats_.errors;
+  } else if (resp.status == core::Status::kOverLimit) {
+    ++stats_.rejected;
+  } else {
+    ++stats_.admitted;
+  }
+  return resp;
+}
+
+bool GossipEngine::InDigest(const Member& member, int64_t now) const {
+  if (&member == &members_.self()) return true;
+  if (member.state == NodeState::kAlive || member.state == NodeState::kSuspect) return true;
+  // Gone: still listed while its slots count, and for a while so the news spreads.
+  return counters_.HasSlots(member.info.id) ||
+         now - member.state_since < 2 * options_.suspicion_timeout_ms;
+}
+
+std::vector<wire::Digest> GossipEngine::BuildDigest(int64_t now) const {
+  wire::Packet shell;
+  *shell.mutable_sender() = self_wire_;
+  const size_t range_bytes = 2 * FieldBytes(kMaxNodeIdBytes);
+  const size_t budget = body_budget_ - shell.ByteSizeLong() - 3 - range_bytes;
+
+  std::vector<wire::Digest> parts(1);
+  size_t size = 0;
+  const auto& entries = members_.entries();
+  for (auto it = entries.begin(); it != entries.end();) {
+    // One node id's lives stay in one part: ranges are over node ids.
+    const std::string& node_id = it->first.node_id;
+    std::vector<wire::DigestEntry> group;
+    size_t group_size = 0;
+    for (; it != entries.end() && it->first.node_id == node_id; ++it) {
+      const Member& member = it->second;
+      if (!InDigest(member, now)) continue;
+      wire::DigestEntry entry;
+      entry.set_node_id(member.info.id.node_id);
+      entry.set_incarnation(member.info.id.incarnation);
+      entry.set_heartbeat(member.heartbeat);
+      entry.set_max_version(counters_.Watermark(member.info.id));
+      entry.set_left(member.left);
+      group_size += FieldBytes(entry.ByteSizeLong());
+      group.push_back(std::move(entry));
+    }
+    if (group.empty()) continue;
+    if (size > 0 && size + group_size > budget) {
+      parts.back().set_range_end(node_id);
+      parts.emplace_back().set_range_start(node_id);
+      size = 0;
+    }
+    for (auto& entry : group) {
+      const size_t bytes = FieldBytes(entry.ByteSizeLong());
+      if (size + bytes > budget) break;  // only with absurdly many lives of one node id
+      size += bytes;
+      *parts.back().add_entries() = std::move(entry);
+    }
+  }
+  return parts;
+}
+
+void GossipEngine::ApplyDigest(const wire::Digest& digest, int64_t now) {
+  for (const auto& entry : digest.entries()) {
+    Member* member = members_.Find(OriginId{entry.node_id(), entry.incarnation()});
+    if (member == nullptr) continue;  // learned from a delta, which carries its addresses
+    members_.ObserveHeartbeat(*member, entry.heartbeat(), now);
+    if (entry.left()) members_.MarkLeft(*member);
+  }
+}
+
+std::vector<wire::Packet> GossipEngine::AnswerDigest(const wire::Digest& digest, int64_t now) {
+  absl::flat_hash_map<OriginId, const wire::DigestEntry*> peer;
+  for (const auto& entry : digest.entries()) {
+    peer[OriginId{entry.node_id(), entry.incarnation()}] = &entry;
+  }
+  std::vector<const Member*> candidates;
+  for (const auto& [id, member] : members_.entries()) {
+    if (InRange(id.node_id, digest) && InDigest(member, now)) candidates.push_back(&member);
+  }
+  if (candidates.empty()) return {};
+  std::rotate(candidates.begin(), candidates.begin() + (rotation_++ % candidates.size()),
+              candidates.end());
+
+  DeltaWriter writer(self_wire_, body_budget_, kMaxReplyPackets);
+  for (const Member* member : candidates) {
+    if (writer.full()) break;
+    const uint64_t watermark = counters_.Watermark(member->info.id);
+    auto known = peer.find(member->info.id);
+    if (known != peer.end() && watermark <= known->second->max_version()) continue;
+    const uint64_t since = known == peer.end() ? 0 : known->second->max_version();
+    writer.Add(*member, member->heartbeat, member->left, counters_, since, watermark);
+  }
+  return writer.Take();
+}
+
+void GossipEngine::ApplyDelta(const wire::Delta& delta, int64_t now) {
+  for (const auto& od : delta.origins()) {
+    auto info = FromWire(od.node());
+    if (!info) {
+      stats_.slots_invalid += std::max(1, od.slots_size());
+      continue;
+    }
+    if (info->id == self().id) continue;  // this node is the only writer of its slots
+    Member* member = members_.Learn(*info, od.heartbeat(), now);
+    if (member != nullptr) {
+      members_.ObserveHeartbeat(*member, od.heartbeat(), now);
+      if (od.left()) members_.MarkLeft(*member);
+    }
+    bool refused = false;
+    for (const auto& slot : od.slots()) {
+      const bool fits =
+          slot.window_length() > 0 &&
+          slot.window_start() <= std::numeric_limits<int64_t>::max() - slot.window_length() &&
+          slot.count() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+      MergeResult result = MergeResult::kInvalid;
+      if (fits) {
+        result = counters_.Merge(
+            info->id,
+            WindowKey{slot.key(), slot.window_start(), slot.window_start() + slot.window_length()},
+            static_cast<int64_t>(slot.count()), slot.version(), now);
+      }
+      switch (result) {
+        case MergeResult::kApplied:
+          ++stats_.slots_applied;
+          break;
+        case MergeResult::kUnchanged:
+        case MergeResult::kOwn:
+          ++stats_.slots_unchanged;
+          break;
+        case MergeResult::kExpired:
+          ++stats_.slots_expired;
+          break;
+        case MergeResult::kFull:
+          ++stats_.slots_rejected_full;
+          refused = true;
+          break;
+        case MergeResult::kInvalid:
+          ++stats_.slots_invalid;
+          break;
+      }
+    }
+    // A refused slot must be offered again, so the range is not marked delivered.
+    if (!refused && od.to_version() >= od.from_version()) {
+      counters_.AdvanceWatermark(info->id, od.from_version(), od.to_version());
+    }
+  }
+}
+
+Member* GossipEngine::LearnSender(const wire::NodeInfo& sender, int64_t now) {
+  auto info = FromWire(sender);
+  if (!info) return nullptr;
+  Member* member = members_.Learn(*info, 0, now);
+  if (member != nullptr) members_.ObserveContact(*member, now);
+  return member;
+}
+
+std::vector<Outgoing> GossipEngine::Receive(const wire::Packet& packet, const std::string& from,
+                                            int64_t now) {
+  const OriginId sender_id{packet.sender().node_id(), packet.sender().incarnation()};
+  if (sender_id == self().id) {
+    ++stats_.own_packets;
+    return {};
+  }
+  Member* sender = LearnSender(packet.sender(), now);
+  if (sender == nullptr) {
+    ++stats_.slots_invalid;
+    return {};
+  }
+  std::vector<wire::Packet> replies;
+  switch (packet.body_case()) {
+    case wire::Packet::kSyn:
+      ++stats_.syns_received;
+      ApplyDigest(packet.syn(), now);
+      replies = AnswerDigest(packet.syn(), now);
+      if (packet.syn().range_start().empty()) {  // the first part of the peer's digest
+        for (auto& part : BuildDigest(now)) {
+          wire::Packet& reply = replies.emplace_back();
+          *reply.mutable_sender() = self_wire_;
+          *reply.mutable_digest() = std::move(part);
+        }
+      }
+      break;
+    case wire::Packet::kDigest:
+      ++stats_.digests_received;
+      ApplyDigest(packet.digest(), now);
+      replies = AnswerDigest(packet.digest(), now);
+      break;
+    case wire::Packet::kDelta:
+      ++stats_.deltas_received;
+      ApplyDelta(packet.delta(), now);
+      break;
+    case wire::Packet::kLeave:
+      ++stats_.leaves_received;
+      members_.MarkLeft(*sender);
+      break;
+    case wire::Packet::BODY_NOT_SET:
+      break;
+  }
+  std::vector<Outgoing> out;
+  out.reserve(replies.size());
+  for (auto& reply : replies) {
+    out.push_back(
+        Outgoing{.address = from, .node_id = sender_id.node_id, .packet = std::move(reply)});
+  }
+  return out;
+}
+
+std::string GossipEngine::NodeIdAt(const std::string& address) const {
+  for (const auto& [id, member] : members_.entries()) {
+    if (member.info.mesh_address == address && &member != &members_.self()) return id.node_id;
+  }
+  return {};
+}
+
+std::vector<Outgoing> GossipEngine::Round(int64_t now) {
+  ++stats_.rounds;
+  members_.Beat();
+  stats_.windows_collected += counters_.Collect(now);
+  if (members_.Tick(now)) membership_changed_ = true;
+  for (const OriginId& id :
+       members_.Forget(now, [this](const OriginId& id) { return counters_.HasSlots(id); })) {
+    ++stats_.nodes_forgotten;
+    counters_.ForgetOrigin(id);
+  }
+  for (const OriginId& id : counters_.Origins()) {
+    if (members_.Find(id) == nullptr) counters_.ForgetOrigin(id);
+  }
+
+  // Targets: `fanout` random live peers, one random dead one, and seeds when alone or rarely.
+  std::vector<const Member*> live;
+  std::vector<const Member*> dead;
+  for (const auto& [id, member] : members_.entries()) {
+    if (&member == &members_.self() || member.info.mesh_address.empty()) continue;
+    if (member.state == NodeState::kAlive || member.state == NodeState::kSuspect) {
+      live.push_back(&member);
+    } else if (member.state == NodeState::kDead) {
+      dead.push_back(&member);
+    }
+  }
+  std::shuffle(live.begin(), live.end(), rng_);
+  std::vector<std::pair<std::string, std::string>> targets;  // address, node id
+  for (size_t i = 0; i < live.size() && i < static_cast<size_t>(options_.fanout); ++i) {
+    targets.emplace_back(live[i]->info.mesh_address, live[i]->info.id.node_id);
+  }
+  if (!dead.empty()) {
+    const Member* pick = dead[std::uniform_int_distribution<size_t>(0, dead.size() - 1)(rng_)];
+    targets.emplace_back(pick->info.mesh_address, pick->info.id.node_id);
+  }
+  std::vector<std::string> seeds;
+  for (const auto& seed : options_.seeds) {
+    if (seed != options_.advertise_address) seeds.push_back(seed);
+  }
+  if (!seeds.empty()) {
+    if (live.empty()) {
+      for (const auto& seed : seeds) targets.emplace_back(seed, NodeIdAt(seed));
+    } else if (std::uniform_int_distribution<int>(0, 9)(rng_) == 0) {
+      const auto& seed = seeds[std::uniform_int_distribution<size_t>(0, seeds.size() - 1)(rng_)];
+      targets.emplace_back(seed, NodeIdAt(seed));
+    }
+  }
+  std::sort(targets.begin(), targets.end());
+  targets.erase(std::unique(targets.begin(), targets.end(),
+                            [](const auto& a, const auto& b) { return a.first == b.first; }),
+                targets.end());
+
+  std::vector<Outgoing> out;
+  if (targets.empty()) return out;
+  const std::vector<wire::Digest> digest = BuildDigest(now);
+  for (const auto& [address, node_id] : targets) {
+    for (const auto& part : digest) {
+      Outgoing& o = out.emplace_back();
+      o.address = address;
+      o.node_id = node_id;
+      *o.packet.mutable_sender() = self_wire_;
+      *o.packet.mutable_syn() = part;
+    }
+  }
+  return out;
+}
+
+bool GossipEngine::HasUnpushed() const { return counters_.Watermark(self().id) > pushed_; }
+
+std::vector<Outgoing> GossipEngine::Push(int64_t /*now*/) {
+  const uint64_t version = counters_.Watermark(self().id);
+  if (version <= pushed_) return {};
+  std::vector<const Member*> peers;
+  for (const auto& [id, member] : members_.entries()) {
+    if (&member != &members_.self() && members_.IsMember(member) &&
+        !member.info.mesh_address.empty()) {
+      peers.push_back(&member);
+    }
+  }
+  if (peers.empty()) {
+    pushed_ = version;  // nobody to tell; anti-entropy covers later joiners
+    return {};
+  }
+  DeltaWriter writer(self_wire_, body_budget_, kMaxPushPackets);
+  const Member& self_member = members_.self();
+  pushed_ =
+      writer.Add(self_member, self_member.heartbeat, self_member.left, counters_, pushed_, version);
+  std::vector<wire::Packet> packets = writer.Take();
+  ++stats_.pushes;
+  std::vector<Outgoing> out;
+  out.reserve(packets.size() * peers.size());
+  for (const Member* peer : peers) {
+    for (const auto& packet : packets) {
+      out.push_back(Outgoing{
+          .address = peer->info.mesh_address, .node_id = peer->info.id.node_id, .packet = packet});
+    }
+  }
+  return out;
+}
+
+std::vector<Outgoing> GossipEngine::Leave(int64_t now) {
+  std::vector<Outgoing> out = Push(now);
+  members_.LeaveSelf();
+  for (const auto& [id, member] : members_.entries()) {
+    if (&member == &members_.self() || member.info.mesh_address.empty()) continue;
+    if (member.state != NodeState::kAlive && member.state != NodeState::kSuspect) continue;
+    Outgoing& o = out.emplace_back();
+    o.address = member.info.mesh_address;
+    o.node_id = id.node_id;
+    *o.packet.mutable_sender() = self_wire_;
+    o.packet.mutable_leave();
+  }
+  return out;
+}
+
+bool GossipEngine::TakeMembershipChange() { return std::exchange(membership_changed_, false); }
+
+std::vector<cluster::PeerInfo> GossipEngine::Peers() const {
+  std::vector<cluster::PeerInfo> peers;
+  for (const auto& [id, member] : members_.entries()) {
+    if (!members_.IsMember(member) || member.info.grpc_address.empty()) continue;
+    peers.push_back(cluster::PeerInfo{.grpc_address = member.info.grpc_address,
+                                      .http_address = member.info.http_address,
+                                      .is_self = &member == &members_.self()});
+  }
+  return peers;
+}
+
+}  // namespace sluice::mesh

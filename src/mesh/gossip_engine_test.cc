@@ -1,0 +1,398 @@
+// The mesh protocol in a simulated network: several GossipEngines exchanging real encoded
+// datagrams through a queue that can lose, duplicate, reorder and partition them, on a manual
+// clock. No sockets, no threads, no sleeps.
+#include "mesh/gossip_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+
+#include "mesh/codec.h"
+
+namespace sluice::mesh {
+namespace {
+
+constexpr int64_t kInterval = 100;
+constexpr int64_t kSuspicion = 1000;
+constexpr int64_t kHour = 3'600'000;
+
+class Sim {
+ public:
+  explicit Sim(uint64_t seed = 1) : rng_(seed) {}
+
+  GossipEngine& Add(const std::string& id, std::vector<std::string> seeds = {},
+                    uint64_t incarnation = 1, std::string node_id_override = {}) {
+    MeshOptions o;
+    o.node_id = node_id_override.empty() ? id : node_id_override;
+    o.incarnation = incarnation;
+    o.advertise_address = id + ":7946";
+    o.grpc_address = id + ":1051";
+    o.seeds = std::move(seeds);
+    o.gossip_interval_ms = kInterval;
+    o.suspicion_timeout_ms = kSuspicion;
+    o.gc_grace_ms = 500;
+    o.rng_seed = rng_();
+    auto& slot = nodes_[o.advertise_address];
+    slot = std::make_unique<GossipEngine>(o, codec_.body_budget(), now_);
+    return *slot;
+  }
+  // Starts the first node, then the others seeded to it, and lets them gossip `steps` rounds.
+  void Form(const std::vector<std::string>& ids, int steps = 3) {
+    Add(ids[0]);
+    for (size_t i = 1; i < ids.size(); ++i) Add(ids[i], {ids[0] + ":7946"});
+    Steps(steps);
+  }
+  GossipEngine& At(const std::string& id) { return *nodes_.at(id + ":7946"); }
+  void Crash(const std::string& id) { nodes_.erase(id + ":7946"); }
+
+  // One gossip interval: every node runs a round, then the network drains.
+  void Step(bool push = true) {
+    now_ += kInterval;
+    for (auto& [address, node] : nodes_) Enqueue(node->Round(now_), address);
+    if (push) {
+      for (auto& [address, node] : nodes_) Enqueue(node->Push(now_), address);
+    }
+    Deliver();
+  }
+  void Steps(int n, bool push = true) {
+    for (int i = 0; i < n; ++i) Step(push);
+  }
+  void PushAll() {
+    for (auto& [address, node] : nodes_) Enqueue(node->Push(now_), address);
+    Deliver();
+  }
+  void Leave(const std::string& id) {
+    Enqueue(At(id).Leave(now_), id + ":7946");
+    Crash(id);
+    Deliver();
+  }
+
+  core::RateLimitResponse Hit(const std::string& id, const std::string& key, int64_t hits,
+                              int64_t limit = 1'000'000'000, int64_t duration = kHour) {
+    core::RateLimitRequest r;
+    r.name = "n";
+    r.unique_key = key;
+    r.hits = hits;
+    r.limit = limit;
+    r.duration = duration;
+    r.algorithm = static_cast<int32_t>(core::Algorithm::kFixedWindow);
+    return At(id).Decide(r, now_);
+  }
+  int64_t Total(const std::string& id, const std::string& key, int64_t duration = kHour) {
+    return At(id).counters().Total(
+        WindowKey{"n_" + key, now_ / duration * duration, now_ / duration * duration + duration});
+  }
+  size_t MemberCount(const std::string& id) { return At(id).Peers().size(); }
+
+  void Block(const std::string& a, const std::string& b) {
+    blocked_.insert({a + ":7946", b + ":7946"});
+    blocked_.insert({b + ":7946", a + ":7946"});
+  }
+  void Heal() { blocked_.clear(); }
+
+  double loss = 0;
+  double duplication = 0;
+  bool reorder = false;
+  int64_t now_ = 1'700'000'000'000;
+  size_t max_datagram = 0;
+  uint64_t datagrams = 0;
+  uint64_t split_digests = 0;  // digest parts that are not the last one
+
+ private:
+  struct Datagram {
+    std::string from;
+    std::string to;
+    std::string bytes;
+  };
+
+  void Enqueue(std::vector<Outgoing> out, const std::string& from) {
+    for (auto& o : out) {
+      std::string bytes = codec_.Encode(o.packet);
+      max_datagram = std::max(max_datagram, bytes.size());
+      EXPECT_LE(bytes.size(), kMaxDatagramBytes);
+      ++datagrams;
+      if (o.packet.has_syn() && !o.packet.syn().range_end().empty()) ++split_digests;
+      queue_.push_back(Datagram{from, o.address, std::move(bytes)});
+    }
+  }
+
+  void Deliver() {
+    std::uniform_real_distribution<double> coin(0, 1);
+    for (int guard = 0; !queue_.empty() && guard < 1'000'000; ++guard) {
+      if (reorder) {
+        std::swap(queue_.front(),
+                  queue_[std::uniform_int_distribution<size_t>(0, queue_.size() - 1)(rng_)]);
+      }
+      Datagram d = std::move(queue_.front());
+      queue_.pop_front();
+      if (blocked_.contains({d.from, d.to}) || coin(rng_) < loss) continue;
+      if (coin(rng_) < duplication) queue_.push_back(d);
+      auto it = nodes_.find(d.to);
+      if (it == nodes_.end()) continue;
+      Decoded decoded = codec_.Decode(d.bytes);
+      ASSERT_TRUE(decoded.packet.has_value()) << DropReasonName(decoded.reason);
+      Enqueue(it->second->Receive(*decoded.packet, d.from, now_), d.to);
+    }
+  }
+
+  std::mt19937_64 rng_;
+  Codec codec_{"test", "a-shared-key-0123456789"};
+  std::map<std::string, std::unique_ptr<GossipEngine>> nodes_;
+  std::deque<Datagram> queue_;
+  std::set<std::pair<std::string, std::string>> blocked_;
+};
+
+TEST(GossipEngineTest, TwoNodesJoinAndShareCounts) {
+  Sim sim;
+  sim.Form({"a", "b"});
+  EXPECT_EQ(sim.MemberCount("a"), 2u);
+  EXPECT_EQ(sim.MemberCount("b"), 2u);
+  sim.Hit("a", "k", 5);
+  sim.Hit("b", "k", 3);
+  sim.PushAll();
+  EXPECT_EQ(sim.Total("a", "k"), 8) << "pushed at once";
+  EXPECT_EQ(sim.Total("b", "k"), 8);
+}
+
+TEST(GossipEngineTest, AntiEntropyAloneConvergesWithinARound) {
+  Sim sim;
+  sim.Add("a");
+  sim.Add("b", {"a:7946"});
+  sim.Add("c", {"a:7946"});
+  sim.Steps(5, /*push=*/false);
+  ASSERT_EQ(sim.MemberCount("c"), 3u);
+  sim.Hit("a", "k", 5);
+  sim.Step(/*push=*/false);
+  EXPECT_EQ(sim.Total("b", "k"), 5);
+  EXPECT_EQ(sim.Total("c", "k"), 5);
+}
+
+TEST(GossipEngineTest, PeersListsEveryMemberWithItsGrpcAddress) {
+  Sim sim;
+  sim.Add("a");
+  sim.Add("b", {"a:7946"});
+  sim.Add("c", {"b:7946"});
+  sim.Steps(5);
+  auto peers = sim.At("c").Peers();
+  ASSERT_EQ(peers.size(), 3u);
+  EXPECT_EQ(peers[0].grpc_address, "a:1051");
+  EXPECT_FALSE(peers[0].is_self);
+  EXPECT_EQ(peers[2].grpc_address, "c:1051");
+  EXPECT_TRUE(peers[2].is_self);
+  EXPECT_TRUE(sim.At("c").TakeMembershipChange());
+  EXPECT_FALSE(sim.At("c").TakeMembershipChange());
+}
+
+TEST(GossipEngineTest, LocalDecisionsEnforceTheMeshWideTotal) {
+  Sim sim;
+  sim.Form({"a", "b"});
+  EXPECT_EQ(sim.Hit("a", "k", 6, 10).status, core::Status::kUnderLimit);
+  sim.PushAll();
+  auto over = sim.Hit("b", "k", 5, 10);
+  EXPECT_EQ(over.status, core::Status::kOverLimit);
+  EXPECT_EQ(over.remaining, 4);
+  EXPECT_EQ(sim.Hit("b", "k", 4, 10).remaining, 0);
+}
+
+TEST(GossipEngineTest, LossDuplicationAndReorderingNeverDoubleCount) {
+  Sim sim(7);
+  for (const char* id : {"a", "b", "c", "d"}) sim.Add(id, {"a:7946"});
+  sim.Steps(10);
+  sim.loss = 0.3;
+  sim.duplication = 0.3;
+  sim.reorder = true;
+  std::mt19937 rng(3);
+  const std::vector<std::string> ids = {"a", "b", "c", "d"};
+  std::map<std::string, int64_t> admitted;
+  for (int step = 0; step < 60; ++step) {
+    for (int i = 0; i < 5; ++i) {
+      const std::string& id = ids[rng() % ids.size()];
+      const std::string key = "k" + std::to_string(rng() % 7);
+      const int64_t hits = 1 + rng() % 3;
+      if (sim.Hit(id, key, hits).status == core::Status::kUnderLimit) admitted[key] += hits;
+    }
+    sim.Step();
+    for (const auto& id : ids) {
+      for (const auto& [key, total] : admitted) {
+        ASSERT_LE(sim.Total(id, key), total) << "a node counted more than was admitted";
+      }
+    }
+  }
+  sim.loss = 0;
+  sim.duplication = 0;
+  sim.Steps(5);
+  for (const auto& id : ids) {
+    for (const auto& [key, total] : admitted) EXPECT_EQ(sim.Total(id, key), total) << id << key;
+  }
+}
+
+TEST(GossipEngineTest, LargeDeltasAreSplitAcrossBoundedDatagrams) {
+  Sim sim;
+  sim.Add("a");
+  sim.Steps(1);
+  for (int i = 0; i < 3000; ++i) sim.Hit("a", "key-number-" + std::to_string(i), 1);
+  sim.Add("b", {"a:7946"});  // joins late: everything arrives by anti-entropy
+  int steps = 0;
+  while (sim.At("b").counters().windows() < 3000 && steps < 50) {
+    sim.Step();
+    ++steps;
+  }
+  EXPECT_EQ(sim.At("b").counters().windows(), 3000u);
+  EXPECT_LE(sim.max_datagram, kMaxDatagramBytes);
+  EXPECT_GT(sim.max_datagram, kMaxDatagramBytes - 100) << "datagrams are filled";
+  EXPECT_LE(steps, 10) << "about 32 datagrams per reply";
+  for (int i = 0; i < 3000; i += 97) {
+    EXPECT_EQ(sim.Total("b", "key-number-" + std::to_string(i)), 1);
+  }
+}
+
+TEST(GossipEngineTest, ADeadNodesSlotKeepsCountingUntilItsWindowEnds) {
+  Sim sim;
+  sim.Form({"a", "b", "c"});
+  const int64_t window = 10'000;
+  sim.now_ = sim.now_ / window * window;  // the start of a window
+  sim.Hit("b", "k", 7, 100, window);
+  sim.Step();
+  sim.Crash("b");
+  sim.Steps(static_cast<int>(2 * kSuspicion / kInterval) + 5);
+  EXPECT_EQ(sim.MemberCount("a"), 2u) << "b is dead";
+  EXPECT_EQ(sim.Total("a", "k", window), 7) << "but its hits still count";
+  EXPECT_EQ(sim.Hit("c", "k", 94, 100, window).status, core::Status::kOverLimit);
+  sim.Steps(static_cast<int>(window / kInterval));
+  EXPECT_EQ(sim.At("a").counters().windows(), 0u) << "collected after the window ended";
+  EXPECT_EQ(sim.At("c").counters().windows(), 0u);
+}
+
+TEST(GossipEngineTest, ARestartedNodeRejoinsAndItsOldLifeStillCounts) {
+  Sim sim;
+  sim.Add("a");
+  sim.Add("b", {"a:7946"}, /*incarnation=*/100);
+  sim.Steps(3);
+  sim.Hit("b", "k", 5);
+  sim.Step();
+  ASSERT_EQ(sim.Total("a", "k"), 5);
+  sim.Crash("b");
+  sim.Steps(2);
+  sim.Add("b", {"a:7946"}, /*incarnation=*/200);  // same node id, new life, empty state
+  sim.Steps(3);
+  EXPECT_EQ(sim.Total("b", "k"), 5) << "learns its previous life's hits from peers";
+  sim.Hit("b", "k", 2);
+  sim.Step();
+  EXPECT_EQ(sim.Total("a", "k"), 7) << "peers accept the new life's state";
+  auto peers = sim.At("a").Peers();
+  EXPECT_EQ(peers.size(), 2u);
+  const Member* old_life = sim.At("a").members().Find(OriginId{"b", 100});
+  ASSERT_NE(old_life, nullptr);
+  EXPECT_EQ(old_life->state, NodeState::kSuperseded);
+}
+
+TEST(GossipEngineTest, GracefulLeaveIsSeenAtOnceAndSlotsStillCount) {
+  Sim sim;
+  sim.Form({"a", "b", "c"});
+  sim.Hit("b", "k", 4);
+  sim.Leave("b");
+  sim.Step();
+  EXPECT_EQ(sim.MemberCount("a"), 2u);
+  EXPECT_EQ(sim.MemberCount("c"), 2u);
+  EXPECT_EQ(sim.Total("a", "k"), 4) << "the leave pushed the last hits";
+  EXPECT_EQ(sim.Total("c", "k"), 4);
+}
+
+TEST(GossipEngineTest, PartitionedSidesKeepDecidingAndConvergeAfterHealing) {
+  Sim sim;
+  for (const char* id : {"a", "b", "c"}) sim.Add(id, {"a:7946", "b:7946"});
+  sim.Steps(5);
+  sim.Block("a", "b");
+  sim.Block("a", "c");
+  sim.Hit("a", "k", 3);
+  sim.Hit("b", "k", 4);
+  sim.Steps(static_cast<int>(3 * kSuspicion / kInterval));  // long enough to declare deaths
+  EXPECT_EQ(sim.Total("a", "k"), 3);
+  EXPECT_EQ(sim.Total("c", "k"), 4);
+  EXPECT_EQ(sim.MemberCount("a"), 1u);
+  EXPECT_EQ(sim.MemberCount("b"), 2u);
+  sim.Heal();
+  sim.Steps(15);
+  for (const char* id : {"a", "b", "c"}) {
+    EXPECT_EQ(sim.Total(id, "k"), 7) << id;
+    EXPECT_EQ(sim.MemberCount(id), 3u) << id;
+  }
+}
+
+TEST(GossipEngineTest, BigMeshesSplitDigestsAndStillConverge) {
+  Sim sim;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 30; ++i) {
+    ids.push_back("a-rather-long-node-name-to-fill-digests-" + std::to_string(100 + i));
+  }
+  for (const auto& id : ids) sim.Add(id, {ids[0] + ":7946"});
+  auto converged = [&] {
+    for (const auto& id : ids) {
+      if (sim.MemberCount(id) != ids.size()) return false;
+    }
+    return true;
+  };
+  for (int step = 0; step < 30 && !converged(); ++step) sim.Step();
+  for (const auto& id : ids) EXPECT_EQ(sim.MemberCount(id), ids.size()) << id;
+  EXPECT_GT(sim.split_digests, 0u) << "digests did not need splitting; use longer ids";
+  EXPECT_LE(sim.max_datagram, kMaxDatagramBytes);
+  sim.Hit(ids[5], "k", 1);
+  sim.Hit(ids[29], "k", 1);
+  sim.Steps(5, /*push=*/false);
+  for (const auto& id : ids) EXPECT_EQ(sim.Total(id, "k"), 2) << id;
+}
+
+TEST(GossipEngineTest, WindowsRollOverAndAreCollectedEverywhere) {
+  Sim sim;
+  sim.Form({"a", "b"});
+  const int64_t window = 1000;
+  sim.now_ = sim.now_ / window * window + 10;
+  EXPECT_EQ(sim.Hit("a", "k", 10, 10, window).status, core::Status::kUnderLimit);
+  sim.PushAll();
+  EXPECT_EQ(sim.Hit("b", "k", 1, 10, window).status, core::Status::kOverLimit);
+  sim.Steps(10);  // the next window
+  EXPECT_EQ(sim.Hit("b", "k", 1, 10, window).status, core::Status::kUnderLimit);
+  sim.Steps(20);
+  EXPECT_EQ(sim.At("a").counters().windows(), 0u);
+  EXPECT_EQ(sim.At("b").counters().windows(), 0u);
+  EXPECT_GT(sim.At("a").stats().windows_collected, 0u);
+}
+
+TEST(GossipEngineTest, PacketsFromItselfAndBadOriginsAreIgnored) {
+  Sim sim;
+  GossipEngine& a = sim.Add("a");
+  wire::Packet own;
+  own.mutable_sender()->set_node_id("a");
+  own.mutable_sender()->set_incarnation(1);
+  own.mutable_syn();
+  EXPECT_TRUE(a.Receive(own, "a:7946", sim.now_).empty());
+  EXPECT_EQ(a.stats().own_packets, 1u);
+
+  wire::Packet bad;
+  bad.mutable_sender()->set_node_id("x");
+  bad.mutable_sender()->set_incarnation(1);
+  auto* od = bad.mutable_delta()->add_origins();
+  od->mutable_node()->set_node_id(std::string(200, 'y'));  // too long
+  od->mutable_node()->set_incarnation(1);
+  od->add_slots()->set_key("n_k");
+  auto* od2 = bad.mutable_delta()->add_origins();
+  od2->mutable_node()->set_node_id("z");
+  od2->mutable_node()->set_incarnation(1);
+  auto* slot = od2->add_slots();
+  slot->set_key("n_k");
+  slot->set_window_start(INT64_MAX - 5);
+  slot->set_window_length(100);  // overflows
+  slot->set_count(1);
+  slot->set_version(1);
+  a.Receive(bad, "x:7946", sim.now_);
+  EXPECT_EQ(a.stats().slots_invalid, 2u);
+  EXPECT_EQ(a.counters().windows(), 0u);
+}
+
+}  // namespace
+}  // namespace sluice::mesh

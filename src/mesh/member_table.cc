@@ -1,0 +1,146 @@
+#include "mesh/member_table.h"
+
+#include <utility>
+
+namespace sluice::mesh {
+
+const char* NodeStateName(NodeState state) {
+  switch (state) {
+    case NodeState::kAlive:
+      return "alive";
+    case NodeState::kSuspect:
+      return "suspect";
+    case NodeState::kDead:
+      return "dead";
+    case NodeState::kLeft:
+      return "left";
+    case NodeState::kSuperseded:
+      return "superseded";
+  }
+  return "unknown";
+}
+
+MemberTable::MemberTable(NodeInfo self, Options options, int64_t now) : options_(options) {
+  OriginId id = self.id;
+  Member member{.info = std::move(self), .last_heard = now, .confirmed = true, .state_since = now};
+  self_ = &members_.emplace(std::move(id), std::move(member)).first->second;
+  last_list_ = MemberList();
+}
+
+Member* MemberTable::Learn(const NodeInfo& info, uint64_t heartbeat, int64_t now) {
+  if (info.id.node_id.empty() || info.id == self_->info.id) return nullptr;
+  auto it = members_.find(info.id);
+  if (it != members_.end()) {
+    Member& member = it->second;
+    // Addresses only ever come from the node itself (relayed verbatim), so take the latest.
+    if (!info.mesh_address.empty()) member.info.mesh_address = info.mesh_address;
+    if (!info.grpc_address.empty()) member.info.grpc_address = info.grpc_address;
+    member.info.http_address = info.http_address;
+    return &member;
+  }
+  if (info.id.node_id == self_->info.id.node_id &&
+      info.id.incarnation > self_->info.id.incarnation) {
+    ++id_conflicts_;
+  }
+  Member member{.info = info, .heartbeat = heartbeat, .last_heard = now, .state_since = now};
+  // Lives of the same node id: only the latest incarnation can be a member.
+  for (auto other = members_.lower_bound(OriginId{info.id.node_id, 0});
+       other != members_.end() && other->first.node_id == info.id.node_id; ++other) {
+    if (&other->second == self_) continue;
+    if (other->first.incarnation < info.id.incarnation) {
+      other->second.superseded = true;
+    } else {
+      member.superseded = true;
+    }
+  }
+  if (info.id.node_id == self_->info.id.node_id &&
+      info.id.incarnation < self_->info.id.incarnation) {
+    member.superseded = true;  // this node's own previous life
+  }
+  member.state = StateAt(member, now);
+  return &members_.emplace(info.id, std::move(member)).first->second;
+}
+
+Member* MemberTable::Find(const OriginId& id) {
+  auto it = members_.find(id);
+  return it == members_.end() ? nullptr : &it->second;
+}
+
+const Member* MemberTable::Find(const OriginId& id) const {
+  auto it = members_.find(id);
+  return it == members_.end() ? nullptr : &it->second;
+}
+
+void MemberTable::ObserveHeartbeat(Member& member, uint64_t heartbeat, int64_t now) {
+  if (&member == self_ || heartbeat <= member.heartbeat) return;
+  member.heartbeat = heartbeat;
+  member.last_heard = now;
+  member.confirmed = true;
+}
+
+void MemberTable::ObserveContact(Member& member, int64_t now) {
+  if (&member == self_) return;
+  member.last_heard = now;
+  member.confirmed = true;
+}
+
+void MemberTable::MarkLeft(Member& member) {
+  if (&member != self_) member.left = true;
+}
+
+NodeState MemberTable::StateAt(const Member& member, int64_t now) const {
+  if (member.left) return NodeState::kLeft;
+  if (member.superseded) return NodeState::kSuperseded;
+  if (&member == self_) return NodeState::kAlive;
+  const int64_t silent = now - member.last_heard;
+  if (silent <= options_.suspicion_timeout_ms) return NodeState::kAlive;
+  if (silent <= 2 * options_.suspicion_timeout_ms) return NodeState::kSuspect;
+  return NodeState::kDead;
+}
+
+bool MemberTable::IsMember(const Member& member) const {
+  return member.confirmed &&
+         (member.state == NodeState::kAlive || member.state == NodeState::kSuspect);
+}
+
+std::vector<std::pair<OriginId, std::string>> MemberTable::MemberList() const {
+  std::vector<std::pair<OriginId, std::string>> list;
+  for (const auto& [id, member] : members_) {
+    if (IsMember(member)) list.emplace_back(id, member.info.grpc_address);
+  }
+  return list;
+}
+
+bool MemberTable::Tick(int64_t now) {
+  for (auto& [id, member] : members_) {
+    NodeState state = StateAt(member, now);
+    if (state != member.state) {
+      member.state = state;
+      member.state_since = now;
+    }
+  }
+  auto list = MemberList();
+  if (list == last_list_) return false;
+  last_list_ = std::move(list);
+  return true;
+}
+
+std::vector<OriginId> MemberTable::Forget(int64_t now,
+                                          absl::FunctionRef<bool(const OriginId&)> keep) {
+  std::vector<OriginId> forgotten;
+  for (auto it = members_.begin(); it != members_.end();) {
+    const Member& member = it->second;
+    const bool gone = member.state == NodeState::kDead || member.state == NodeState::kLeft ||
+                      member.state == NodeState::kSuperseded;
+    if (&member != self_ && gone && now - member.state_since >= options_.forget_after_ms &&
+        !keep(it->first)) {
+      forgotten.push_back(it->first);
+      it = members_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return forgotten;
+}
+
+}  // namespace sluice::mesh

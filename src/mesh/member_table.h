@@ -1,0 +1,112 @@
+// MemberTable: this node's view of the mesh's nodes and the failure detector that judges them.
+//
+// Each entry is one node life (OriginId: node id + incarnation) with its advertised addresses,
+// its heartbeat (a counter the node raises every gossip round, spread by gossip) and a state:
+//
+//   heartbeat rose or direct packet        no news for T          no news for 2T
+//   ─────────────────────────────► ALIVE ────────────────► SUSPECT ─────────────► DEAD
+//                                    ▲                                              │
+//                                    └──────────── heartbeat rises again ───────────┘
+//   LEFT        announced a graceful leave (sticky for that incarnation)
+//   SUPERSEDED  a later incarnation of the same node id is known (sticky)
+//
+// T is the suspicion timeout. Heartbeats travel through any peer, so a node one peer cannot
+// reach directly stays alive while others hear from it, and one lost packet never evicts
+// anybody: eviction takes 2T of silence from the whole mesh. A member (what Membership reports)
+// is confirmed — seen alive since it was learned — and ALIVE or SUSPECT; a node learned second
+// hand that never shows a rising heartbeat is gossiped to but never becomes a member.
+//
+// Pure: no I/O, no threads, no clock — callers pass `now` (ms). Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "mesh/counter_table.h"
+
+namespace sluice::mesh {
+
+struct NodeInfo {
+  OriginId id;
+  std::string mesh_address;  // host:port peers gossip to
+  std::string grpc_address;  // host:port of its gRPC doors
+  std::string http_address;  // host:port of its HTTP gateway, or empty
+
+  friend bool operator==(const NodeInfo&, const NodeInfo&) = default;
+};
+
+enum class NodeState { kAlive, kSuspect, kDead, kLeft, kSuperseded };
+
+// "alive", "suspect", "dead", "left", "superseded".
+const char* NodeStateName(NodeState state);
+
+struct Member {
+  NodeInfo info;
+  uint64_t heartbeat = 0;
+  int64_t last_heard = 0;  // when the heartbeat last rose or the node last wrote to us
+  bool confirmed = false;  // seen alive since learned
+  bool left = false;
+  bool superseded = false;
+  NodeState state = NodeState::kAlive;  // as of the last Tick
+  int64_t state_since = 0;              // when `state` began
+};
+
+class MemberTable {
+ public:
+  struct Options {
+    int64_t suspicion_timeout_ms = 3000;
+    // Dead, left or superseded entries are dropped this long after entering that state (when
+    // the caller no longer needs them).
+    int64_t forget_after_ms = 30'000;
+  };
+
+  MemberTable(NodeInfo self, Options options, int64_t now);
+  MemberTable(const MemberTable&) = delete;
+  MemberTable& operator=(const MemberTable&) = delete;
+
+  // Learns a node (unconfirmed, heartbeat `heartbeat`) or refreshes its addresses. Returns
+  // nullptr for this node's own life and for an empty node id.
+  Member* Learn(const NodeInfo& info, uint64_t heartbeat, int64_t now);
+  Member* Find(const OriginId& id);
+  const Member* Find(const OriginId& id) const;
+
+  // Heartbeat evidence: a value above the known one means the node was alive just now.
+  void ObserveHeartbeat(Member& member, uint64_t heartbeat, int64_t now);
+  // A packet from the node itself.
+  void ObserveContact(Member& member, int64_t now);
+  void MarkLeft(Member& member);
+
+  // Raises this node's own heartbeat (once per gossip round).
+  void Beat() { ++self_->heartbeat; }
+  // Marks this node as leaving (sent in its digests from now on).
+  void LeaveSelf() { self_->left = true; }
+
+  // Recomputes every state at `now`. True when the member list (ids and addresses) changed.
+  bool Tick(int64_t now);
+
+  // Drops dead, left and superseded entries older than forget_after for which `keep` is false.
+  std::vector<OriginId> Forget(int64_t now, absl::FunctionRef<bool(const OriginId&)> keep);
+
+  // Whether `member` counts in membership (self always does, until it leaves).
+  bool IsMember(const Member& member) const;
+
+  const Member& self() const { return *self_; }
+  const std::map<OriginId, Member>& entries() const { return members_; }
+  // Times another life of this node's id with a larger incarnation was seen (a duplicate id).
+  uint64_t id_conflicts() const { return id_conflicts_; }
+
+ private:
+  NodeState StateAt(const Member& member, int64_t now) const;
+  std::vector<std::pair<OriginId, std::string>> MemberList() const;
+
+  Options options_;
+  std::map<OriginId, Member> members_;  // ordered by (node id, incarnation): digest ranges
+  Member* self_;
+  std::vector<std::pair<OriginId, std::string>> last_list_;
+  uint64_t id_conflicts_ = 0;
+};
+
+}  // namespace sluice::mesh

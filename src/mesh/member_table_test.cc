@@ -1,0 +1,156 @@
+#include "mesh/member_table.h"
+
+#include <gtest/gtest.h>
+
+namespace sluice::mesh {
+namespace {
+
+constexpr int64_t kT = 3000;  // suspicion timeout
+
+NodeInfo Info(const std::string& id, uint64_t incarnation = 1) {
+  return NodeInfo{
+      .id = OriginId{id, incarnation}, .mesh_address = id + ":7946", .grpc_address = id + ":1051"};
+}
+
+MemberTable Table(int64_t now = 0) {
+  return MemberTable(Info("self"),
+                     MemberTable::Options{.suspicion_timeout_ms = kT, .forget_after_ms = 10 * kT},
+                     now);
+}
+
+TEST(MemberTableTest, SelfIsAlwaysAMember) {
+  MemberTable t = Table();
+  EXPECT_EQ(t.Learn(Info("self"), 5, 0), nullptr);
+  t.Tick(1'000'000);
+  EXPECT_TRUE(t.IsMember(t.self()));
+  EXPECT_EQ(t.self().state, NodeState::kAlive);
+}
+
+TEST(MemberTableTest, SecondHandNodesBecomeMembersOnlyOnceSeenAlive) {
+  MemberTable t = Table();
+  Member* b = t.Learn(Info("b"), 7, 0);
+  ASSERT_NE(b, nullptr);
+  t.Tick(0);
+  EXPECT_FALSE(t.IsMember(*b)) << "relayed, never seen alive";
+  t.ObserveHeartbeat(*b, 7, 100);
+  t.Tick(100);
+  EXPECT_FALSE(t.IsMember(*b)) << "same heartbeat is no news";
+  t.ObserveHeartbeat(*b, 8, 200);
+  EXPECT_TRUE(t.Tick(200)) << "member list changed";
+  EXPECT_TRUE(t.IsMember(*b));
+  EXPECT_FALSE(t.Tick(300));
+}
+
+TEST(MemberTableTest, DirectContactConfirms) {
+  MemberTable t = Table();
+  Member* b = t.Learn(Info("b"), 0, 0);
+  t.ObserveContact(*b, 10);
+  t.Tick(10);
+  EXPECT_TRUE(t.IsMember(*b));
+}
+
+TEST(MemberTableTest, SilenceMakesSuspectThenDeadAndHeartbeatsRevive) {
+  MemberTable t = Table();
+  Member* b = t.Learn(Info("b"), 1, 0);
+  t.ObserveHeartbeat(*b, 2, 0);
+  t.Tick(kT);
+  EXPECT_EQ(b->state, NodeState::kAlive);
+  t.Tick(kT + 1);
+  EXPECT_EQ(b->state, NodeState::kSuspect);
+  EXPECT_TRUE(t.IsMember(*b)) << "a suspect is still a member";
+  t.Tick(2 * kT);
+  EXPECT_EQ(b->state, NodeState::kSuspect);
+  EXPECT_TRUE(t.Tick(2 * kT + 1));
+  EXPECT_EQ(b->state, NodeState::kDead);
+  EXPECT_FALSE(t.IsMember(*b));
+  t.ObserveHeartbeat(*b, 2, 2 * kT + 50);
+  t.Tick(2 * kT + 50);
+  EXPECT_EQ(b->state, NodeState::kDead) << "an old heartbeat relayed late revives nobody";
+  t.ObserveHeartbeat(*b, 3, 2 * kT + 100);
+  EXPECT_TRUE(t.Tick(2 * kT + 100));
+  EXPECT_EQ(b->state, NodeState::kAlive);
+}
+
+TEST(MemberTableTest, OneLostHeartbeatNeverEvicts) {
+  MemberTable t = Table();
+  Member* b = t.Learn(Info("b"), 1, 0);
+  uint64_t hb = 1;
+  // Heartbeats every 100 ms with every other one (and a run of 20) lost.
+  for (int64_t now = 0; now < 20'000; now += 100) {
+    const bool lost = (now / 100) % 2 == 1 || (now >= 5000 && now < 7000);
+    ++hb;
+    if (!lost) t.ObserveHeartbeat(*b, hb, now);
+    t.Tick(now);
+    ASSERT_EQ(b->state, NodeState::kAlive) << now;
+  }
+}
+
+TEST(MemberTableTest, LeftIsStickyAndNotAMember) {
+  MemberTable t = Table();
+  Member* b = t.Learn(Info("b"), 1, 0);
+  t.ObserveContact(*b, 0);
+  t.Tick(0);
+  t.MarkLeft(*b);
+  EXPECT_TRUE(t.Tick(1));
+  EXPECT_EQ(b->state, NodeState::kLeft);
+  t.ObserveHeartbeat(*b, 100, 2);
+  t.ObserveContact(*b, 2);
+  t.Tick(2);
+  EXPECT_EQ(b->state, NodeState::kLeft);
+  EXPECT_FALSE(t.IsMember(*b));
+}
+
+TEST(MemberTableTest, NewIncarnationSupersedesTheOldLife) {
+  MemberTable t = Table();
+  Member* old_life = t.Learn(Info("b", 100), 1, 0);
+  t.ObserveContact(*old_life, 0);
+  t.Tick(0);
+  Member* new_life = t.Learn(Info("b", 200), 1, 10);
+  t.ObserveContact(*new_life, 10);
+  t.Tick(10);
+  EXPECT_EQ(t.Find(OriginId{"b", 100})->state, NodeState::kSuperseded);
+  EXPECT_TRUE(t.IsMember(*t.Find(OriginId{"b", 200})));
+  // A late packet of the old life changes nothing.
+  Member* late = t.Learn(Info("b", 100), 1, 20);
+  t.ObserveContact(*late, 20);
+  t.Tick(20);
+  EXPECT_FALSE(t.IsMember(*late));
+  // Learning an old life after the new one marks it superseded at once.
+  MemberTable u = Table();
+  u.Learn(Info("c", 200), 1, 0);
+  EXPECT_TRUE(u.Learn(Info("c", 100), 1, 0)->superseded);
+}
+
+TEST(MemberTableTest, OwnPreviousLifeIsSupersededAndNewerOneIsAConflict) {
+  MemberTable t(Info("self", 50), MemberTable::Options{.suspicion_timeout_ms = kT}, 0);
+  EXPECT_TRUE(t.Learn(Info("self", 40), 1, 0)->superseded);
+  EXPECT_EQ(t.id_conflicts(), 0u);
+  t.Learn(Info("self", 60), 1, 0);
+  EXPECT_EQ(t.id_conflicts(), 1u);
+}
+
+TEST(MemberTableTest, ForgetDropsOldGoneEntriesUnlessKept) {
+  MemberTable t = Table();
+  t.Learn(Info("b"), 1, 0);
+  t.Learn(Info("c"), 1, 0);
+  t.Tick(2 * kT + 1);  // both dead
+  EXPECT_TRUE(t.Forget(2 * kT + 2, [](const OriginId&) { return false; }).empty());
+  auto gone = t.Forget(12 * kT + 1, [](const OriginId& id) { return id.node_id == "c"; });
+  EXPECT_EQ(gone, (std::vector<OriginId>{OriginId{"b", 1}}));
+  EXPECT_EQ(t.Find(OriginId{"b", 1}), nullptr);
+  EXPECT_NE(t.Find(OriginId{"c", 1}), nullptr);
+}
+
+TEST(MemberTableTest, AddressChangeIsAMembershipChange) {
+  MemberTable t = Table();
+  Member* b = t.Learn(Info("b"), 0, 0);
+  t.ObserveContact(*b, 0);
+  EXPECT_TRUE(t.Tick(0));
+  NodeInfo moved = Info("b");
+  moved.grpc_address = "b:2000";
+  t.Learn(moved, 0, 1);
+  EXPECT_TRUE(t.Tick(1));
+}
+
+}  // namespace
+}  // namespace sluice::mesh

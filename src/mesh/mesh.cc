@@ -1,0 +1,429 @@
+#include "mesh/mesh.h"
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <chrono>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "spdlog/spdlog.h"
+
+namespace sluice::mesh {
+namespace {
+
+namespace asio = boost::asio;
+using udp = asio::ip::udp;
+
+constexpr size_t kReceiveBufferBytes = 65536;  // any UDP datagram, so oversize is detectable
+constexpr int kSocketBufferBytes = 1 << 20;
+constexpr int64_t kResolvedTtlMs = 30'000;
+constexpr int64_t kResolveRetryMs = 1'000;
+
+}  // namespace
+
+uint64_t MeshStats::dropped_total() const {
+  uint64_t total = 0;
+  for (uint64_t n : dropped) total += n;
+  return total;
+}
+
+class Mesh::Impl {
+ public:
+  Impl(MeshOptions options, const core::Clock& clock, const obs::Metrics* metrics)
+      : options_(std::move(options)),
+        clock_(clock),
+        metrics_(metrics),
+        codec_(options_.cluster_id, options_.secret),
+        socket_(io_),
+        round_timer_(io_),
+        push_timer_(io_),
+        resolver_(io_),
+        engine_(options_, codec_.body_budget(), clock_.NowMillis()) {}
+
+  ~Impl() { Stop(); }
+
+  absl::Status Bind() {
+    auto hp = cluster::SplitHostPort(options_.bind_address);
+    if (!hp.ok()) return hp.status();
+    boost::system::error_code ec;
+    udp::endpoint endpoint;
+    auto address = asio::ip::make_address(hp->host, ec);
+    if (!ec) {
+      endpoint = udp::endpoint(address, hp->port);
+    } else {
+      auto results = resolver_.resolve(hp->host, std::to_string(hp->port), ec);
+      if (ec || results.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat("--mesh-addr: cannot resolve '",
+                                                       options_.bind_address, "': ", ec.message()));
+      }
+      endpoint = results.begin()->endpoint();
+    }
+    socket_.open(endpoint.protocol(), ec);
+    if (!ec) socket_.bind(endpoint, ec);
+    if (!ec) socket_.non_blocking(true, ec);
+    if (ec) {
+      return absl::UnavailableError(absl::StrCat("cannot listen on mesh address '",
+                                                 options_.bind_address, "': ", ec.message()));
+    }
+    socket_.set_option(asio::socket_base::receive_buffer_size(kSocketBufferBytes), ec);
+    socket_.set_option(asio::socket_base::send_buffer_size(kSocketBufferBytes), ec);
+    port_ = socket_.local_endpoint().port();
+    return absl::OkStatus();
+  }
+
+  void Run() {
+    Receive();
+    asio::post(io_, [this] { OnRound(); });
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  void Stop() {
+    if (stopped_.exchange(true) || !thread_.joinable()) return;
+    asio::post(io_, [this] {
+      std::vector<Outgoing> out;
+      {
+        absl::MutexLock lock(&mu_);
+        out = engine_.Leave(clock_.NowMillis());
+      }
+      // Datagrams get lost; duplicates are harmless (merges are idempotent).
+      Send(out);
+      Send(out);
+      spdlog::info("mesh: node {} left the mesh", options_.node_id);
+      boost::system::error_code ec;
+      round_timer_.cancel();
+      push_timer_.cancel();
+      socket_.close(ec);
+      io_.stop();
+    });
+    thread_.join();
+  }
+
+  std::vector<core::RateLimitResponse> Decide(const std::vector<core::RateLimitRequest>& requests,
+                                              int64_t now) {
+    std::vector<core::RateLimitResponse> out;
+    out.reserve(requests.size());
+    bool unpushed = false;
+    {
+      absl::MutexLock lock(&mu_);
+      for (const auto& req : requests) out.push_back(engine_.Decide(req, now));
+      unpushed = engine_.HasUnpushed();
+    }
+    if (unpushed) RequestPush();
+    return out;
+  }
+
+  int Subscribe(PeersCallback callback) {
+    std::vector<cluster::PeerInfo> peers = Peers();
+    std::lock_guard<std::mutex> lock(callbacks_mu_);
+    const int handle = next_handle_++;
+    callback(std::move(peers));
+    callbacks_.emplace(handle, std::move(callback));
+    return handle;
+  }
+
+  void Unsubscribe(int handle) {
+    std::lock_guard<std::mutex> lock(callbacks_mu_);
+    callbacks_.erase(handle);
+  }
+
+  std::vector<cluster::PeerInfo> Peers() const {
+    absl::MutexLock lock(&mu_);
+    return engine_.Peers();
+  }
+
+  MeshStats Stats() const {
+    MeshStats s;
+    s.packets_sent = packets_sent_.load(std::memory_order_relaxed);
+    s.bytes_sent = bytes_sent_.load(std::memory_order_relaxed);
+    s.packets_received = packets_received_.load(std::memory_order_relaxed);
+    s.bytes_received = bytes_received_.load(std::memory_order_relaxed);
+    for (int i = 0; i < kDropReasonCount; ++i) {
+      s.dropped[i] = dropped_[i].load(std::memory_order_relaxed);
+    }
+    s.dropped_denied = dropped_denied_.load(std::memory_order_relaxed);
+    s.send_errors = send_errors_.load(std::memory_order_relaxed);
+    s.unresolved = unresolved_.load(std::memory_order_relaxed);
+    absl::MutexLock lock(&mu_);
+    s.engine = engine_.stats();
+    s.windows = engine_.counters().windows();
+    s.slots = engine_.counters().slots();
+    const MemberTable& members = engine_.members();
+    for (const auto& [id, member] : members.entries()) {
+      if (members.IsMember(member)) ++s.members;
+      if (members.IsMember(member) && member.state == NodeState::kSuspect) ++s.suspect;
+      if (member.state == NodeState::kDead) ++s.dead;
+    }
+    s.id_conflicts = members.id_conflicts();
+    return s;
+  }
+
+  std::vector<MemberStatus> Members() const {
+    absl::MutexLock lock(&mu_);
+    std::vector<MemberStatus> out;
+    const MemberTable& members = engine_.members();
+    for (const auto& [id, member] : members.entries()) {
+      out.push_back(MemberStatus{.info = member.info,
+                                 .state = member.state,
+                                 .confirmed = member.confirmed,
+                                 .member = members.IsMember(member),
+                                 .self = &member == &members.self(),
+                                 .heartbeat = member.heartbeat,
+                                 .max_version = engine_.counters().Watermark(id)});
+    }
+    return out;
+  }
+
+  void SetDeniedNodes(std::vector<std::string> node_ids) {
+    absl::MutexLock lock(&deny_mu_);
+    denied_ = absl::flat_hash_set<std::string>(node_ids.begin(), node_ids.end());
+  }
+
+  const MeshOptions& options() const { return options_; }
+  int port() const { return port_; }
+
+ private:
+  bool Denied(const std::string& node_id) const {
+    if (node_id.empty()) return false;
+    absl::MutexLock lock(&deny_mu_);
+    return denied_.contains(node_id);
+  }
+
+  void ScheduleRound() {
+    round_timer_.expires_after(std::chrono::milliseconds(options_.gossip_interval_ms));
+    round_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) OnRound();
+    });
+  }
+
+  void OnRound() {
+    std::vector<Outgoing> out;
+    std::optional<std::vector<cluster::PeerInfo>> changed;
+    {
+      absl::MutexLock lock(&mu_);
+      out = engine_.Round(clock_.NowMillis());
+      if (engine_.TakeMembershipChange()) changed = engine_.Peers();
+    }
+    Send(out);
+    if (changed) Notify(*changed);
+    ScheduleRound();
+  }
+
+  // Any thread: makes sure a push runs within push_interval.
+  void RequestPush() {
+    if (options_.push_interval_ms <= 0 || push_pending_.exchange(true)) return;
+    asio::post(io_, [this] {
+      push_timer_.expires_after(std::chrono::milliseconds(options_.push_interval_ms));
+      push_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        push_pending_.store(false);
+        std::vector<Outgoing> out;
+        {
+          absl::MutexLock lock(&mu_);
+          out = engine_.Push(clock_.NowMillis());
+        }
+        Send(out);
+      });
+    });
+  }
+
+  void Receive() {
+    socket_.async_receive_from(asio::buffer(receive_buffer_), receive_from_,
+                               [this](const boost::system::error_code& ec, size_t bytes) {
+                                 if (ec == asio::error::operation_aborted || !socket_.is_open())
+                                   return;
+                                 if (!ec) OnDatagram(bytes);
+                                 Receive();
+                               });
+  }
+
+  void OnDatagram(size_t bytes) {
+    packets_received_.fetch_add(1, std::memory_order_relaxed);
+    bytes_received_.fetch_add(bytes, std::memory_order_relaxed);
+    if (metrics_ != nullptr) metrics_->RecordGossipReceived(bytes);
+    Decoded decoded = codec_.Decode(std::string_view(receive_buffer_.data(), bytes));
+    if (!decoded.packet) {
+      dropped_[static_cast<int>(decoded.reason)].fetch_add(1, std::memory_order_relaxed);
+      if (metrics_ != nullptr) metrics_->RecordGossipDropped(DropReasonName(decoded.reason));
+      spdlog::debug("mesh: dropped a datagram from {}: {}", receive_from_.address().to_string(),
+                    DropReasonName(decoded.reason));
+      return;
+    }
+    if (Denied(decoded.packet->sender().node_id())) {
+      dropped_denied_.fetch_add(1, std::memory_order_relaxed);
+      if (metrics_ != nullptr) metrics_->RecordGossipDropped("denied");
+      return;
+    }
+    const std::string from =
+        cluster::JoinHostPort(receive_from_.address().to_string(), receive_from_.port());
+    std::vector<Outgoing> out;
+    {
+      absl::MutexLock lock(&mu_);
+      out = engine_.Receive(*decoded.packet, from, clock_.NowMillis());
+    }
+    Send(out);
+  }
+
+  void Send(std::vector<Outgoing>& out) {
+    for (auto& o : out) {
+      if (Denied(o.node_id)) {
+        dropped_denied_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      std::optional<udp::endpoint> endpoint = Resolve(o.address);
+      if (!endpoint) {
+        unresolved_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      const std::string datagram = codec_.Encode(o.packet);
+      boost::system::error_code ec;
+      socket_.send_to(asio::buffer(datagram), *endpoint, 0, ec);
+      if (ec) {
+        send_errors_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      packets_sent_.fetch_add(1, std::memory_order_relaxed);
+      bytes_sent_.fetch_add(datagram.size(), std::memory_order_relaxed);
+      if (metrics_ != nullptr) metrics_->RecordGossipSent(datagram.size());
+    }
+  }
+
+  // I/O thread only. IP literals resolve at once; names asynchronously (the datagram waits for
+  // a later round), cached for kResolvedTtlMs.
+  std::optional<udp::endpoint> Resolve(const std::string& address) {
+    const int64_t now = clock_.NowMillis();
+    auto it = resolved_.find(address);
+    if (it != resolved_.end() && (it->second.expires > now || it->second.pending)) {
+      return it->second.endpoint;
+    }
+    auto hp = cluster::SplitHostPort(address);
+    if (!hp.ok()) return std::nullopt;
+    boost::system::error_code ec;
+    auto ip = asio::ip::make_address(hp->host, ec);
+    Resolved& entry = resolved_[address];
+    if (!ec) {
+      entry.endpoint = udp::endpoint(ip, hp->port);
+      entry.expires = std::numeric_limits<int64_t>::max();
+      return entry.endpoint;
+    }
+    entry.pending = true;
+    const udp protocol = socket_.local_endpoint(ec).protocol();
+    resolver_.async_resolve(protocol, hp->host, std::to_string(hp->port),
+                            [this, address](const boost::system::error_code& error,
+                                            const udp::resolver::results_type& results) {
+                              Resolved& done = resolved_[address];
+                              done.pending = false;
+                              const int64_t at = clock_.NowMillis();
+                              if (error || results.empty()) {
+                                done.expires = at + kResolveRetryMs;
+                                spdlog::warn("mesh: cannot resolve '{}': {}", address,
+                                             error.message());
+                                return;
+                              }
+                              done.endpoint = results.begin()->endpoint();
+                              done.expires = at + kResolvedTtlMs;
+                            });
+    return entry.endpoint;
+  }
+
+  void Notify(const std::vector<cluster::PeerInfo>& peers) {
+    std::lock_guard<std::mutex> lock(callbacks_mu_);
+    for (auto& [handle, callback] : callbacks_) callback(peers);
+  }
+
+  struct Resolved {
+    std::optional<udp::endpoint> endpoint;
+    int64_t expires = 0;
+    bool pending = false;
+  };
+
+  MeshOptions options_;
+  const core::Clock& clock_;
+  const obs::Metrics* metrics_;  // may be null
+  const Codec codec_;
+  asio::io_context io_;
+  udp::socket socket_;
+  asio::steady_timer round_timer_;
+  asio::steady_timer push_timer_;
+  udp::resolver resolver_;
+  std::thread thread_;
+  std::atomic<bool> stopped_{false};
+  std::atomic<bool> push_pending_{false};
+  int port_ = 0;
+
+  // I/O thread only.
+  std::array<char, kReceiveBufferBytes> receive_buffer_{};
+  udp::endpoint receive_from_;
+  absl::flat_hash_map<std::string, Resolved> resolved_;
+
+  mutable absl::Mutex mu_;
+  GossipEngine engine_ ABSL_GUARDED_BY(mu_);
+
+  mutable absl::Mutex deny_mu_;
+  absl::flat_hash_set<std::string> denied_ ABSL_GUARDED_BY(deny_mu_);
+
+  std::mutex callbacks_mu_;  // held while callbacks run: serializes them
+  std::map<int, PeersCallback> callbacks_;
+  int next_handle_ = 1;
+
+  std::atomic<uint64_t> packets_sent_{0};
+  std::atomic<uint64_t> bytes_sent_{0};
+  std::atomic<uint64_t> packets_received_{0};
+  std::atomic<uint64_t> bytes_received_{0};
+  std::array<std::atomic<uint64_t>, kDropReasonCount> dropped_{};
+  std::atomic<uint64_t> dropped_denied_{0};
+  std::atomic<uint64_t> send_errors_{0};
+  std::atomic<uint64_t> unresolved_{0};
+};
+
+absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Start(MeshOptions options, const core::Clock& clock,
+                                                  const obs::Metrics* metrics) {
+  if (options.node_id.empty()) options.node_id = RandomNodeId();
+  if (options.incarnation == 0) options.incarnation = static_cast<uint64_t>(clock.NowMillis());
+  if (options.incarnation == 0) options.incarnation = 1;
+  if (options.rng_seed == 0) options.rng_seed = std::random_device()() ^ options.incarnation;
+  if (auto status = ValidateOptions(options); !status.ok()) return status;
+  auto impl = std::make_unique<Impl>(std::move(options), clock, metrics);
+  if (auto status = impl->Bind(); !status.ok()) return status;
+  impl->Run();
+  const MeshOptions& o = impl->options();
+  spdlog::info(
+      "mesh: node {} (incarnation {}) gossiping on {} (UDP port {}), advertising {}, "
+      "cluster '{}', {} seed(s), {}",
+      o.node_id, o.incarnation, o.bind_address, impl->port(), o.advertise_address, o.cluster_id,
+      o.seeds.size(), o.secret.empty() ? "unauthenticated" : "HMAC-SHA256 authenticated");
+  return std::unique_ptr<Mesh>(new Mesh(std::move(impl)));
+}
+
+Mesh::Mesh(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Mesh::~Mesh() { Stop(); }
+
+std::vector<core::RateLimitResponse> Mesh::Decide(
+    const std::vector<core::RateLimitRequest>& requests, int64_t now) {
+  return impl_->Decide(requests, now);
+}
+
+void Mesh::Stop() { impl_->Stop(); }
+int Mesh::Subscribe(PeersCallback callback) { return impl_->Subscribe(std::move(callback)); }
+void Mesh::Unsubscribe(int handle) { impl_->Unsubscribe(handle); }
+std::vector<cluster::PeerInfo> Mesh::Peers() const { return impl_->Peers(); }
+MeshStats Mesh::stats() const { return impl_->Stats(); }
+std::vector<MemberStatus> Mesh::Members() const { return impl_->Members(); }
+void Mesh::SetDeniedNodes(std::vector<std::string> node_ids) {
+  impl_->SetDeniedNodes(std::move(node_ids));
+}
+const std::string& Mesh::node_id() const { return impl_->options().node_id; }
+uint64_t Mesh::incarnation() const { return impl_->options().incarnation; }
+const std::string& Mesh::advertise_address() const { return impl_->options().advertise_address; }
+int Mesh::port() const { return impl_->port(); }
+
+}  // namespace sluice::mesh
