@@ -1,0 +1,74 @@
+#include "api/tls.h"
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
+
+#include <array>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace sluice::api {
+namespace {
+
+constexpr std::array<std::pair<std::string_view, ClientAuth>, 5> kClientAuthNames = {{
+    {"none", ClientAuth::kNone},
+    {"request-cert", ClientAuth::kRequest},
+    {"verify-cert", ClientAuth::kVerifyIfGiven},
+    {"require-any-cert", ClientAuth::kRequireAny},
+    {"require-and-verify", ClientAuth::kRequireAndVerify},
+}};
+
+grpc_ssl_client_certificate_request_type GrpcRequestType(ClientAuth mode) {
+  switch (mode) {
+    case ClientAuth::kNone:
+      return GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
+    case ClientAuth::kRequest:
+      return GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY;
+    case ClientAuth::kVerifyIfGiven:
+      return GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+    case ClientAuth::kRequireAny:
+      return GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_BUT_DONT_VERIFY;
+    case ClientAuth::kRequireAndVerify:
+      return GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
+}
+
+}  // namespace
+
+absl::StatusOr<ClientAuth> ParseClientAuth(std::string_view name) {
+  std::string allowed;
+  for (const auto& [text, mode] : kClientAuthNames) {
+    if (name == text) return mode;
+    allowed += allowed.empty() ? "" : ", ";
+    allowed += text;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown TLS client auth '", std::string(name), "' (allowed: ", allowed, ")"));
+}
+
+std::string_view ClientAuthName(ClientAuth mode) {
+  for (const auto& [text, m] : kClientAuthNames) {
+    if (m == mode) return text;
+  }
+  return "none";
+}
+
+std::shared_ptr<grpc::ServerCredentials> GrpcServerCredentials(const ServerTls& tls) {
+  grpc::SslServerCredentialsOptions options(GrpcRequestType(tls.client_auth));
+  options.pem_root_certs = tls.client_ca_pem;
+  options.pem_key_cert_pairs.push_back({tls.private_key_pem, tls.cert_chain_pem});
+  return grpc::SslServerCredentials(options);
+}
+
+std::shared_ptr<grpc::ChannelCredentials> GrpcChannelCredentials(const ClientTls& tls) {
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = tls.ca_pem;
+  options.pem_private_key = tls.private_key_pem;
+  options.pem_cert_chain = tls.cert_chain_pem;
+  return grpc::SslCredentials(options);
+}
+
+}  // namespace sluice::api

@@ -1,0 +1,149 @@
+// TLS and mTLS on both doors and on the links between cluster peers, with a throwaway PKI made
+// by openssl at test time (testing/test_certs.h).
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "gubernator.grpc.pb.h"
+#include "testing/cluster_harness.h"
+#include "testing/http_client.h"
+#include "testing/sluice_process.h"
+#include "testing/test_certs.h"
+
+namespace sluice {
+namespace {
+
+using testing::HttpCall;
+using testing::HttpReply;
+using testing::HttpTls;
+using testing::SluiceProcess;
+using testing::TestCerts;
+
+// HealthCheck over a channel with `credentials`; the status tells whether the handshake worked.
+grpc::Status HealthCheck(const std::string& address,
+                         std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  auto stub = pb::gubernator::V1::NewStub(grpc::CreateChannel(address, std::move(credentials)));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  pb::gubernator::HealthCheckReq req;
+  pb::gubernator::HealthCheckResp resp;
+  return stub->HealthCheck(&ctx, req, &resp);
+}
+
+class TlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(certs_.ok()) << "openssl failed in " << certs_.dir(); }
+
+  std::shared_ptr<grpc::ChannelCredentials> Client(const std::string& leaf = "") const {
+    grpc::SslCredentialsOptions o;
+    o.pem_root_certs = certs_.Read("ca.pem");
+    if (!leaf.empty()) {
+      o.pem_cert_chain = certs_.Read(leaf + ".pem");
+      o.pem_private_key = certs_.Read(leaf + ".key");
+    }
+    return grpc::SslCredentials(o);
+  }
+  HttpTls Https(const std::string& leaf = "") const {
+    HttpTls t{.ca_file = certs_.Path("ca.pem")};
+    if (!leaf.empty()) {
+      t.cert_file = certs_.Path(leaf + ".pem");
+      t.key_file = certs_.Path(leaf + ".key");
+    }
+    return t;
+  }
+  std::vector<std::string> ServerArgs() const {
+    return {"--tls-cert", certs_.Path("server.pem"), "--tls-key", certs_.Path("server.key")};
+  }
+  static std::string HttpsUrl(const SluiceProcess& node, const std::string& path) {
+    return "https://127.0.0.1:" + std::to_string(node.http_port()) + path;
+  }
+
+  TestCerts certs_;
+};
+
+TEST_F(TlsTest, TlsClientsSucceedAndPlaintextClientsFail) {
+  SluiceProcess node({.extra_args = ServerArgs()});
+  ASSERT_TRUE(node.ready()) << node.Output();
+
+  EXPECT_TRUE(HealthCheck(node.grpc_address(), Client()).ok());
+  EXPECT_FALSE(HealthCheck(node.grpc_address(), grpc::InsecureChannelCredentials()).ok());
+
+  HttpTls https = Https();
+  HttpReply secure =
+      HttpCall("GET", HttpsUrl(node, "/v1/HealthCheck"), "", {}, 5000, &https);
+  EXPECT_EQ(secure.status, 200) << secure.error;
+  EXPECT_NE(secure.body.find("healthy"), std::string::npos) << secure.body;
+  HttpReply plain = HttpCall("GET", node.http_url() + "/v1/HealthCheck", "", {}, 5000);
+  EXPECT_NE(plain.status, 200) << "plaintext HTTP must not be served on a TLS port";
+
+  // The node keeps serving after refusing plaintext.
+  EXPECT_TRUE(HealthCheck(node.grpc_address(), Client()).ok());
+}
+
+TEST_F(TlsTest, MutualTlsRefusesClientsWithoutACertificateFromTheTrustedCa) {
+  auto args = ServerArgs();
+  args.insert(args.end(), {"--tls-ca", certs_.Path("ca.pem"), "--tls-client-auth",
+                           "require-and-verify"});
+  SluiceProcess node({.extra_args = args});
+  ASSERT_TRUE(node.ready()) << node.Output();
+
+  EXPECT_TRUE(HealthCheck(node.grpc_address(), Client("client")).ok());
+  EXPECT_FALSE(HealthCheck(node.grpc_address(), Client()).ok()) << "no client certificate";
+  EXPECT_FALSE(HealthCheck(node.grpc_address(), Client("stranger")).ok()) << "another CA";
+
+  for (const auto& [leaf, want_ok] :
+       std::vector<std::pair<std::string, bool>>{{"client", true}, {"", false}, {"stranger", false}}) {
+    HttpTls https = Https(leaf);
+    HttpReply reply =
+        HttpCall("GET", HttpsUrl(node, "/v1/LiveCheck"), "", {}, 5000, &https);
+    EXPECT_EQ(reply.status == 200, want_ok) << "client cert '" << leaf << "': " << reply.error;
+  }
+}
+
+TEST_F(TlsTest, BadTlsSettingsStopStartupNamingTheSetting) {
+  SluiceProcess mismatched({.extra_args = {"--tls-cert", certs_.Path("server.pem"), "--tls-key",
+                                           certs_.Path("client.key")}});
+  EXPECT_FALSE(mismatched.ready());
+  EXPECT_NE(mismatched.Output().find("--tls-key: the key does not match"), std::string::npos)
+      << mismatched.Output();
+
+  auto args = ServerArgs();
+  args.insert(args.end(), {"--tls-client-auth", "require-and-verify"});
+  SluiceProcess no_ca({.extra_args = args});
+  EXPECT_FALSE(no_ca.ready());
+  EXPECT_NE(no_ca.Output().find("no CA is given"), std::string::npos) << no_ca.Output();
+}
+
+TEST_F(TlsTest, ThreeNodeClusterForwardsOverMutualTls) {
+  auto args = ServerArgs();
+  args.insert(args.end(), {"--tls-ca", certs_.Path("ca.pem"), "--tls-client-auth",
+                           "require-and-verify"});
+  testing::ClusterHarness cluster(
+      {.nodes = 3, .extra_args = args, .credentials = Client("client"), .http_tls = Https("client")});
+  ASSERT_TRUE(cluster.started());
+  ASSERT_TRUE(cluster.AwaitHealthy(3));
+
+  const int owner = cluster.OwnerOf("tls", "shared");
+  int under = 0;
+  for (int i = 0; i < 30; ++i) {
+    pb::gubernator::GetRateLimitsReq req;
+    testing::AddRequest(req, "tls", "shared", 1, 20);
+    pb::gubernator::GetRateLimitsResp resp;
+    const int node = i % 3;
+    ASSERT_TRUE(cluster.GetRateLimits(node, req, &resp).ok());
+    ASSERT_EQ(resp.responses(0).error(), "") << "node " << node;
+    if (resp.responses(0).status() == pb::gubernator::UNDER_LIMIT) ++under;
+    if (node != owner) {
+      EXPECT_EQ(resp.responses(0).metadata().at("owner"), cluster.node(owner).grpc_address());
+    }
+  }
+  EXPECT_EQ(under, 20) << "one shared limit across the cluster";
+  const int forwarder = (owner + 1) % 3;
+  EXPECT_GT(cluster.Metric(forwarder, "sluice_peer_forwarded_items_total"), 0)
+      << "items reached the owner through the TLS peer link";
+}
+
+}  // namespace
+}  // namespace sluice
