@@ -9,6 +9,7 @@ packages=(
   libboost-dev libboost-system-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libssl-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   openssl curl
+  etcd-server
 )
 if [[ "${SLUICE_EXTRA_PACKAGES:-}" != "" ]]; then
   read -r -a extra <<<"${SLUICE_EXTRA_PACKAGES}"

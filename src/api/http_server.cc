@@ -1,11 +1,14 @@
 #include "api/http_server.h"
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
+#include <openssl/ssl.h>
 
 #include <atomic>
 #include <charconv>
@@ -20,7 +23,9 @@ namespace sluice::api {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 absl::StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& address) {
   auto colon = address.rfind(':');
@@ -48,6 +53,14 @@ namespace {
 
 using Routes = std::map<std::string, std::map<std::string, HttpHandler>>;  // path → method → h
 
+// What every connection of one server shares: its routes, options and drain state.
+struct Shared {
+  Routes routes;
+  HttpServerOptions options;
+  std::atomic<int> in_flight{0};      // requests read and not yet answered
+  std::atomic<bool> draining{false};  // answer with Connection: close, read no more
+};
+
 HttpResponse ErrorResponse(absl::Status status) {
   HttpResponse resp;
   resp.status = HttpStatusFor(status.code());
@@ -55,23 +68,50 @@ HttpResponse ErrorResponse(absl::Status status) {
   return resp;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection; Stream is beast::tcp_stream (plain HTTP) or TlsStream (HTTPS).
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, const Routes& routes, const HttpServerOptions& options)
-      : stream_(std::move(socket)), routes_(routes), options_(options) {}
+  template <typename... TlsContext>
+  Session(tcp::socket socket, Shared& shared, TlsContext&... tls)
+      : stream_(std::move(socket), tls...), shared_(shared), routes_(shared.routes),
+        options_(shared.options) {}
+
+  ~Session() {
+    if (counted_) shared_.in_flight.fetch_sub(1);
+  }
 
   void Start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (std::is_same_v<Stream, TlsStream>) {
+        self->Handshake();
+      } else {
+        self->Read();
+      }
+    });
   }
 
  private:
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  void Handshake() {
+    Tcp().expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    stream_.async_handshake(ssl::stream_base::server,
+                            [self = this->shared_from_this()](beast::error_code ec) {
+                              // A failed handshake (plaintext client, refused certificate) just
+                              // ends the connection: there is no channel to answer on.
+                              if (ec) return self->Close();
+                              self->Read();
+                            });
+  }
+
   void Read() {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(64 * 1024);
-    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    Tcp().expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
                        self->OnRead(ec);
                      });
   }
@@ -79,7 +119,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-        ec == asio::error::eof) {
+        ec == asio::error::eof || ec == ssl::error::stream_truncated) {
       return Close();
     }
     if (ec == http::error::body_limit) {
@@ -96,6 +136,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     auto& msg = parser_->get();
     keep_alive_ = msg.keep_alive();
+    shared_.in_flight.fetch_add(1);
+    counted_ = true;
     HttpRequest req;
     req.method = std::string(msg.method_string());
     std::string_view target(msg.target().data(), msg.target().size());
@@ -122,7 +164,7 @@ class Session : public std::enable_shared_from_this<Session> {
       resp.headers.emplace_back("Allow", allow);
       return Write(std::move(resp), 405);
     }
-    handler->second(req, [self = shared_from_this()](HttpResponse resp) {
+    handler->second(req, [self = this->shared_from_this()](HttpResponse resp) {
       asio::post(self->stream_.get_executor(),
                  [self, resp = std::move(resp)]() mutable { self->Write(std::move(resp)); });
     });
@@ -136,38 +178,88 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.set(http::field::content_type, resp.content_type);
     for (auto& [name, value] : resp.headers) response_.set(name, value);
     response_.body() = std::move(resp.body);
+    if (shared_.draining.load()) keep_alive_ = false;
     response_.keep_alive(keep_alive_);
     response_.prepare_payload();
     http::async_write(stream_, response_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                        if (self->counted_) {
+                          self->counted_ = false;
+                          self->shared_.in_flight.fetch_sub(1);
+                        }
                         if (ec || !self->keep_alive_) return self->Close();
                         self->Read();
                       });
   }
 
   void Close() {
+    // For TLS this skips close_notify: every answer is already framed by Content-Length, so the
+    // client loses nothing, and no handshake can hang the close.
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Tcp().close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
   bool keep_alive_ = false;
+  bool counted_ = false;  // this connection's current request is in shared_.in_flight
+  Shared& shared_;
   const Routes& routes_;
   const HttpServerOptions& options_;
 };
+
+// The OpenSSL context of an HTTPS listener: certificate, key, minimum version and the client
+// certificate policy of `tls` (tls.h lists the modes).
+absl::StatusOr<std::unique_ptr<ssl::context>> MakeTlsContext(const ServerTls& tls) {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  beast::error_code ec;
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(),
+                                tls.min_tls13 ? TLS1_3_VERSION : TLS1_2_VERSION);
+  ctx->use_certificate_chain(asio::buffer(tls.cert_chain_pem), ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("TLS certificate: ", ec.message()));
+  ctx->use_private_key(asio::buffer(tls.private_key_pem), ssl::context::pem, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("TLS private key: ", ec.message()));
+  if (!tls.client_ca_pem.empty()) {
+    ctx->add_certificate_authority(asio::buffer(tls.client_ca_pem), ec);
+    if (ec) return absl::InvalidArgumentError(absl::StrCat("TLS client CA: ", ec.message()));
+  }
+  const bool verify = tls.client_auth == ClientAuth::kVerifyIfGiven ||
+                      tls.client_auth == ClientAuth::kRequireAndVerify;
+  const bool require = tls.client_auth == ClientAuth::kRequireAny ||
+                       tls.client_auth == ClientAuth::kRequireAndVerify;
+  if (tls.client_auth == ClientAuth::kNone) {
+    ctx->set_verify_mode(ssl::verify_none);
+  } else {
+    ctx->set_verify_mode(ssl::verify_peer | (require ? ssl::verify_fail_if_no_peer_cert : 0));
+    if (!verify) {
+      ctx->set_verify_callback([](bool, ssl::verify_context&) { return true; });
+    }
+  }
+  return ctx;
+}
 
 }  // namespace
 
 class HttpServer::Impl {
  public:
   explicit Impl(HttpServerOptions options)
-      : options_(std::move(options)), ioc_(options_.threads), acceptor_(asio::make_strand(ioc_)) {}
+      : shared_{.options = std::move(options)},
+        options_(shared_.options),
+        routes_(shared_.routes),
+        ioc_(options_.threads),
+        acceptor_(asio::make_strand(ioc_)) {}
 
   absl::Status Start() {
+    if (options_.tls) {
+      auto ctx = MakeTlsContext(*options_.tls);
+      if (!ctx.ok()) return ctx.status();
+      tls_ = std::move(*ctx);
+    }
     auto hp = SplitHostPort(options_.address);
     if (!hp.ok()) return hp.status();
     beast::error_code ec;
@@ -199,12 +291,17 @@ class HttpServer::Impl {
     return absl::OkStatus();
   }
 
-  void Stop() {
+  void Stop(std::chrono::milliseconds drain) {
     if (stopped_.exchange(true)) return;
+    shared_.draining.store(true);
     asio::post(acceptor_.get_executor(), [this] {
       beast::error_code ignored;
       acceptor_.close(ignored);
     });
+    auto deadline = std::chrono::steady_clock::now() + drain;
+    while (shared_.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     ioc_.stop();
     for (auto& t : threads_) {
       if (t.joinable()) t.join();
@@ -216,15 +313,21 @@ class HttpServer::Impl {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
       if (!ec) {
         s.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(s), routes_, options_)->Start();
+        if (tls_) {
+          std::make_shared<Session<TlsStream>>(std::move(s), shared_, *tls_)->Start();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(std::move(s), shared_)->Start();
+        }
       }
       Accept();
     });
   }
 
-  HttpServerOptions options_;
-  Routes routes_;
+  Shared shared_;
+  const HttpServerOptions& options_;
+  Routes& routes_;
   asio::io_context ioc_;
+  std::unique_ptr<ssl::context> tls_;  // HTTPS when set
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopped_{false};
@@ -241,7 +344,8 @@ void HttpServer::Route(std::string method, std::string path, HttpHandler handler
 }
 
 absl::Status HttpServer::Start() { return impl_->Start(); }
-void HttpServer::Stop() { impl_->Stop(); }
+void HttpServer::Stop(std::chrono::milliseconds drain) { impl_->Stop(drain); }
+int HttpServer::in_flight() const { return impl_->shared_.in_flight.load(); }
 int HttpServer::port() const { return impl_->port_; }
 
 }  // namespace sluice::api

@@ -10,16 +10,19 @@
 // the server's I/O threads concurrently.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "api/tls.h"
 
 namespace sluice::api {
 
@@ -45,6 +48,7 @@ struct HttpServerOptions {
   int threads = 2;                         // I/O threads
   size_t max_body_bytes = 1 << 20;         // larger bodies get 413
   int idle_timeout_seconds = 60;           // a connection silent this long is closed
+  std::optional<ServerTls> tls;            // HTTPS only when set; plaintext is then refused
 };
 
 class HttpServer {
@@ -59,8 +63,13 @@ class HttpServer {
 
   // Binds, listens and starts the I/O threads. Fails with a message naming the address.
   absl::Status Start();
-  // Stops accepting, closes connections and joins the I/O threads. Idempotent.
-  void Stop();
+  // Graceful stop: stops accepting, lets requests already being handled finish (answered with
+  // `Connection: close`) for up to `drain`, then closes every connection and joins the I/O
+  // threads. Idempotent.
+  void Stop(std::chrono::milliseconds drain = std::chrono::milliseconds(0));
+
+  // Requests read but not yet answered.
+  int in_flight() const;
 
   // The bound port (after Start).
   int port() const;

@@ -2,20 +2,30 @@
 
 #include <CLI/CLI.hpp>
 
-#include <sstream>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "api/http_server.h"
+#include "server/settings_parser.h"
+#include "server/settings_values.h"
 
 namespace sluice::server {
 
 absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv) {
+  return ParseCommandLine(argc, argv, ProcessEnvironment());
+}
+
+absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
+                                             const std::map<std::string, std::string>& env) {
   CommandLine out;
   Config& c = out.config;
   CLI::App app{"Sluice: a distributed rate-limiting service (Gubernator and Envoy RLS compatible)",
                "sluice"};
   app.set_version_flag("-V,--version", kVersion);
+  app.add_option("--settings", c.settings_file,
+                 "settings file: YAML sections, or Gubernator's KEY=VALUE lines (see "
+                 "docs/configuration.md)");
   std::string peers;
   app.add_option("-a,--addr", c.grpc_address, "gRPC listen address (all gRPC services)")
       ->capture_default_str();
@@ -37,6 +47,14 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv) 
                "Envoy door: answer OK even when over the limit (statuses still say OVER_LIMIT)");
   app.add_flag("--rate-limit-headers", c.envoy_rate_limit_headers,
                "Envoy door: add RateLimit-Limit/-Remaining/-Reset response headers");
+  app.add_option("--shutdown-delay", c.shutdown_delay_seconds,
+                 "seconds to keep serving after SIGTERM while LiveCheck reports shutting down")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600));
+  app.add_option("--drain-timeout", c.drain_timeout_seconds,
+                 "seconds in-flight calls may take to finish during shutdown")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600));
   app.add_option("--log-level", c.log_level, "log level")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
@@ -44,27 +62,127 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv) 
       ->capture_default_str()
       ->check(CLI::IsMember({"text", "json"}));
   app.add_option("--peers", peers, "static cluster peers or mesh seeds: host:port,...");
+  // Cluster (docs/cluster.md). Durations are Go-style text ("500us", "100ms", "5s").
+  std::string dns_fqdns, etcd_endpoints = "localhost:2379";
+  std::map<std::string, std::pair<std::string, absl::Duration*>> durations;
+  auto add_duration = [&](const std::string& flag, absl::Duration* field, const char* help) {
+    auto& entry = durations[flag] = {absl::FormatDuration(*field), field};
+    app.add_option(flag, entry.first, help)->capture_default_str();
+  };
+  app.add_option("--discovery", c.discovery,
+                 "how cluster peers are found: static (--peers), dns (--dns-fqdn), etcd, mesh "
+                 "(gossip; --peers are mesh seeds)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"static", "dns", "etcd", "mesh"}));
+  app.add_option("--data-center", c.data_center, "this node's data center");
+  app.add_option("--dns-fqdn", dns_fqdns, "DNS discovery: names of the peers' A/AAAA records, a,b");
+  add_duration("--dns-interval", &c.dns_interval, "DNS discovery: time between resolutions");
+  app.add_option("--etcd-endpoints", etcd_endpoints, "etcd discovery: endpoints, host:port,...")
+      ->capture_default_str();
+  app.add_option("--etcd-key-prefix,--etcd-prefix", c.etcd_key_prefix,
+                 "etcd discovery: key prefix of registrations")
+      ->capture_default_str();
+  add_duration("--etcd-lease-ttl", &c.etcd_lease_ttl, "etcd discovery: registration lease TTL");
+  add_duration("--etcd-poll-interval", &c.etcd_poll_interval, "etcd discovery: list period");
+  add_duration("--etcd-timeout", &c.etcd_timeout, "etcd discovery: request timeout");
+  add_duration("--batch-wait", &c.batch_wait, "forwarding: wait after a batch's first item");
+  app.add_option("--batch-limit", c.batch_limit, "forwarding: items per batch")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  add_duration("--batch-timeout", &c.batch_timeout, "forwarding: deadline of a batch RPC");
+  app.add_flag("--disable-batching", c.disable_batching, "forwarding: send every item alone");
+  add_duration("--global-sync-wait", &c.global_sync_wait, "GLOBAL: hits and broadcast period");
+  app.add_option("--global-batch-limit", c.global_batch_limit, "GLOBAL: keys per sync call")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  add_duration("--global-timeout", &c.global_timeout, "GLOBAL: deadline of sync calls");
+  app.add_flag("--force-global", c.force_global, "treat every request as GLOBAL");
+  app.add_flag("--fail-open", c.fail_open,
+               "answer from the local limiter when a key's owner cannot be reached");
+  add_duration("--peer-error-window", &c.peer_error_window,
+               "how long a failed peer call keeps HealthCheck unhealthy");
+  // Mesh (docs/mesh.md).
+  app.add_flag("--mesh", c.mesh,
+               "mesh mode: decide every request locally, share counters by UDP gossip");
+  app.add_option("--node-id", c.node_id, "mesh: this node's id, kept across restarts (default: "
+                                         "random)");
+  app.add_option("--mesh-addr", c.mesh_address, "mesh: gossip UDP bind address")
+      ->capture_default_str();
+  app.add_option("--mesh-advertise-addr", c.mesh_advertise_address,
+                 "mesh: address peers gossip to (default: --mesh-addr with the host of the "
+                 "gRPC advertise address)");
+  app.add_option("--mesh-cluster-id,--cluster-id", c.mesh_cluster_id,
+                 "mesh: packets of another cluster id are dropped")
+      ->capture_default_str();
+  app.add_option("--mesh-secret-file", c.mesh_secret_file,
+                 "mesh: file with the shared key (>= 16 bytes) that signs every packet");
+  add_duration("--gossip-interval", &c.gossip_interval,
+               "mesh: anti-entropy period (digest to --gossip-fanout peers)");
+  app.add_option("--gossip-fanout", c.gossip_fanout, "mesh: live peers per anti-entropy round")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  add_duration("--gossip-push-interval", &c.gossip_push_interval,
+               "mesh: new counts are pushed to every live peer within this (0 = off)");
+  add_duration("--mesh-suspicion-timeout", &c.mesh_suspicion_timeout,
+               "mesh: silence before a node is suspect (dead after twice as long)");
+  add_duration("--mesh-gc-grace", &c.mesh_gc_grace,
+               "mesh: ended windows are deleted this long after their end");
+  app.add_flag("--mesh-test-hooks", c.mesh_test_hooks)->group("");  // hidden: tests only
+  // TLS (docs/operations.md#tls).
+  app.add_option("--tls-cert,--tls-cert-file", c.tls_cert_file,
+                 "TLS: this node's certificate chain (PEM); turns TLS on for gRPC, HTTP and "
+                 "peer links")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key,--tls-key-file", c.tls_key_file,
+                 "TLS: this node's private key (PEM)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-ca,--tls-ca-file", c.tls_ca_file,
+                 "TLS: CA (PEM) verifying peers, and clients without --tls-client-ca")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-client-auth", c.tls_client_auth,
+                 "TLS: client certificates (require-and-verify = mTLS)")
+      ->capture_default_str()
+      ->check(CLI::IsMember(
+          {"none", "request-cert", "verify-cert", "require-any-cert", "require-and-verify"}));
+  app.add_option("--tls-client-ca,--tls-client-ca-file", c.tls_client_ca_file,
+                 "TLS: CA (PEM) verifying client certificates (default: --tls-ca)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-peer-cert", c.tls_peer_cert_file,
+                 "TLS: certificate presented to peers (default: --tls-cert)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-peer-key", c.tls_peer_key_file,
+                 "TLS: key of --tls-peer-cert (default: --tls-key)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-peer-server-name", c.tls_peer_server_name,
+                 "TLS: name expected in peers' certificates instead of the host dialled");
+  app.add_option("--tls-min-version", c.tls_min_version,
+                 "TLS: lowest version the HTTP listener accepts (gRPC: 1.2 and 1.3)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"1.2", "1.3"}));
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    // -h or -V.
-    std::ostringstream text;
-    if (std::string(e.what()).empty() || argc < 2) {
-      text << app.help();
-    } else {
-      app.exit(e, text, text);
-    }
+  // Flags > environment > settings file > defaults, for every option declared above.
+  auto settings = ParseSettings(app, argc, argv, env);
+  if (!settings.ok()) return settings.status();
+  out.warnings = settings->warnings;
+  if (settings->exit_now) {  // -h, -V, --print-config-reference
     out.exit_now = true;
-    out.output = text.str();
+    out.output = settings->output;
     return out;
-  } catch (const CLI::ParseError& e) {
-    return absl::InvalidArgumentError(absl::StrCat(e.what(), "\nRun with --help for usage."));
   }
   for (auto part : absl::StrSplit(peers, ',', absl::SkipWhitespace())) {
     c.peers.emplace_back(part);
   }
-  if (auto status = Validate(c); !status.ok()) return status;
+  for (const auto& [flag, entry] : durations) {
+    auto duration = ParseGoDuration(entry.first);
+    if (!duration.ok() || *duration < absl::ZeroDuration()) {
+      return settings->Attribute(absl::InvalidArgumentError(
+          absl::StrCat(flag, ": '", entry.first, "' is not a duration such as 500us, 100ms, 5s")));
+    }
+    *entry.second = *duration;
+  }
+  c.dns_fqdns = absl::StrSplit(dns_fqdns, ',', absl::SkipWhitespace());
+  c.etcd_endpoints = absl::StrSplit(etcd_endpoints, ',', absl::SkipWhitespace());
+  if (auto status = Validate(c); !status.ok()) return settings->Attribute(status);
   return out;
 }
 
@@ -79,6 +197,56 @@ absl::Status Validate(const Config& c) {
   };
   if (auto s = check("--addr", c.grpc_address); !s.ok()) return s;
   if (auto s = check("--http-addr", c.http_address); !s.ok()) return s;
+  if (c.discovery == "dns" && c.dns_fqdns.empty()) {
+    return absl::InvalidArgumentError("--dns-fqdn: required with --discovery dns");
+  }
+  if (c.discovery == "etcd" && c.etcd_endpoints.empty()) {
+    return absl::InvalidArgumentError("--etcd-endpoints: required with --discovery etcd");
+  }
+  if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key: give both or neither");
+  }
+  if (c.tls_peer_cert_file.empty() != c.tls_peer_key_file.empty()) {
+    return absl::InvalidArgumentError("--tls-peer-cert and --tls-peer-key: give both or neither");
+  }
+  const bool tls_on = !c.tls_cert_file.empty();
+  if (!tls_on && (c.tls_client_auth != "none" || !c.tls_ca_file.empty() ||
+                  !c.tls_client_ca_file.empty() || !c.tls_peer_cert_file.empty())) {
+    return absl::InvalidArgumentError(
+        "--tls-ca, --tls-client-auth, --tls-client-ca and --tls-peer-cert need --tls-cert and "
+        "--tls-key (TLS is on only with a certificate)");
+  }
+  if ((c.tls_client_auth == "verify-cert" || c.tls_client_auth == "require-and-verify") &&
+      c.tls_client_ca_file.empty() && c.tls_ca_file.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--tls-client-auth: '", c.tls_client_auth,
+        "' verifies client certificates but no CA is given (--tls-client-ca or --tls-ca)"));
+  }
+  if (c.batch_timeout <= absl::ZeroDuration() || c.global_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--batch-timeout and --global-timeout must be > 0");
+  }
+  if (c.mesh || c.discovery == "mesh") {
+    if (auto s = check("--mesh-addr", c.mesh_address); !s.ok()) return s;
+    if (!c.mesh_advertise_address.empty()) {
+      if (auto s = check("--mesh-advertise-addr", c.mesh_advertise_address); !s.ok()) return s;
+      auto host = api::SplitHostPort(c.mesh_advertise_address)->first;
+      if (host == "0.0.0.0" || host == "::") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--mesh-advertise-addr: '", c.mesh_advertise_address,
+            "' cannot be advertised; give the address peers reach this node at"));
+      }
+    }
+    if (c.gossip_interval < absl::Milliseconds(10) ||
+        c.mesh_suspicion_timeout < 2 * c.gossip_interval ||
+        c.gossip_push_interval > c.gossip_interval) {
+      return absl::InvalidArgumentError(
+          "--gossip-interval must be >= 10ms, --mesh-suspicion-timeout at least two gossip "
+          "intervals and --gossip-push-interval at most one");
+    }
+    for (const auto& peer : c.peers) {
+      if (auto s = check("--peers", peer); !s.ok()) return s;
+    }
+  }
   if (c.advertise_address.empty()) return absl::OkStatus();  // derived from the bound address
   if (auto s = check("--advertise-addr", c.advertise_address); !s.ok()) return s;
   auto advertise = api::SplitHostPort(c.advertise_address);

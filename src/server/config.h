@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace sluice::server {
 
@@ -31,11 +33,112 @@ struct Config {
   bool envoy_shadow_mode = false;
   // Envoy door: add RateLimit-Limit/-Remaining/-Reset response headers. Default: false.
   bool envoy_rate_limit_headers = false;
+  // Seconds to keep serving after SIGTERM while LiveCheck already reports shutting down, so load
+  // balancers stop sending first (Gubernator's GRACEFUL_TERMINATION_DELAY). Default: 0.
+  int shutdown_delay_seconds = 0;
+  // Seconds in-flight calls may take to finish once the node stops accepting. Default: 10.
+  int drain_timeout_seconds = 10;
   // Log level (trace, debug, info, warn, error) and format (text, json). Default: info, text.
   std::string log_level = "info";
   std::string log_format = "text";
   // Static peers (cluster) or seeds (mesh), host:port each. Default: none.
   std::vector<std::string> peers;
+
+  // ---- Cluster (docs/cluster.md) ----
+  // How cluster peers are found: static (--peers), dns (--dns-fqdn), etcd (--etcd-endpoints).
+  // A node is standalone when discovery is static and --peers is empty. Default: static.
+  std::string discovery = "static";
+  // This node's data center; only peers of the same one share keys. Default: "".
+  std::string data_center;
+  // DNS discovery: names whose A/AAAA records are the peers (port = the advertise port).
+  // Default: none.
+  std::vector<std::string> dns_fqdns;
+  // DNS discovery: time between resolutions. Default: 5 s.
+  absl::Duration dns_interval = absl::Seconds(5);
+  // etcd discovery: client endpoints. Default: localhost:2379.
+  std::vector<std::string> etcd_endpoints = {"localhost:2379"};
+  // etcd discovery: key prefix of registrations. Default: /gubernator-peers.
+  std::string etcd_key_prefix = "/gubernator-peers";
+  // etcd discovery: lease TTL (keep-alive every third), prefix poll period, request timeout.
+  // Default: 30 s, 1 s, 5 s.
+  absl::Duration etcd_lease_ttl = absl::Seconds(30);
+  absl::Duration etcd_poll_interval = absl::Seconds(1);
+  absl::Duration etcd_timeout = absl::Seconds(5);
+  // Forwarding batches: wait after the first item, items per batch (1..1000), RPC deadline.
+  // Default: 500 us, 1000, 500 ms.
+  absl::Duration batch_wait = absl::Microseconds(500);
+  int batch_limit = 1000;
+  absl::Duration batch_timeout = absl::Milliseconds(500);
+  // Forward every item alone. Default: false.
+  bool disable_batching = false;
+  // GLOBAL: sync period, keys per sync call (1..1000), deadline of sync calls. Default: 100 ms,
+  // 1000, 500 ms.
+  absl::Duration global_sync_wait = absl::Milliseconds(100);
+  int global_batch_limit = 1000;
+  absl::Duration global_timeout = absl::Milliseconds(500);
+  // Treat every request as GLOBAL. Default: false.
+  bool force_global = false;
+  // Answer from the local limiter when a key's owner cannot be reached (instead of an item
+  // error). Default: false.
+  bool fail_open = false;
+  // How long a failed peer call keeps HealthCheck unhealthy (Gubernator: 5 min). Default: 30 s.
+  absl::Duration peer_error_window = absl::Seconds(30);
+  // The settings file the other settings were read from (--settings, SLUICE_SETTINGS).
+  // Default: none.
+  std::string settings_file;
+
+  // ---- Mesh (docs/mesh.md) ----
+  // Mesh mode: every node decides locally and counters converge by UDP gossip; --peers are the
+  // seeds' mesh addresses. (--discovery mesh uses the same gossip for cluster membership only.)
+  // Default: false.
+  bool mesh = false;
+  // This node's mesh identity; keep it across restarts. Default: empty = 16 random hex digits.
+  std::string node_id;
+  // Gossip UDP bind address. Default: 0.0.0.0:7946.
+  std::string mesh_address = "0.0.0.0:7946";
+  // The mesh address peers send to; never 0.0.0.0. Default: the bind address, a wildcard host
+  // replaced by the host of the gRPC advertise address.
+  std::string mesh_advertise_address;
+  // Mesh packets carrying another cluster id are dropped. Default: sluice.
+  std::string mesh_cluster_id = "sluice";
+  // File holding the shared key (at least 16 bytes) that signs every mesh packet with
+  // HMAC-SHA256. Default: none = packets unsigned.
+  std::string mesh_secret_file;
+  // Anti-entropy period: a digest to gossip_fanout random live peers. Default: 100 ms.
+  absl::Duration gossip_interval = absl::Milliseconds(100);
+  // Live peers contacted per anti-entropy round. Default: 3.
+  int gossip_fanout = 3;
+  // This node's new counts are pushed to every live peer within this; 0 = anti-entropy only.
+  // Default: 10 ms.
+  absl::Duration gossip_push_interval = absl::Milliseconds(10);
+  // A node silent this long is suspect, twice this long dead. Default: 3 s.
+  absl::Duration mesh_suspicion_timeout = absl::Seconds(3);
+  // An ended window is deleted everywhere this long after its end. Default: 2 s.
+  absl::Duration mesh_gc_grace = absl::Seconds(2);
+  // Hidden test hook: POST /v1/mesh/deny drops gossip to and from chosen nodes. Default: false.
+  bool mesh_test_hooks = false;
+
+  // ---- TLS (docs/operations.md#tls) ----
+  // This node's certificate chain and private key (PEM files). Giving them turns TLS on for the
+  // gRPC and HTTP listeners and for the links to cluster peers. Default: none = plaintext.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // CA (PEM) that verifies peers' certificates, and clients' when no --tls-client-ca is given.
+  // Default: none = the system's roots for peers.
+  std::string tls_ca_file;
+  // Client certificates: none, request-cert, verify-cert, require-any-cert, require-and-verify
+  // (mTLS). Default: none.
+  std::string tls_client_auth = "none";
+  // CA (PEM) that verifies client certificates. Default: --tls-ca.
+  std::string tls_client_ca_file;
+  // Certificate and key this node presents to its peers. Default: --tls-cert and --tls-key.
+  std::string tls_peer_cert_file;
+  std::string tls_peer_key_file;
+  // Name expected in peers' certificates instead of the host dialled. Default: none.
+  std::string tls_peer_server_name;
+  // Lowest TLS version the HTTP listener accepts: 1.2 or 1.3 (gRPC accepts 1.2 and 1.3).
+  // Default: 1.2.
+  std::string tls_min_version = "1.2";
 };
 
 // What the command line asked for: run with a config, or print text (help, version) and exit.
@@ -43,10 +146,17 @@ struct CommandLine {
   Config config;
   bool exit_now = false;     // -h or -V: print `output` and exit 0
   std::string output;
+  // Unknown SLUICE_* or unsupported GUBER_* names and the like; already logged (spdlog warn).
+  std::vector<std::string> warnings;
 };
 
-// Parses argv. A bad flag or value is an error whose message names it and the allowed values.
+// Parses argv, the environment and the settings file (flags > environment > settings file >
+// defaults; docs/configuration.md). A bad value is an error whose message names the setting,
+// its source and the allowed values.
 absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv);
+// The same with the environment given (tests).
+absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
+                                             const std::map<std::string, std::string>& env);
 
 // Checks the values that flags cannot check on their own; the message names the setting.
 absl::Status Validate(const Config& config);

@@ -70,5 +70,27 @@ TEST(ConfigTest, BadValuesNameTheSetting) {
   EXPECT_NE(level.status().message().find("log-level"), std::string::npos);
 }
 
+TEST(ConfigTest, TlsSettingsAreCheckedTogether) {
+  // /etc/passwd stands in for an existing file: contents are checked at startup (tls_files.h).
+  auto ca_alone = Parse({"--tls-ca", "/etc/passwd"});
+  ASSERT_FALSE(ca_alone.ok());
+  EXPECT_NE(ca_alone.status().message().find("need --tls-cert and --tls-key"), std::string::npos)
+      << ca_alone.status();
+  auto cert_alone = Parse({"--tls-cert", "/etc/passwd"});
+  ASSERT_FALSE(cert_alone.ok());
+  EXPECT_NE(cert_alone.status().message().find("give both or neither"), std::string::npos);
+  auto bad_mode = Parse({"--tls-cert", "/etc/passwd", "--tls-key", "/etc/passwd",
+                         "--tls-client-auth", "always"});
+  ASSERT_FALSE(bad_mode.ok());
+  EXPECT_NE(bad_mode.status().message().find("--tls-client-auth"), std::string::npos)
+      << bad_mode.status();
+  auto missing = Parse({"--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/etc/passwd"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("--tls-cert"), std::string::npos) << missing.status();
+  auto ok = Parse({"--tls-cert", "/etc/passwd", "--tls-key", "/etc/passwd", "--tls-ca",
+                   "/etc/passwd", "--tls-client-auth", "require-and-verify"});
+  EXPECT_TRUE(ok.ok()) << ok.status();
+}
+
 }  // namespace
 }  // namespace sluice::server

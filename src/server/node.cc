@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "api/cluster_health_reporter.h"
 #include "api/envoy_handler.h"
 #include "api/envoy_service.h"
 #include "api/gubernator_handler.h"
@@ -17,15 +18,28 @@
 #include "api/gubernator_service.h"
 #include "api/health.h"
 #include "api/http_server.h"
+#include "api/peers_service.h"
+#include "cluster/cluster_health.h"
+#include "cluster/cluster_router.h"
+#include "cluster/dns_membership.h"
+#include "cluster/etcd_membership.h"
+#include "cluster/grpc_peer_client.h"
+#include "cluster/static_membership.h"
 #include "cluster/router.h"
 #include "core/clock.h"
 #include "core/limiter.h"
 #include "core/store.h"
+#include "mesh/mesh.h"
+#include "mesh/mesh_health.h"
+#include "mesh/mesh_http.h"
+#include "mesh/mesh_membership.h"
+#include "mesh/mesh_router.h"
 #include "obs/registry.h"
 #include "obs/sluice_metrics.h"
 #include "rules/rule_set.h"
 #include "rules/rule_store.h"
 #include "rules/rule_watcher.h"
+#include "server/tls_files.h"
 #include "spdlog/spdlog.h"
 
 namespace sluice::server {
@@ -74,6 +88,72 @@ int FreePort(const std::string& host) {
   return port;
 }
 
+// The membership source `config.discovery` names (docs/cluster.md).
+std::unique_ptr<cluster::Membership> MakeMembership(const Config& config,
+                                                    const std::string& advertise_address) {
+  if (config.discovery == "dns") {
+    return std::make_unique<cluster::DnsMembership>(
+        cluster::DnsMembershipOptions{.fqdns = config.dns_fqdns,
+                                      .advertise_address = advertise_address,
+                                      .interval = config.dns_interval});
+  }
+  if (config.discovery == "etcd") {
+    return std::make_unique<cluster::EtcdMembership>(cluster::EtcdMembershipOptions{
+        .endpoints = config.etcd_endpoints,
+        .key_prefix = config.etcd_key_prefix,
+        .self = {.grpc_address = advertise_address, .data_center = config.data_center},
+        .lease_ttl = config.etcd_lease_ttl,
+        .poll_interval = config.etcd_poll_interval,
+        .timeout = config.etcd_timeout});
+  }
+  return std::make_unique<cluster::StaticMembership>(config.peers, advertise_address);
+}
+
+// Mesh settings from the config (docs/mesh.md). The mesh advertise address defaults to the bind
+// address with a wildcard host replaced by the gRPC advertise address's host.
+absl::StatusOr<mesh::MeshOptions> MeshOptionsFor(const Config& config,
+                                                 const std::string& grpc_advertise) {
+  mesh::MeshOptions o;
+  o.node_id = config.node_id;
+  o.bind_address = config.mesh_address;
+  o.advertise_address = config.mesh_advertise_address;
+  auto bind = cluster::SplitHostPort(config.mesh_address);
+  auto grpc = cluster::SplitHostPort(grpc_advertise);
+  if (o.advertise_address.empty() && bind.ok()) {
+    const bool wildcard = bind->host == "0.0.0.0" || bind->host == "::" || bind->host.empty();
+    o.advertise_address =
+        cluster::JoinHostPort(wildcard && grpc.ok() ? grpc->host : bind->host, bind->port);
+  }
+  o.grpc_address = grpc_advertise;
+  auto http = api::SplitHostPort(config.http_address);
+  if (http.ok() && http->second != 0 && grpc.ok()) {
+    const bool wildcard = http->first == "0.0.0.0" || http->first == "::" || http->first.empty();
+    o.http_address = cluster::JoinHostPort(wildcard ? grpc->host : http->first, http->second);
+  }
+  o.seeds = config.peers;
+  o.cluster_id = config.mesh_cluster_id;
+  if (!config.mesh_secret_file.empty()) {
+    auto secret = mesh::ReadSecretFile(config.mesh_secret_file);
+    if (!secret.ok()) return secret.status();
+    o.secret = std::move(*secret);
+  }
+  o.gossip_interval_ms = absl::ToInt64Milliseconds(config.gossip_interval);
+  o.fanout = config.gossip_fanout;
+  o.push_interval_ms = absl::ToInt64Milliseconds(config.gossip_push_interval);
+  o.suspicion_timeout_ms = absl::ToInt64Milliseconds(config.mesh_suspicion_timeout);
+  o.gc_grace_ms = absl::ToInt64Milliseconds(config.mesh_gc_grace);
+  o.max_windows = static_cast<size_t>(config.cache_size);
+  return o;
+}
+
+absl::StatusOr<std::unique_ptr<mesh::Mesh>> StartMesh(const Config& config,
+                                                      const std::string& grpc_advertise,
+                                                      const obs::Metrics& metrics) {
+  auto options = MeshOptionsFor(config, grpc_advertise);
+  if (!options.ok()) return options.status();
+  return mesh::Mesh::Start(std::move(*options), core::SystemClock::Instance(), &metrics);
+}
+
 }  // namespace
 
 struct Node::Parts {
@@ -83,6 +163,14 @@ struct Node::Parts {
   obs::Metrics metrics{registry, kVersion};
   core::Store store;
   core::Limiter limiter{store};
+  // Mesh mode, or --discovery mesh (docs/mesh.md); outlives the router and membership using it.
+  std::unique_ptr<mesh::Mesh> mesh;
+  // Cluster mode only (docs/cluster.md). Declared before the router and the gRPC server so they
+  // are destroyed after them; Shutdown() stops the membership first.
+  std::unique_ptr<cluster::Membership> membership;
+  cluster::ClusterRouter* cluster_router = nullptr;  // owned by `router`
+  std::unique_ptr<cluster::ClusterHealth> cluster_health;
+  std::unique_ptr<api::PeersService> peers_service;
   std::unique_ptr<cluster::Router> router;
   std::unique_ptr<api::HealthReporter> health;
   std::unique_ptr<api::GubernatorHandler> gubernator;
@@ -107,6 +195,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
 
   auto grpc_hp = api::SplitHostPort(config.grpc_address);
   if (!grpc_hp.ok()) return grpc_hp.status();
+  auto tls = LoadTlsMaterial(config);
+  if (!tls.ok()) return tls.status();
 
   p.router = std::make_unique<cluster::LocalRouter>(p.limiter);
   // Port 0 asks for a free port; it is chosen now so the advertise address is known before the
@@ -120,6 +210,57 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
                             ? AdvertiseAddressFor(grpc_hp->first, grpc_port)
                             : config.advertise_address;
   p.health = std::make_unique<api::StandaloneHealth>(p.advertise_address);
+  if (config.mesh) {
+    // Mesh mode: every request is decided here; counters converge by gossip.
+    auto started = StartMesh(config, p.advertise_address, p.metrics);
+    if (!started.ok()) return started.status();
+    p.mesh = std::move(*started);
+    p.router = std::make_unique<mesh::MeshRouter>(*p.mesh);
+    p.health = std::make_unique<mesh::MeshHealth>(*p.mesh, p.advertise_address);
+  } else if (config.discovery != "static" || !config.peers.empty()) {
+    // Cluster mode: membership feeds a ClusterRouter; PeersV1 serves the other nodes.
+    const core::Clock& clock = core::SystemClock::Instance();
+    cluster::PeerClientOptions peer_options{.batch_wait = config.batch_wait,
+                                            .batch_limit = config.batch_limit,
+                                            .batch_timeout = config.batch_timeout,
+                                            .disable_batching = config.disable_batching,
+                                            .global_timeout = config.global_timeout};
+    if (auto s = cluster::ValidatePeerClientOptions(peer_options); !s.ok()) return s;
+    auto router = std::make_unique<cluster::ClusterRouter>(
+        p.limiter, clock,
+        cluster::MakeGrpcPeerClientFactory(
+            peer_options, clock, &p.metrics,
+            *tls ? cluster::PeerChannelSecurity{.credentials =
+                                                    api::GrpcChannelCredentials((*tls)->peers),
+                                                .tls_server_name = (*tls)->peers.server_name}
+                 : cluster::PeerChannelSecurity{}),
+        cluster::ClusterRouterOptions{
+            // Static and DNS peers carry no data center: they are all local.
+            .view = {.data_center = config.discovery == "static" || config.discovery == "dns"
+                                        ? ""
+                                        : config.data_center},
+            .global = {.sync_wait = config.global_sync_wait,
+                       .batch_limit = config.global_batch_limit},
+            .force_global = config.force_global,
+            .fail_open = config.fail_open},
+        &p.metrics);
+    p.cluster_router = router.get();
+    p.router = std::move(router);
+    p.cluster_health = std::make_unique<cluster::ClusterHealth>(
+        [r = p.cluster_router] { return r->view(); }, p.advertise_address,
+        config.peer_error_window);
+    p.health = std::make_unique<api::ClusterHealthReporter>(*p.cluster_health, clock);
+    p.peers_service =
+        std::make_unique<api::PeersService>(p.cluster_router->peer_handler(), clock, p.metrics);
+    if (config.discovery == "mesh") {  // gossip as the membership source of the ring
+      auto started = StartMesh(config, p.advertise_address, p.metrics);
+      if (!started.ok()) return started.status();
+      p.mesh = std::move(*started);
+      p.membership = std::make_unique<mesh::MeshMembership>(*p.mesh);
+    } else {
+      p.membership = MakeMembership(config, p.advertise_address);
+    }
+  }
   p.gubernator = std::make_unique<api::GubernatorHandler>(
       *p.router, core::SystemClock::Instance(), *p.health, &p.metrics);
   p.gubernator_service = std::make_unique<api::GubernatorService>(*p.gubernator, p.metrics);
@@ -146,32 +287,52 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
                              .unexpired_evictions = s.unexpired_evictions};
   });
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(grpc_address, grpc::InsecureServerCredentials(), &p.grpc_port);
+  builder.AddListeningPort(grpc_address,
+                           *tls ? api::GrpcServerCredentials((*tls)->server)
+                                : grpc::InsecureServerCredentials(),
+                           &p.grpc_port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.RegisterService(p.gubernator_service.get());
   builder.RegisterService(p.envoy_service.get());
+  if (p.peers_service) builder.RegisterService(p.peers_service.get());
   p.grpc_server = builder.BuildAndStart();
   if (!p.grpc_server || p.grpc_port == 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on gRPC address '", grpc_address, "'"));
   }
+  if (p.membership) {  // joined once this node can serve its peers
+    auto joined = p.membership->Start([r = p.cluster_router](std::vector<cluster::PeerInfo> peers) {
+      r->SetPeers(std::move(peers)).IgnoreError();  // logged; the previous ring stays
+    });
+    if (!joined.ok()) {
+      p.grpc_server->Shutdown();
+      return joined;
+    }
+  }
 
   int threads = config.http_threads > 0 ? config.http_threads
                                         : static_cast<int>(std::thread::hardware_concurrency());
-  p.http_server = std::make_unique<api::HttpServer>(
-      api::HttpServerOptions{.address = config.http_address, .threads = std::max(1, threads)});
+  p.http_server = std::make_unique<api::HttpServer>(api::HttpServerOptions{
+      .address = config.http_address,
+      .threads = std::max(1, threads),
+      .tls = *tls ? std::optional<api::ServerTls>((*tls)->server) : std::nullopt});
   api::AddGubernatorRoutes(*p.http_server, *p.gubernator, p.metrics);
   api::AddMetricsRoute(*p.http_server, p.registry, p.metrics);
   api::AddEnvoyJsonRoute(*p.http_server, *p.envoy, p.metrics);
+  if (p.mesh) mesh::AddMeshRoutes(*p.http_server, *p.mesh, config.mesh_test_hooks);
   if (auto status = p.http_server->Start(); !status.ok()) {
     p.grpc_server->Shutdown();
     return status;
   }
 
   auto http_hp = api::SplitHostPort(config.http_address);
-  spdlog::info("sluice {} ready: gRPC on {}:{}, HTTP on {}:{}, advertising {}, cache size {}",
-               kVersion, grpc_hp->first, p.grpc_port, http_hp->first, p.http_server->port(),
-               p.advertise_address, config.cache_size);
+  spdlog::info(
+      "sluice {} ready: gRPC on {}:{}, HTTP on {}:{}, advertising {}, cache size {}, TLS {}",
+      kVersion, grpc_hp->first, p.grpc_port, http_hp->first, p.http_server->port(),
+      p.advertise_address, config.cache_size,
+      *tls ? absl::StrCat("on (client auth ",
+                           std::string(api::ClientAuthName((*tls)->server.client_auth)), ")")
+           : std::string("off"));
   return std::unique_ptr<Node>(new Node(std::move(parts)));
 }
 
@@ -183,11 +344,18 @@ void Node::Shutdown() {
   Parts& p = *parts_;
   if (p.stopped) return;
   p.stopped = true;
-  spdlog::info("shutting down");
+  spdlog::info("shutting down: serving {} s more, then draining for up to {} s",
+               p.config.shutdown_delay_seconds, p.config.drain_timeout_seconds);
   p.gubernator->SetShuttingDown();
-  // Stop accepting and let in-flight gRPC calls finish (bounded), then stop HTTP.
-  p.grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  p.http_server->Stop();
+  std::this_thread::sleep_for(std::chrono::seconds(p.config.shutdown_delay_seconds));
+  if (p.membership) p.membership->Stop();  // leave the cluster (etcd: delete + revoke)
+  // Stop accepting on both doors; in-flight calls finish within the drain timeout.
+  const auto drain = std::chrono::seconds(p.config.drain_timeout_seconds);
+  std::thread http_stop([&p, drain] { p.http_server->Stop(drain); });
+  p.grpc_server->Shutdown(std::chrono::system_clock::now() + drain);
+  http_stop.join();
+  if (p.mesh) p.mesh->Stop();  // pushes the last counts and announces the leave
+  if (p.cluster_router) p.cluster_router->Stop();  // GLOBAL sync and peer clients
   if (p.rules_watcher) p.rules_watcher->Stop();
   spdlog::info("stopped");
 }

@@ -13,7 +13,8 @@ size_t Append(char* data, size_t size, size_t n, void* out) {
 }  // namespace
 
 HttpReply HttpCall(const std::string& method, const std::string& url, const std::string& body,
-                   const std::vector<std::string>& headers, long timeout_ms) {
+                   const std::vector<std::string>& headers, long timeout_ms,
+                   const HttpTls* tls) {
   HttpReply reply;
   CURL* curl = curl_easy_init();
   curl_slist* list = nullptr;
@@ -31,6 +32,13 @@ HttpReply HttpCall(const std::string& method, const std::string& url, const std:
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply.headers);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  if (tls != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_CAINFO, tls->ca_file.c_str());
+    if (!tls->cert_file.empty()) {
+      curl_easy_setopt(curl, CURLOPT_SSLCERT, tls->cert_file.c_str());
+      curl_easy_setopt(curl, CURLOPT_SSLKEY, tls->key_file.c_str());
+    }
+  }
   CURLcode rc = curl_easy_perform(curl);
   if (rc == CURLE_OK) {
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);

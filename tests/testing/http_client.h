@@ -13,10 +13,17 @@ struct HttpReply {
   std::string error;       // curl's error text, if any
 };
 
+// For https:// URLs: the CA that verifies the server, and an optional client certificate.
+struct HttpTls {
+  std::string ca_file;
+  std::string cert_file;  // empty: no client certificate
+  std::string key_file;
+};
+
 HttpReply HttpCall(const std::string& method, const std::string& url,
                    const std::string& body = "",
                    const std::vector<std::string>& headers = {"Content-Type: application/json"},
-                   long timeout_ms = 10'000);
+                   long timeout_ms = 10'000, const HttpTls* tls = nullptr);
 
 inline HttpReply HttpGet(const std::string& url) { return HttpCall("GET", url); }
 inline HttpReply HttpPost(const std::string& url, const std::string& body) {

@@ -17,34 +17,23 @@
 #include <sstream>
 #include <thread>
 
+#include "testing/free_port.h"
+
 #ifndef SLUICE_BINARY
 #error "SLUICE_BINARY must name the sluice executable"
 #endif
 
 namespace sluice::testing {
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
+int FreePort() { return FreeLoopbackPort(); }
 
 namespace {
 
-bool Accepts(int port) {
+bool Accepts(int port, const std::string& host = "127.0.0.1") {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
   addr.sin_port = htons(static_cast<uint16_t>(port));
   bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   close(fd);
@@ -54,17 +43,18 @@ bool Accepts(int port) {
 }  // namespace
 
 SluiceProcess::SluiceProcess(Options options) {
+  grpc_host_ = options.grpc_host;
   grpc_port_ = options.grpc_port ? options.grpc_port : FreePort();
   http_port_ = options.http_port ? options.http_port : FreePort();
   char path[] = "/tmp/sluice-test-XXXXXX";
   int log_fd = mkstemp(path);
   log_path_ = path;
 
-  std::vector<std::string> args = {SLUICE_BINARY,
-                                   "--addr",
-                                   "127.0.0.1:" + std::to_string(grpc_port_),
-                                   "--http-addr",
-                                   "127.0.0.1:" + std::to_string(http_port_)};
+  std::vector<std::string> args = {SLUICE_BINARY};
+  if (options.address_flags) {
+    args.insert(args.end(), {"--addr", grpc_host_ + ":" + std::to_string(grpc_port_),
+                             "--http-addr", "127.0.0.1:" + std::to_string(http_port_)});
+  }
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
 
   pid_ = fork();
@@ -89,7 +79,7 @@ SluiceProcess::SluiceProcess(Options options) {
       pid_ = -1;  // exited during startup
       break;
     }
-    if (Accepts(grpc_port_) && Accepts(http_port_)) {
+    if (Accepts(grpc_port_, grpc_host_) && Accepts(http_port_)) {
       ready_ = true;
       break;
     }

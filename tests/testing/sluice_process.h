@@ -19,7 +19,11 @@ class SluiceProcess {
     std::vector<std::string> extra_args;  // appended after the address flags
     std::vector<std::string> env;         // KEY=VALUE added to the environment
     int grpc_port = 0;                     // 0: pick a free port
+    std::string grpc_host = "127.0.0.1";   // any 127.0.0.0/8 address (--addr's host)
     int http_port = 0;
+    // False: pass no --addr/--http-addr; the test configures the ports another way (settings
+    // file, environment) and gives them in grpc_port/http_port so readiness can be checked.
+    bool address_flags = true;
   };
 
   explicit SluiceProcess(Options options);
@@ -32,7 +36,7 @@ class SluiceProcess {
   bool ready() const { return ready_; }
   int grpc_port() const { return grpc_port_; }
   int http_port() const { return http_port_; }
-  std::string grpc_address() const { return "127.0.0.1:" + std::to_string(grpc_port_); }
+  std::string grpc_address() const { return grpc_host_ + ":" + std::to_string(grpc_port_); }
   std::string http_url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
   pid_t pid() const { return pid_; }
 
@@ -47,6 +51,7 @@ class SluiceProcess {
 
  private:
   pid_t pid_ = -1;
+  std::string grpc_host_ = "127.0.0.1";
   int grpc_port_ = 0;
   int http_port_ = 0;
   bool ready_ = false;
