@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "rules/counter_key.h"
 #include "rules/replaces.h"
@@ -69,6 +70,7 @@ struct Plan {
   }
   bool shadow() const { return !has_override && match && match->shadow_mode; }
 };
+using Plans = absl::InlinedVector<Plan, 4>;
 
 absl::Status ValidateRequest(const RateLimitRequest& req) {
   if (req.domain().empty()) return absl::InvalidArgumentError("rate limit domain must not be empty");
@@ -117,13 +119,13 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
   const int64_t now = clock_.NowMillis();
   std::shared_ptr<const rules::RuleSet> rules = rules_();
 
+  // Per-call scratch stays inline for the usual handful of descriptors: no allocations.
   const int n = req.descriptors_size();
-  std::vector<Plan> plans(n);
-  std::vector<std::vector<rules::DescriptorEntry>> entries(n);
-  std::vector<std::optional<rules::RuleMatch>> matches(n);
+  Plans plans(n);
+  absl::InlinedVector<absl::InlinedVector<rules::DescriptorEntry, 4>, 4> entries(n);
+  absl::InlinedVector<std::optional<rules::RuleMatch>, 4> matches(n);
   for (int i = 0; i < n; ++i) {
     const auto& d = req.descriptors(i);
-    entries[i].reserve(d.entries_size());
     for (const auto& e : d.entries()) entries[i].emplace_back(e.key(), e.value());
     Plan& plan = plans[i];
     plan.addend = d.has_hits_addend() ? d.hits_addend().value()
@@ -139,6 +141,7 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
   rules::ApplyReplaces(absl::MakeSpan(matches));
 
   std::vector<core::RateLimitRequest> batch;
+  batch.reserve(n);
   for (int i = 0; i < n; ++i) {
     Plan& plan = plans[i];
     plan.match = std::move(matches[i]);
@@ -157,7 +160,9 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
     batch.push_back(std::move(r));
   }
 
-  auto finish = [this, resp, now, plans = std::move(plans),
+  // The closure holds the snapshot: plans point into it, and with a cluster router the answer
+  // may come after a reload has replaced it.
+  auto finish = [this, resp, now, rules = std::move(rules), plans = std::move(plans),
                  done = std::move(done)](std::vector<cluster::RoutedResponse> results) mutable {
     bool over = false;
     int header_source = -1;  // descriptor whose numbers go into RateLimit-* headers

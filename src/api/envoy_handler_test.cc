@@ -246,5 +246,36 @@ TEST_F(EnvoyHandlerTest, UnknownDomainIsOkWithoutLimits) {
   EXPECT_FALSE(resp.statuses(0).has_current_limit());
 }
 
+// A router that answers later, as a cluster router does while the owner is asked.
+class DeferredRouter final : public cluster::Router {
+ public:
+  explicit DeferredRouter(core::Limiter& limiter) : local_(limiter) {}
+  void Route(std::vector<core::RateLimitRequest> requests, int64_t now, Done done) override {
+    pending_ = [this, requests = std::move(requests), now, done = std::move(done)]() mutable {
+      local_.Route(std::move(requests), now, std::move(done));
+    };
+  }
+  void Answer() { std::move(pending_)(); }
+
+ private:
+  cluster::LocalRouter local_;
+  absl::AnyInvocable<void() &&> pending_;
+};
+
+TEST_F(EnvoyHandlerTest, AReloadWhileTheOwnerIsAskedDoesNotFreeTheRulesInUse) {
+  DeferredRouter router(limiter_);
+  EnvoyHandler handler(router, clock_, [this] { return rules_; }, options_);
+  RateLimitResponse resp;
+  absl::Status result = absl::InternalError("done not called");
+  handler.ShouldRateLimit(Request({{{"generic_key", "limited"}}}), &resp,
+                          [&](absl::Status s) { result = s; });
+  rules_ = rules::RuleSet::Empty();  // the reload drops the only other reference
+  router.Answer();
+  ASSERT_TRUE(result.ok()) << result;
+  ASSERT_EQ(resp.statuses_size(), 1);
+  EXPECT_EQ(resp.statuses(0).current_limit().name(), "five-per-second");
+  EXPECT_EQ(resp.statuses(0).limit_remaining(), 4u);
+}
+
 }  // namespace
 }  // namespace sluice::api
