@@ -19,11 +19,12 @@ test: deps
 	@cmake --build --preset asan
 	@ctest --preset asan
 
+# `make bench` runs the whole suite (< 10 min after the build); BENCH_ARGS=--quick for ~2 min.
 bench: deps
-	@SLUICE_EXTRA_PACKAGES="nghttp2-client wrk redis-server redis-tools" bash scripts/install-deps.sh
+	@bash scripts/install-bench-deps.sh
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release
-	@bash bench/run.sh
+	@cmake --build --preset release --target bench_tools
+	@bash bench/run.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf build

@@ -1,0 +1,179 @@
+// null_server: the speed-of-transport baseline for bench/run.sh. It serves the same gRPC methods
+// and HTTP path as Sluice, built the same way (gRPC callback API on a grpc::ServerBuilder with
+// the same message-size limit, and the project's api::HttpServer on Boost.Beast with one I/O
+// thread per CPU), but answers with fixed values instead of deciding anything:
+//
+//   pb.gubernator.V1/GetRateLimits                       one UNDER_LIMIT answer per item
+//   envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit   OK, one status per descriptor
+//   POST /v1/GetRateLimits                               a fixed one-item JSON answer (the body
+//                                                        is read but not parsed)
+//   GET /v1/HealthCheck                                  {"status":"healthy"} (readiness probe)
+//
+// So Sluice / null_server is what the decision path (parsing JSON, rules, store, metrics) costs
+// over the transport both share. Runs until SIGINT or SIGTERM.
+//
+// Usage: null_server [--addr 127.0.0.1:1151] [--http-addr 127.0.0.1:1150] [--http-threads N]
+#include <grpcpp/grpcpp.h>
+#include <pthread.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "api/http_server.h"
+#include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
+#include "gubernator.grpc.pb.h"
+
+namespace sluice::bench {
+namespace {
+
+using envoy::service::ratelimit::v3::RateLimitRequest;
+using envoy::service::ratelimit::v3::RateLimitResponse;
+
+constexpr int kMaxMessageBytes = 1 << 20;          // as src/server/node.cc
+constexpr int64_t kResetTime = 1'700'000'000'000;  // a fixed, plausible reset_time (epoch ms)
+
+// The answer Sluice gives to the bench's one-item HTTP request, with fixed numbers.
+constexpr char kHttpAnswer[] =
+    R"({"responses":[{"status":"UNDER_LIMIT","limit":"1000000000","remaining":"999999999",)"
+    R"("reset_time":"1700000000000","error":"","metadata":{}}]})";
+
+class NullGubernator final : public pb::gubernator::V1::CallbackService {
+ public:
+  grpc::ServerUnaryReactor* GetRateLimits(grpc::CallbackServerContext* ctx,
+                                          const pb::gubernator::GetRateLimitsReq* req,
+                                          pb::gubernator::GetRateLimitsResp* resp) override {
+    for (const auto& item : req->requests()) {
+      auto* r = resp->add_responses();
+      r->set_status(pb::gubernator::UNDER_LIMIT);
+      r->set_limit(item.limit());
+      r->set_remaining(item.limit() - item.hits());
+      r->set_reset_time(kResetTime);
+    }
+    auto* reactor = ctx->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  grpc::ServerUnaryReactor* HealthCheck(grpc::CallbackServerContext* ctx,
+                                        const pb::gubernator::HealthCheckReq*,
+                                        pb::gubernator::HealthCheckResp* resp) override {
+    resp->set_status("healthy");
+    auto* reactor = ctx->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  grpc::ServerUnaryReactor* LiveCheck(grpc::CallbackServerContext* ctx,
+                                      const pb::gubernator::LiveCheckReq*,
+                                      pb::gubernator::LiveCheckResp*) override {
+    auto* reactor = ctx->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+class NullEnvoy final : public envoy::service::ratelimit::v3::RateLimitService::CallbackService {
+ public:
+  grpc::ServerUnaryReactor* ShouldRateLimit(grpc::CallbackServerContext* ctx,
+                                            const RateLimitRequest* req,
+                                            RateLimitResponse* resp) override {
+    resp->set_overall_code(RateLimitResponse::OK);
+    for (int i = 0; i < req->descriptors_size(); ++i) {
+      auto* status = resp->add_statuses();
+      status->set_code(RateLimitResponse::OK);
+      auto* limit = status->mutable_current_limit();
+      limit->set_requests_per_unit(1'000'000'000);
+      limit->set_unit(RateLimitResponse::RateLimit::HOUR);
+      status->set_limit_remaining(999'999'999);
+      status->mutable_duration_until_reset()->set_seconds(1800);
+    }
+    auto* reactor = ctx->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+struct Flags {
+  std::string grpc_address = "127.0.0.1:1151";
+  std::string http_address = "127.0.0.1:1150";
+  int http_threads = 0;  // 0 = one per CPU, as sluice --http-threads 0
+};
+
+bool ParseFlags(int argc, char** argv, Flags* flags) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (i + 1 >= argc) return false;
+    if (arg == "--addr" || arg == "-a") {
+      flags->grpc_address = argv[++i];
+    } else if (arg == "--http-addr") {
+      flags->http_address = argv[++i];
+    } else if (arg == "--http-threads") {
+      flags->http_threads = std::atoi(argv[++i]);
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+int Main(int argc, char** argv) {
+  Flags flags;
+  if (!ParseFlags(argc, argv, &flags)) {
+    std::fprintf(stderr,
+                 "usage: null_server [--addr HOST:PORT] [--http-addr HOST:PORT] "
+                 "[--http-threads N]\n");
+    return 2;
+  }
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  NullGubernator gubernator;
+  NullEnvoy envoy;
+  grpc::ServerBuilder builder;
+  int grpc_port = 0;
+  builder.AddListeningPort(flags.grpc_address, grpc::InsecureServerCredentials(), &grpc_port);
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.RegisterService(&gubernator);
+  builder.RegisterService(&envoy);
+  std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
+  if (!grpc_server || grpc_port == 0) {
+    std::fprintf(stderr, "null_server: cannot listen on gRPC address '%s'\n",
+                 flags.grpc_address.c_str());
+    return 1;
+  }
+
+  int threads = flags.http_threads > 0 ? flags.http_threads
+                                       : static_cast<int>(std::thread::hardware_concurrency());
+  api::HttpServer http(
+      api::HttpServerOptions{.address = flags.http_address, .threads = std::max(1, threads)});
+  http.Route("POST", "/v1/GetRateLimits", [](const api::HttpRequest&, api::HttpRespond respond) {
+    respond(api::HttpResponse{.body = kHttpAnswer});
+  });
+  http.Route("GET", "/v1/HealthCheck", [](const api::HttpRequest&, api::HttpRespond respond) {
+    respond(api::HttpResponse{.body = R"({"status":"healthy","peer_count":1})"});
+  });
+  if (absl::Status status = http.Start(); !status.ok()) {
+    std::fprintf(stderr, "null_server: %s\n", std::string(status.message()).c_str());
+    grpc_server->Shutdown();
+    return 1;
+  }
+  std::fprintf(stderr, "null_server ready: gRPC on port %d, HTTP on port %d\n", grpc_port,
+               http.port());
+
+  int signal = 0;
+  while (sigwait(&signals, &signal) != 0) {
+  }
+  http.Stop();
+  grpc_server->Shutdown(std::chrono::system_clock::now());
+  return 0;
+}
+
+}  // namespace
+}  // namespace sluice::bench
+
+int main(int argc, char** argv) { return sluice::bench::Main(argc, argv); }
