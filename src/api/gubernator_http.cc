@@ -34,8 +34,6 @@ HttpRespond Recorded(const obs::RequestMetrics& metrics, HttpRespond respond) {
 void AddGubernatorRoutes(HttpServer& server, GubernatorHandler& handler,
                          const obs::Metrics& metrics) {
   const auto& get_rate_limits = metrics.Request(obs::Door::kHttp, obs::kHttpGetRateLimits);
-  const auto& health_check = metrics.Request(obs::Door::kHttp, obs::kHttpHealthCheck);
-  const auto& live_check = metrics.Request(obs::Door::kHttp, obs::kHttpLiveCheck);
   server.Route("POST", "/v1/GetRateLimits", [&handler, &get_rate_limits](const HttpRequest& req,
                                                                          HttpRespond respond) {
     respond = Recorded(get_rate_limits, std::move(respond));
@@ -50,6 +48,13 @@ void AddGubernatorRoutes(HttpServer& server, GubernatorHandler& handler,
                             respond(JsonOrError(status, call->second));
                           });
   });
+  AddHealthRoutes(server, handler, metrics);
+}
+
+void AddHealthRoutes(HttpServer& server, GubernatorHandler& handler,
+                     const obs::Metrics& metrics) {
+  const auto& health_check = metrics.Request(obs::Door::kHttp, obs::kHttpHealthCheck);
+  const auto& live_check = metrics.Request(obs::Door::kHttp, obs::kHttpLiveCheck);
   server.Route("GET", "/v1/HealthCheck", [&handler, &health_check](const HttpRequest&,
                                                                     HttpRespond respond) {
     respond = Recorded(health_check, std::move(respond));

@@ -11,6 +11,7 @@
 #include <openssl/ssl.h>
 
 #include <atomic>
+#include <mutex>
 #include <charconv>
 #include <optional>
 #include <thread>
@@ -72,10 +73,13 @@ HttpResponse ErrorResponse(absl::Status status) {
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  template <typename... TlsContext>
-  Session(tcp::socket socket, Shared& shared, TlsContext&... tls)
-      : stream_(std::move(socket), tls...), shared_(shared), routes_(shared.routes),
+  Session(tcp::socket socket, Shared& shared) requires std::is_same_v<Stream, beast::tcp_stream>
+      : stream_(std::move(socket)), shared_(shared), routes_(shared.routes),
         options_(shared.options) {}
+  // `tls` stays alive as long as the connection, even if a reload replaces it meanwhile.
+  Session(tcp::socket socket, Shared& shared, std::shared_ptr<ssl::context> tls)
+      : tls_(std::move(tls)), stream_(std::move(socket), *tls_), shared_(shared),
+        routes_(shared.routes), options_(shared.options) {}
 
   ~Session() {
     if (counted_) shared_.in_flight.fetch_sub(1);
@@ -200,6 +204,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Tcp().close();
   }
 
+  std::shared_ptr<ssl::context> tls_;  // declared before stream_, which refers to it
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -213,8 +218,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 // The OpenSSL context of an HTTPS listener: certificate, key, minimum version and the client
 // certificate policy of `tls` (tls.h lists the modes).
-absl::StatusOr<std::unique_ptr<ssl::context>> MakeTlsContext(const ServerTls& tls) {
-  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+absl::StatusOr<std::shared_ptr<ssl::context>> MakeTlsContext(const ServerTls& tls) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   beast::error_code ec;
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                    ssl::context::no_sslv3 | ssl::context::single_dh_use);
@@ -258,6 +263,7 @@ class HttpServer::Impl {
     if (options_.tls) {
       auto ctx = MakeTlsContext(*options_.tls);
       if (!ctx.ok()) return ctx.status();
+      std::lock_guard lock(tls_mu_);
       tls_ = std::move(*ctx);
     }
     auto hp = SplitHostPort(options_.address);
@@ -313,8 +319,8 @@ class HttpServer::Impl {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
       if (!ec) {
         s.set_option(tcp::no_delay(true), ec);
-        if (tls_) {
-          std::make_shared<Session<TlsStream>>(std::move(s), shared_, *tls_)->Start();
+        if (auto tls = CurrentTls()) {
+          std::make_shared<Session<TlsStream>>(std::move(s), shared_, std::move(tls))->Start();
         } else {
           std::make_shared<Session<beast::tcp_stream>>(std::move(s), shared_)->Start();
         }
@@ -326,8 +332,23 @@ class HttpServer::Impl {
   Shared shared_;
   const HttpServerOptions& options_;
   Routes& routes_;
+  std::shared_ptr<ssl::context> CurrentTls() {
+    std::lock_guard lock(tls_mu_);
+    return tls_;
+  }
+
+  absl::Status ReloadTls(const ServerTls& tls) {
+    if (!CurrentTls()) return absl::FailedPreconditionError("the HTTP server was started without TLS");
+    auto ctx = MakeTlsContext(tls);
+    if (!ctx.ok()) return ctx.status();
+    std::lock_guard lock(tls_mu_);
+    tls_ = std::move(*ctx);
+    return absl::OkStatus();
+  }
+
   asio::io_context ioc_;
-  std::unique_ptr<ssl::context> tls_;  // HTTPS when set
+  std::mutex tls_mu_;
+  std::shared_ptr<ssl::context> tls_;  // HTTPS when set; replaced by ReloadTls
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopped_{false};
@@ -345,6 +366,7 @@ void HttpServer::Route(std::string method, std::string path, HttpHandler handler
 
 absl::Status HttpServer::Start() { return impl_->Start(); }
 void HttpServer::Stop(std::chrono::milliseconds drain) { impl_->Stop(drain); }
+absl::Status HttpServer::ReloadTls(const ServerTls& tls) { return impl_->ReloadTls(tls); }
 int HttpServer::in_flight() const { return impl_->shared_.in_flight.load(); }
 int HttpServer::port() const { return impl_->port_; }
 

@@ -68,6 +68,10 @@ class HttpServer {
   // threads. Idempotent.
   void Stop(std::chrono::milliseconds drain = std::chrono::milliseconds(0));
 
+  // Replaces the certificate, key and client policy for connections accepted from now on
+  // (HTTPS servers only). On error the old ones stay.
+  absl::Status ReloadTls(const ServerTls& tls);
+
   // Requests read but not yet answered.
   int in_flight() const;
 

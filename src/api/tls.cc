@@ -3,6 +3,8 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include <array>
 #include <utility>
@@ -57,6 +59,17 @@ std::string_view ClientAuthName(ClientAuth mode) {
 }
 
 std::shared_ptr<grpc::ServerCredentials> GrpcServerCredentials(const ServerTls& tls) {
+  if (tls.reload_interval_seconds > 0 && !tls.cert_file.empty()) {
+    // gRPC 1.51 can swap certificates only through a certificate provider (experimental API).
+    auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+        tls.key_file, tls.cert_file, tls.client_ca_file,
+        static_cast<unsigned>(tls.reload_interval_seconds));
+    grpc::experimental::TlsServerCredentialsOptions options(provider);
+    options.watch_identity_key_cert_pairs();
+    if (!tls.client_ca_file.empty()) options.watch_root_certs();
+    options.set_cert_request_type(GrpcRequestType(tls.client_auth));
+    return grpc::experimental::TlsServerCredentials(options);
+  }
   grpc::SslServerCredentialsOptions options(GrpcRequestType(tls.client_auth));
   options.pem_root_certs = tls.client_ca_pem;
   options.pem_key_cert_pairs.push_back({tls.private_key_pem, tls.cert_chain_pem});

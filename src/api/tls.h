@@ -38,6 +38,12 @@ struct ServerTls {
   std::string client_ca_pem;   // verifies client certificates; needed by the verifying modes
   ClientAuth client_auth = ClientAuth::kNone;
   bool min_tls13 = false;      // refuse TLS 1.2 (HTTP door; gRPC uses its library's minimum)
+  // Where the PEM text came from. With a reload interval the gRPC listener re-reads these files
+  // that often (gRPC's file watcher) and picks up rotated certificates without a restart.
+  std::string cert_file;
+  std::string key_file;
+  std::string client_ca_file;
+  int reload_interval_seconds = 0;  // 0: the PEM text above, fixed for the server's life
 };
 
 // How this node dials its peers over TLS.

@@ -159,6 +159,11 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
                  "TLS: lowest version the HTTP listener accepts (gRPC: 1.2 and 1.3)")
       ->capture_default_str()
       ->check(CLI::IsMember({"1.2", "1.3"}));
+  add_duration("--tls-reload-interval", &c.tls_reload_interval,
+               "TLS: how often gRPC re-reads the certificate files (SIGHUP reloads HTTP's)");
+  app.add_option("--status-http-addr", c.status_http_address,
+                 "plaintext HTTP listener with only /v1/HealthCheck and /v1/LiveCheck (probes "
+                 "under mTLS)");
 
   // Flags > environment > settings file > defaults, for every option declared above.
   auto settings = ParseSettings(app, argc, argv, env);
@@ -221,6 +226,12 @@ absl::Status Validate(const Config& c) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--tls-client-auth: '", c.tls_client_auth,
         "' verifies client certificates but no CA is given (--tls-client-ca or --tls-ca)"));
+  }
+  if (tls_on && c.tls_reload_interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("--tls-reload-interval: must be at least 1s");
+  }
+  if (!c.status_http_address.empty()) {
+    if (auto s = check("--status-http-addr", c.status_http_address); !s.ok()) return s;
   }
   if (c.batch_timeout <= absl::ZeroDuration() || c.global_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--batch-timeout and --global-timeout must be > 0");

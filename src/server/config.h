@@ -139,6 +139,12 @@ struct Config {
   // Lowest TLS version the HTTP listener accepts: 1.2 or 1.3 (gRPC accepts 1.2 and 1.3).
   // Default: 1.2.
   std::string tls_min_version = "1.2";
+  // How often the gRPC listener re-reads the certificate files (SIGHUP reloads the HTTP
+  // listener's at once). Default: 10 s.
+  absl::Duration tls_reload_interval = absl::Seconds(10);
+  // Plaintext HTTP listener serving only /v1/HealthCheck and /v1/LiveCheck, for probes that
+  // cannot present a client certificate when mTLS is on. Default: none.
+  std::string status_http_address;
 };
 
 // What the command line asked for: run with a config, or print text (help, version) and exit.

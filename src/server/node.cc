@@ -181,6 +181,7 @@ struct Node::Parts {
   std::unique_ptr<api::EnvoyService> envoy_service;
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<api::HttpServer> http_server;
+  std::unique_ptr<api::HttpServer> status_server;  // --status-http-addr: health only, plaintext
   int grpc_port = 0;
   bool stopped = false;
 
@@ -324,6 +325,17 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
     p.grpc_server->Shutdown();
     return status;
   }
+  if (!config.status_http_address.empty()) {
+    p.status_server = std::make_unique<api::HttpServer>(
+        api::HttpServerOptions{.address = config.status_http_address, .threads = 1});
+    api::AddHealthRoutes(*p.status_server, *p.gubernator, p.metrics);
+    if (auto status = p.status_server->Start(); !status.ok()) {
+      p.grpc_server->Shutdown();
+      p.http_server->Stop();
+      return status;
+    }
+    spdlog::info("status (health only, plaintext) on port {}", p.status_server->port());
+  }
 
   auto http_hp = api::SplitHostPort(config.http_address);
   spdlog::info(
@@ -354,6 +366,7 @@ void Node::Shutdown() {
   std::thread http_stop([&p, drain] { p.http_server->Stop(drain); });
   p.grpc_server->Shutdown(std::chrono::system_clock::now() + drain);
   http_stop.join();
+  if (p.status_server) p.status_server->Stop();
   if (p.mesh) p.mesh->Stop();  // pushes the last counts and announces the leave
   if (p.cluster_router) p.cluster_router->Stop();  // GLOBAL sync and peer clients
   if (p.rules_watcher) p.rules_watcher->Stop();
@@ -365,6 +378,18 @@ void Node::Reload() {
   if (p.rules) {
     // RuleStore logs the outcome (with file and line on failure) and keeps the old rules.
     (void)p.rules->Reload();
+  }
+  if (!p.config.tls_cert_file.empty()) {
+    // The HTTP listener's certificates now; gRPC's file watcher follows within
+    // --tls-reload-interval. A bad file keeps the old certificates.
+    auto tls = LoadTlsMaterial(p.config);
+    absl::Status status = tls.ok() ? p.http_server->ReloadTls((*tls)->server) : tls.status();
+    if (status.ok()) {
+      spdlog::info("TLS certificates reloaded");
+    } else {
+      spdlog::error("TLS reload failed, keeping the previous certificates: {}",
+                    std::string(status.message()));
+    }
   }
 }
 

@@ -88,6 +88,12 @@ absl::StatusOr<std::optional<TlsMaterial>> LoadTlsMaterial(const Config& config)
         absl::StrCat("--tls-client-auth: ", std::string(client_auth.status().message())));
   }
   m.server.client_auth = *client_auth;
+  m.server.cert_file = config.tls_cert_file;
+  m.server.key_file = config.tls_key_file;
+  m.server.client_ca_file =
+      config.tls_client_ca_file.empty() ? config.tls_ca_file : config.tls_client_ca_file;
+  m.server.reload_interval_seconds =
+      static_cast<int>(absl::ToInt64Seconds(config.tls_reload_interval));
   m.server.min_tls13 = config.tls_min_version == "1.3";
   std::string ca;
   for (auto status : {

@@ -3,7 +3,11 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <thread>
 #include <string>
 
 #include "gubernator.grpc.pb.h"
@@ -143,6 +147,68 @@ TEST_F(TlsTest, ThreeNodeClusterForwardsOverMutualTls) {
   const int forwarder = (owner + 1) % 3;
   EXPECT_GT(cluster.Metric(forwarder, "sluice_peer_forwarded_items_total"), 0)
       << "items reached the owner through the TLS peer link";
+}
+
+TEST_F(TlsTest, StatusListenerServesHealthInPlaintextUnderMutualTls) {
+  const int status_port = testing::FreePort();
+  auto args = ServerArgs();
+  args.insert(args.end(), {"--tls-ca", certs_.Path("ca.pem"), "--tls-client-auth",
+                           "require-and-verify", "--status-http-addr",
+                           "127.0.0.1:" + std::to_string(status_port)});
+  SluiceProcess node({.extra_args = args});
+  ASSERT_TRUE(node.ready()) << node.Output();
+  const std::string status_url = "http://127.0.0.1:" + std::to_string(status_port);
+  HttpReply health = HttpCall("GET", status_url + "/v1/HealthCheck", "", {}, 5000);
+  EXPECT_EQ(health.status, 200) << health.error;
+  EXPECT_NE(health.body.find("healthy"), std::string::npos) << health.body;
+  EXPECT_EQ(HttpCall("GET", status_url + "/v1/LiveCheck", "", {}, 5000).status, 200);
+  EXPECT_EQ(HttpCall("POST", status_url + "/v1/GetRateLimits", "{}", {}, 5000).status, 404)
+      << "the status listener serves health only";
+  EXPECT_EQ(HttpCall("GET", status_url + "/metrics", "", {}, 5000).status, 404);
+  HttpTls no_cert = Https();
+  EXPECT_NE(HttpCall("GET", HttpsUrl(node, "/v1/HealthCheck"), "", {}, 5000, &no_cert).status,
+            200)
+      << "the main port still requires a client certificate";
+}
+
+TEST_F(TlsTest, RotatedCertificatesAreServedAfterSighupAndTheReloadInterval) {
+  ASSERT_TRUE(certs_.AddLeaf("rotated"));
+  const std::string cert = certs_.Path("live.pem"), key = certs_.Path("live.key");
+  auto install = [&](const std::string& leaf) {
+    // The key first would briefly mismatch the old certificate; write both, then rename.
+    std::filesystem::copy_file(certs_.Path(leaf + ".pem"), cert + ".new",
+                               std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(certs_.Path(leaf + ".key"), key + ".new",
+                               std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::rename(key + ".new", key);
+    std::filesystem::rename(cert + ".new", cert);
+  };
+  install("server");
+  SluiceProcess node(
+      {.extra_args = {"--tls-cert", cert, "--tls-key", key, "--tls-reload-interval", "1s"}});
+  ASSERT_TRUE(node.ready()) << node.Output();
+  EXPECT_EQ(certs_.ServedSubject(node.http_port()), "subject=CN = server");
+  EXPECT_EQ(certs_.ServedSubject(node.grpc_port(), "h2"), "subject=CN = server");
+
+  install("rotated");
+  node.Signal(SIGHUP);
+  std::string http_subject, grpc_subject;
+  for (int i = 0; i < 100; ++i) {  // gRPC's watcher looks every second
+    http_subject = certs_.ServedSubject(node.http_port());
+    grpc_subject = certs_.ServedSubject(node.grpc_port(), "h2");
+    if (http_subject == "subject=CN = rotated" && grpc_subject == "subject=CN = rotated") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(http_subject, "subject=CN = rotated") << node.Output();
+  EXPECT_EQ(grpc_subject, "subject=CN = rotated");
+  EXPECT_TRUE(HealthCheck(node.grpc_address(), Client()).ok());
+
+  // A broken file is refused on SIGHUP: HTTP keeps the rotated certificate.
+  { std::ofstream(cert) << "garbage\n"; }
+  node.Signal(SIGHUP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(certs_.ServedSubject(node.http_port()), "subject=CN = rotated");
+  EXPECT_NE(node.Output().find("TLS reload failed"), std::string::npos) << node.Output();
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -35,6 +36,25 @@ class TestCerts {
   bool ok() const { return ok_; }
   const std::string& dir() const { return dir_; }
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+  // Another certificate (CN = name) signed by `ca` ("ca" or "other_ca"): name.pem, name.key.
+  bool AddLeaf(const std::string& name, const std::string& ca = "ca") const {
+    return MakeLeaf(name, ca);
+  }
+  // The subject line `openssl s_client` reports for 127.0.0.1:port ("subject=CN = server"), or
+  // "" when the handshake fails. `alpn` "h2" for a gRPC port.
+  std::string ServedSubject(int port, const std::string& alpn = "") const {
+    std::string cmd = "openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
+                      (alpn.empty() ? "" : " -alpn " + alpn) +
+                      " </dev/null 2>/dev/null | openssl x509 -noout -subject 2>/dev/null";
+    std::string out;
+    if (FILE* pipe = popen(cmd.c_str(), "r")) {
+      char buf[256];
+      while (fgets(buf, sizeof(buf), pipe)) out += buf;
+      pclose(pipe);
+    }
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return out;
+  }
   // "ca.pem", "server.pem", "server.key", "client.pem", ..., the PEM text.
   std::string Read(const std::string& name) const {
     std::ifstream in(Path(name));
