@@ -4,29 +4,9 @@
 #include <utility>
 #include <vector>
 
+#include "cluster/peer_wire.h"
+
 namespace sluice::api {
-
-core::RateLimitRequest FromProto(const pb::gubernator::RateLimitReq& req) {
-  core::RateLimitRequest out;
-  out.name = req.name();
-  out.unique_key = req.unique_key();
-  out.hits = req.hits();
-  out.limit = req.limit();
-  out.duration = req.duration();
-  out.algorithm = static_cast<int32_t>(req.algorithm());
-  out.behavior = static_cast<int32_t>(req.behavior());
-  out.burst = req.burst();
-  out.created_at = req.has_created_at() ? req.created_at() : 0;
-  return out;
-}
-
-void ToProto(const core::RateLimitResponse& resp, pb::gubernator::RateLimitResp* out) {
-  out->set_status(static_cast<pb::gubernator::Status>(resp.status));
-  out->set_limit(resp.limit);
-  out->set_remaining(resp.remaining);
-  out->set_reset_time(resp.reset_time);
-  out->set_error(resp.error);
-}
 
 namespace {
 
@@ -72,7 +52,7 @@ void GubernatorHandler::GetRateLimits(const pb::gubernator::GetRateLimitsReq& re
       }
       continue;
     }
-    core::RateLimitRequest r = FromProto(in);
+    core::RateLimitRequest r = cluster::FromProto(in);
     if (r.created_at == 0) r.created_at = now;
     valid.push_back(std::move(r));
     positions.push_back(i);
@@ -87,7 +67,7 @@ void GubernatorHandler::GetRateLimits(const pb::gubernator::GetRateLimitsReq& re
                  done = std::move(done)](std::vector<cluster::RoutedResponse> results) mutable {
                   for (size_t i = 0; i < results.size() && i < positions.size(); ++i) {
                     auto* item = resp->mutable_responses(positions[i]);
-                    ToProto(results[i].response, item);
+                    cluster::ToProto(results[i].response, item);
                     if (!results[i].owner.empty()) {
                       (*item->mutable_metadata())["owner"] = results[i].owner;
                     }

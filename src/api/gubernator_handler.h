@@ -26,11 +26,6 @@ namespace sluice::api {
 inline constexpr int kMaxBatchSize = 1000;
 inline constexpr char kBatchTooLarge[] = "Requests.RateLimits list too large; max size is '1000'";
 
-// Converts one wire request to the core shape (no validation).
-core::RateLimitRequest FromProto(const pb::gubernator::RateLimitReq& req);
-// Writes one core answer to the wire shape.
-void ToProto(const core::RateLimitResponse& resp, pb::gubernator::RateLimitResp* out);
-
 class GubernatorHandler {
  public:
   using Done = absl::AnyInvocable<void(absl::Status) &&>;
