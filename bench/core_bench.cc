@@ -139,4 +139,12 @@ BENCHMARK(BM_Naive_ManyKeys)->Threads(1)->Threads(2)->UseRealTime()->MinTime(2.0
 }  // namespace
 }  // namespace sluice::core
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // As src/server/main.cc: Debian's abseil would otherwise track every lock for deadlocks.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

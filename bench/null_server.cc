@@ -23,6 +23,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/synchronization/mutex.h"
 #include "api/http_server.h"
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
 #include "gubernator.grpc.pb.h"
@@ -176,4 +177,7 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace sluice::bench
 
-int main(int argc, char** argv) { return sluice::bench::Main(argc, argv); }
+int main(int argc, char** argv) {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);  // as src/server/main.cc
+  return sluice::bench::Main(argc, argv);
+}

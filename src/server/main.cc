@@ -3,12 +3,16 @@
 #include <cstdio>
 #include <pthread.h>
 
+#include "absl/synchronization/mutex.h"
 #include "obs/logging.h"
 #include "server/config.h"
 #include "server/node.h"
 #include "spdlog/spdlog.h"
 
 int main(int argc, char** argv) {
+  // Debian's abseil is built without NDEBUG, so every absl::Mutex lock would also maintain a
+  // deadlock-detection graph (measured: ~40 ns per uncontended lock+unlock instead of ~8 ns).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   auto command_line = sluice::server::ParseCommandLine(argc, argv);
   if (!command_line.ok()) {
     std::fprintf(stderr, "sluice: %s\n", std::string(command_line.status().message()).c_str());
