@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <map>
@@ -218,14 +219,18 @@ class Mesh::Impl {
     ScheduleRound();
   }
 
-  // Any thread: makes sure a push runs within push_interval.
+  // Any thread: makes sure a push runs within push_interval. Leading edge: when the last push
+  // is at least an interval old the push goes out at once, else when the interval ends; either
+  // way at most one push per interval.
   void RequestPush() {
     if (options_.push_interval_ms <= 0 || push_pending_.exchange(true)) return;
     asio::post(io_, [this] {
-      push_timer_.expires_after(std::chrono::milliseconds(options_.push_interval_ms));
+      const auto due = last_push_ + std::chrono::milliseconds(options_.push_interval_ms);
+      push_timer_.expires_at(std::max(std::chrono::steady_clock::now(), due));
       push_timer_.async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;
         push_pending_.store(false);
+        last_push_ = std::chrono::steady_clock::now();
         std::vector<Outgoing> out;
         {
           absl::MutexLock lock(&mu_);
@@ -361,6 +366,7 @@ class Mesh::Impl {
   int port_ = 0;
 
   // I/O thread only.
+  std::chrono::steady_clock::time_point last_push_{};  // when the last push went out
   std::array<char, kReceiveBufferBytes> receive_buffer_{};
   udp::endpoint receive_from_;
   absl::flat_hash_map<std::string, Resolved> resolved_;
