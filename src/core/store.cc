@@ -17,25 +17,33 @@ constexpr uint32_t kNil = UINT32_MAX;
 struct Entry {
   std::string key;
   BucketItem item;
-  uint32_t prev = kNil;  // towards the most recently used end
-  uint32_t next = kNil;  // towards the least recently used end
+  bool live = false;        // false: a free slot
+  bool referenced = false;  // used since the clock hand last passed (second chance)
 };
+
+// A key with its hash, computed once per access: it picks the shard and probes the index.
+struct HashedKey {
+  std::string_view key;
+  size_t hash;
+};
+
+size_t HashOf(std::string_view key) { return absl::Hash<std::string_view>{}(key); }
 
 // The index stores slab positions; hashing and equality look through to the entry's key so
 // the key bytes live once, in the slab.
 struct IndexHash {
   using is_transparent = void;
   const std::vector<Entry>* slab;
-  size_t operator()(uint32_t i) const { return absl::Hash<std::string_view>{}((*slab)[i].key); }
-  size_t operator()(std::string_view key) const { return absl::Hash<std::string_view>{}(key); }
+  size_t operator()(uint32_t i) const { return HashOf((*slab)[i].key); }
+  size_t operator()(const HashedKey& k) const { return k.hash; }
 };
 
 struct IndexEq {
   using is_transparent = void;
   const std::vector<Entry>* slab;
   bool operator()(uint32_t a, uint32_t b) const { return a == b; }
-  bool operator()(uint32_t a, std::string_view b) const { return (*slab)[a].key == b; }
-  bool operator()(std::string_view a, uint32_t b) const { return a == (*slab)[b].key; }
+  bool operator()(uint32_t a, const HashedKey& b) const { return (*slab)[a].key == b.key; }
+  bool operator()(const HashedKey& a, uint32_t b) const { return a.key == (*slab)[b].key; }
 };
 
 }  // namespace
@@ -47,7 +55,7 @@ class Store::Shard {
     slab_.reserve(capacity);  // address space only: pages are touched as entries arrive
   }
 
-  void Update(std::string_view key, int64_t now,
+  void Update(const HashedKey& key, int64_t now,
               absl::FunctionRef<void(std::optional<BucketItem>&)> fn) {
     absl::MutexLock lock(&mu_);
     uint32_t pos = kNil;
@@ -68,18 +76,17 @@ class Store::Shard {
 
     if (item) {
       if (pos == kNil) {
-        pos = Insert(key, now);
+        pos = Insert(key.key, now);
       } else {
-        Unlink(pos);
+        slab_[pos].referenced = true;  // the entry's own line: no other entry is touched
       }
       slab_[pos].item = *item;
-      PushFront(pos);
     } else if (pos != kNil) {
       Erase(pos);
     }
   }
 
-  std::optional<BucketItem> Peek(std::string_view key, int64_t now) const {
+  std::optional<BucketItem> Peek(const HashedKey& key, int64_t now) const {
     absl::MutexLock lock(&mu_);
     auto it = index_.find(key);
     if (it == index_.end() || slab_[*it].item.expire_at < now) return std::nullopt;
@@ -97,12 +104,9 @@ class Store::Shard {
   }
 
  private:
-  // Makes room if needed and returns an unlinked slot holding `key`, already indexed.
+  // Makes room if needed and returns a slot holding `key`, already indexed.
   uint32_t Insert(std::string_view key, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (index_.size() >= capacity_ && tail_ != kNil) {
-      if (slab_[tail_].item.expire_at >= now) ++unexpired_evictions_;
-      Erase(tail_);
-    }
+    if (index_.size() >= capacity_) EvictOne(now);
     uint32_t pos;
     if (!free_.empty()) {
       pos = free_.back();
@@ -112,33 +116,39 @@ class Store::Shard {
       slab_.emplace_back();
     }
     slab_[pos].key.assign(key);
+    slab_[pos].live = true;
+    slab_[pos].referenced = false;
     index_.insert(pos);
     size_.store(index_.size(), std::memory_order_relaxed);
     return pos;
   }
 
+  // CLOCK (second chance), an approximation of LRU: the hand sweeps the slab; an entry used
+  // since the hand last passed is spared once, an expired one goes at once. Unlike a linked LRU
+  // list, a hit writes only its own entry, so a decision over many keys takes no cache misses
+  // on neighbouring entries.
+  void EvictOne(int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (;;) {
+      if (hand_ >= slab_.size()) hand_ = 0;
+      Entry& e = slab_[hand_];
+      const uint32_t pos = hand_++;
+      if (!e.live) continue;
+      if (e.item.expire_at < now) return Erase(pos);
+      if (e.referenced) {
+        e.referenced = false;
+        continue;
+      }
+      ++unexpired_evictions_;
+      return Erase(pos);
+    }
+  }
+
   void Erase(uint32_t pos) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     index_.erase(pos);
-    Unlink(pos);
+    slab_[pos].live = false;
     slab_[pos].key = std::string();  // release heap-allocated key bytes now
     free_.push_back(pos);
     size_.store(index_.size(), std::memory_order_relaxed);
-  }
-
-  void Unlink(uint32_t pos) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    Entry& e = slab_[pos];
-    if (e.prev != kNil) slab_[e.prev].next = e.next; else if (head_ == pos) head_ = e.next;
-    if (e.next != kNil) slab_[e.next].prev = e.prev; else if (tail_ == pos) tail_ = e.prev;
-    e.prev = e.next = kNil;
-  }
-
-  void PushFront(uint32_t pos) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    Entry& e = slab_[pos];
-    e.prev = kNil;
-    e.next = head_;
-    if (head_ != kNil) slab_[head_].prev = pos;
-    head_ = pos;
-    if (tail_ == kNil) tail_ = pos;
   }
 
   const size_t capacity_;
@@ -146,8 +156,7 @@ class Store::Shard {
   std::vector<Entry> slab_ ABSL_GUARDED_BY(mu_);
   std::vector<uint32_t> free_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<uint32_t, IndexHash, IndexEq> index_ ABSL_GUARDED_BY(mu_);
-  uint32_t head_ ABSL_GUARDED_BY(mu_) = kNil;  // most recently used
-  uint32_t tail_ ABSL_GUARDED_BY(mu_) = kNil;  // least recently used
+  uint32_t hand_ ABSL_GUARDED_BY(mu_) = 0;  // the clock hand: next slab slot EvictOne looks at
   uint64_t hits_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t misses_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t unexpired_evictions_ ABSL_GUARDED_BY(mu_) = 0;
@@ -174,11 +183,13 @@ Store::Shard& Store::ShardFor(size_t hash) const {
 
 void Store::Update(std::string_view key, int64_t now,
                    absl::FunctionRef<void(std::optional<BucketItem>&)> fn) {
-  ShardFor(absl::Hash<std::string_view>{}(key)).Update(key, now, fn);
+  const HashedKey hashed{key, HashOf(key)};
+  ShardFor(hashed.hash).Update(hashed, now, fn);
 }
 
 std::optional<BucketItem> Store::Peek(std::string_view key, int64_t now) const {
-  return ShardFor(absl::Hash<std::string_view>{}(key)).Peek(key, now);
+  const HashedKey hashed{key, HashOf(key)};
+  return ShardFor(hashed.hash).Peek(hashed, now);
 }
 
 size_t Store::Size() const {

@@ -1,9 +1,12 @@
 // Store: the bounded, sharded map from key to BucketItem that every decision reads and writes.
 //
-// - Sharded by key hash; each shard is one mutex over an open-addressing index, a slab of
-//   entries and an intrusive LRU list (LevelDB's sharded LRU cache is the model).
+// - Sharded by key hash (computed once per access); each shard is one mutex over an
+//   open-addressing index and a slab of entries (LevelDB's sharded cache is the model).
 // - Bounded: each shard holds at most ceil(capacity / shards) entries; inserting into a full
-//   shard evicts its least recently used entry.
+//   shard evicts one by CLOCK (second chance), an approximation of least-recently-used: the
+//   hand takes the first entry that is expired or unused since the hand last passed.
+//   A hit writes only its own entry, where a linked LRU list would also write two neighbours
+//   (two extra cache misses per decision over a large key set).
 // - Lazy expiry: an entry whose expire_at < now (server clock) is treated as absent on access.
 //   Nothing runs in the background.
 // - Per-key atomicity: Update() runs the caller's function under the key's shard lock, so a
@@ -34,7 +37,7 @@ struct StoreOptions {
 struct StoreStats {
   uint64_t hits = 0;                 // accesses that found a live entry
   uint64_t misses = 0;               // accesses that found nothing or an expired entry
-  uint64_t unexpired_evictions = 0;  // LRU evictions of entries that had not expired yet
+  uint64_t unexpired_evictions = 0;  // evictions of entries that had not expired yet
   size_t size = 0;                   // entries currently held (expired ones included until touched)
 };
 
@@ -51,7 +54,7 @@ class Store {
   void Update(std::string_view key, int64_t now,
               absl::FunctionRef<void(std::optional<BucketItem>&)> fn);
 
-  // The key's live item at `now`, without touching LRU order or statistics.
+  // The key's live item at `now`, without marking it used or counting it in the statistics.
   std::optional<BucketItem> Peek(std::string_view key, int64_t now) const;
 
   size_t Size() const;

@@ -50,6 +50,36 @@ TEST(StoreTest, EvictsLeastRecentlyUsedFirst) {
   EXPECT_EQ(store.Stats().unexpired_evictions, 2u);
 }
 
+TEST(StoreTest, AnExpiredItemIsEvictedEvenIfUsedRecently) {
+  Store store({.capacity = 3, .shards = 1});
+  Put(store, "a", Item(1000));
+  Put(store, "b", Item(10));  // expired by now = 50
+  Put(store, "c", Item(1000));
+  store.Update("a", 0, [](std::optional<BucketItem>&) {});
+  store.Update("b", 0, [](std::optional<BucketItem>&) {});
+  Put(store, "d", Item(1000), /*now=*/50);  // the hand spares "a", takes expired "b"
+  EXPECT_TRUE(Has(store, "a", 50));
+  EXPECT_FALSE(Has(store, "b", 50));
+  EXPECT_TRUE(Has(store, "c", 50));
+  EXPECT_TRUE(Has(store, "d", 50));
+  EXPECT_EQ(store.Stats().unexpired_evictions, 0u);
+}
+
+TEST(StoreTest, KeysUsedSinceTheLastSweepAreSpared) {
+  Store store({.capacity = 4, .shards = 1});
+  for (const char* key : {"a", "b", "c", "d"}) Put(store, key, Item(1000));
+  // Keep using "a" and "b" while new keys arrive: the idle ones go, the busy ones stay.
+  for (const char* key : {"e", "f", "g", "h"}) {
+    store.Update("a", 0, [](std::optional<BucketItem>&) {});
+    store.Update("b", 0, [](std::optional<BucketItem>&) {});
+    Put(store, key, Item(1000));
+  }
+  EXPECT_TRUE(Has(store, "a"));
+  EXPECT_TRUE(Has(store, "b"));
+  EXPECT_EQ(store.Size(), 4u);
+  EXPECT_EQ(store.Stats().unexpired_evictions, 4u);
+}
+
 TEST(StoreTest, EvictingExpiredItemsIsNotCountedAsUnexpired) {
   Store store({.capacity = 1, .shards = 1});
   Put(store, "a", Item(10));
