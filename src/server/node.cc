@@ -321,20 +321,21 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
   api::AddMetricsRoute(*p.http_server, p.registry, p.metrics);
   api::AddEnvoyJsonRoute(*p.http_server, *p.envoy, p.metrics);
   if (p.mesh) mesh::AddMeshRoutes(*p.http_server, *p.mesh, config.mesh_test_hooks);
-  if (auto status = p.http_server->Start(); !status.ok()) {
-    p.grpc_server->Shutdown();
-    return status;
-  }
+  // The status listener first: once the main HTTP port answers, every listener does.
   if (!config.status_http_address.empty()) {
     p.status_server = std::make_unique<api::HttpServer>(
         api::HttpServerOptions{.address = config.status_http_address, .threads = 1});
     api::AddHealthRoutes(*p.status_server, *p.gubernator, p.metrics);
     if (auto status = p.status_server->Start(); !status.ok()) {
       p.grpc_server->Shutdown();
-      p.http_server->Stop();
       return status;
     }
     spdlog::info("status (health only, plaintext) on port {}", p.status_server->port());
+  }
+  if (auto status = p.http_server->Start(); !status.ok()) {
+    p.grpc_server->Shutdown();
+    if (p.status_server) p.status_server->Stop();
+    return status;
   }
 
   auto http_hp = api::SplitHostPort(config.http_address);
