@@ -45,7 +45,6 @@ RateLimitRequest Request() {
 std::unique_ptr<Store> g_store;
 
 void BM_Sluice_HotKey(benchmark::State& state) {
-  if (state.thread_index() == 0) g_store = std::make_unique<Store>(StoreOptions{.capacity = kManyKeys});
   Limiter limiter(*g_store);
   RateLimitRequest req = Request();
   const std::string key = "requests_per_sec_account:1";
@@ -54,7 +53,6 @@ void BM_Sluice_HotKey(benchmark::State& state) {
 }
 
 void BM_Sluice_ManyKeys(benchmark::State& state) {
-  if (state.thread_index() == 0) g_store = std::make_unique<Store>(StoreOptions{.capacity = kManyKeys});
   Limiter limiter(*g_store);
   RateLimitRequest req = Request();
   const auto& keys = Keys();
@@ -92,7 +90,6 @@ struct NaiveLimiter {
 std::unique_ptr<NaiveLimiter> g_naive;
 
 void BM_Naive_HotKey(benchmark::State& state) {
-  if (state.thread_index() == 0) g_naive = std::make_unique<NaiveLimiter>();
   RateLimitRequest req = Request();
   const std::string key = "requests_per_sec_account:1";
   for (auto _ : state) benchmark::DoNotOptimize(g_naive->Check(req, key));
@@ -100,7 +97,6 @@ void BM_Naive_HotKey(benchmark::State& state) {
 }
 
 void BM_Naive_ManyKeys(benchmark::State& state) {
-  if (state.thread_index() == 0) g_naive = std::make_unique<NaiveLimiter>();
   RateLimitRequest req = Request();
   const auto& keys = Keys();
   std::mt19937 rng(42 + state.thread_index());
@@ -131,10 +127,23 @@ void BM_RandomMemoryAccess(benchmark::State& state) {
 }
 
 BENCHMARK(BM_RandomMemoryAccess)->UseRealTime();
-BENCHMARK(BM_Sluice_HotKey)->Threads(1)->Threads(2)->UseRealTime();
-BENCHMARK(BM_Naive_HotKey)->Threads(1)->Threads(2)->UseRealTime();
-BENCHMARK(BM_Sluice_ManyKeys)->Threads(1)->Threads(2)->UseRealTime()->MinTime(2.0);
-BENCHMARK(BM_Naive_ManyKeys)->Threads(1)->Threads(2)->UseRealTime()->MinTime(2.0);
+// The shared structures are made before a run's threads start and dropped after they end (made
+// by thread 0 inside the benchmark, another thread could still hold the previous run's).
+void MakeStore(const benchmark::State&) {
+  g_store = std::make_unique<Store>(StoreOptions{.capacity = kManyKeys});
+}
+void DropStore(const benchmark::State&) { g_store.reset(); }
+void MakeNaive(const benchmark::State&) { g_naive = std::make_unique<NaiveLimiter>(); }
+void DropNaive(const benchmark::State&) { g_naive.reset(); }
+
+BENCHMARK(BM_Sluice_HotKey)->Setup(MakeStore)->Teardown(DropStore)->Threads(1)->Threads(2)
+    ->UseRealTime();
+BENCHMARK(BM_Naive_HotKey)->Setup(MakeNaive)->Teardown(DropNaive)->Threads(1)->Threads(2)
+    ->UseRealTime();
+BENCHMARK(BM_Sluice_ManyKeys)->Setup(MakeStore)->Teardown(DropStore)->Threads(1)->Threads(2)
+    ->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_Naive_ManyKeys)->Setup(MakeNaive)->Teardown(DropNaive)->Threads(1)->Threads(2)
+    ->UseRealTime()->MinTime(2.0);
 
 }  // namespace
 }  // namespace sluice::core
