@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +21,7 @@
 
 #include "absl/time/clock.h"
 #include "cluster/etcd_client.h"
+#include "testing/child_process.h"
 #include "testing/free_port.h"
 
 namespace sluice::cluster {
@@ -60,18 +60,9 @@ class EtcdTestServer {
                                      "--logger=zap",
                                      "--log-level=error"};
     const std::string log = dir_ + "/etcd.log";
-    pid_ = fork();
-    if (pid_ == 0) {
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, STDOUT_FILENO);
-      dup2(fd, STDERR_FILENO);
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
+    const int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_ = testing::SpawnChild(std::move(args), log_fd);
+    close(log_fd);
     EtcdClient probe({endpoint()}, absl::Milliseconds(500));
     const absl::Time deadline = absl::Now() + absl::Seconds(20);
     while (absl::Now() < deadline) {

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "testing/child_process.h"
 #include "testing/free_port.h"
 
 #ifndef SLUICE_BINARY
@@ -57,19 +57,7 @@ SluiceProcess::SluiceProcess(Options options) {
   }
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
 
-  pid_ = fork();
-  if (pid_ == 0) {
-    dup2(log_fd, STDOUT_FILENO);
-    dup2(log_fd, STDERR_FILENO);
-    for (const auto& kv : options.env) putenv(strdup(kv.c_str()));
-    // Die with the test process even if it is killed without running destructors.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  pid_ = SpawnChild(std::move(args), log_fd, options.env);
   close(log_fd);
 
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
