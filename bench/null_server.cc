@@ -1,6 +1,6 @@
 // null_server: the speed-of-transport baseline for bench/run.sh. It serves the same gRPC methods
 // and HTTP path as Sluice, built the same way (gRPC callback API on a grpc::ServerBuilder with
-// the same message-size limit, and the project's api::HttpServer on Boost.Beast with one I/O
+// the same message-size limit and the same per-call arena message allocators, and the project's api::HttpServer on Boost.Beast with one I/O
 // thread per CPU), but answers with fixed values instead of deciding anything:
 //
 //   pb.gubernator.V1/GetRateLimits                       one UNDER_LIMIT answer per item
@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "api/arena_message_allocator.h"
 #include "api/http_server.h"
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
 #include "gubernator.grpc.pb.h"
@@ -44,6 +45,8 @@ constexpr char kHttpAnswer[] =
 
 class NullGubernator final : public pb::gubernator::V1::CallbackService {
  public:
+  NullGubernator() { SetMessageAllocatorFor_GetRateLimits(&allocator_); }
+
   grpc::ServerUnaryReactor* GetRateLimits(grpc::CallbackServerContext* ctx,
                                           const pb::gubernator::GetRateLimitsReq* req,
                                           pb::gubernator::GetRateLimitsResp* resp) override {
@@ -73,10 +76,16 @@ class NullGubernator final : public pb::gubernator::V1::CallbackService {
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
+
+ private:
+  api::ArenaMessageAllocator<pb::gubernator::GetRateLimitsReq, pb::gubernator::GetRateLimitsResp>
+      allocator_;  // as src/api/gubernator_service.h
 };
 
 class NullEnvoy final : public envoy::service::ratelimit::v3::RateLimitService::CallbackService {
  public:
+  NullEnvoy() { SetMessageAllocatorFor_ShouldRateLimit(&allocator_); }
+
   grpc::ServerUnaryReactor* ShouldRateLimit(grpc::CallbackServerContext* ctx,
                                             const RateLimitRequest* req,
                                             RateLimitResponse* resp) override {
@@ -94,6 +103,9 @@ class NullEnvoy final : public envoy::service::ratelimit::v3::RateLimitService::
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
+
+ private:
+  api::ArenaMessageAllocator<RateLimitRequest, RateLimitResponse> allocator_;  // as EnvoyService
 };
 
 struct Flags {

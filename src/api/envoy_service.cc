@@ -14,7 +14,9 @@ using envoy::service::ratelimit::v3::RateLimitResponse;
 
 EnvoyService::EnvoyService(EnvoyHandler& handler, const obs::Metrics& metrics)
     : handler_(handler),
-      should_rate_limit_(metrics.Request(obs::Door::kEnvoy, obs::kMethodShouldRateLimit)) {}
+      should_rate_limit_(metrics.Request(obs::Door::kEnvoy, obs::kMethodShouldRateLimit)) {
+  SetMessageAllocatorFor_ShouldRateLimit(&should_rate_limit_allocator_);
+}
 
 grpc::ServerUnaryReactor* EnvoyService::ShouldRateLimit(grpc::CallbackServerContext* ctx,
                                                         const RateLimitRequest* req,

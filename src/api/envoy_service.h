@@ -4,6 +4,7 @@
 // Thread safety: gRPC calls it from its own threads, concurrently.
 #pragma once
 
+#include "api/arena_message_allocator.h"
 #include "api/envoy_handler.h"
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
 #include "obs/sluice_metrics.h"
@@ -23,6 +24,9 @@ class EnvoyService final
  private:
   EnvoyHandler& handler_;
   const obs::RequestMetrics& should_rate_limit_;
+  ArenaMessageAllocator<envoy::service::ratelimit::v3::RateLimitRequest,
+                        envoy::service::ratelimit::v3::RateLimitResponse>
+      should_rate_limit_allocator_;
 };
 
 // POST /json: the proto3-JSON RateLimitRequest, answered with the JSON RateLimitResponse and

@@ -9,7 +9,9 @@ GubernatorService::GubernatorService(GubernatorHandler& handler, const obs::Metr
     : handler_(handler),
       get_rate_limits_(metrics.Request(obs::Door::kGrpc, obs::kMethodGetRateLimits)),
       health_check_(metrics.Request(obs::Door::kGrpc, obs::kMethodHealthCheck)),
-      live_check_(metrics.Request(obs::Door::kGrpc, obs::kMethodLiveCheck)) {}
+      live_check_(metrics.Request(obs::Door::kGrpc, obs::kMethodLiveCheck)) {
+  SetMessageAllocatorFor_GetRateLimits(&get_rate_limits_allocator_);
+}
 
 grpc::ServerUnaryReactor* GubernatorService::GetRateLimits(
     grpc::CallbackServerContext* ctx, const pb::gubernator::GetRateLimitsReq* req,

@@ -4,6 +4,7 @@
 // Thread safety: gRPC calls these from its own threads, concurrently.
 #pragma once
 
+#include "api/arena_message_allocator.h"
 #include "api/gubernator_handler.h"
 #include "gubernator.grpc.pb.h"
 #include "obs/sluice_metrics.h"
@@ -26,6 +27,8 @@ class GubernatorService final : public pb::gubernator::V1::CallbackService {
 
  private:
   GubernatorHandler& handler_;
+  ArenaMessageAllocator<pb::gubernator::GetRateLimitsReq, pb::gubernator::GetRateLimitsResp>
+      get_rate_limits_allocator_;
   // Resolved once: recording is then lock-free and allocation-free.
   const obs::RequestMetrics& get_rate_limits_;
   const obs::RequestMetrics& health_check_;

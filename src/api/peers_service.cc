@@ -13,7 +13,9 @@ PeersService::PeersService(cluster::PeerHandler& handler, const core::Clock& clo
     : handler_(handler),
       clock_(clock),
       get_peer_rate_limits_(metrics.Request(obs::Door::kGrpc, obs::kMethodGetPeerRateLimits)),
-      update_peer_globals_(metrics.Request(obs::Door::kGrpc, obs::kMethodUpdatePeerGlobals)) {}
+      update_peer_globals_(metrics.Request(obs::Door::kGrpc, obs::kMethodUpdatePeerGlobals)) {
+  SetMessageAllocatorFor_GetPeerRateLimits(&get_peer_rate_limits_allocator_);
+}
 
 grpc::ServerUnaryReactor* PeersService::GetPeerRateLimits(
     grpc::CallbackServerContext* ctx, const pb::gubernator::GetPeerRateLimitsReq* req,

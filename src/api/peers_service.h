@@ -11,6 +11,7 @@
 // Thread safety: gRPC calls these from its own threads, concurrently.
 #pragma once
 
+#include "api/arena_message_allocator.h"
 #include "cluster/peer_handler.h"
 #include "core/clock.h"
 #include "obs/sluice_metrics.h"
@@ -39,6 +40,9 @@ class PeersService final : public pb::gubernator::PeersV1::CallbackService {
   const core::Clock& clock_;
   const obs::RequestMetrics& get_peer_rate_limits_;
   const obs::RequestMetrics& update_peer_globals_;
+  ArenaMessageAllocator<pb::gubernator::GetPeerRateLimitsReq,
+                        pb::gubernator::GetPeerRateLimitsResp>
+      get_peer_rate_limits_allocator_;
 };
 
 }  // namespace sluice::api
