@@ -1,15 +1,18 @@
 #include "cluster/router.h"
 
+#include <string>
 #include <utility>
 
 namespace sluice::cluster {
 
 core::RateLimitResponse EvaluateLocally(core::Limiter& limiter, const core::RateLimitRequest& req,
                                         int64_t now) {
-  std::string key = core::HashKey(req.name, req.unique_key);
+  // One key buffer per thread: the store copies the key only when it inserts a new entry.
+  thread_local std::string buffer;
+  const std::string_view key = core::HashKeyInto(buffer, req.name, req.unique_key);
   core::RateLimitResponse resp = limiter.Check(req, key, now);
   if (!resp.error.empty()) {
-    resp.error = "Error while apply rate limit for '" + key +
+    resp.error = "Error while apply rate limit for '" + std::string(key) +
                  "': during workerPool.GetRateLimit: " + resp.error;
   }
   return resp;

@@ -15,6 +15,15 @@ TEST_F(LimiterTest, KeysAreNameUnderscoreUniqueKey) {
   EXPECT_EQ(HashKey("a_b", "c"), HashKey("a", "b_c"));  // no escaping, as Gubernator
 }
 
+TEST(HashKeyIntoTest, OverwritesTheBufferAndMatchesHashKey) {
+  std::string buffer = "left over from a longer previous key";
+  EXPECT_EQ(HashKeyInto(buffer, "name", "key"), HashKey("name", "key"));
+  EXPECT_EQ(buffer, "name_key");
+  const size_t capacity = buffer.capacity();
+  EXPECT_EQ(HashKeyInto(buffer, "n", "k"), "n_k");
+  EXPECT_EQ(buffer.capacity(), capacity);  // reused, not reallocated
+}
+
 TEST_F(LimiterTest, DifferentKeysAreIndependent) {
   auto a = Request(10, 10, 1000);
   auto b = Request(1, 10, 1000);

@@ -9,4 +9,10 @@ std::string HashKey(std::string_view name, std::string_view unique_key) {
   return key;
 }
 
+std::string_view HashKeyInto(std::string& buffer, std::string_view name,
+                             std::string_view unique_key) {
+  buffer.assign(name).append("_").append(unique_key);
+  return buffer;
+}
+
 }  // namespace sluice::core

@@ -57,4 +57,9 @@ struct RateLimitResponse {
 // The store key of a request: name + "_" + unique_key (Gubernator's hash key, no escaping).
 std::string HashKey(std::string_view name, std::string_view unique_key);
 
+// The same key built in `buffer`, which is overwritten and keeps its capacity: a caller that
+// reuses one buffer per thread builds keys without allocating. The view points into `buffer`.
+std::string_view HashKeyInto(std::string& buffer, std::string_view name,
+                             std::string_view unique_key);
+
 }  // namespace sluice::core

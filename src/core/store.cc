@@ -27,7 +27,11 @@ struct HashedKey {
   size_t hash;
 };
 
-size_t HashOf(std::string_view key) { return absl::Hash<std::string_view>{}(key); }
+// Debian's Abseil has its own string_view type: hashing std::string_view would fall back to
+// std::hash (libstdc++'s slower murmur), so hash through absl::string_view.
+size_t HashOf(std::string_view key) {
+  return absl::Hash<absl::string_view>{}(absl::string_view(key.data(), key.size()));
+}
 
 // The index stores slab positions; hashing and equality look through to the entry's key so
 // the key bytes live once, in the slab.

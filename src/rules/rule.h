@@ -106,7 +106,11 @@ class DescriptorChildren {
   };
   struct KeyHash {
     using is_transparent = void;
-    size_t operator()(const KeyView& k) const { return absl::HashOf(k.key, k.value); }
+    // Through absl::string_view: Debian's Abseil would hash std::string_view with std::hash.
+    size_t operator()(const KeyView& k) const {
+      return absl::HashOf(absl::string_view(k.key.data(), k.key.size()),
+                          absl::string_view(k.value.data(), k.value.size()));
+    }
     size_t operator()(const Key& k) const { return (*this)(KeyView{k.key, k.value}); }
   };
   struct KeyEq {
