@@ -56,19 +56,13 @@ int32_t CoreAlgorithm(rules::RuleAlgorithm algorithm) {
   return static_cast<int32_t>(core::Algorithm::kFixedWindow);
 }
 
-// What one descriptor resolved to before counting.
+// What one descriptor resolved to; kept small because the completion closure carries one per
+// descriptor.
 struct Plan {
-  std::optional<rules::RuleMatch> match;  // from the rules
-  rules::RateLimitPolicy override_policy;  // from a per-descriptor `limit`
-  bool has_override = false;
+  // Owned by the rules snapshot or by the call's override list; null: answered OK, no limit.
+  const rules::RateLimitPolicy* policy = nullptr;
+  bool shadow = false;     // the rule's shadow_mode: count, never answer OVER_LIMIT
   int request_index = -1;  // position in the routed batch, or -1 when nothing is counted
-  uint64_t addend = 1;
-
-  const rules::RateLimitPolicy* policy() const {
-    if (has_override) return &override_policy;
-    return match && match->policy ? match->policy : nullptr;
-  }
-  bool shadow() const { return !has_override && match && match->shadow_mode; }
 };
 using Plans = absl::InlinedVector<Plan, 4>;
 
@@ -121,56 +115,63 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
 
   // Per-call scratch stays inline for the usual handful of descriptors: no allocations.
   const int n = req.descriptors_size();
-  Plans plans(n);
   absl::InlinedVector<absl::InlinedVector<rules::DescriptorEntry, 4>, 4> entries(n);
   absl::InlinedVector<std::optional<rules::RuleMatch>, 4> matches(n);
+  // Per-descriptor overrides are rare; reserved up front so the plans' pointers stay valid.
+  std::vector<rules::RateLimitPolicy> overrides;
   for (int i = 0; i < n; ++i) {
     const auto& d = req.descriptors(i);
     for (const auto& e : d.entries()) entries[i].emplace_back(e.key(), e.value());
-    Plan& plan = plans[i];
-    plan.addend = d.has_hits_addend() ? d.hits_addend().value()
-                                      : std::max<uint64_t>(1, req.hits_addend());
     if (d.has_limit()) {
-      plan.has_override = true;
-      plan.override_policy.requests_per_unit = d.limit().requests_per_unit();
-      plan.override_policy.unit = *FromOverrideUnit(d.limit().unit());
-    } else if (rules) {
-      matches[i] = rules->Match(req.domain(), entries[i]);
+      if (overrides.capacity() == 0) overrides.reserve(n);
+      continue;
     }
+    if (rules) matches[i] = rules->Match(req.domain(), entries[i]);
   }
   rules::ApplyReplaces(absl::MakeSpan(matches));
 
+  Plans plans(n);
   std::vector<core::RateLimitRequest> batch;
   batch.reserve(n);
   for (int i = 0; i < n; ++i) {
+    const auto& d = req.descriptors(i);
     Plan& plan = plans[i];
-    plan.match = std::move(matches[i]);
-    const rules::RateLimitPolicy* policy = plan.policy();
+    if (d.has_limit()) {
+      rules::RateLimitPolicy& policy = overrides.emplace_back();
+      policy.requests_per_unit = d.limit().requests_per_unit();
+      policy.unit = *FromOverrideUnit(d.limit().unit());
+      plan.policy = &policy;
+    } else if (matches[i]) {
+      plan.policy = matches[i]->policy;
+      plan.shadow = matches[i]->shadow_mode;
+    }
+    const rules::RateLimitPolicy* policy = plan.policy;
     if (policy == nullptr || policy->unlimited) continue;
-    core::RateLimitRequest r;
+    const uint64_t addend = d.has_hits_addend() ? d.hits_addend().value()
+                                                : std::max<uint64_t>(1, req.hits_addend());
+    core::RateLimitRequest& r = batch.emplace_back();
     r.name = kEnvoyCounterName;
     r.unique_key = rules::CounterKey(req.domain(), entries[i], policy->unit);
-    r.hits = static_cast<int64_t>(std::min<uint64_t>(plan.addend, INT64_MAX));
+    r.hits = static_cast<int64_t>(std::min<uint64_t>(addend, INT64_MAX));
     r.limit = policy->requests_per_unit;
     r.duration = rules::UnitSeconds(policy->unit) * 1000;
     r.algorithm = CoreAlgorithm(policy->algorithm);
     r.behavior = options_.global ? core::behavior::kGlobal : 0;
     r.created_at = now;
-    plan.request_index = static_cast<int>(batch.size());
-    batch.push_back(std::move(r));
+    plan.request_index = static_cast<int>(batch.size()) - 1;
   }
 
-  // The closure holds the snapshot: plans point into it, and with a cluster router the answer
-  // may come after a reload has replaced it.
-  auto finish = [this, resp, now, rules = std::move(rules), plans = std::move(plans),
-                 done = std::move(done)](std::vector<cluster::RoutedResponse> results) mutable {
+  // The closure holds the snapshot and the overrides: plans point into them, and with a cluster
+  // router the answer may come after a reload has replaced the snapshot.
+  auto finish = [this, resp, now, rules = std::move(rules), overrides = std::move(overrides),
+                 plans = std::move(plans), done = std::move(done)](std::vector<cluster::RoutedResponse> results) mutable {
     bool over = false;
     int header_source = -1;  // descriptor whose numbers go into RateLimit-* headers
     for (size_t i = 0; i < plans.size(); ++i) {
       const Plan& plan = plans[i];
       auto* status = resp->add_statuses();
       status->set_code(RateLimitResponse::OK);
-      const rules::RateLimitPolicy* policy = plan.policy();
+      const rules::RateLimitPolicy* policy = plan.policy;
       if (policy == nullptr) continue;  // unmatched: OK, no current_limit
       if (policy->unlimited) {
         status->set_limit_remaining(kUnlimitedRemaining);
@@ -189,7 +190,7 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
           std::clamp<int64_t>(r.remaining, 0, kUnlimitedRemaining)));
       SetDuration(r.reset_time - now, status->mutable_duration_until_reset());
       bool limited = r.status == core::Status::kOverLimit;
-      if (limited && plan.shadow()) {
+      if (limited && plan.shadow) {
         limited = false;
         if (metrics_) metrics_->decisions[static_cast<size_t>(obs::Outcome::kShadow)]->Increment();
       } else if (metrics_) {

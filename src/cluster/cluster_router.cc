@@ -73,20 +73,21 @@ void ClusterRouter::Route(std::vector<core::RateLimitRequest> requests, int64_t 
   call->pending.store(requests.size() + 1);
   call->done = std::move(done);
   call->now = now;
+  // One view for the whole call: items of one call see the same ring.
+  const std::shared_ptr<const ClusterView> view = this->view();
   for (size_t i = 0; i < requests.size(); ++i) {
     core::RateLimitRequest& request = requests[i];
     if (options_.force_global) request.behavior |= core::behavior::kGlobal;
-    RouteOne(call, i, std::move(request), 0);
+    RouteOne(*view, call, i, std::move(request), 0);
   }
   Finish(call);
 }
 
-void ClusterRouter::RouteOne(const std::shared_ptr<Call>& call, size_t index,
-                             core::RateLimitRequest request, int attempt) {
-  std::shared_ptr<const ClusterView> view = this->view();
+void ClusterRouter::RouteOne(const ClusterView& view, const std::shared_ptr<Call>& call,
+                             size_t index, core::RateLimitRequest request, int attempt) {
   const std::string key = core::HashKey(request.name, request.unique_key);
   RoutedResponse& out = call->out[index];
-  const PeerInfo* owner = view->ring.Owner(key);
+  const PeerInfo* owner = view.ring.Owner(key);
   if (owner == nullptr) {
     out.response.error =
         absl::StrCat("Error in GetPeer, looking up peer that owns rate limit '", key,
@@ -118,7 +119,7 @@ void ClusterRouter::RouteOne(const std::shared_ptr<Call>& call, size_t index,
     Finish(call);
     return;
   }
-  PeerClient* client = view->ClientFor(owner->grpc_address);
+  PeerClient* client = view.ClientFor(owner->grpc_address);
   if (client == nullptr) {  // cannot happen: every non-self ring peer has a client
     out.response.error = absl::StrCat("while fetching rate limit '", key,
                                       "' from peer: no client for peer ", owner->grpc_address);
@@ -162,7 +163,7 @@ void ClusterRouter::Forwarded(const std::shared_ptr<Call>& call, size_t index,
       if (absl::IsCancelled(status) || moved) {
         retries_.fetch_add(1, std::memory_order_relaxed);
         if (metrics_) metrics_->RecordBatchSendRetry(request.name);
-        RouteOne(call, index, std::move(request), attempt + 1);
+        RouteOne(*view(), call, index, std::move(request), attempt + 1);
         return;
       }
     } else {

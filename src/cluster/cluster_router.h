@@ -99,8 +99,9 @@ class ClusterRouter final : public Router {
  private:
   struct Call;
 
-  void RouteOne(const std::shared_ptr<Call>& call, size_t index, core::RateLimitRequest request,
-                int attempt);
+  // Routes one item on `view` (used only during the call: forwards capture nothing from it).
+  void RouteOne(const ClusterView& view, const std::shared_ptr<Call>& call, size_t index,
+                core::RateLimitRequest request, int attempt);
   void Forwarded(const std::shared_ptr<Call>& call, size_t index, core::RateLimitRequest request,
                  int attempt, const std::string& owner,
                  absl::StatusOr<core::RateLimitResponse> result);
