@@ -5,18 +5,20 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/synchronization/mutex.h"
+#include "core/slot_index.h"
+#include "core/store_key.h"
 
 namespace sluice::core {
 namespace {
 
-constexpr uint32_t kNil = UINT32_MAX;
+constexpr uint32_t kNil = SlotIndex::kNone;
 
 struct Entry {
-  std::string key;
+  StoreKey key;
   BucketItem item;
+  uint32_t hash = 0;        // the index hash, kept to erase the entry from the index
   bool live = false;        // false: a free slot
   bool referenced = false;  // used since the clock hand last passed (second chance)
 };
@@ -25,6 +27,10 @@ struct Entry {
 struct HashedKey {
   std::string_view key;
   size_t hash;
+
+  // The index's 32 bits. The shard came from the high bits of a multiplied hash; these are the
+  // low bits, so keys in one shard still spread over the whole index.
+  uint32_t index_hash() const { return static_cast<uint32_t>(hash); }
 };
 
 // Debian's Abseil has its own string_view type: hashing std::string_view would fall back to
@@ -33,39 +39,20 @@ size_t HashOf(std::string_view key) {
   return absl::Hash<absl::string_view>{}(absl::string_view(key.data(), key.size()));
 }
 
-// The index stores slab positions; hashing and equality look through to the entry's key so
-// the key bytes live once, in the slab.
-struct IndexHash {
-  using is_transparent = void;
-  const std::vector<Entry>* slab;
-  size_t operator()(uint32_t i) const { return HashOf((*slab)[i].key); }
-  size_t operator()(const HashedKey& k) const { return k.hash; }
-};
-
-struct IndexEq {
-  using is_transparent = void;
-  const std::vector<Entry>* slab;
-  bool operator()(uint32_t a, uint32_t b) const { return a == b; }
-  bool operator()(uint32_t a, const HashedKey& b) const { return (*slab)[a].key == b.key; }
-  bool operator()(const HashedKey& a, uint32_t b) const { return a.key == (*slab)[b].key; }
-};
-
 }  // namespace
 
 class Store::Shard {
  public:
-  explicit Shard(size_t capacity)
-      : capacity_(capacity), index_(0, IndexHash{&slab_}, IndexEq{&slab_}) {
+  explicit Shard(size_t capacity) : capacity_(capacity) {
     slab_.reserve(capacity);  // address space only: pages are touched as entries arrive
   }
 
   void Update(const HashedKey& key, int64_t now,
               absl::FunctionRef<void(std::optional<BucketItem>&)> fn) {
     absl::MutexLock lock(&mu_);
-    uint32_t pos = kNil;
+    uint32_t pos = Find(key);
     std::optional<BucketItem> item;
-    if (auto it = index_.find(key); it != index_.end()) {
-      pos = *it;
+    if (pos != kNil) {
       if (slab_[pos].item.expire_at < now) {
         ++misses_;  // expired: as if absent; the slot is reused or freed below
       } else {
@@ -80,7 +67,7 @@ class Store::Shard {
 
     if (item) {
       if (pos == kNil) {
-        pos = Insert(key.key, now);
+        pos = Insert(key, now);
       } else {
         slab_[pos].referenced = true;  // the entry's own line: no other entry is touched
       }
@@ -92,9 +79,9 @@ class Store::Shard {
 
   std::optional<BucketItem> Peek(const HashedKey& key, int64_t now) const {
     absl::MutexLock lock(&mu_);
-    auto it = index_.find(key);
-    if (it == index_.end() || slab_[*it].item.expire_at < now) return std::nullopt;
-    return slab_[*it].item;
+    const uint32_t pos = Find(key);
+    if (pos == kNil || slab_[pos].item.expire_at < now) return std::nullopt;
+    return slab_[pos].item;
   }
 
   size_t Size() const { return size_.load(std::memory_order_relaxed); }
@@ -108,8 +95,13 @@ class Store::Shard {
   }
 
  private:
+  uint32_t Find(const HashedKey& key) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return index_.Find(key.index_hash(),
+                       [&](uint32_t pos) { return slab_[pos].key == key.key; });
+  }
+
   // Makes room if needed and returns a slot holding `key`, already indexed.
-  uint32_t Insert(std::string_view key, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  uint32_t Insert(const HashedKey& key, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (index_.size() >= capacity_) EvictOne(now);
     uint32_t pos;
     if (!free_.empty()) {
@@ -119,10 +111,12 @@ class Store::Shard {
       pos = static_cast<uint32_t>(slab_.size());
       slab_.emplace_back();
     }
-    slab_[pos].key.assign(key);
-    slab_[pos].live = true;
-    slab_[pos].referenced = false;
-    index_.insert(pos);
+    Entry& e = slab_[pos];
+    e.key.Assign(key.key);
+    e.hash = key.index_hash();
+    e.live = true;
+    e.referenced = false;
+    index_.Insert(e.hash, pos);
     size_.store(index_.size(), std::memory_order_relaxed);
     return pos;
   }
@@ -148,9 +142,9 @@ class Store::Shard {
   }
 
   void Erase(uint32_t pos) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    index_.erase(pos);
+    index_.Erase(slab_[pos].hash, pos);
     slab_[pos].live = false;
-    slab_[pos].key = std::string();  // release heap-allocated key bytes now
+    slab_[pos].key.Clear();  // release heap-allocated key bytes now
     free_.push_back(pos);
     size_.store(index_.size(), std::memory_order_relaxed);
   }
@@ -159,7 +153,7 @@ class Store::Shard {
   mutable absl::Mutex mu_;
   std::vector<Entry> slab_ ABSL_GUARDED_BY(mu_);
   std::vector<uint32_t> free_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<uint32_t, IndexHash, IndexEq> index_ ABSL_GUARDED_BY(mu_);
+  SlotIndex index_ ABSL_GUARDED_BY(mu_);
   uint32_t hand_ ABSL_GUARDED_BY(mu_) = 0;  // the clock hand: next slab slot EvictOne looks at
   uint64_t hits_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t misses_ ABSL_GUARDED_BY(mu_) = 0;

@@ -1,7 +1,9 @@
 // Store: the bounded, sharded map from key to BucketItem that every decision reads and writes.
 //
 // - Sharded by key hash (computed once per access); each shard is one mutex over an
-//   open-addressing index and a slab of entries (LevelDB's sharded cache is the model).
+//   open-addressing index (SlotIndex: hash and slot side by side) and a slab of entries that hold
+//   their key bytes inline when short (StoreKey). A lookup over a large key set then costs two
+//   cache misses, index and entry, where a map of std::string keys costs three or four.
 // - Bounded: each shard holds at most ceil(capacity / shards) entries; inserting into a full
 //   shard evicts one by CLOCK (second chance), an approximation of least-recently-used: the
 //   hand takes the first entry that is expired or unused since the hand last passed.

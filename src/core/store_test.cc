@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -135,6 +137,35 @@ TEST(StoreTest, LongKeysSurviveSlabGrowth) {
     auto got = store.Peek(prefix + std::to_string(i), 0);
     ASSERT_TRUE(got) << i;
     EXPECT_EQ(std::get<TokenBucketState>(got->state).remaining, i);
+  }
+}
+
+// Inserts and deletes of short (inline) and long (heap) keys against a model, through index
+// growth and slot reuse.
+TEST(StoreTest, MatchesAModelUnderRandomInsertsAndDeletes) {
+  Store store({.capacity = 100'000, .shards = 4});
+  std::map<std::string, int64_t> model;
+  std::mt19937 rng(11);
+  for (int step = 0; step < 20'000; ++step) {
+    const int n = static_cast<int>(rng() % 3000);
+    const std::string key = (n % 2 ? std::string(60, 'x') : std::string("k")) + std::to_string(n);
+    if (rng() % 4 == 0) {
+      store.Update(key, 0, [](std::optional<BucketItem>& slot) { slot.reset(); });
+      model.erase(key);
+    } else {
+      Put(store, key, Item(100, step));
+      model[key] = step;
+    }
+  }
+  EXPECT_EQ(store.Size(), model.size());
+  for (int n = 0; n < 3000; ++n) {
+    const std::string key = (n % 2 ? std::string(60, 'x') : std::string("k")) + std::to_string(n);
+    auto got = store.Peek(key, 0);
+    auto want = model.find(key);
+    ASSERT_EQ(got.has_value(), want != model.end()) << key;
+    if (got) {
+      EXPECT_EQ(std::get<TokenBucketState>(got->state).remaining, want->second) << key;
+    }
   }
 }
 
