@@ -94,7 +94,8 @@ TEST(MeshConvergenceTest, WindowsRollOverAndStateIsCollectedAfterTrafficStops) {
     EXPECT_NE(mesh.Hit(1, "roll-0", 1, 5, 1000).find("OVER_LIMIT"), std::string::npos);
   }
   EXPECT_GE(mesh.Stat(0, "windows"), 5);
-  EXPECT_GE(mesh.Stat(1, "windows"), 5);
+  // roll-0 went out on the push's leading edge; the other four follow one push interval later.
+  EXPECT_TRUE(Eventually([&] { return mesh.Stat(1, "windows") >= 5; }, 500)) << mesh.Stats(1);
   // The next window starts from zero on every node.
   ASSERT_TRUE(Eventually([&] { return NowMs() > window_end + 20; }, 2000));
   std::string next = mesh.Hit(1, "roll-0", 1, 5, 1000);
