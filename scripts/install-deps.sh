@@ -7,7 +7,7 @@ packages=(
   g++ cmake ninja-build make pkg-config
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libabsl-dev
   libboost-dev libboost-system-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
-  libssl-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libssl-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev rapidjson-dev
   openssl curl
   etcd-server
 )

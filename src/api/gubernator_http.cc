@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "api/gubernator_json.h"
 #include "api/json.h"
 #include "api/status_mapping.h"
 #include "obs/exposition.h"
@@ -10,15 +11,20 @@
 namespace sluice::api {
 namespace {
 
+HttpResponse ErrorResponse(const absl::Status& status) {
+  return HttpResponse{.status = HttpStatusFor(status.code()), .body = GatewayErrorJson(status)};
+}
+
 HttpResponse JsonOrError(const absl::Status& status, const google::protobuf::Message& message) {
-  HttpResponse resp;
-  if (status.ok()) {
-    resp.body = ToJson(message);
-  } else {
-    resp.status = HttpStatusFor(status.code());
-    resp.body = GatewayErrorJson(status);
-  }
-  return resp;
+  if (!status.ok()) return ErrorResponse(status);
+  return HttpResponse{.body = ToJson(message)};
+}
+
+// GetRateLimits is the gateway's hot path: its messages have their own fast codec.
+HttpResponse GetRateLimitsJsonOrError(const absl::Status& status,
+                                      const pb::gubernator::GetRateLimitsResp& resp) {
+  if (!status.ok()) return ErrorResponse(status);
+  return HttpResponse{.body = GetRateLimitsRespToJson(resp)};
 }
 
 // Wraps `respond` so the answer is counted and timed under `metrics`.
@@ -39,13 +45,13 @@ void AddGubernatorRoutes(HttpServer& server, GubernatorHandler& handler,
     respond = Recorded(get_rate_limits, std::move(respond));
     auto call = std::make_shared<std::pair<pb::gubernator::GetRateLimitsReq,
                                            pb::gubernator::GetRateLimitsResp>>();
-    if (auto status = ParseJson(req.body, &call->first); !status.ok()) {
-      respond(JsonOrError(status, call->second));
+    if (auto status = ParseGetRateLimitsReq(req.body, &call->first); !status.ok()) {
+      respond(ErrorResponse(status));
       return;
     }
     handler.GetRateLimits(call->first, &call->second,
                           [call, respond = std::move(respond)](absl::Status status) {
-                            respond(JsonOrError(status, call->second));
+                            respond(GetRateLimitsJsonOrError(status, call->second));
                           });
   });
   AddHealthRoutes(server, handler, metrics);
