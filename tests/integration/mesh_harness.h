@@ -116,17 +116,22 @@ class MeshCluster {
     HttpPost(process(i).http_url() + "/v1/mesh/deny", node_ids);
   }
 
+  // Default window: a day. Windows are epoch-aligned, so a test's counts reset at a boundary;
+  // with a one-minute default a ten-second test crossed one about once in six runs.
+  static constexpr int64_t kDefaultDuration = 86'400'000;
+
   // A Gubernator token-bucket request through node i's HTTP gateway (mesh mode counts it in an
   // epoch-aligned window of `duration` ms). Returns the raw JSON answer.
   std::string Hit(int i, const std::string& key, int64_t hits, int64_t limit,
-                  int64_t duration = 60'000) {
+                  int64_t duration = kDefaultDuration) {
     return HttpPost(process(i).http_url() + "/v1/GetRateLimits",
                     "{\"requests\":[{\"name\":\"mesh\",\"unique_key\":\"" + key + "\",\"hits\":" +
                         std::to_string(hits) + ",\"limit\":" + std::to_string(limit) +
                         ",\"duration\":" + std::to_string(duration) + "}]}")
         .body;
   }
-  int64_t Remaining(int i, const std::string& key, int64_t limit, int64_t duration = 60'000) {
+  int64_t Remaining(int i, const std::string& key, int64_t limit,
+                    int64_t duration = kDefaultDuration) {
     return JsonInt(Hit(i, key, 0, limit, duration), "remaining");
   }
 
