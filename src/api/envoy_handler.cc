@@ -119,6 +119,7 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
   absl::InlinedVector<std::optional<rules::RuleMatch>, 4> matches(n);
   // Per-descriptor overrides are rare; reserved up front so the plans' pointers stay valid.
   std::vector<rules::RateLimitPolicy> overrides;
+  const rules::Domain* domain = rules ? rules->FindDomain(req.domain()) : nullptr;
   for (int i = 0; i < n; ++i) {
     const auto& d = req.descriptors(i);
     for (const auto& e : d.entries()) entries[i].emplace_back(e.key(), e.value());
@@ -126,7 +127,7 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
       if (overrides.capacity() == 0) overrides.reserve(n);
       continue;
     }
-    if (rules) matches[i] = rules->Match(req.domain(), entries[i]);
+    if (domain != nullptr) matches[i] = rules::RuleSet::Match(*domain, entries[i]);
   }
   rules::ApplyReplaces(absl::MakeSpan(matches));
 

@@ -63,9 +63,14 @@ std::vector<std::string> RuleSet::DomainNames() const {
 std::optional<RuleMatch> RuleSet::Match(std::string_view domain_name,
                                         absl::Span<const DescriptorEntry> entries) const {
   const Domain* domain = FindDomain(domain_name);
-  if (domain == nullptr || entries.empty()) return std::nullopt;
+  if (domain == nullptr) return std::nullopt;
+  return Match(*domain, entries);
+}
 
-  const DescriptorChildren* level = &domain->descriptors;
+std::optional<RuleMatch> RuleSet::Match(const Domain& domain,
+                                        absl::Span<const DescriptorEntry> entries) {
+  if (entries.empty()) return std::nullopt;
+  const DescriptorChildren* level = &domain.descriptors;
   bool via_wildcard = false;
   for (size_t i = 0; i < entries.size(); ++i) {
     DescriptorChildren::MatchKind kind = DescriptorChildren::MatchKind::kExact;
@@ -78,7 +83,7 @@ std::optional<RuleMatch> RuleSet::Match(std::string_view domain_name,
       match.policy = &*node->policy;
       match.shadow_mode = node->shadow_mode;
       match.config_path = node->path;
-      if (via_wildcard) match.wildcard_id = RuntimeRuleId(*domain, entries);
+      if (via_wildcard) match.wildcard_id = RuntimeRuleId(domain, entries);
       return match;
     }
     // More entries than config levels: the depth does not match, so no limit.

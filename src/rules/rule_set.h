@@ -70,6 +70,10 @@ class RuleSet {
   // Finds the limit for one descriptor of `domain` (see the file comment). nullopt: no limit.
   std::optional<RuleMatch> Match(std::string_view domain,
                                  absl::Span<const DescriptorEntry> entries) const;
+  // The same within `domain` (from FindDomain), for callers matching several descriptors of
+  // one domain: the domain is looked up once.
+  static std::optional<RuleMatch> Match(const Domain& domain,
+                                        absl::Span<const DescriptorEntry> entries);
 
   // The domain named `name`, or nullptr.
   const Domain* FindDomain(std::string_view name) const;

@@ -53,6 +53,29 @@ descriptors:
   EXPECT_EQ(Limit(*set, "mongo_cps", {}), "none");
 }
 
+TEST(RuleSetMatchTest, MatchingWithinAFoundDomainIsMatchingByName) {
+  auto set = MustBuild({R"(
+domain: messaging
+descriptors:
+  - key: message_type
+    value: marketing
+    descriptors:
+      - key: to_number
+        rate_limit: {unit: day, requests_per_unit: 5}
+)"});
+  const Domain* domain = set->FindDomain("messaging");
+  ASSERT_NE(domain, nullptr);
+  const std::vector<DescriptorEntry> entries = {{"message_type", "marketing"},
+                                                {"to_number", "2061111111"}};
+  auto by_name = set->Match("messaging", entries);
+  auto by_domain = RuleSet::Match(*domain, entries);
+  ASSERT_TRUE(by_name && by_domain);
+  EXPECT_EQ(by_domain->policy, by_name->policy);
+  EXPECT_EQ(by_domain->config_path, by_name->config_path);
+  EXPECT_FALSE(RuleSet::Match(*domain, {}));
+  EXPECT_FALSE(RuleSet::Match(*domain, absl::MakeConstSpan(entries).subspan(0, 1)));
+}
+
 // README example 2: nested keys; a default `key` at one level and a specific value elsewhere.
 TEST(RuleSetMatchTest, NestedKeys) {
   auto set = MustBuild({R"(
