@@ -55,19 +55,17 @@ descriptors:
 
 TEST(RuleSetMatchTest, MatchingWithinAFoundDomainIsMatchingByName) {
   auto set = MustBuild({R"(
-domain: messaging
+domain: api
 descriptors:
-  - key: message_type
-    value: marketing
+  - key: plan
+    value: free
     descriptors:
-      - key: to_number
-        rate_limit: {unit: day, requests_per_unit: 5}
+      - {key: user, rate_limit: {unit: minute, requests_per_unit: 60}}
 )"});
-  const Domain* domain = set->FindDomain("messaging");
+  const Domain* domain = set->FindDomain("api");
   ASSERT_NE(domain, nullptr);
-  const std::vector<DescriptorEntry> entries = {{"message_type", "marketing"},
-                                                {"to_number", "2061111111"}};
-  auto by_name = set->Match("messaging", entries);
+  const std::vector<DescriptorEntry> entries = {{"plan", "free"}, {"user", "alice"}};
+  auto by_name = set->Match("api", entries);
   auto by_domain = RuleSet::Match(*domain, entries);
   ASSERT_TRUE(by_name && by_domain);
   EXPECT_EQ(by_domain->policy, by_name->policy);
