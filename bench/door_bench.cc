@@ -63,7 +63,8 @@ void BM_GubernatorDoor_OneItem(benchmark::State& state) {
   r->set_duration(3'600'000);
   for (auto _ : state) {
     CallArena call;
-    auto* resp = google::protobuf::Arena::CreateMessage<pb::gubernator::GetRateLimitsResp>(&call.arena);
+    auto* resp =
+        google::protobuf::Arena::CreateMessage<pb::gubernator::GetRateLimitsResp>(&call.arena);
     f.gubernator.GetRateLimits(req, resp, [](absl::Status) {});
     benchmark::DoNotOptimize(resp);
   }
@@ -106,7 +107,8 @@ void BM_EnvoyRulesMatch(benchmark::State& state) {
 void BM_EnvoyCounterKey(benchmark::State& state) {
   const rules::DescriptorEntry entry{"generic_key", "limited"};
   for (auto _ : state) {
-    std::string key = rules::CounterKey("bench", absl::MakeConstSpan(&entry, 1), rules::Unit::kHour);
+    std::string key =
+        rules::CounterKey("bench", absl::MakeConstSpan(&entry, 1), rules::Unit::kHour);
     benchmark::DoNotOptimize(key);
   }
 }

@@ -165,7 +165,8 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
   // The closure holds the snapshot and the overrides: plans point into them, and with a cluster
   // router the answer may come after a reload has replaced the snapshot.
   auto finish = [this, resp, now, rules = std::move(rules), overrides = std::move(overrides),
-                 plans = std::move(plans), done = std::move(done)](std::vector<cluster::RoutedResponse> results) mutable {
+                 plans = std::move(plans),
+                 done = std::move(done)](std::vector<cluster::RoutedResponse> results) mutable {
     bool over = false;
     int header_source = -1;  // descriptor whose numbers go into RateLimit-* headers
     for (size_t i = 0; i < plans.size(); ++i) {
