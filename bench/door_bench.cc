@@ -1,12 +1,12 @@
 // The decision path of each door without its transport: GubernatorHandler::GetRateLimits with
 // one item beside EnvoyHandler::ShouldRateLimit with one descriptor matched by the rules, both
 // on a LocalRouter over the same store. The difference is what the Envoy door adds (rules
-// lookup, counter key, response shape). Responses live on a per-call arena with an inline first
-// block, as the gRPC services' ArenaMessageAllocator gives them. The rules lookup and the counter
-// key are also measured alone. Run: build/release/bench/door_bench
+// lookup, counter key, response shape). Responses come from api::ArenaMessageAllocator, as the
+// gRPC services get them. The rules lookup and the counter key are also measured alone.
+// Run: build/release/bench/door_bench
 #include <benchmark/benchmark.h>
-#include <google/protobuf/arena.h>
 
+#include "api/arena_message_allocator.h"
 #include "api/envoy_handler.h"
 #include "api/gubernator_handler.h"
 #include "api/health.h"
@@ -30,12 +30,6 @@ descriptors:
   - key: user
     rate_limit: {unit: hour, requests_per_unit: 2000000000}
 )";
-
-// One call's arena, as api::ArenaMessageAllocator makes it.
-struct CallArena {
-  alignas(alignof(std::max_align_t)) char block[2048];
-  google::protobuf::Arena arena{block, sizeof(block)};
-};
 
 struct Fixture {
   core::ManualClock clock{1'700'000'000'000};
@@ -61,12 +55,14 @@ void BM_GubernatorDoor_OneItem(benchmark::State& state) {
   r->set_hits(1);
   r->set_limit(2'000'000'000);
   r->set_duration(3'600'000);
+  api::ArenaMessageAllocator<pb::gubernator::GetRateLimitsReq, pb::gubernator::GetRateLimitsResp>
+      allocator;
   for (auto _ : state) {
-    CallArena call;
-    auto* resp =
-        google::protobuf::Arena::CreateMessage<pb::gubernator::GetRateLimitsResp>(&call.arena);
-    f.gubernator.GetRateLimits(req, resp, [](absl::Status) {});
-    benchmark::DoNotOptimize(resp);
+    // The per-call messages the gRPC service gets; the request stays the prebuilt one.
+    auto* call = allocator.AllocateMessages();
+    f.gubernator.GetRateLimits(req, call->response(), [](absl::Status) {});
+    benchmark::DoNotOptimize(call->response());
+    call->Release();
   }
 }
 
@@ -77,12 +73,14 @@ void EnvoyDoor(benchmark::State& state, const char* key, const char* value) {
   auto* e = req.add_descriptors()->add_entries();
   e->set_key(key);
   e->set_value(value);
+  api::ArenaMessageAllocator<envoy::service::ratelimit::v3::RateLimitRequest,
+                             envoy::service::ratelimit::v3::RateLimitResponse>
+      allocator;
   for (auto _ : state) {
-    CallArena call;
-    auto* resp = google::protobuf::Arena::CreateMessage<
-        envoy::service::ratelimit::v3::RateLimitResponse>(&call.arena);
-    f.envoy.ShouldRateLimit(req, resp, [](absl::Status) {});
-    benchmark::DoNotOptimize(resp);
+    auto* call = allocator.AllocateMessages();
+    f.envoy.ShouldRateLimit(req, call->response(), [](absl::Status) {});
+    benchmark::DoNotOptimize(call->response());
+    call->Release();
   }
 }
 
