@@ -7,10 +7,49 @@
 
 namespace sluice::rules {
 
-RuleStore::RuleStore(std::string path) : path_(std::move(path)), current_(RuleSet::Empty()) {}
+namespace {
+
+std::atomic<uint64_t> next_generation{1};
+
+uint64_t NewGeneration() { return next_generation.fetch_add(1, std::memory_order_relaxed); }
+
+// One per thread: the snapshot this thread last read and the generation it was read under.
+struct ThreadPin {
+  uint64_t generation = 0;
+  std::shared_ptr<const RuleSet> rules;
+};
+thread_local ThreadPin pin;
+
+}  // namespace
+
+RuleStore::RuleStore(std::string path)
+    : path_(std::move(path)), current_(RuleSet::Empty()), generation_(NewGeneration()) {}
 
 std::shared_ptr<const RuleSet> RuleStore::Current() const {
   return current_.load(std::memory_order_acquire);
+}
+
+const RuleSet& RuleStore::Pinned() const {
+  // Replace() publishes the snapshot before its generation, so a thread that sees the new
+  // generation loads at least that snapshot. A thread that still sees the old generation keeps
+  // its old snapshot for one more call, as if it had read just before the swap.
+  const uint64_t generation = generation_.load(std::memory_order_acquire);
+  if (pin.generation != generation) {
+    pin.rules = current_.load(std::memory_order_acquire);
+    pin.generation = generation;
+  }
+  return *pin.rules;
+}
+
+void RuleStore::Replace(std::shared_ptr<const RuleSet> rules) {
+  absl::MutexLock lock(&reload_mu_);
+  Install(std::move(rules));
+}
+
+void RuleStore::Install(std::shared_ptr<const RuleSet> rules) {
+  current_.store(std::move(rules), std::memory_order_release);
+  generation_.store(NewGeneration(), std::memory_order_release);
+  successes_.fetch_add(1, std::memory_order_relaxed);
 }
 
 absl::Status RuleStore::Reload() {
@@ -23,8 +62,7 @@ absl::Status RuleStore::Reload() {
     return loaded.status();
   }
   const size_t domains = (*loaded)->domain_count();
-  current_.store(*std::move(loaded), std::memory_order_release);
-  successes_.fetch_add(1, std::memory_order_relaxed);
+  Install(*std::move(loaded));
   spdlog::info("rules: loaded {} domain(s) from {}", domains, path_);
   return absl::OkStatus();
 }

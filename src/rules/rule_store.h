@@ -1,14 +1,17 @@
 // RuleStore: holds the current RuleSet snapshot for one rules path and replaces it on Reload().
 //
-// Readers call Current() on the request path: it copies a shared_ptr out of an atomic and never
-// waits for a reload, because the new snapshot is parsed and validated completely before the
-// pointer is swapped. A reader keeps the snapshot it got alive for as long as it holds it.
+// Readers never wait for a reload, because the new snapshot is parsed and validated completely
+// before the pointer is swapped. Current() copies a shared_ptr out of an atomic, and its holder
+// keeps that snapshot alive. The request path uses Pinned() instead: it touches no shared
+// reference count (one cache line written by every request thread), because each thread keeps
+// its own reference to the snapshot it last saw and replaces it only after a reload.
 // A failed reload changes nothing but the counters: the old snapshot stays, the error (with file
 // and line) is logged through spdlog, and reload_failures() goes up.
 //
 // Thread safety: every method may be called from any thread. Reloads are serialized by an
 // internal mutex (the watcher thread and a SIGHUP handler thread may both call Reload()).
-// Invariant: Current() is never null; it is RuleSet::Empty() until the first successful load.
+// Invariant: Current() is never null; it is RuleSet::Empty() until the first successful load
+// or Replace().
 #pragma once
 
 #include <atomic>
@@ -24,7 +27,8 @@ namespace sluice::rules {
 
 class RuleStore {
  public:
-  // Does not load anything; call Reload() for the first load.
+  // Does not load anything; call Reload() for the first load. An empty path makes a store whose
+  // rules come only from Replace() (rules built in code by a library user, tests).
   explicit RuleStore(std::string path);
 
   RuleStore(const RuleStore&) = delete;
@@ -35,6 +39,15 @@ class RuleStore {
 
   // The current snapshot. Never null; never blocks on a reload in progress.
   std::shared_ptr<const RuleSet> Current() const;
+
+  // The current snapshot through the calling thread's own reference. Valid until this thread
+  // calls Pinned() again, on any store; to keep a snapshot past that (a callback that may run
+  // later or elsewhere), use Current(). An idle thread holds the last snapshot it saw until its
+  // next call or its exit.
+  const RuleSet& Pinned() const;
+
+  // Installs `rules` as the current snapshot, as a successful Reload() would (counted as one).
+  void Replace(std::shared_ptr<const RuleSet> rules);
 
   // Re-reads every rule file under path() and swaps the new snapshot in only if all of it is
   // valid. Returns the load error otherwise (also logged and counted). Blocks the caller for the
@@ -47,9 +60,16 @@ class RuleStore {
   uint64_t reload_failures() const { return failures_.load(std::memory_order_relaxed); }
 
  private:
+  // Publishes `rules`, then its generation. Caller holds reload_mu_, so the pair of stores of
+  // one swap never interleaves with another's.
+  void Install(std::shared_ptr<const RuleSet> rules) ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
+
   const std::string path_;
-  absl::Mutex reload_mu_;  // serializes Reload(); readers never take it
+  absl::Mutex reload_mu_;  // serializes Reload() and Replace(); readers never take it
   std::atomic<std::shared_ptr<const RuleSet>> current_;
+  // Names the snapshot in current_; unique across every store in the process, so a thread's
+  // pinned reference is never mistaken for another store's (see Pinned()).
+  std::atomic<uint64_t> generation_;
   std::atomic<uint64_t> successes_{0};
   std::atomic<uint64_t> failures_{0};
 };

@@ -1,11 +1,13 @@
 #include "rules/rule_store.h"
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rules/rule_parser.h"
 #include "rules/rules_testutil.h"
 
 namespace sluice::rules {
@@ -18,6 +20,16 @@ std::string Rules(int requests) { return testutil::OneRuleFile("d", requests); }
 
 uint32_t CurrentLimit(const RuleStore& store) {
   return testutil::OneRuleLimit(*store.Current(), "d");
+}
+
+uint32_t PinnedLimit(const RuleStore& store) { return testutil::OneRuleLimit(store.Pinned(), "d"); }
+
+std::shared_ptr<const RuleSet> Parsed(int requests) {
+  auto domain = ParseRules("r.yaml", Rules(requests));
+  EXPECT_TRUE(domain.ok()) << domain.status();
+  std::vector<Domain> domains;
+  domains.push_back(*std::move(domain));
+  return *RuleSet::Create(std::move(domains));
 }
 
 TEST(RuleStoreTest, StartsEmptyUntilTheFirstReload) {
@@ -100,6 +112,73 @@ TEST(RuleStoreTest, ReadersRunConcurrentlyWithReloads) {
   reader.join();
   EXPECT_EQ(bad.load(), 0);
   EXPECT_EQ(store.reload_successes(), 21u);
+}
+
+TEST(RuleStoreTest, PinnedFollowsEveryReloadOnTheSameThread) {
+  TempDir dir;
+  const std::string file = dir.Write("r.yaml", Rules(5));
+  RuleStore store(file);
+  EXPECT_EQ(store.Pinned().domain_count(), 0u);
+  ASSERT_TRUE(store.Reload().ok());
+  EXPECT_EQ(PinnedLimit(store), 5u);
+  dir.Replace("r.yaml", Rules(6));
+  ASSERT_TRUE(store.Reload().ok());
+  EXPECT_EQ(PinnedLimit(store), 6u);
+  dir.Replace("r.yaml", "domain: [");
+  EXPECT_FALSE(store.Reload().ok());
+  EXPECT_EQ(PinnedLimit(store), 6u);  // a bad reload keeps the pinned rules too
+}
+
+TEST(RuleStoreTest, APinnedSnapshotOutlivesTheReloadThatReplacedIt) {
+  RuleStore store("");
+  store.Replace(Parsed(5));
+  const RuleSet& pinned = store.Pinned();
+  store.Replace(Parsed(9));  // the store drops its reference; this thread's pin keeps one
+  EXPECT_EQ(testutil::OneRuleLimit(pinned, "d"), 5u);
+  EXPECT_EQ(PinnedLimit(store), 9u);
+  EXPECT_EQ(CurrentLimit(store), 9u);
+  EXPECT_EQ(store.reload_successes(), 2u);
+}
+
+TEST(RuleStoreTest, TwoStoresOnOneThreadNeverShareAPin) {
+  RuleStore a("");
+  RuleStore b("");
+  a.Replace(Parsed(1));
+  b.Replace(Parsed(2));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(PinnedLimit(a), 1u);
+    EXPECT_EQ(PinnedLimit(b), 2u);
+  }
+  // A store built where a destroyed one was starts with its own generation.
+  std::optional<RuleStore> c;
+  c.emplace("");
+  c->Replace(Parsed(3));
+  EXPECT_EQ(PinnedLimit(*c), 3u);
+  c.reset();
+  c.emplace("");
+  EXPECT_EQ(c->Pinned().domain_count(), 0u);
+}
+
+TEST(RuleStoreTest, PinnedReadersOnOtherThreadsSeeEveryReplace) {
+  RuleStore store("");
+  store.Replace(Parsed(1));
+  std::atomic<int> last_written{1};
+  std::atomic<bool> done{false};
+  std::atomic<int> bad{0};
+  std::thread reader([&] {
+    while (!done.load()) {
+      const int floor = last_written.load();  // read before: the pin may not be older than it
+      const uint32_t limit = PinnedLimit(store);
+      if (limit < static_cast<uint32_t>(floor) || limit > 50) bad.fetch_add(1);
+    }
+  });
+  for (int i = 2; i <= 50; ++i) {
+    store.Replace(Parsed(i));
+    last_written.store(i);
+  }
+  done.store(true);
+  reader.join();
+  EXPECT_EQ(bad.load(), 0);
 }
 
 }  // namespace
