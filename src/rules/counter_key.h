@@ -23,4 +23,23 @@ namespace sluice::rules {
 std::string CounterKey(std::string_view domain, absl::Span<const DescriptorEntry> entries,
                        Unit unit);
 
+// The same key appended to `out` (the request path builds it in place, one allocation at most).
+void AppendCounterKey(std::string& out, std::string_view domain,
+                      absl::Span<const DescriptorEntry> entries, Unit unit);
+
+// The key's parts known from the rules alone, precomputed at load so a request copies instead of
+// joining. A prefix is "<domain>_<k1>_<v1>_..._<kN>_": `CounterKeyLevel("", domain)`, then one
+// level per key and per exact value.
+std::string CounterKeyLevel(std::string_view prefix, std::string_view part);
+
+// The key from such a prefix and the request's last value: prefix + last_value + "_" + unit.
+void AppendCounterKey(std::string& out, std::string_view prefix, std::string_view last_value,
+                      Unit unit);
+
+// The key of a descriptor (`entries`, non-empty) that found `hit` in `domain`, counted in
+// `unit`: the rule's precomputed key or prefix when it has one, else the full join. The same
+// string as CounterKey(domain, entries, unit).
+void AppendCounterKey(std::string& out, const RuleHit& hit, std::string_view domain,
+                      absl::Span<const DescriptorEntry> entries, Unit unit);
+
 }  // namespace sluice::rules

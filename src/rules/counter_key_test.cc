@@ -1,6 +1,7 @@
 #include "rules/counter_key.h"
 
 #include "gtest/gtest.h"
+#include "rules/rule_parser.h"
 
 namespace sluice::rules {
 namespace {
@@ -16,6 +17,52 @@ TEST(CounterKeyTest, JoinsDomainEntriesAndUnit) {
 TEST(CounterKeyTest, DifferentUnitsNeverShareACounter) {
   EXPECT_NE(CounterKey("d", {{"k", "v"}}, Unit::kMinute),
             CounterKey("d", {{"k", "v"}}, Unit::kHour));
+}
+
+TEST(CounterKeyTest, AppendKeepsWhatIsAlreadyThere) {
+  std::string out = "prefix:";
+  AppendCounterKey(out, "d", {{"a", "1"}}, Unit::kMinute);
+  EXPECT_EQ(out, "prefix:d_a_1_minute");
+  std::string empty;
+  AppendCounterKey(empty, "d", {{"a", "1"}}, Unit::kMinute);
+  EXPECT_EQ(empty, CounterKey("d", {{"a", "1"}}, Unit::kMinute));
+}
+
+// The Envoy door keys a matched descriptor from the rule's precomputed parts; for every kind of
+// match (exact, default, wildcard, nested, empty value) that must be the general formula's key.
+TEST(CounterKeyTest, PrecomputedPartsGiveTheGeneralKey) {
+  std::vector<Domain> domains;
+  domains.push_back(*ParseRules("d.yaml", R"(domain: d
+descriptors:
+  - {key: a, value: x, rate_limit: {unit: second, requests_per_unit: 1}}
+  - {key: a, rate_limit: {unit: minute, requests_per_unit: 1}}
+  - {key: w, value: "p*", rate_limit: {unit: hour, requests_per_unit: 1}}
+  - key: n
+    value: "1"
+    descriptors:
+      - {key: m, rate_limit: {unit: day, requests_per_unit: 1}}
+      - {key: m, value: "2", rate_limit: {unit: week, requests_per_unit: 1}}
+  - key: u
+    descriptors:
+      - {key: m, rate_limit: {unit: month, requests_per_unit: 1}}
+)"));
+  const auto set = *RuleSet::Create(std::move(domains));
+  const Domain& domain = *set->FindDomain("d");
+  const std::vector<std::vector<DescriptorEntry>> requests = {
+      {{"a", "x"}}, {{"a", "y"}}, {{"a", ""}}, {{"w", "p1"}},
+      {{"n", "1"}, {"m", "z"}}, {{"n", "1"}, {"m", "2"}}, {{"u", "q"}, {"m", "r"}}};
+  int precomputed = 0;
+  for (const auto& entries : requests) {
+    const RuleHit hit = RuleSet::Find(domain, entries);
+    ASSERT_NE(hit.policy, nullptr) << entries[0].first;
+    precomputed += !hit.counter_key.empty() || !hit.counter_key_prefix.empty();
+    for (Unit unit : {hit.policy->unit, Unit::kYear}) {  // a per-request override's unit too
+      std::string key = "kept:";
+      AppendCounterKey(key, hit, "d", entries, unit);
+      EXPECT_EQ(key, "kept:" + CounterKey("d", entries, unit));
+    }
+  }
+  EXPECT_EQ(precomputed, 6);  // all but the level below the default `u`
 }
 
 }  // namespace

@@ -9,10 +9,10 @@ namespace sluice::rules {
 namespace {
 
 // True if some matched limit lists `name` in its `replaces`.
-bool IsReplaced(const std::string& name, absl::Span<const std::optional<RuleMatch>> matches) {
-  for (const std::optional<RuleMatch>& match : matches) {
-    if (!match.has_value()) continue;
-    const std::vector<std::string>& replaces = match->policy->replaces;
+bool IsReplaced(const std::string& name, absl::Span<const RuleHit> hits) {
+  for (const RuleHit& hit : hits) {
+    if (hit.policy == nullptr) continue;
+    const std::vector<std::string>& replaces = hit.policy->replaces;
     if (std::find(replaces.begin(), replaces.end(), name) != replaces.end()) return true;
   }
   return false;
@@ -20,17 +20,29 @@ bool IsReplaced(const std::string& name, absl::Span<const std::optional<RuleMatc
 
 }  // namespace
 
-int ApplyReplaces(absl::Span<std::optional<RuleMatch>> matches) {
+int ApplyReplaces(absl::Span<RuleHit> hits) {
   // Decide every drop against the full set first (a replaced limit's own `replaces` still count),
   // then drop, so the result does not depend on descriptor order.
   absl::InlinedVector<size_t, 8> replaced;
-  for (size_t i = 0; i < matches.size(); ++i) {
-    const std::optional<RuleMatch>& match = matches[i];
-    if (!match.has_value() || match->policy->name.empty()) continue;
-    if (IsReplaced(match->policy->name, matches)) replaced.push_back(i);
+  for (size_t i = 0; i < hits.size(); ++i) {
+    const RateLimitPolicy* policy = hits[i].policy;
+    if (policy == nullptr || policy->name.empty()) continue;
+    if (IsReplaced(policy->name, hits)) replaced.push_back(i);
   }
-  for (size_t i : replaced) matches[i].reset();
+  for (size_t i : replaced) hits[i].policy = nullptr;
   return static_cast<int>(replaced.size());
+}
+
+int ApplyReplaces(absl::Span<std::optional<RuleMatch>> matches) {
+  absl::InlinedVector<RuleHit, 8> hits;
+  for (const std::optional<RuleMatch>& match : matches) {
+    hits.push_back(match.has_value() ? RuleHit{match->policy, match->shadow_mode} : RuleHit{});
+  }
+  const int dropped = ApplyReplaces(absl::MakeSpan(hits));
+  for (size_t i = 0; i < matches.size(); ++i) {
+    if (hits[i].policy == nullptr) matches[i].reset();
+  }
+  return dropped;
 }
 
 }  // namespace sluice::rules

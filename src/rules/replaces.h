@@ -15,8 +15,11 @@
 
 namespace sluice::rules {
 
-// `matches` holds one element per descriptor, in request order (nullopt: no limit). Replaced
-// limits are reset to nullopt in place. Returns how many were dropped.
+// `hits` holds one element per descriptor, in request order (null policy: no limit). Replaced
+// limits get a null policy in place. Returns how many were dropped.
+int ApplyReplaces(absl::Span<RuleHit> hits);
+
+// The same over full matches: replaced ones are reset to nullopt.
 int ApplyReplaces(absl::Span<std::optional<RuleMatch>> matches);
 
 }  // namespace sluice::rules

@@ -75,6 +75,19 @@ TEST_F(ApplyReplacesTest, UnionOfReplacesIndependentOfOrder) {
   EXPECT_TRUE(matches[3].has_value());
 }
 
+TEST_F(ApplyReplacesTest, OverRuleHitsAsTheRequestPathUsesThem) {
+  const RuleHit api{M("api", "x")->policy, false};
+  const RuleHit login{M("path", "/login")->policy, false};
+  const RuleHit upload{M("path", "/upload")->policy, true};
+  std::vector<RuleHit> hits = {upload, RuleHit{}, login, api};
+  EXPECT_EQ(ApplyReplaces(absl::MakeSpan(hits)), 2);
+  EXPECT_EQ(hits[0].policy, upload.policy);
+  EXPECT_TRUE(hits[0].shadow_mode);
+  EXPECT_EQ(hits[1].policy, nullptr);
+  EXPECT_EQ(hits[2].policy, nullptr);
+  EXPECT_EQ(hits[3].policy, nullptr);
+}
+
 TEST_F(ApplyReplacesTest, EmptyInput) {
   std::vector<std::optional<RuleMatch>> none;
   EXPECT_EQ(ApplyReplaces(absl::MakeSpan(none)), 0);

@@ -144,6 +144,12 @@ struct DescriptorNode {
   std::string path;
   // The `rate_limit` block, if any. A node without one only groups children.
   std::optional<RateLimitPolicy> policy;
+  // The counter key's static parts (rules/counter_key.h), when every level above this node is an
+  // exact node (a value without wildcards), so they are known before any request; else empty.
+  // counter_key_prefix is "<domain>_<k1>_<v1>_..._<key>_"; counter_key is the whole key, set
+  // when this node is exact too and has a counted limit.
+  std::string counter_key_prefix;
+  std::string counter_key;
   // Count as usual but never answer OVER_LIMIT for this rule.
   bool shadow_mode = false;
   // 1-based line of the node in its file, for diagnostics.
@@ -158,6 +164,8 @@ struct Domain {
   std::string source;
   int line = 0;
   DescriptorChildren descriptors;
+  // Some limit of this domain lists `replaces`; without one, ApplyReplaces has nothing to drop.
+  bool has_replaces = false;
 };
 
 }  // namespace sluice::rules

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "rules/counter_key.h"
 #include "rules/wildcard.h"
 
 namespace sluice::rules {
@@ -207,15 +208,20 @@ class Parser {
     domain.line = name->line;
 
     if (const Field* list = fields->Find("descriptors"); list != nullptr) {
-      if (absl::Status s = ParseDescriptors(*list, domain.name, &domain.descriptors); !s.ok()) {
+      if (absl::Status s = ParseDescriptors(*list, domain.name, CounterKeyLevel("", domain.name),
+                                            &domain.descriptors);
+          !s.ok()) {
         return s;
       }
     }
+    domain.has_replaces = has_replaces_;
     return domain;
   }
 
+  // `parent_key_prefix`: the parent's counter-key prefix for its children, empty when the key is
+  // not static below the parent (DescriptorNode::counter_key_prefix).
   absl::Status ParseDescriptors(const Field& list, const std::string& parent_path,
-                                DescriptorChildren* out) {
+                                const std::string& parent_key_prefix, DescriptorChildren* out) {
     if (absl::Status s = CheckList(list); !s.ok()) return s;
     if (list.value.IsNull()) return absl::OkStatus();
     absl::flat_hash_map<std::string, int> composite_lines;  // sibling composite key -> line
@@ -223,7 +229,7 @@ class Parser {
       const int line = LineOf(item, list.line);
       if (!item.IsMap()) return Error(line, "'descriptors' entries must be maps");
       absl::StatusOr<std::unique_ptr<DescriptorNode>> node =
-          ParseDescriptor(item, line, parent_path);
+          ParseDescriptor(item, line, parent_path, parent_key_prefix);
       if (!node.ok()) return node.status();
       std::string composite =
           (*node)->value.empty() ? (*node)->key : absl::StrCat((*node)->key, "_", (*node)->value);
@@ -237,8 +243,9 @@ class Parser {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::unique_ptr<DescriptorNode>> ParseDescriptor(const YAML::Node& item, int line,
-                                                                  const std::string& parent_path) {
+  absl::StatusOr<std::unique_ptr<DescriptorNode>> ParseDescriptor(
+      const YAML::Node& item, int line, const std::string& parent_path,
+      const std::string& parent_key_prefix) {
     absl::StatusOr<Fields> fields = ReadMap(item, Level::kDescriptor, line);
     if (!fields.ok()) return fields.status();
     auto node = std::make_unique<DescriptorNode>();
@@ -279,8 +286,23 @@ class Parser {
       if (!policy.ok()) return policy.status();
       node->policy = *std::move(policy);
     }
+    // An exact node matches only its own value, so the key below it is as static as above it.
+    const bool exact = !node->value.empty() && !WildcardPattern::HasWildcard(node->value);
+    std::string children_key_prefix;
+    if (!parent_key_prefix.empty()) {
+      node->counter_key_prefix = CounterKeyLevel(parent_key_prefix, node->key);
+      if (exact) {
+        children_key_prefix = CounterKeyLevel(node->counter_key_prefix, node->value);
+        if (node->policy.has_value() && !node->policy->unlimited) {
+          AppendCounterKey(node->counter_key, node->counter_key_prefix, node->value,
+                           node->policy->unit);
+        }
+      }
+    }
     if (const Field* children = fields->Find("descriptors"); children != nullptr) {
-      if (absl::Status s = ParseDescriptors(*children, node->path, &node->children); !s.ok()) {
+      if (absl::Status s =
+              ParseDescriptors(*children, node->path, children_key_prefix, &node->children);
+          !s.ok()) {
         return s;
       }
     }
@@ -348,6 +370,7 @@ class Parser {
 
     if (const Field* replaces = fields->Find("replaces"); replaces != nullptr) {
       if (absl::Status s = ParseReplaces(*replaces, &policy); !s.ok()) return s;
+      has_replaces_ = has_replaces_ || !policy.replaces.empty();
     }
     return policy;
   }
@@ -375,6 +398,7 @@ class Parser {
   }
 
   std::string source_;
+  bool has_replaces_ = false;  // some policy listed `replaces` (Domain::has_replaces)
 };
 
 }  // namespace

@@ -77,6 +77,48 @@ descriptors:
   const DescriptorNode* other = domain.descriptors.FindForEntry("database", "orders");
   ASSERT_NE(other, nullptr);
   EXPECT_TRUE(other->policy->unlimited);
+  EXPECT_TRUE(domain.has_replaces);
+
+  // The counter key's static parts: known below exact nodes, whole where the node is exact too.
+  EXPECT_EQ(users->counter_key_prefix, "mongo_cps_database_");
+  EXPECT_EQ(users->counter_key, "mongo_cps_database_users_second");
+  EXPECT_EQ(client->counter_key_prefix, "mongo_cps_database_users_client_");
+  EXPECT_EQ(client->counter_key, "");  // a default node: the value comes with the request
+  EXPECT_EQ(other->counter_key, "");   // unlimited: never counted
+}
+
+TEST(RuleParserTest, CounterKeyIsStaticOnlyBelowExactNodes) {
+  Domain domain = MustParse(R"(
+domain: d
+descriptors:
+  - key: user
+    descriptors:
+      - {key: path, value: /a, rate_limit: {unit: hour, requests_per_unit: 1}}
+  - key: tenant
+    value: "t*"
+    descriptors:
+      - {key: path, value: /a, rate_limit: {unit: hour, requests_per_unit: 1}}
+  - key: plain
+    value: v
+    rate_limit: {unit: day, requests_per_unit: 1}
+)");
+  EXPECT_FALSE(domain.has_replaces);
+  const DescriptorNode* user = domain.descriptors.FindForEntry("user", "alice");
+  ASSERT_NE(user, nullptr);
+  EXPECT_EQ(user->counter_key_prefix, "d_user_");
+  const DescriptorNode* below_default = user->children.FindForEntry("path", "/a");
+  ASSERT_NE(below_default, nullptr);
+  EXPECT_EQ(below_default->counter_key_prefix, "");
+  EXPECT_EQ(below_default->counter_key, "");
+  const DescriptorNode* tenant = domain.descriptors.FindForEntry("tenant", "t1");
+  ASSERT_NE(tenant, nullptr);
+  EXPECT_EQ(tenant->counter_key_prefix, "d_tenant_");
+  const DescriptorNode* below_wildcard = tenant->children.FindForEntry("path", "/a");
+  ASSERT_NE(below_wildcard, nullptr);
+  EXPECT_EQ(below_wildcard->counter_key_prefix, "");
+  const DescriptorNode* plain = domain.descriptors.FindForEntry("plain", "v");
+  ASSERT_NE(plain, nullptr);
+  EXPECT_EQ(plain->counter_key, "d_plain_v_day");
 }
 
 TEST(RuleParserTest, AcceptsAndIgnoresReferenceOnlyKeys) {

@@ -39,6 +39,7 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Create(std::vector<Domai
     std::string name = domain.name;
     set->domains_.emplace(std::move(name), std::move(domain));
   }
+  if (set->domains_.size() == 1) set->only_domain_ = &set->domains_.begin()->second;
   return std::shared_ptr<const RuleSet>(std::move(set));
 }
 
@@ -46,7 +47,7 @@ std::shared_ptr<const RuleSet> RuleSet::Empty() {
   return std::shared_ptr<const RuleSet>(new RuleSet());
 }
 
-const Domain* RuleSet::FindDomain(std::string_view name) const {
+const Domain* RuleSet::FindDomainInMap(std::string_view name) const {
   // Debian's Abseil has its own string_view type; convert for the heterogeneous lookup.
   auto it = domains_.find(absl::string_view(name.data(), name.size()));
   return it == domains_.end() ? nullptr : &it->second;
@@ -69,28 +70,41 @@ std::optional<RuleMatch> RuleSet::Match(std::string_view domain_name,
 
 std::optional<RuleMatch> RuleSet::Match(const Domain& domain,
                                         absl::Span<const DescriptorEntry> entries) {
-  if (entries.empty()) return std::nullopt;
-  const DescriptorChildren* level = &domain.descriptors;
   bool via_wildcard = false;
+  const DescriptorNode* node = FindNode(domain, entries, &via_wildcard);
+  if (node == nullptr) return std::nullopt;
+  RuleMatch match;
+  match.policy = &*node->policy;
+  match.shadow_mode = node->shadow_mode;
+  match.config_path = node->path;
+  if (via_wildcard) match.wildcard_id = RuntimeRuleId(domain, entries);
+  return match;
+}
+
+RuleHit RuleSet::Find(const Domain& domain, absl::Span<const DescriptorEntry> entries) {
+  bool via_wildcard = false;
+  const DescriptorNode* node = FindNode(domain, entries, &via_wildcard);
+  if (node == nullptr) return {};
+  return RuleHit{&*node->policy, node->shadow_mode, node->counter_key, node->counter_key_prefix};
+}
+
+const DescriptorNode* RuleSet::FindNode(const Domain& domain,
+                                        absl::Span<const DescriptorEntry> entries,
+                                        bool* via_wildcard) {
+  if (entries.empty()) return nullptr;
+  const DescriptorChildren* level = &domain.descriptors;
   for (size_t i = 0; i < entries.size(); ++i) {
     DescriptorChildren::MatchKind kind = DescriptorChildren::MatchKind::kExact;
     const DescriptorNode* node = level->FindForEntry(entries[i].first, entries[i].second, &kind);
-    if (node == nullptr) return std::nullopt;
-    via_wildcard = via_wildcard || kind == DescriptorChildren::MatchKind::kWildcard;
-    if (i + 1 == entries.size()) {
-      if (!node->policy.has_value()) return std::nullopt;
-      RuleMatch match;
-      match.policy = &*node->policy;
-      match.shadow_mode = node->shadow_mode;
-      match.config_path = node->path;
-      if (via_wildcard) match.wildcard_id = RuntimeRuleId(domain, entries);
-      return match;
-    }
+    if (node == nullptr) return nullptr;
+    *via_wildcard = *via_wildcard || kind == DescriptorChildren::MatchKind::kWildcard;
+    // The limit applies only at the last entry; a node without one means no limit.
+    if (i + 1 == entries.size()) return node->policy.has_value() ? node : nullptr;
     // More entries than config levels: the depth does not match, so no limit.
-    if (node->children.empty()) return std::nullopt;
+    if (node->children.empty()) return nullptr;
     level = &node->children;
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 }  // namespace sluice::rules

@@ -55,6 +55,18 @@ struct RuleMatch {
   }
 };
 
+// What a descriptor matched, without the rule's ids: the request path's lookup.
+struct RuleHit {
+  // The matched policy, or null for no limit. Owned by the RuleSet.
+  const RateLimitPolicy* policy = nullptr;
+  // The rule's descriptor-level `shadow_mode`.
+  bool shadow_mode = false;
+  // The counter key's precomputed parts (DescriptorNode): the whole key, or else the prefix to
+  // which the request's last value and the unit are appended; both empty when neither is static.
+  std::string_view counter_key;
+  std::string_view counter_key_prefix;
+};
+
 class RuleSet {
  public:
   // Validating factory: rejects two domains with the same name, naming both files
@@ -75,8 +87,15 @@ class RuleSet {
   static std::optional<RuleMatch> Match(const Domain& domain,
                                         absl::Span<const DescriptorEntry> entries);
 
+  // The same lookup as Match, without building the rule's ids (never allocates).
+  static RuleHit Find(const Domain& domain, absl::Span<const DescriptorEntry> entries);
+
   // The domain named `name`, or nullptr.
-  const Domain* FindDomain(std::string_view name) const;
+  const Domain* FindDomain(std::string_view name) const {
+    // Most deployments load one domain: compare its name instead of hashing the request's.
+    if (only_domain_ != nullptr) return name == only_domain_->name ? only_domain_ : nullptr;
+    return FindDomainInMap(name);
+  }
   bool HasDomain(std::string_view name) const { return FindDomain(name) != nullptr; }
   size_t domain_count() const { return domains_.size(); }
   // Domain names, sorted.
@@ -85,7 +104,17 @@ class RuleSet {
  private:
   RuleSet() = default;
 
+  const Domain* FindDomainInMap(std::string_view name) const;
+
+  // The node whose limit applies to `entries` (see the file comment), or nullptr. Sets
+  // `*via_wildcard` when some level matched through a wildcard.
+  static const DescriptorNode* FindNode(const Domain& domain,
+                                        absl::Span<const DescriptorEntry> entries,
+                                        bool* via_wildcard);
+
   absl::flat_hash_map<std::string, Domain> domains_;
+  // The domain when there is exactly one (FindDomain's fast path), else null.
+  const Domain* only_domain_ = nullptr;
 };
 
 }  // namespace sluice::rules

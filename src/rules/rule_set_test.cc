@@ -70,8 +70,28 @@ descriptors:
   ASSERT_TRUE(by_name && by_domain);
   EXPECT_EQ(by_domain->policy, by_name->policy);
   EXPECT_EQ(by_domain->config_path, by_name->config_path);
+  const RuleHit hit = RuleSet::Find(*domain, entries);
+  EXPECT_EQ(hit.policy, by_name->policy);
+  EXPECT_EQ(hit.shadow_mode, by_name->shadow_mode);
+  EXPECT_EQ(RuleSet::Find(*domain, {}).policy, nullptr);
+  EXPECT_EQ(RuleSet::Find(*domain, absl::MakeConstSpan(entries).subspan(0, 1)).policy, nullptr);
   EXPECT_FALSE(RuleSet::Match(*domain, {}));
   EXPECT_FALSE(RuleSet::Match(*domain, absl::MakeConstSpan(entries).subspan(0, 1)));
+}
+
+TEST(RuleSetMatchTest, FindDomainIsExactWithOneDomainAndWithSeveral) {
+  const std::string api = "domain: api\ndescriptors:\n  - key: k\n";
+  const std::string web = "domain: web\ndescriptors:\n  - key: k\n";
+  for (const auto& set : {MustBuild({api}), MustBuild({api, web})}) {
+    ASSERT_NE(set->FindDomain("api"), nullptr);
+    EXPECT_EQ(set->FindDomain("api")->name, "api");
+    EXPECT_EQ(set->FindDomain("ap"), nullptr);
+    EXPECT_EQ(set->FindDomain("apix"), nullptr);
+    EXPECT_EQ(set->FindDomain("API"), nullptr);
+    EXPECT_EQ(set->FindDomain(""), nullptr);
+    EXPECT_EQ(set->FindDomain("web") != nullptr, set->domain_count() == 2);
+  }
+  EXPECT_EQ(RuleSet::Empty()->FindDomain("api"), nullptr);
 }
 
 // README example 2: nested keys; a default `key` at one level and a specific value elsewhere.
@@ -250,6 +270,7 @@ descriptors:
   std::optional<RuleMatch> shadow = set->Match("d", {{"k", "shadow"}});
   ASSERT_TRUE(shadow.has_value());
   EXPECT_TRUE(shadow->shadow_mode);
+  EXPECT_TRUE(RuleSet::Find(*set->FindDomain("d"), {{"k", "shadow"}}).shadow_mode);
   EXPECT_EQ(shadow->policy->name, "trial");
   EXPECT_EQ(shadow->policy->unit, Unit::kHour);
   EXPECT_EQ(shadow->policy->algorithm, RuleAlgorithm::kLeakyBucket);
