@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
+#include "absl/container/fixed_array.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "rules/counter_key.h"
@@ -17,6 +19,7 @@ namespace {
 using envoy::service::ratelimit::v3::RateLimitRequest;
 using envoy::service::ratelimit::v3::RateLimitResponse;
 using ResponseUnit = RateLimitResponse::RateLimit::Unit;
+using envoy::extensions::common::ratelimit::v3::RateLimitDescriptor;
 
 constexpr uint32_t kUnlimitedRemaining = std::numeric_limits<uint32_t>::max();
 
@@ -56,36 +59,37 @@ int32_t CoreAlgorithm(rules::RuleAlgorithm algorithm) {
   return static_cast<int32_t>(core::Algorithm::kFixedWindow);
 }
 
-// What one descriptor resolved to; kept small because the completion closure carries one per
-// descriptor.
-struct Plan {
-  // Owned by the rules snapshot or by the call's override list; null: answered OK, no limit.
-  const rules::RateLimitPolicy* policy = nullptr;
-  bool shadow = false;     // the rule's shadow_mode: count, never answer OVER_LIMIT
-  int request_index = -1;  // position in the routed batch, or -1 when nothing is counted
+// A descriptor that is counted: where its status is, and its rule's shadow_mode (count, never
+// answer OVER_LIMIT). Everything else a status needs from the rules is written into the
+// response before routing, so the completion closure carries only these and no snapshot.
+struct Counted {
+  int status_index = 0;
+  bool shadow = false;
 };
-using Plans = absl::InlinedVector<Plan, 4>;
+using CountedList = absl::InlinedVector<Counted, 4>;
 
-absl::Status ValidateRequest(const RateLimitRequest& req) {
-  if (req.domain().empty()) return absl::InvalidArgumentError("rate limit domain must not be empty");
-  if (req.descriptors().empty()) {
-    return absl::InvalidArgumentError("rate limit descriptor list must not be empty");
+// The limit a counted descriptor answers with, from its rule or its per-request override.
+struct Limit {
+  const std::string* name = nullptr;  // echoed as RateLimit.name; null for an override
+  uint32_t requests_per_unit = 0;
+  rules::Unit unit = rules::Unit::kSecond;
+  rules::RuleAlgorithm algorithm = rules::RuleAlgorithm::kFixedWindow;
+};
+
+// One descriptor's problems, named for the caller; checked for all before anything is counted.
+absl::Status ValidateDescriptor(int i, const RateLimitDescriptor& d) {
+  if (d.entries().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("descriptor ", i, " has no entries"));
   }
-  for (int i = 0; i < req.descriptors_size(); ++i) {
-    const auto& d = req.descriptors(i);
-    if (d.entries().empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("descriptor ", i, " has no entries"));
+  for (int j = 0; j < d.entries_size(); ++j) {
+    if (d.entries(j).key().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("descriptor ", i, " entry ", j, " has an empty key"));
     }
-    for (int j = 0; j < d.entries_size(); ++j) {
-      if (d.entries(j).key().empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("descriptor ", i, " entry ", j, " has an empty key"));
-      }
-    }
-    if (d.has_limit() && !FromOverrideUnit(d.limit().unit())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "descriptor ", i, " limit override has unknown unit ", d.limit().unit()));
-    }
+  }
+  if (d.has_limit() && !FromOverrideUnit(d.limit().unit())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "descriptor ", i, " limit override has unknown unit ", d.limit().unit()));
   }
   return absl::OkStatus();
 }
@@ -106,93 +110,109 @@ void AddHeader(RateLimitResponse* resp, const char* key, std::string value) {
 
 void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitResponse* resp,
                                    Done done) {
-  if (absl::Status status = ValidateRequest(req); !status.ok()) {
-    std::move(done)(status);
+  if (req.domain().empty()) {
+    std::move(done)(absl::InvalidArgumentError("rate limit domain must not be empty"));
+    return;
+  }
+  if (req.descriptors().empty()) {
+    std::move(done)(absl::InvalidArgumentError("rate limit descriptor list must not be empty"));
     return;
   }
   const int64_t now = clock_.NowMillis();
-  std::shared_ptr<const rules::RuleSet> rules = rules_();
+  const rules::RuleSet& rules = rules_.Pinned();
+  const rules::Domain* domain = rules.FindDomain(req.domain());
 
-  // Per-call scratch stays inline for the usual handful of descriptors: no allocations.
+  // Validate everything before counting anything, and size the scratch arrays: inline for the
+  // usual handful of descriptors (no allocation), sized once (no per-element growth checks).
   const int n = req.descriptors_size();
-  absl::InlinedVector<absl::InlinedVector<rules::DescriptorEntry, 4>, 4> entries(n);
-  absl::InlinedVector<std::optional<rules::RuleMatch>, 4> matches(n);
-  // Per-descriptor overrides are rare; reserved up front so the plans' pointers stay valid.
-  std::vector<rules::RateLimitPolicy> overrides;
-  const rules::Domain* domain = rules ? rules->FindDomain(req.domain()) : nullptr;
+  int total_entries = 0;
+  for (int i = 0; i < n; ++i) {
+    if (absl::Status status = ValidateDescriptor(i, req.descriptors(i)); !status.ok()) {
+      std::move(done)(status);
+      return;
+    }
+    total_entries += req.descriptors(i).entries_size();
+  }
+  // Every descriptor's entry views in one array; descriptor i's are [first[i], first[i + 1]).
+  absl::FixedArray<rules::DescriptorEntry, 8> entries(total_entries);
+  absl::FixedArray<int, 9> first(n + 1);
+  absl::FixedArray<rules::RuleHit, 4> hits(n);  // null policy: no limit
+  auto entries_of = [&](int i) {
+    return absl::MakeConstSpan(entries).subspan(first[i], first[i + 1] - first[i]);
+  };
+  int next = 0;
   for (int i = 0; i < n; ++i) {
     const auto& d = req.descriptors(i);
-    for (const auto& e : d.entries()) entries[i].emplace_back(e.key(), e.value());
-    if (d.has_limit()) {
-      if (overrides.capacity() == 0) overrides.reserve(n);
-      continue;
-    }
-    if (domain != nullptr) matches[i] = rules::RuleSet::Match(*domain, entries[i]);
+    first[i] = next;
+    for (const auto& e : d.entries()) entries[next++] = {e.key(), e.value()};
+    first[i + 1] = next;
+    if (domain != nullptr && !d.has_limit()) hits[i] = rules::RuleSet::Find(*domain, entries_of(i));
   }
-  rules::ApplyReplaces(absl::MakeSpan(matches));
+  if (domain != nullptr && domain->has_replaces) rules::ApplyReplaces(absl::MakeSpan(hits));
 
-  Plans plans(n);
+  auto* statuses = resp->mutable_statuses();
+  statuses->Reserve(n);
+  CountedList counted;
   std::vector<core::RateLimitRequest> batch;
-  batch.reserve(n);
   for (int i = 0; i < n; ++i) {
     const auto& d = req.descriptors(i);
-    Plan& plan = plans[i];
+    auto* status = statuses->Add();
+    status->set_code(RateLimitResponse::OK);
+    Limit limit;
+    bool shadow = false;
+    const rules::RuleHit& hit = hits[i];  // empty for an override
     if (d.has_limit()) {
-      rules::RateLimitPolicy& policy = overrides.emplace_back();
-      policy.requests_per_unit = d.limit().requests_per_unit();
-      policy.unit = *FromOverrideUnit(d.limit().unit());
-      plan.policy = &policy;
-    } else if (matches[i]) {
-      plan.policy = matches[i]->policy;
-      plan.shadow = matches[i]->shadow_mode;
-    }
-    const rules::RateLimitPolicy* policy = plan.policy;
-    if (policy == nullptr || policy->unlimited) continue;
-    const uint64_t addend = d.has_hits_addend() ? d.hits_addend().value()
-                                                : std::max<uint64_t>(1, req.hits_addend());
-    core::RateLimitRequest& r = batch.emplace_back();
-    r.name = kEnvoyCounterName;
-    r.unique_key = rules::CounterKey(req.domain(), entries[i], policy->unit);
-    r.hits = static_cast<int64_t>(std::min<uint64_t>(addend, INT64_MAX));
-    r.limit = policy->requests_per_unit;
-    r.duration = rules::UnitSeconds(policy->unit) * 1000;
-    r.algorithm = CoreAlgorithm(policy->algorithm);
-    r.behavior = options_.global ? core::behavior::kGlobal : 0;
-    r.created_at = now;
-    plan.request_index = static_cast<int>(batch.size()) - 1;
-  }
-
-  // The closure holds the snapshot and the overrides: plans point into them, and with a cluster
-  // router the answer may come after a reload has replaced the snapshot.
-  auto finish = [this, resp, now, rules = std::move(rules), overrides = std::move(overrides),
-                 plans = std::move(plans),
-                 done = std::move(done)](std::vector<cluster::RoutedResponse> results) mutable {
-    bool over = false;
-    int header_source = -1;  // descriptor whose numbers go into RateLimit-* headers
-    for (size_t i = 0; i < plans.size(); ++i) {
-      const Plan& plan = plans[i];
-      auto* status = resp->add_statuses();
-      status->set_code(RateLimitResponse::OK);
-      const rules::RateLimitPolicy* policy = plan.policy;
-      if (policy == nullptr) continue;  // unmatched: OK, no current_limit
-      if (policy->unlimited) {
+      limit.requests_per_unit = d.limit().requests_per_unit();
+      limit.unit = *FromOverrideUnit(d.limit().unit());
+    } else if (hit.policy != nullptr) {
+      const rules::RateLimitPolicy& policy = *hit.policy;
+      if (policy.unlimited) {
         status->set_limit_remaining(kUnlimitedRemaining);
         continue;
       }
-      const core::RateLimitResponse& r = results.at(plan.request_index).response;
+      limit = Limit{&policy.name, policy.requests_per_unit, policy.unit, policy.algorithm};
+      shadow = hit.shadow_mode;
+    } else {
+      continue;  // unmatched: OK, no current_limit
+    }
+    auto* current = status->mutable_current_limit();
+    if (limit.name != nullptr && !limit.name->empty()) current->set_name(*limit.name);
+    current->set_requests_per_unit(limit.requests_per_unit);
+    current->set_unit(ToResponseUnit(limit.unit));
+
+    const uint64_t addend = d.has_hits_addend() ? d.hits_addend().value()
+                                                : std::max<uint64_t>(1, req.hits_addend());
+    if (batch.empty()) batch.reserve(n - i);
+    core::RateLimitRequest& r = batch.emplace_back();
+    r.name = kEnvoyCounterName;
+    rules::AppendCounterKey(r.unique_key, hit, req.domain(), entries_of(i), limit.unit);
+    r.hits = static_cast<int64_t>(std::min<uint64_t>(addend, INT64_MAX));
+    r.limit = limit.requests_per_unit;
+    r.duration = rules::UnitSeconds(limit.unit) * 1000;
+    r.algorithm = CoreAlgorithm(limit.algorithm);
+    r.behavior = options_.global ? core::behavior::kGlobal : 0;
+    r.created_at = now;
+    counted.push_back(Counted{i, shadow});
+  }
+
+  // counted[j] is answered by results[j].
+  auto finish = [this, resp, now, counted = std::move(counted),
+                 done = std::move(done)](std::vector<cluster::RoutedResponse> results) mutable {
+    bool over = false;
+    int header_source = -1;  // descriptor whose numbers go into RateLimit-* headers
+    for (size_t j = 0; j < counted.size(); ++j) {
+      const core::RateLimitResponse& r = results.at(j).response;
+      const int i = counted[j].status_index;
       if (!r.error.empty()) {
         std::move(done)(absl::UnavailableError(absl::StrCat("descriptor ", i, ": ", r.error)));
         return;
       }
-      auto* limit = status->mutable_current_limit();
-      limit->set_name(policy->name);
-      limit->set_requests_per_unit(policy->requests_per_unit);
-      limit->set_unit(ToResponseUnit(policy->unit));
+      auto* status = resp->mutable_statuses(i);
       status->set_limit_remaining(static_cast<uint32_t>(
           std::clamp<int64_t>(r.remaining, 0, kUnlimitedRemaining)));
       SetDuration(r.reset_time - now, status->mutable_duration_until_reset());
       bool limited = r.status == core::Status::kOverLimit;
-      if (limited && plan.shadow) {
+      if (limited && counted[j].shadow) {
         limited = false;
         if (metrics_) metrics_->decisions[static_cast<size_t>(obs::Outcome::kShadow)]->Increment();
       } else if (metrics_) {
@@ -206,7 +226,7 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
         return std::pair{st.code() != RateLimitResponse::OVER_LIMIT, st.limit_remaining()};
       };
       if (header_source < 0 || rank(*status) < rank(resp->statuses(header_source))) {
-        header_source = static_cast<int>(i);
+        header_source = i;
       }
     }
     resp->set_overall_code(over && !options_.shadow_mode ? RateLimitResponse::OVER_LIMIT

@@ -11,16 +11,13 @@
 // Thread safety: any thread, concurrently. `done` may run on another thread; it must not block.
 #pragma once
 
-#include <functional>
-#include <memory>
-
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "cluster/router.h"
 #include "core/clock.h"
 #include "envoy/service/ratelimit/v3/rls.pb.h"
 #include "obs/sluice_metrics.h"
-#include "rules/rule_set.h"
+#include "rules/rule_store.h"
 
 namespace sluice::api {
 
@@ -40,12 +37,12 @@ inline constexpr char kEnvoyCounterName[] = "envoy";
 class EnvoyHandler {
  public:
   using Done = absl::AnyInvocable<void(absl::Status) &&>;
-  using RulesSource = std::function<std::shared_ptr<const rules::RuleSet>()>;
 
-  EnvoyHandler(cluster::Router& router, const core::Clock& clock, RulesSource rules,
+  // Each call reads `rules` once (RuleStore::Pinned) and writes everything it needs from the
+  // snapshot into the response before routing, so a reload during a cluster round trip is safe.
+  EnvoyHandler(cluster::Router& router, const core::Clock& clock, const rules::RuleStore& rules,
                EnvoyOptions options, const obs::Metrics* metrics = nullptr)
-      : router_(router), clock_(clock), rules_(std::move(rules)), options_(options),
-        metrics_(metrics) {}
+      : router_(router), clock_(clock), rules_(rules), options_(options), metrics_(metrics) {}
 
   // Fills `resp` (alive until `done`) and calls `done` once: OK, INVALID_ARGUMENT for an empty
   // domain, no descriptors or an empty entry key, UNAVAILABLE when a counter could not be read
@@ -56,7 +53,7 @@ class EnvoyHandler {
  private:
   cluster::Router& router_;
   const core::Clock& clock_;
-  RulesSource rules_;
+  const rules::RuleStore& rules_;
   EnvoyOptions options_;
   const obs::Metrics* metrics_;
 };

@@ -8,6 +8,7 @@
 #include "core/store.h"
 #include "rules/rule_parser.h"
 #include "rules/rule_set.h"
+#include "rules/rule_store.h"
 
 namespace sluice::api {
 namespace {
@@ -50,7 +51,7 @@ class EnvoyHandlerTest : public ::testing::Test {
     domains.push_back(std::move(*domain));
     auto set = rules::RuleSet::Create(std::move(domains));
     EXPECT_TRUE(set.ok()) << set.status();
-    rules_ = *set;
+    rules_.Replace(*set);
   }
 
   absl::Status Call(const RateLimitRequest& req, RateLimitResponse* resp) {
@@ -85,9 +86,9 @@ class EnvoyHandlerTest : public ::testing::Test {
   core::Store store_;
   core::Limiter limiter_{store_};
   cluster::LocalRouter router_{limiter_};
-  std::shared_ptr<const rules::RuleSet> rules_;
+  rules::RuleStore rules_{""};
   EnvoyOptions options_;
-  EnvoyHandler handler_{router_, clock_, [this] { return rules_; }, options_};
+  EnvoyHandler handler_{router_, clock_, rules_, options_};
 };
 
 TEST_F(EnvoyHandlerTest, FivePerSecondThenOverLimitThenNextWindow) {
@@ -195,7 +196,7 @@ TEST_F(EnvoyHandlerTest, TokenBucketAlgorithmExtension) {
 }
 
 TEST_F(EnvoyHandlerTest, RateLimitHeadersFromLowestRemaining) {
-  EnvoyHandler handler{router_, clock_, [this] { return rules_; },
+  EnvoyHandler handler{router_, clock_, rules_,
                        EnvoyOptions{.rate_limit_headers = true}};
   RateLimitResponse resp;
   absl::Status result;
@@ -210,7 +211,7 @@ TEST_F(EnvoyHandlerTest, RateLimitHeadersFromLowestRemaining) {
 }
 
 TEST_F(EnvoyHandlerTest, GlobalShadowKeepsStatusesButAllows) {
-  EnvoyHandler handler{router_, clock_, [this] { return rules_; },
+  EnvoyHandler handler{router_, clock_, rules_,
                        EnvoyOptions{.shadow_mode = true}};
   auto req = Request({{{"user", "g"}}});
   RateLimitResponse resp;
@@ -264,12 +265,14 @@ class DeferredRouter final : public cluster::Router {
 
 TEST_F(EnvoyHandlerTest, AReloadWhileTheOwnerIsAskedDoesNotFreeTheRulesInUse) {
   DeferredRouter router(limiter_);
-  EnvoyHandler handler(router, clock_, [this] { return rules_; }, options_);
+  EnvoyHandler handler(router, clock_, rules_, options_);
   RateLimitResponse resp;
   absl::Status result = absl::InternalError("done not called");
   handler.ShouldRateLimit(Request({{{"generic_key", "limited"}}}), &resp,
                           [&](absl::Status s) { result = s; });
-  rules_ = rules::RuleSet::Empty();  // the reload drops the only other reference
+  // The reload drops the store's reference; this thread's pin goes with its next read.
+  rules_.Replace(rules::RuleSet::Empty());
+  (void)rules_.Pinned();
   router.Answer();
   ASSERT_TRUE(result.ok()) << result;
   ASSERT_EQ(resp.statuses_size(), 1);

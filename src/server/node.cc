@@ -175,7 +175,7 @@ struct Node::Parts {
   std::unique_ptr<api::HealthReporter> health;
   std::unique_ptr<api::GubernatorHandler> gubernator;
   std::unique_ptr<api::GubernatorService> gubernator_service;
-  std::unique_ptr<rules::RuleStore> rules;  // null without a rules path
+  std::unique_ptr<rules::RuleStore> rules;  // empty, never reloaded, without a rules path
   std::unique_ptr<rules::RuleWatcher> rules_watcher;
   std::unique_ptr<api::EnvoyHandler> envoy;
   std::unique_ptr<api::EnvoyService> envoy_service;
@@ -265,8 +265,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
   p.gubernator = std::make_unique<api::GubernatorHandler>(
       *p.router, core::SystemClock::Instance(), *p.health, &p.metrics);
   p.gubernator_service = std::make_unique<api::GubernatorService>(*p.gubernator, p.metrics);
+  p.rules = std::make_unique<rules::RuleStore>(config.rules_path);
   if (!config.rules_path.empty()) {
-    p.rules = std::make_unique<rules::RuleStore>(config.rules_path);
     // Watch first, then load: a change between the two is not missed.
     if (config.rules_watch) {
       auto watcher = rules::RuleWatcher::Start(p.rules.get());
@@ -277,7 +277,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
   }
   p.envoy = std::make_unique<api::EnvoyHandler>(
       *p.router, core::SystemClock::Instance(),
-      [rules = p.rules.get()] { return rules ? rules->Current() : rules::RuleSet::Empty(); },
+      *p.rules,
       api::EnvoyOptions{.shadow_mode = config.envoy_shadow_mode,
                         .rate_limit_headers = config.envoy_rate_limit_headers},
       &p.metrics);
@@ -376,7 +376,7 @@ void Node::Shutdown() {
 
 void Node::Reload() {
   Parts& p = *parts_;
-  if (p.rules) {
+  if (!p.rules->path().empty()) {
     // RuleStore logs the outcome (with file and line on failure) and keeps the old rules.
     (void)p.rules->Reload();
   }
