@@ -42,7 +42,8 @@ void ToProto(const core::RateLimitResponse& in, pb::gubernator::RateLimitResp* o
   out->set_limit(in.limit);
   out->set_remaining(in.remaining);
   out->set_reset_time(in.reset_time);
-  out->set_error(in.error);
+  // An empty string encodes as nothing; setting it would still allocate it on the arena.
+  if (!in.error.empty()) out->set_error(in.error);
 }
 
 core::RateLimitResponse FromProto(const pb::gubernator::RateLimitResp& in) {

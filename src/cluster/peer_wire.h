@@ -14,7 +14,8 @@ namespace sluice::cluster {
 void ToProto(const core::RateLimitRequest& in, pb::gubernator::RateLimitReq* out);
 core::RateLimitRequest FromProto(const pb::gubernator::RateLimitReq& in);
 
-// Status, limit, remaining, reset_time and error; metadata is not part of the core answer.
+// Status, limit, remaining, reset_time and error into a fresh `out` (an empty error is left
+// unset); metadata is not part of the core answer.
 void ToProto(const core::RateLimitResponse& in, pb::gubernator::RateLimitResp* out);
 core::RateLimitResponse FromProto(const pb::gubernator::RateLimitResp& in);
 
