@@ -1,15 +1,21 @@
-// The decision path of each door without its transport: GubernatorHandler::GetRateLimits with
-// one item beside EnvoyHandler::ShouldRateLimit with one descriptor matched by the rules, both
-// on a LocalRouter over the same store. The difference is what the Envoy door adds (rules
-// lookup, counter key, response shape). Responses come from api::ArenaMessageAllocator, as the
-// gRPC services get them. The rules lookup and the counter key are also measured alone.
-// Run: build/release/bench/door_bench
+// The decision path of each door without its transport: GubernatorHandler::GetRateLimits beside
+// EnvoyHandler::ShouldRateLimit with descriptors matched by the rules (1 and 4 items each), both
+// on a LocalRouter over the same store. The difference is what the Envoy door adds. Measured
+// alone as well: the rules lookup, the counter key, and each door's answer for one decision
+// (the Envoy status needs two more sub-messages than Gubernator's). Requests and responses come
+// from api::ArenaMessageAllocator, as the gRPC services get them.
+// Run: build/release/bench/door_bench; instruction counts: bench/door_cost.sh
 #include <benchmark/benchmark.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
 
 #include "api/arena_message_allocator.h"
 #include "api/envoy_handler.h"
 #include "api/gubernator_handler.h"
 #include "api/health.h"
+#include "cluster/peer_wire.h"
 #include "cluster/router.h"
 #include "core/clock.h"
 #include "core/limiter.h"
@@ -18,17 +24,18 @@
 #include "rules/counter_key.h"
 #include "rules/rule_parser.h"
 #include "rules/rule_set.h"
+#include "rules/rule_store.h"
 
 namespace sluice {
 namespace {
 
 constexpr char kRules[] = R"(domain: bench
 descriptors:
-  - key: generic_key
-    value: limited
-    rate_limit: {unit: hour, requests_per_unit: 2000000000}
-  - key: user
-    rate_limit: {unit: hour, requests_per_unit: 2000000000}
+  - {key: generic_key, value: limited0, rate_limit: {unit: hour, requests_per_unit: 2000000000}}
+  - {key: generic_key, value: limited1, rate_limit: {unit: hour, requests_per_unit: 2000000000}}
+  - {key: generic_key, value: limited2, rate_limit: {unit: hour, requests_per_unit: 2000000000}}
+  - {key: generic_key, value: limited3, rate_limit: {unit: hour, requests_per_unit: 2000000000}}
+  - {key: user, rate_limit: {unit: hour, requests_per_unit: 2000000000}}
 )";
 
 struct Fixture {
@@ -37,24 +44,29 @@ struct Fixture {
   core::Limiter limiter{store};
   cluster::LocalRouter router{limiter};
   api::StandaloneHealth health{"127.0.0.1:1051"};
-  std::shared_ptr<const rules::RuleSet> rules = [] {
+  rules::RuleStore rules{""};
+  api::GubernatorHandler gubernator{router, clock, health};
+  api::EnvoyHandler envoy{router, clock, rules, api::EnvoyOptions{}};
+
+  Fixture() {
     std::vector<rules::Domain> domains;
     domains.push_back(*rules::ParseRules("bench.yaml", kRules));
-    return *rules::RuleSet::Create(std::move(domains));
-  }();
-  api::GubernatorHandler gubernator{router, clock, health};
-  api::EnvoyHandler envoy{router, clock, [this] { return rules; }, api::EnvoyOptions{}};
+    rules.Replace(*rules::RuleSet::Create(std::move(domains)));
+  }
 };
 
-void BM_GubernatorDoor_OneItem(benchmark::State& state) {
+// `items` items per call, each its own key.
+void GubernatorDoor(benchmark::State& state, int items) {
   Fixture f;
   pb::gubernator::GetRateLimitsReq req;
-  auto* r = req.add_requests();
-  r->set_name("requests_per_sec");
-  r->set_unique_key("account:12345");
-  r->set_hits(1);
-  r->set_limit(2'000'000'000);
-  r->set_duration(3'600'000);
+  for (int i = 0; i < items; ++i) {
+    auto* r = req.add_requests();
+    r->set_name("requests_per_sec");
+    r->set_unique_key("account:1234" + std::to_string(i));
+    r->set_hits(1);
+    r->set_limit(2'000'000'000);
+    r->set_duration(3'600'000);
+  }
   api::ArenaMessageAllocator<pb::gubernator::GetRateLimitsReq, pb::gubernator::GetRateLimitsResp>
       allocator;
   for (auto _ : state) {
@@ -66,13 +78,16 @@ void BM_GubernatorDoor_OneItem(benchmark::State& state) {
   }
 }
 
-void EnvoyDoor(benchmark::State& state, const char* key, const char* value) {
+// `descriptors` one-entry descriptors per call, (key, value + index), each its own counter.
+void EnvoyDoor(benchmark::State& state, int descriptors, const char* key, const char* value) {
   Fixture f;
   envoy::service::ratelimit::v3::RateLimitRequest req;
   req.set_domain("bench");
-  auto* e = req.add_descriptors()->add_entries();
-  e->set_key(key);
-  e->set_value(value);
+  for (int i = 0; i < descriptors; ++i) {
+    auto* e = req.add_descriptors()->add_entries();
+    e->set_key(key);
+    e->set_value(value + std::to_string(i));
+  }
   api::ArenaMessageAllocator<envoy::service::ratelimit::v3::RateLimitRequest,
                              envoy::service::ratelimit::v3::RateLimitResponse>
       allocator;
@@ -84,26 +99,72 @@ void EnvoyDoor(benchmark::State& state, const char* key, const char* value) {
   }
 }
 
+void BM_GubernatorDoor_OneItem(benchmark::State& state) { GubernatorDoor(state, 1); }
+void BM_GubernatorDoor_FourItems(benchmark::State& state) { GubernatorDoor(state, 4); }
 void BM_EnvoyDoor_OneDescriptorExact(benchmark::State& state) {
-  EnvoyDoor(state, "generic_key", "limited");
+  EnvoyDoor(state, 1, "generic_key", "limited");
+}
+void BM_EnvoyDoor_FourDescriptorsExact(benchmark::State& state) {
+  EnvoyDoor(state, 4, "generic_key", "limited");
 }
 void BM_EnvoyDoor_OneDescriptorDefault(benchmark::State& state) {
-  EnvoyDoor(state, "user", "alice");
+  EnvoyDoor(state, 1, "user", "alice");
+}
+
+// The answer each door writes for one decision, alone, on the same per-call arena: Gubernator's
+// one flat RateLimitResp, and the Envoy status with the RateLimit and Duration sub-messages its
+// protocol requires. The difference is the cost of the Envoy response shape, not of deciding.
+void BM_ResponseShapeGubernator(benchmark::State& state) {
+  const core::RateLimitResponse decision{core::Status::kUnderLimit, 2'000'000'000, 1'999'999'999,
+                                         1'700'003'600'000, {}};
+  api::ArenaMessageAllocator<pb::gubernator::GetRateLimitsReq, pb::gubernator::GetRateLimitsResp>
+      allocator;
+  for (auto _ : state) {
+    auto* call = allocator.AllocateMessages();
+    auto* responses = call->response()->mutable_responses();
+    responses->Reserve(1);
+    cluster::ToProto(decision, responses->Add());
+    benchmark::DoNotOptimize(call->response());
+    call->Release();
+  }
+}
+
+void BM_ResponseShapeEnvoy(benchmark::State& state) {
+  using envoy::service::ratelimit::v3::RateLimitResponse;
+  api::ArenaMessageAllocator<envoy::service::ratelimit::v3::RateLimitRequest, RateLimitResponse>
+      allocator;
+  for (auto _ : state) {
+    auto* call = allocator.AllocateMessages();
+    auto* statuses = call->response()->mutable_statuses();
+    statuses->Reserve(1);
+    auto* status = statuses->Add();
+    status->set_code(RateLimitResponse::OK);
+    auto* limit = status->mutable_current_limit();
+    limit->set_requests_per_unit(2'000'000'000);
+    limit->set_unit(RateLimitResponse::RateLimit::HOUR);
+    status->set_limit_remaining(1'999'999'999);
+    status->mutable_duration_until_reset()->set_seconds(3600);
+    call->response()->set_overall_code(RateLimitResponse::OK);
+    benchmark::DoNotOptimize(call->response());
+    call->Release();
+  }
 }
 
 // The parts the Envoy door adds, alone: the rules lookup (domain, then one level) and the
 // counter key.
 void BM_EnvoyRulesMatch(benchmark::State& state) {
   Fixture f;
-  const rules::DescriptorEntry entry{"generic_key", "limited"};
+  const std::shared_ptr<const rules::RuleSet> set = f.rules.Current();
+  const rules::DescriptorEntry entry{"generic_key", "limited0"};
   for (auto _ : state) {
-    auto match = f.rules->Match("bench", absl::MakeConstSpan(&entry, 1));
-    benchmark::DoNotOptimize(match);
+    const rules::Domain* domain = set->FindDomain("bench");
+    rules::RuleHit hit = rules::RuleSet::Find(*domain, absl::MakeConstSpan(&entry, 1));
+    benchmark::DoNotOptimize(hit);
   }
 }
 
 void BM_EnvoyCounterKey(benchmark::State& state) {
-  const rules::DescriptorEntry entry{"generic_key", "limited"};
+  const rules::DescriptorEntry entry{"generic_key", "limited0"};
   for (auto _ : state) {
     std::string key =
         rules::CounterKey("bench", absl::MakeConstSpan(&entry, 1), rules::Unit::kHour);
@@ -111,17 +172,43 @@ void BM_EnvoyCounterKey(benchmark::State& state) {
   }
 }
 
-BENCHMARK(BM_GubernatorDoor_OneItem);
-BENCHMARK(BM_EnvoyDoor_OneDescriptorExact);
-BENCHMARK(BM_EnvoyDoor_OneDescriptorDefault);
-BENCHMARK(BM_EnvoyRulesMatch);
-BENCHMARK(BM_EnvoyCounterKey);
+void RegisterAll(int64_t iterations) {
+  const std::pair<const char*, void (*)(benchmark::State&)> all[] = {
+      {"BM_GubernatorDoor_OneItem", BM_GubernatorDoor_OneItem},
+      {"BM_GubernatorDoor_FourItems", BM_GubernatorDoor_FourItems},
+      {"BM_EnvoyDoor_OneDescriptorExact", BM_EnvoyDoor_OneDescriptorExact},
+      {"BM_EnvoyDoor_FourDescriptorsExact", BM_EnvoyDoor_FourDescriptorsExact},
+      {"BM_EnvoyDoor_OneDescriptorDefault", BM_EnvoyDoor_OneDescriptorDefault},
+      {"BM_ResponseShapeGubernator", BM_ResponseShapeGubernator},
+      {"BM_ResponseShapeEnvoy", BM_ResponseShapeEnvoy},
+      {"BM_EnvoyRulesMatch", BM_EnvoyRulesMatch},
+      {"BM_EnvoyCounterKey", BM_EnvoyCounterKey},
+  };
+  for (const auto& [name, fn] : all) {
+    auto* b = benchmark::RegisterBenchmark(name, fn);
+    if (iterations > 0) b->Iterations(iterations);
+  }
+}
 
 }  // namespace
 }  // namespace sluice
 
+// `--iterations=N` runs each benchmark exactly N times, for instruction counts under
+// `valgrind --tool=callgrind`, which do not drift with the machine's load (bench/door_cost.sh).
 int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);  // as src/server/main.cc
+  int64_t iterations = 0;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg.rfind("--iterations=", 0) == 0) {
+      iterations = std::stoll(std::string(arg.substr(13)));
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argc = kept;
+  sluice::RegisterAll(iterations);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
