@@ -233,6 +233,37 @@ TEST_F(EnvoyTest, JsonEndpointAnswers200Then429) {
   EXPECT_EQ(testing::HttpPost(node_->http_url() + "/json", "{nope").status, 400);
 }
 
+// Without --config the door still answers: nothing matches, a per-request limit override
+// counts on its own, and SIGHUP (no rules to reload) leaves the node serving.
+TEST(EnvoyNoRulesTest, AnswersWithoutRulesAndOverridesStillCount) {
+  testing::SluiceProcess node;
+  ASSERT_TRUE(node.ready());
+  auto stub = RateLimitService::NewStub(
+      grpc::CreateChannel(node.grpc_address(), grpc::InsecureChannelCredentials()));
+  auto check = [&](const RateLimitRequest& req) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    RateLimitResponse resp;
+    grpc::Status status = stub->ShouldRateLimit(&ctx, req, &resp);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return resp;
+  };
+  RateLimitResponse unmatched = check(Request("generic_key", "limited"));
+  EXPECT_EQ(unmatched.overall_code(), RateLimitResponse::OK);
+  ASSERT_EQ(unmatched.statuses_size(), 1);
+  EXPECT_FALSE(unmatched.statuses(0).has_current_limit());
+
+  auto custom = Request("user", "alice");
+  custom.mutable_descriptors(0)->mutable_limit()->set_requests_per_unit(2);
+  custom.mutable_descriptors(0)->mutable_limit()->set_unit(envoy::type::v3::HOUR);
+  EXPECT_EQ(check(custom).statuses(0).limit_remaining(), 1u);
+  node.Signal(SIGHUP);
+  EXPECT_EQ(check(custom).statuses(0).limit_remaining(), 0u);
+  RateLimitResponse over = check(custom);
+  EXPECT_EQ(over.overall_code(), RateLimitResponse::OVER_LIMIT);
+  EXPECT_EQ(over.statuses(0).current_limit().requests_per_unit(), 2u);
+}
+
 TEST(EnvoyStartupTest, BadRulesStopStartupNamingFileAndLine) {
   TempDir dir;
   std::string file = dir.Write("bad.yaml", "domain: shop\ndescriptors:\n  - key: a\n    rate_limit:\n      unit: fortnight\n      requests_per_unit: 1\n");
