@@ -47,13 +47,14 @@ TEST_F(ExampleRulesTest, NestedPerUserAndReplaces) {
   EXPECT_EQ(Match({{"plan", "pro"}, {"user_id", "u1"}})->policy->name, "pro-user");
   EXPECT_FALSE(Match({{"plan", "free"}}).has_value());
 
-  std::vector<std::optional<RuleMatch>> matches = {
-      Match({{"plan", "pro"}, {"user_id", "batch-robot"}}),
-      Match({{"remote_address", "10.0.0.1"}})};
-  ASSERT_TRUE(matches[1].has_value());
+  const Domain& domain = *set_->FindDomain("sluice-demo");
+  std::vector<RuleHit> matches = {
+      RuleSet::Find(domain, {{"plan", "pro"}, {"user_id", "batch-robot"}}),
+      RuleSet::Find(domain, {{"remote_address", "10.0.0.1"}})};
+  ASSERT_NE(matches[1].policy, nullptr);
   EXPECT_EQ(ApplyReplaces(absl::MakeSpan(matches)), 1);
-  EXPECT_EQ(matches[0]->policy->name, "robot");
-  EXPECT_FALSE(matches[1].has_value());
+  EXPECT_EQ(matches[0].policy->name, "robot");
+  EXPECT_EQ(matches[1].policy, nullptr);
 }
 
 }  // namespace

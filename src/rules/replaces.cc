@@ -33,16 +33,4 @@ int ApplyReplaces(absl::Span<RuleHit> hits) {
   return static_cast<int>(replaced.size());
 }
 
-int ApplyReplaces(absl::Span<std::optional<RuleMatch>> matches) {
-  absl::InlinedVector<RuleHit, 8> hits;
-  for (const std::optional<RuleMatch>& match : matches) {
-    hits.push_back(match.has_value() ? RuleHit{match->policy, match->shadow_mode} : RuleHit{});
-  }
-  const int dropped = ApplyReplaces(absl::MakeSpan(hits));
-  for (size_t i = 0; i < matches.size(); ++i) {
-    if (hits[i].policy == nullptr) matches[i].reset();
-  }
-  return dropped;
-}
-
 }  // namespace sluice::rules

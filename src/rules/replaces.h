@@ -8,8 +8,6 @@
 // `rate_limits` entry of a route).
 #pragma once
 
-#include <optional>
-
 #include "absl/types/span.h"
 #include "rules/rule_set.h"
 
@@ -18,8 +16,5 @@ namespace sluice::rules {
 // `hits` holds one element per descriptor, in request order (null policy: no limit). Replaced
 // limits get a null policy in place. Returns how many were dropped.
 int ApplyReplaces(absl::Span<RuleHit> hits);
-
-// The same over full matches: replaced ones are reset to nullopt.
-int ApplyReplaces(absl::Span<std::optional<RuleMatch>> matches);
 
 }  // namespace sluice::rules

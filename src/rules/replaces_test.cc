@@ -39,46 +39,45 @@ descriptors:
     set_ = *RuleSet::Create(std::move(domains));
   }
 
-  std::optional<RuleMatch> M(std::string_view key, std::string_view value) const {
-    return set_->Match("d", {{key, value}});
+  RuleHit M(std::string_view key, std::string_view value) const {
+    return RuleSet::Find(*set_->FindDomain("d"), {{key, value}});
   }
 
   std::shared_ptr<const RuleSet> set_;
 };
 
 TEST_F(ApplyReplacesTest, ReplacedLimitIsDropped) {
-  std::vector<std::optional<RuleMatch>> matches = {M("api", "x"), M("path", "/login")};
-  ASSERT_TRUE(matches[0].has_value() && matches[1].has_value());
+  std::vector<RuleHit> matches = {M("api", "x"), M("path", "/login")};
+  ASSERT_TRUE(matches[0].policy != nullptr && matches[1].policy != nullptr);
   EXPECT_EQ(ApplyReplaces(absl::MakeSpan(matches)), 1);
-  EXPECT_FALSE(matches[0].has_value());
-  ASSERT_TRUE(matches[1].has_value());
-  EXPECT_EQ(matches[1]->policy->name, "login");
+  EXPECT_EQ(matches[0].policy, nullptr);
+  ASSERT_NE(matches[1].policy, nullptr);
+  EXPECT_EQ(matches[1].policy->name, "login");
 }
 
 TEST_F(ApplyReplacesTest, NothingDroppedWithoutTheReplacer) {
-  std::vector<std::optional<RuleMatch>> matches = {M("api", "x"), M("unnamed", "y"),
-                                                   M("nothing", "z")};
+  std::vector<RuleHit> matches = {M("api", "x"), M("unnamed", "y"), M("nothing", "z")};
   EXPECT_EQ(ApplyReplaces(absl::MakeSpan(matches)), 0);
-  EXPECT_TRUE(matches[0].has_value());
-  EXPECT_TRUE(matches[1].has_value());
-  EXPECT_FALSE(matches[2].has_value());
+  EXPECT_NE(matches[0].policy, nullptr);
+  EXPECT_NE(matches[1].policy, nullptr);
+  EXPECT_EQ(matches[2].policy, nullptr);
 }
 
 TEST_F(ApplyReplacesTest, UnionOfReplacesIndependentOfOrder) {
   // upload replaces both api and login; login's own `replaces` still counts although it is dropped.
-  std::vector<std::optional<RuleMatch>> matches = {M("path", "/upload"), M("path", "/login"),
-                                                   M("api", "x"), M("unnamed", "y")};
+  std::vector<RuleHit> matches = {M("path", "/upload"), M("path", "/login"), M("api", "x"),
+                                  M("unnamed", "y")};
   EXPECT_EQ(ApplyReplaces(absl::MakeSpan(matches)), 2);
-  EXPECT_TRUE(matches[0].has_value());
-  EXPECT_FALSE(matches[1].has_value());
-  EXPECT_FALSE(matches[2].has_value());
-  EXPECT_TRUE(matches[3].has_value());
+  EXPECT_NE(matches[0].policy, nullptr);
+  EXPECT_EQ(matches[1].policy, nullptr);
+  EXPECT_EQ(matches[2].policy, nullptr);
+  EXPECT_NE(matches[3].policy, nullptr);
 }
 
 TEST_F(ApplyReplacesTest, OverRuleHitsAsTheRequestPathUsesThem) {
-  const RuleHit api{M("api", "x")->policy, false};
-  const RuleHit login{M("path", "/login")->policy, false};
-  const RuleHit upload{M("path", "/upload")->policy, true};
+  const RuleHit api{M("api", "x").policy, false};
+  const RuleHit login{M("path", "/login").policy, false};
+  const RuleHit upload{M("path", "/upload").policy, true};
   std::vector<RuleHit> hits = {upload, RuleHit{}, login, api};
   EXPECT_EQ(ApplyReplaces(absl::MakeSpan(hits)), 2);
   EXPECT_EQ(hits[0].policy, upload.policy);
@@ -89,7 +88,7 @@ TEST_F(ApplyReplacesTest, OverRuleHitsAsTheRequestPathUsesThem) {
 }
 
 TEST_F(ApplyReplacesTest, EmptyInput) {
-  std::vector<std::optional<RuleMatch>> none;
+  std::vector<RuleHit> none;
   EXPECT_EQ(ApplyReplaces(absl::MakeSpan(none)), 0);
 }
 
