@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/hash/hash.h"
+#include "rules/entry_hash.h"
 #include "rules/wildcard.h"
 
 namespace sluice::rules {
@@ -106,11 +106,7 @@ class DescriptorChildren {
   };
   struct KeyHash {
     using is_transparent = void;
-    // Through absl::string_view: Debian's Abseil would hash std::string_view with std::hash.
-    size_t operator()(const KeyView& k) const {
-      return absl::HashOf(absl::string_view(k.key.data(), k.key.size()),
-                          absl::string_view(k.value.data(), k.value.size()));
-    }
+    size_t operator()(const KeyView& k) const { return EntryHash(k.key, k.value); }
     size_t operator()(const Key& k) const { return (*this)(KeyView{k.key, k.value}); }
   };
   struct KeyEq {
@@ -121,7 +117,7 @@ class DescriptorChildren {
     bool operator()(const A& a, const B& b) const {
       const KeyView va = View(a);
       const KeyView vb = View(b);
-      return va.key == vb.key && va.value == vb.value;
+      return SameBytes(va.key, vb.key) && SameBytes(va.value, vb.value);
     }
   };
   struct WildcardChild {
