@@ -31,9 +31,6 @@ struct EnvoyOptions {
   bool global = false;
 };
 
-// The name under which Envoy counters live in the store: "<this>_<counter key>".
-inline constexpr char kEnvoyCounterName[] = "envoy";
-
 class EnvoyHandler {
  public:
   using Done = absl::AnyInvocable<void(absl::Status) &&>;

@@ -114,6 +114,19 @@ TEST_F(EnvoyHandlerTest, FivePerSecondThenOverLimitThenNextWindow) {
   EXPECT_EQ(Check(req).overall_code(), RateLimitResponse::OK);
 }
 
+// An exact rule's counter carries a store hash computed at load; the entry it counts on must be
+// the one any other door reaches by its key (here: read back with the key alone).
+TEST_F(EnvoyHandlerTest, PrecomputedCounterIsTheStoreEntryOfItsKey) {
+  for (int i = 0; i < 3; ++i) Check(Request({{{"generic_key", "limited"}}}));
+  const std::string key = core::HashKey("envoy", "shop_generic_key_limited_second");
+  auto item = store_.Peek(key, clock_.NowMillis());
+  ASSERT_TRUE(item.has_value()) << key;
+  EXPECT_EQ(std::get<core::FixedWindowState>(item->state).count, 3);
+  EXPECT_EQ(store_.Size(), 1u);
+  RateLimitResponse resp = Check(Request({{{"generic_key", "limited"}}}));
+  EXPECT_EQ(resp.statuses(0).limit_remaining(), 1u);  // 5 per second, the 4th hit
+}
+
 TEST_F(EnvoyHandlerTest, UnmatchedIsOkWithoutLimitAndUnlimitedIsMaxUint32) {
   auto resp = Check(Request({{{"nothing", "here"}}, {{"generic_key", "free"}}}));
   EXPECT_EQ(resp.overall_code(), RateLimitResponse::OK);

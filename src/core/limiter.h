@@ -23,7 +23,8 @@ class Limiter {
   // Applies `req` to the key name_unique_key. req.created_at must already be stamped.
   RateLimitResponse Check(const RateLimitRequest& req, int64_t now);
 
-  // Same, with the store key given (callers that already built it avoid a copy).
+  // Same, with the store key given (callers that already built it avoid a copy). Uses
+  // req.key_hash when set; it must then be Store::KeyHash(key).
   RateLimitResponse Check(const RateLimitRequest& req, std::string_view key, int64_t now);
 
   // Overwrites the key's state (used when an owner broadcasts GLOBAL state to replicas).

@@ -42,6 +42,10 @@ struct RateLimitRequest {
   int32_t behavior = 0;   // bit set; see namespace behavior
   int64_t burst = 0;      // leaky bucket capacity; 0 means "same as limit"
   int64_t created_at = 0; // epoch ms; stamped with the server's now at the edge when 0
+  // Store::KeyHash(HashKey(name, unique_key)) when the door knows it in advance (an Envoy rule's
+  // static counter key), so the store does not hash the key again; 0: not known. Never on a
+  // wire: a peer that receives the request hashes the key itself.
+  uint64_t key_hash = 0;
 
   bool Has(int32_t behavior_bit) const { return (behavior & behavior_bit) != 0; }
 };

@@ -181,9 +181,16 @@ Store::Shard& Store::ShardFor(size_t hash) const {
 
 void Store::Update(std::string_view key, int64_t now,
                    absl::FunctionRef<void(std::optional<BucketItem>&)> fn) {
-  const HashedKey hashed{key, HashOf(key)};
+  Update(key, KeyHash(key), now, fn);
+}
+
+void Store::Update(std::string_view key, uint64_t hash, int64_t now,
+                   absl::FunctionRef<void(std::optional<BucketItem>&)> fn) {
+  const HashedKey hashed{key, static_cast<size_t>(hash)};
   ShardFor(hashed.hash).Update(hashed, now, fn);
 }
+
+uint64_t Store::KeyHash(std::string_view key) { return HashOf(key); }
 
 std::optional<BucketItem> Store::Peek(std::string_view key, int64_t now) const {
   const HashedKey hashed{key, HashOf(key)};

@@ -56,6 +56,15 @@ class Store {
   void Update(std::string_view key, int64_t now,
               absl::FunctionRef<void(std::optional<BucketItem>&)> fn);
 
+  // The same with the key's hash already known. Precondition: hash == KeyHash(key); a caller
+  // that precomputes it for a fixed key (Envoy rules, rules/counter_key.h) skips hashing the
+  // key on every access.
+  void Update(std::string_view key, uint64_t hash, int64_t now,
+              absl::FunctionRef<void(std::optional<BucketItem>&)> fn);
+
+  // The hash Update() and Peek() compute for `key`. Stable within a process only.
+  static uint64_t KeyHash(std::string_view key);
+
   // The key's live item at `now`, without marking it used or counting it in the statistics.
   std::optional<BucketItem> Peek(std::string_view key, int64_t now) const;
 

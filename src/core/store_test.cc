@@ -34,6 +34,37 @@ TEST(StoreTest, StoresAndReadsBack) {
   EXPECT_EQ(store.Size(), 1u);
 }
 
+// A caller that knows the key's hash (Envoy rules precompute it) reaches the same entry as one
+// that lets the store hash the key.
+TEST(StoreTest, AGivenHashReachesTheSameEntry) {
+  Store store({.capacity = 16 * 64, .shards = 16});  // room for all 50 keys in any one shard
+  for (int i = 0; i < 50; ++i) {
+    const std::string key = "envoy_shop_generic_key_" + std::to_string(i) + "_second";
+    store.Update(key, Store::KeyHash(key), 0,
+                 [&](std::optional<BucketItem>& slot) { slot = Item(100, i); });
+    auto got = store.Peek(key, 0);
+    ASSERT_TRUE(got) << key;
+    EXPECT_EQ(std::get<TokenBucketState>(got->state).remaining, i);
+  }
+  EXPECT_EQ(store.Size(), 50u);
+}
+
+// Limiter::Check uses the request's key_hash when set, and hashes the key itself otherwise:
+// both count on one entry.
+TEST(StoreTest, LimiterCountsOneEntryWithOrWithoutAKnownHash) {
+  Store store({.capacity = 100, .shards = 16});
+  Limiter limiter(store);
+  RateLimitRequest req{.name = "envoy", .unique_key = "shop_user_second", .hits = 1, .limit = 10,
+                       .duration = 1000, .created_at = 1};
+  const std::string key = HashKey(req.name, req.unique_key);
+  EXPECT_EQ(limiter.Check(req, key, 1).remaining, 9);
+  req.key_hash = Store::KeyHash(key);
+  EXPECT_EQ(limiter.Check(req, key, 1).remaining, 8);
+  req.key_hash = 0;
+  EXPECT_EQ(limiter.Check(req, 1).remaining, 7);
+  EXPECT_EQ(store.Size(), 1u);
+}
+
 TEST(StoreTest, EvictsLeastRecentlyUsedFirst) {
   Store store({.capacity = 3, .shards = 1});
   Put(store, "a", Item(100));

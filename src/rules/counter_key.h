@@ -20,6 +20,10 @@
 
 namespace sluice::rules {
 
+// The name under which Envoy counters live in the store: the store key of a counter is
+// core::HashKey(kEnvoyCounterName, counter key), i.e. "envoy_<counter key>".
+inline constexpr char kEnvoyCounterName[] = "envoy";
+
 std::string CounterKey(std::string_view domain, absl::Span<const DescriptorEntry> entries,
                        Unit unit);
 
@@ -41,5 +45,12 @@ void AppendCounterKey(std::string& out, std::string_view prefix, std::string_vie
 // string as CounterKey(domain, entries, unit).
 void AppendCounterKey(std::string& out, const RuleHit& hit, std::string_view domain,
                       absl::Span<const DescriptorEntry> entries, Unit unit);
+
+// core::Store::KeyHash of the store key of `counter_key`; computed at load for static keys.
+uint64_t CounterStoreKeyHash(std::string_view counter_key);
+
+// The store hash of the key AppendCounterKey(out, hit, ..., unit) builds when that key is the
+// rule's precomputed one (core::RateLimitRequest::key_hash), else 0: the store hashes it.
+uint64_t CounterKeyHash(const RuleHit& hit, Unit unit);
 
 }  // namespace sluice::rules

@@ -1,5 +1,11 @@
 #include "rules/counter_key.h"
 
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/rate_limit.h"
+#include "core/store.h"
 #include "gtest/gtest.h"
 #include "rules/rule_parser.h"
 
@@ -28,9 +34,8 @@ TEST(CounterKeyTest, AppendKeepsWhatIsAlreadyThere) {
   EXPECT_EQ(empty, CounterKey("d", {{"a", "1"}}, Unit::kMinute));
 }
 
-// The Envoy door keys a matched descriptor from the rule's precomputed parts; for every kind of
-// match (exact, default, wildcard, nested, empty value) that must be the general formula's key.
-TEST(CounterKeyTest, PrecomputedPartsGiveTheGeneralKey) {
+// Every kind of match: exact, default, wildcard, nested under an exact or a default level.
+std::shared_ptr<const RuleSet> EveryKindOfMatch() {
   std::vector<Domain> domains;
   domains.push_back(*ParseRules("d.yaml", R"(domain: d
 descriptors:
@@ -46,7 +51,13 @@ descriptors:
     descriptors:
       - {key: m, rate_limit: {unit: month, requests_per_unit: 1}}
 )"));
-  const auto set = *RuleSet::Create(std::move(domains));
+  return *RuleSet::Create(std::move(domains));
+}
+
+// The Envoy door keys a matched descriptor from the rule's precomputed parts; for every kind of
+// match (exact, default, wildcard, nested, empty value) that must be the general formula's key.
+TEST(CounterKeyTest, PrecomputedPartsGiveTheGeneralKey) {
+  const auto set = EveryKindOfMatch();
   const Domain& domain = *set->FindDomain("d");
   const std::vector<std::vector<DescriptorEntry>> requests = {
       {{"a", "x"}}, {{"a", "y"}}, {{"a", ""}}, {{"w", "p1"}},
@@ -63,6 +74,33 @@ descriptors:
     }
   }
   EXPECT_EQ(precomputed, 6);  // all but the level below the default `u`
+}
+
+// A precomputed store hash lets the store skip hashing the key, so it must be exactly the hash
+// of the key the request then carries; where the key is not the precomputed one, there is none.
+TEST(CounterKeyTest, PrecomputedHashIsTheStoreHashOfTheKeyUsed) {
+  const auto set = EveryKindOfMatch();
+  const Domain& domain = *set->FindDomain("d");
+  const std::vector<std::vector<DescriptorEntry>> static_keys = {{{"a", "x"}},
+                                                                 {{"n", "1"}, {"m", "2"}}};
+  for (const auto& entries : static_keys) {
+    const RuleHit hit = RuleSet::Find(domain, entries);
+    ASSERT_NE(hit.policy, nullptr);
+    const std::string key = CounterKey("d", entries, hit.policy->unit);
+    EXPECT_EQ(CounterKeyHash(hit, hit.policy->unit),
+              core::Store::KeyHash(core::HashKey(kEnvoyCounterName, key)))
+        << key;
+    EXPECT_NE(CounterKeyHash(hit, hit.policy->unit), 0u) << key;
+    EXPECT_EQ(CounterKeyHash(hit, Unit::kYear), 0u) << "an override's unit makes another key";
+  }
+  // Default and wildcard matches take the request's value: no static key, no hash.
+  for (const auto& entries : std::vector<std::vector<DescriptorEntry>>{
+           {{"a", "y"}}, {{"w", "p1"}}, {{"n", "1"}, {"m", "z"}}, {{"u", "q"}, {"m", "r"}}}) {
+    const RuleHit hit = RuleSet::Find(domain, entries);
+    ASSERT_NE(hit.policy, nullptr);
+    EXPECT_EQ(CounterKeyHash(hit, hit.policy->unit), 0u) << entries[0].second;
+  }
+  EXPECT_EQ(CounterKeyHash(RuleHit{}, Unit::kSecond), 0u);
 }
 
 }  // namespace

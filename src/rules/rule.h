@@ -146,6 +146,8 @@ struct DescriptorNode {
   // when this node is exact too and has a counted limit.
   std::string counter_key_prefix;
   std::string counter_key;
+  // CounterStoreKeyHash(counter_key) when counter_key is set, else 0: the store skips hashing.
+  uint64_t counter_key_hash = 0;
   // Count as usual but never answer OVER_LIMIT for this rule.
   bool shadow_mode = false;
   // 1-based line of the node in its file, for diagnostics.

@@ -296,6 +296,7 @@ class Parser {
         if (node->policy.has_value() && !node->policy->unlimited) {
           AppendCounterKey(node->counter_key, node->counter_key_prefix, node->value,
                            node->policy->unit);
+          node->counter_key_hash = CounterStoreKeyHash(node->counter_key);
         }
       }
     }

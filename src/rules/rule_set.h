@@ -65,6 +65,8 @@ struct RuleHit {
   // which the request's last value and the unit are appended; both empty when neither is static.
   std::string_view counter_key;
   std::string_view counter_key_prefix;
+  // The store hash of counter_key's store key (DescriptorNode::counter_key_hash); 0 if none.
+  uint64_t counter_key_hash = 0;
 };
 
 class RuleSet {
