@@ -122,28 +122,27 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
   const rules::RuleSet& rules = rules_.Pinned();
   const rules::Domain* domain = rules.FindDomain(req.domain());
 
-  // Validate everything before counting anything, and size the scratch arrays: inline for the
-  // usual handful of descriptors (no allocation), sized once (no per-element growth checks).
+  // One pass validates every descriptor and finds its rule; nothing is counted before all are
+  // valid (counting starts at Route). Scratch is inline for the usual handful of descriptors
+  // (no allocation) and sized once.
   const int n = req.descriptors_size();
   int total_entries = 0;
-  for (int i = 0; i < n; ++i) {
-    if (absl::Status status = ValidateDescriptor(i, req.descriptors(i)); !status.ok()) {
-      std::move(done)(status);
-      return;
-    }
-    total_entries += req.descriptors(i).entries_size();
-  }
+  for (const auto& d : req.descriptors()) total_entries += d.entries_size();
   // Every descriptor's entry views in one array; descriptor i's are [first[i], first[i + 1]).
   absl::FixedArray<rules::DescriptorEntry, 8> entries(total_entries);
   absl::FixedArray<int, 9> first(n + 1);
-  absl::FixedArray<rules::RuleHit, 4> hits(n);  // null policy: no limit
+  absl::FixedArray<rules::RuleHit, 4> hits(n);  // null policy: no limit (or an override)
   auto entries_of = [&](int i) {
     return absl::MakeConstSpan(entries).subspan(first[i], first[i + 1] - first[i]);
   };
   int next = 0;
+  first[0] = 0;
   for (int i = 0; i < n; ++i) {
     const auto& d = req.descriptors(i);
-    first[i] = next;
+    if (absl::Status status = ValidateDescriptor(i, d); !status.ok()) {
+      std::move(done)(status);
+      return;
+    }
     for (const auto& e : d.entries()) entries[next++] = {e.key(), e.value()};
     first[i + 1] = next;
     if (domain != nullptr && !d.has_limit()) hits[i] = rules::RuleSet::Find(*domain, entries_of(i));
@@ -154,6 +153,7 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
   statuses->Reserve(n);
   CountedList counted;
   std::vector<core::RateLimitRequest> batch;
+  const int32_t behavior = options_.global ? core::behavior::kGlobal : 0;
   for (int i = 0; i < n; ++i) {
     const auto& d = req.descriptors(i);
     auto* status = statuses->Add();
@@ -191,7 +191,7 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
     r.limit = limit.requests_per_unit;
     r.duration = rules::UnitSeconds(limit.unit) * 1000;
     r.algorithm = CoreAlgorithm(limit.algorithm);
-    r.behavior = options_.global ? core::behavior::kGlobal : 0;
+    r.behavior = behavior;
     r.created_at = now;
     counted.push_back(Counted{i, shadow});
   }
