@@ -66,7 +66,11 @@ struct Counted {
   int status_index = 0;
   bool shadow = false;
 };
-using CountedList = absl::InlinedVector<Counted, 4>;
+// Scratch is inline (on the stack, or in the completion closure) up to this many descriptors,
+// entries twice as many; Envoy sends a handful per request, rarely more than a dozen. About 2 KiB
+// of stack at most.
+constexpr size_t kInlineDescriptors = 16;
+using CountedList = absl::InlinedVector<Counted, kInlineDescriptors>;
 
 // The limit a counted descriptor answers with, from its rule or its per-request override.
 struct Limit {
@@ -129,9 +133,9 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
   int total_entries = 0;
   for (const auto& d : req.descriptors()) total_entries += d.entries_size();
   // Every descriptor's entry views in one array; descriptor i's are [first[i], first[i + 1]).
-  absl::FixedArray<rules::DescriptorEntry, 8> entries(total_entries);
-  absl::FixedArray<int, 9> first(n + 1);
-  absl::FixedArray<rules::RuleHit, 4> hits(n);  // null policy: no limit (or an override)
+  absl::FixedArray<rules::DescriptorEntry, 2 * kInlineDescriptors> entries(total_entries);
+  absl::FixedArray<int, kInlineDescriptors + 1> first(n + 1);
+  absl::FixedArray<rules::RuleHit, kInlineDescriptors> hits(n);  // null: no limit, or override
   auto entries_of = [&](int i) {
     return absl::MakeConstSpan(entries).subspan(first[i], first[i + 1] - first[i]);
   };
