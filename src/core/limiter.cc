@@ -10,7 +10,7 @@ RateLimitResponse Limiter::Check(const RateLimitRequest& req, int64_t now) {
 
 RateLimitResponse Limiter::Check(const RateLimitRequest& req, std::string_view key, int64_t now) {
   RateLimitResponse resp;
-  const uint64_t hash = req.key_hash != 0 ? req.key_hash : Store::KeyHash(key);
+  const uint64_t hash = req.store_hash != 0 ? req.store_hash : Store::KeyHash(key);
   store_.Update(key, hash, now, [&](std::optional<BucketItem>& item) {
     resp = ApplyAlgorithm(item, req, now);
   });

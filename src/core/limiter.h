@@ -24,7 +24,7 @@ class Limiter {
   RateLimitResponse Check(const RateLimitRequest& req, int64_t now);
 
   // Same, with the store key given (callers that already built it avoid a copy). Uses
-  // req.key_hash when set; it must then be Store::KeyHash(key).
+  // req.store_hash when set; it must then be Store::KeyHash(key).
   RateLimitResponse Check(const RateLimitRequest& req, std::string_view key, int64_t now);
 
   // Overwrites the key's state (used when an owner broadcasts GLOBAL state to replicas).

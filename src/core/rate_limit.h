@@ -45,7 +45,7 @@ struct RateLimitRequest {
   // Store::KeyHash(HashKey(name, unique_key)) when the door knows it in advance (an Envoy rule's
   // static counter key), so the store does not hash the key again; 0: not known. Never on a
   // wire: a peer that receives the request hashes the key itself.
-  uint64_t key_hash = 0;
+  uint64_t store_hash = 0;
 
   bool Has(int32_t behavior_bit) const { return (behavior & behavior_bit) != 0; }
 };

@@ -49,7 +49,7 @@ TEST(StoreTest, AGivenHashReachesTheSameEntry) {
   EXPECT_EQ(store.Size(), 50u);
 }
 
-// Limiter::Check uses the request's key_hash when set, and hashes the key itself otherwise:
+// Limiter::Check uses the request's store_hash when set, and hashes the key itself otherwise:
 // both count on one entry.
 TEST(StoreTest, LimiterCountsOneEntryWithOrWithoutAKnownHash) {
   Store store({.capacity = 100, .shards = 16});
@@ -58,9 +58,9 @@ TEST(StoreTest, LimiterCountsOneEntryWithOrWithoutAKnownHash) {
                        .duration = 1000, .created_at = 1};
   const std::string key = HashKey(req.name, req.unique_key);
   EXPECT_EQ(limiter.Check(req, key, 1).remaining, 9);
-  req.key_hash = Store::KeyHash(key);
+  req.store_hash = Store::KeyHash(key);
   EXPECT_EQ(limiter.Check(req, key, 1).remaining, 8);
-  req.key_hash = 0;
+  req.store_hash = 0;
   EXPECT_EQ(limiter.Check(req, 1).remaining, 7);
   EXPECT_EQ(store.Size(), 1u);
 }

@@ -50,7 +50,7 @@ void AppendCounterKey(std::string& out, const RuleHit& hit, std::string_view dom
 uint64_t CounterStoreKeyHash(std::string_view counter_key);
 
 // The store hash of the key AppendCounterKey(out, hit, ..., unit) builds when that key is the
-// rule's precomputed one (core::RateLimitRequest::key_hash), else 0: the store hashes it.
+// rule's precomputed one (core::RateLimitRequest::store_hash), else 0: the store hashes it.
 uint64_t CounterKeyHash(const RuleHit& hit, Unit unit);
 
 }  // namespace sluice::rules

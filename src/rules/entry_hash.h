@@ -7,7 +7,8 @@
 // LowLevelHash do), the tail is read without touching bytes past the end, and each string's
 // length is mixed in, so ("ab", "c") and ("a", "bc") hash differently. Not a cryptographic
 // hash and not stable across releases: it only ever indexes an in-memory table built in the
-// same process.
+// same process. Unseeded, so request values could be chosen to collide; they only look up and
+// never insert, so the most such a value costs is a longer probe in one small rule level.
 //
 // Thread safety: pure functions.
 #pragma once
