@@ -42,9 +42,10 @@ measure() {
   own=$(callgrind_annotate --auto=no --inclusive=no --threshold=100 "$work/out" 2>/dev/null |
     awk '$0 ~ /operator (new|delete)/ && $0 !~ /=>/ { gsub(",", "", $1); sum += $1 }
          END { printf "%d", sum }')
-  # Calls to malloc, from the raw profile: "cfn=(id) name" names a callee once, later lines
-  # refer to it by id alone; the "calls=" line after it counts the calls.
+  # Calls to malloc, from the raw profile: "fn=(id) name" or "cfn=(id) name" names a function
+  # once, later lines refer to it by id alone; the "calls=" line after a cfn counts the calls.
   mallocs=$(awk '
+    /^fn=/ { id = $1; sub(/^fn=/, "", id); if (NF > 1) name[id] = $2; next }
     /^cfn=/ { id = $1; sub(/^cfn=/, "", id); if (NF > 1) name[id] = $2; callee = name[id]; next }
     /^calls=/ { if (callee == "malloc") { split($1, c, "="); sum += c[2] } callee = "" }
     END { printf "%d", sum }' "$work/out")
