@@ -189,8 +189,8 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
     if (batch.empty()) batch.reserve(n - i);
     core::RateLimitRequest& r = batch.emplace_back();
     r.name = rules::kEnvoyCounterName;
-    rules::AppendCounterKey(r.unique_key, hit, req.domain(), entries_of(i), limit.unit);
-    r.store_hash = rules::CounterKeyHash(hit, limit.unit);
+    r.store_hash =
+        rules::AppendCounterKey(r.unique_key, hit, req.domain(), entries_of(i), limit.unit);
     r.hits = static_cast<int64_t>(std::min<uint64_t>(addend, INT64_MAX));
     r.limit = limit.requests_per_unit;
     r.duration = rules::UnitSeconds(limit.unit) * 1000;

@@ -52,33 +52,24 @@ void AppendCounterKey(std::string& out, std::string_view prefix, std::string_vie
   out.append(unit_name);
 }
 
-namespace {
-
-// The precomputed parts were built with the rule's own unit.
-bool RuleUnit(const RuleHit& hit, Unit unit) {
-  return hit.policy != nullptr && hit.policy->unit == unit;
-}
-
-}  // namespace
-
-void AppendCounterKey(std::string& out, const RuleHit& hit, std::string_view domain,
-                      absl::Span<const DescriptorEntry> entries, Unit unit) {
-  const bool rule_unit = RuleUnit(hit, unit);
+uint64_t AppendCounterKey(std::string& out, const RuleHit& hit, std::string_view domain,
+                          absl::Span<const DescriptorEntry> entries, Unit unit) {
+  // The precomputed parts were built with the rule's own unit.
+  const bool rule_unit = hit.policy != nullptr && hit.policy->unit == unit;
   if (rule_unit && !hit.counter_key.empty()) {
     out.append(hit.counter_key);
-  } else if (rule_unit && !hit.counter_key_prefix.empty()) {
+    return hit.counter_key_hash;
+  }
+  if (rule_unit && !hit.counter_key_prefix.empty()) {
     AppendCounterKey(out, hit.counter_key_prefix, entries.back().second, unit);
   } else {
     AppendCounterKey(out, domain, entries, unit);
   }
+  return 0;
 }
 
 uint64_t CounterStoreKeyHash(std::string_view counter_key) {
   return core::Store::KeyHash(core::HashKey(kEnvoyCounterName, counter_key));
-}
-
-uint64_t CounterKeyHash(const RuleHit& hit, Unit unit) {
-  return RuleUnit(hit, unit) && !hit.counter_key.empty() ? hit.counter_key_hash : 0;
 }
 
 }  // namespace sluice::rules

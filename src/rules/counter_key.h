@@ -42,15 +42,13 @@ void AppendCounterKey(std::string& out, std::string_view prefix, std::string_vie
 
 // The key of a descriptor (`entries`, non-empty) that found `hit` in `domain`, counted in
 // `unit`: the rule's precomputed key or prefix when it has one, else the full join. The same
-// string as CounterKey(domain, entries, unit).
-void AppendCounterKey(std::string& out, const RuleHit& hit, std::string_view domain,
-                      absl::Span<const DescriptorEntry> entries, Unit unit);
+// string as CounterKey(domain, entries, unit). Returns the key's precomputed store hash when it
+// appended the rule's whole precomputed key (core::RateLimitRequest::store_hash), else 0: the
+// store hashes the key itself.
+uint64_t AppendCounterKey(std::string& out, const RuleHit& hit, std::string_view domain,
+                          absl::Span<const DescriptorEntry> entries, Unit unit);
 
 // core::Store::KeyHash of the store key of `counter_key`; computed at load for static keys.
 uint64_t CounterStoreKeyHash(std::string_view counter_key);
-
-// The store hash of the key AppendCounterKey(out, hit, ..., unit) builds when that key is the
-// rule's precomputed one (core::RateLimitRequest::store_hash), else 0: the store hashes it.
-uint64_t CounterKeyHash(const RuleHit& hit, Unit unit);
 
 }  // namespace sluice::rules

@@ -81,26 +81,32 @@ TEST(CounterKeyTest, PrecomputedPartsGiveTheGeneralKey) {
 TEST(CounterKeyTest, PrecomputedHashIsTheStoreHashOfTheKeyUsed) {
   const auto set = EveryKindOfMatch();
   const Domain& domain = *set->FindDomain("d");
+  // The store hash AppendCounterKey returns for `entries` counted in `unit`.
+  auto hash_of = [](const RuleHit& hit, absl::Span<const DescriptorEntry> entries, Unit unit) {
+    std::string key;
+    return AppendCounterKey(key, hit, "d", entries, unit);
+  };
   const std::vector<std::vector<DescriptorEntry>> static_keys = {{{"a", "x"}},
                                                                  {{"n", "1"}, {"m", "2"}}};
   for (const auto& entries : static_keys) {
     const RuleHit hit = RuleSet::Find(domain, entries);
     ASSERT_NE(hit.policy, nullptr);
     const std::string key = CounterKey("d", entries, hit.policy->unit);
-    EXPECT_EQ(CounterKeyHash(hit, hit.policy->unit),
+    EXPECT_EQ(hash_of(hit, entries, hit.policy->unit),
               core::Store::KeyHash(core::HashKey(kEnvoyCounterName, key)))
         << key;
-    EXPECT_NE(CounterKeyHash(hit, hit.policy->unit), 0u) << key;
-    EXPECT_EQ(CounterKeyHash(hit, Unit::kYear), 0u) << "an override's unit makes another key";
+    EXPECT_NE(hash_of(hit, entries, hit.policy->unit), 0u) << key;
+    EXPECT_EQ(hash_of(hit, entries, Unit::kYear), 0u) << "an override's unit makes another key";
   }
   // Default and wildcard matches take the request's value: no static key, no hash.
   for (const auto& entries : std::vector<std::vector<DescriptorEntry>>{
            {{"a", "y"}}, {{"w", "p1"}}, {{"n", "1"}, {"m", "z"}}, {{"u", "q"}, {"m", "r"}}}) {
     const RuleHit hit = RuleSet::Find(domain, entries);
     ASSERT_NE(hit.policy, nullptr);
-    EXPECT_EQ(CounterKeyHash(hit, hit.policy->unit), 0u) << entries[0].second;
+    EXPECT_EQ(hash_of(hit, entries, hit.policy->unit), 0u) << entries[0].second;
   }
-  EXPECT_EQ(CounterKeyHash(RuleHit{}, Unit::kSecond), 0u);
+  const std::vector<DescriptorEntry> unmatched = {{"a", "x"}};
+  EXPECT_EQ(hash_of(RuleHit{}, unmatched, Unit::kSecond), 0u);
 }
 
 }  // namespace
