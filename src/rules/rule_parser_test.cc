@@ -1,7 +1,9 @@
 #include "rules/rule_parser.h"
 
 #include <string>
+#include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -103,19 +105,17 @@ descriptors:
     rate_limit: {unit: day, requests_per_unit: 1}
 )");
   EXPECT_FALSE(domain.has_replaces);
-  const DescriptorNode* user = domain.descriptors.FindForEntry("user", "alice");
-  ASSERT_NE(user, nullptr);
-  EXPECT_EQ(user->counter_key_prefix, "d_user_");
-  const DescriptorNode* below_default = user->children.FindForEntry("path", "/a");
-  ASSERT_NE(below_default, nullptr);
-  EXPECT_EQ(below_default->counter_key_prefix, "");
-  EXPECT_EQ(below_default->counter_key, "");
-  const DescriptorNode* tenant = domain.descriptors.FindForEntry("tenant", "t1");
-  ASSERT_NE(tenant, nullptr);
-  EXPECT_EQ(tenant->counter_key_prefix, "d_tenant_");
-  const DescriptorNode* below_wildcard = tenant->children.FindForEntry("path", "/a");
-  ASSERT_NE(below_wildcard, nullptr);
-  EXPECT_EQ(below_wildcard->counter_key_prefix, "");
+  // A default (`user`) or wildcard (`tenant`) level keeps its own prefix, but below it nothing is
+  // static any more.
+  for (const auto& [key, value] : {std::pair{"user", "alice"}, std::pair{"tenant", "t1"}}) {
+    const DescriptorNode* parent = domain.descriptors.FindForEntry(key, value);
+    ASSERT_NE(parent, nullptr) << key;
+    EXPECT_EQ(parent->counter_key_prefix, absl::StrCat("d_", key, "_"));
+    const DescriptorNode* below = parent->children.FindForEntry("path", "/a");
+    ASSERT_NE(below, nullptr) << key;
+    EXPECT_EQ(below->counter_key_prefix, "") << key;
+    EXPECT_EQ(below->counter_key, "") << key;
+  }
   const DescriptorNode* plain = domain.descriptors.FindForEntry("plain", "v");
   ASSERT_NE(plain, nullptr);
   EXPECT_EQ(plain->counter_key, "d_plain_v_day");
