@@ -33,12 +33,6 @@ struct HashedKey {
   uint32_t index_hash() const { return static_cast<uint32_t>(hash); }
 };
 
-// Debian's Abseil has its own string_view type: hashing std::string_view would fall back to
-// std::hash (libstdc++'s slower murmur), so hash through absl::string_view.
-size_t HashOf(std::string_view key) {
-  return absl::Hash<absl::string_view>{}(absl::string_view(key.data(), key.size()));
-}
-
 }  // namespace
 
 class Store::Shard {
@@ -190,10 +184,14 @@ void Store::Update(std::string_view key, uint64_t hash, int64_t now,
   ShardFor(hashed.hash).Update(hashed, now, fn);
 }
 
-uint64_t Store::KeyHash(std::string_view key) { return HashOf(key); }
+uint64_t Store::KeyHash(std::string_view key) {
+  // Debian's Abseil has its own string_view type: hashing std::string_view would fall back to
+  // std::hash (libstdc++'s slower murmur), so hash through absl::string_view.
+  return absl::Hash<absl::string_view>{}(absl::string_view(key.data(), key.size()));
+}
 
 std::optional<BucketItem> Store::Peek(std::string_view key, int64_t now) const {
-  const HashedKey hashed{key, HashOf(key)};
+  const HashedKey hashed{key, static_cast<size_t>(KeyHash(key))};
   return ShardFor(hashed.hash).Peek(hashed, now);
 }
 
