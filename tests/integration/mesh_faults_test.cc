@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -67,16 +68,20 @@ TEST(MeshFaultsTest, RandomAndHostileDatagramsAreDroppedAndCounted) {
     if (i % 3 == 0 && bytes.size() >= 4) bytes.replace(0, 4, std::string("SM\x01\x01", 4));
     hostile.push_back(std::move(bytes));
   }
-  // Paced, so the kernel's socket buffer does not drop them before the node sees them.
-  for (size_t i = 0; i < hostile.size(); ++i) {
-    SendDatagram(port, hostile[i]);
-    if (i % 20 == 19) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  // In batches, each sent only after the node has counted the one before: at most one batch
+  // (under 100 KB) waits in the socket buffer, so the kernel never drops one for want of room
+  // however slowly a loaded machine schedules the node, and every datagram must be counted.
+  constexpr size_t kBatch = 64;
+  const int64_t dropped_before = mesh.Stat(0, "dropped_total");
+  for (size_t sent = 0; sent < hostile.size();) {
+    const size_t end = std::min(hostile.size(), sent + kBatch);
+    for (; sent < end; ++sent) SendDatagram(port, hostile[sent]);
+    const int64_t expected = dropped_before + static_cast<int64_t>(sent);
+    ASSERT_TRUE(Eventually([&] { return mesh.Stat(0, "dropped_total") >= expected; }, 10000))
+        << "after " << sent << " datagrams: " << mesh.Stats(0);
   }
 
   const int64_t expected = static_cast<int64_t>(hostile.size());
-  EXPECT_TRUE(
-      Eventually([&] { return mesh.Stat(0, "dropped_total") >= expected * 98 / 100; }, 5000))
-      << mesh.Stats(0);
   const std::string stats = mesh.Stats(0);
   std::printf("after %lld hostile datagrams: %s\n", static_cast<long long>(expected),
               stats.substr(0, stats.find("\"nodes\"")).c_str());
@@ -90,9 +95,9 @@ TEST(MeshFaultsTest, RandomAndHostileDatagramsAreDroppedAndCounted) {
   // Still alive, still a mesh, still converging.
   EXPECT_EQ(mesh.Stat(0, "members"), 2);
   mesh.Hit(1, "after-fuzz", 3, 10);
-  EXPECT_TRUE(Eventually([&] { return mesh.Remaining(0, "after-fuzz", 10) == 7; }, 1000));
+  EXPECT_TRUE(Eventually([&] { return mesh.Remaining(0, "after-fuzz", 10) == 7; }, 5000));
   mesh.Hit(0, "after-fuzz", 2, 10);
-  EXPECT_TRUE(Eventually([&] { return mesh.Remaining(1, "after-fuzz", 10) == 5; }, 1000));
+  EXPECT_TRUE(Eventually([&] { return mesh.Remaining(1, "after-fuzz", 10) == 5; }, 5000));
   std::filesystem::remove(secret);
 }
 
