@@ -3,17 +3,25 @@
 // both on a LocalRouter over the same store. The difference is what the Envoy door adds; the
 // slope from 1 to 16 items is its cost per descriptor. Measured alone as well: the rules lookup,
 // a plain hash-map lookup (the yardstick of issue 3's goal), the counter key, and each door's
-// answer for one decision (the Envoy status needs two more sub-messages than Gubernator's).
-// Requests and responses come from api::ArenaMessageAllocator, as the gRPC services get them.
+// answer for one decision.
+// Each door runs as its gRPC method does, up to the response's wire bytes: per-call messages from
+// api::ArenaMessageAllocator and the generated response serialized by gRPC's protobuf traits for
+// Gubernator; an api::EnvoyCall and the answer written by api::EnvoyWireBuffer for Envoy. The
+// request is prebuilt for both (parsing is the transport's, measured by `make bench`).
 // Run: build/release/bench/door_bench; instruction counts: bench/door_cost.sh
 #include <benchmark/benchmark.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
 
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "api/arena_message_allocator.h"
 #include "api/envoy_handler.h"
+#include "api/envoy_service.h"
+#include "api/envoy_wire.h"
 #include "api/gubernator_handler.h"
 #include "api/health.h"
 #include "cluster/peer_wire.h"
@@ -62,6 +70,16 @@ struct Fixture {
   }
 };
 
+// What gRPC does with a typed method's response: protobuf's serialization into a ByteBuffer.
+template <typename Message>
+grpc::ByteBuffer Serialize(const Message& message) {
+  grpc::ByteBuffer wire;
+  bool own_buffer = false;
+  grpc::Status status = grpc::SerializationTraits<Message>::Serialize(message, &wire, &own_buffer);
+  if (!status.ok()) std::abort();
+  return wire;
+}
+
 // `items` items per call, each its own key.
 void GubernatorDoor(benchmark::State& state, int items) {
   Fixture f;
@@ -80,7 +98,7 @@ void GubernatorDoor(benchmark::State& state, int items) {
     // The per-call messages the gRPC service gets; the request stays the prebuilt one.
     auto* call = allocator.AllocateMessages();
     f.gubernator.GetRateLimits(req, call->response(), [](absl::Status) {});
-    benchmark::DoNotOptimize(call->response());
+    benchmark::DoNotOptimize(Serialize(*call->response()));
     call->Release();
   }
 }
@@ -95,14 +113,11 @@ void EnvoyDoor(benchmark::State& state, int descriptors, const char* key, const 
     e->set_key(key);
     e->set_value(value + std::to_string(i));
   }
-  api::ArenaMessageAllocator<envoy::service::ratelimit::v3::RateLimitRequest,
-                             envoy::service::ratelimit::v3::RateLimitResponse>
-      allocator;
   for (auto _ : state) {
-    auto* call = allocator.AllocateMessages();
-    f.envoy.ShouldRateLimit(req, call->response(), [](absl::Status) {});
-    benchmark::DoNotOptimize(call->response());
-    call->Release();
+    auto call = std::make_unique<api::EnvoyCall>();
+    f.envoy.ShouldRateLimit(req, &call->answer, [](absl::Status) {});
+    grpc::ByteBuffer wire = api::EnvoyWireBuffer(call->answer);
+    benchmark::DoNotOptimize(wire);
   }
 }
 
@@ -122,9 +137,10 @@ void BM_EnvoyDoor_OneDescriptorDefault(benchmark::State& state) {
   EnvoyDoor(state, 1, "user", "alice");
 }
 
-// The answer each door writes for one decision, alone, on the same per-call arena: Gubernator's
-// one flat RateLimitResp, and the Envoy status with the RateLimit and Duration sub-messages its
-// protocol requires. The difference is the cost of the Envoy response shape, not of deciding.
+// The answer each door writes for one decision, alone, up to its wire bytes: Gubernator's one
+// flat RateLimitResp on the per-call arena, serialized by protobuf; the Envoy status (with the
+// RateLimit and Duration sub-messages its protocol requires) in an EnvoyCall's answer, written
+// directly. The difference is the cost of the answer, not of deciding.
 void BM_ResponseShapeGubernator(benchmark::State& state) {
   const core::RateLimitResponse decision{core::Status::kUnderLimit, 2'000'000'000, 1'999'999'999,
                                          1'700'003'600'000, {}};
@@ -135,29 +151,28 @@ void BM_ResponseShapeGubernator(benchmark::State& state) {
     auto* responses = call->response()->mutable_responses();
     responses->Reserve(1);
     cluster::ToProto(decision, responses->Add());
-    benchmark::DoNotOptimize(call->response());
+    benchmark::DoNotOptimize(Serialize(*call->response()));
     call->Release();
   }
 }
 
 void BM_ResponseShapeEnvoy(benchmark::State& state) {
   using envoy::service::ratelimit::v3::RateLimitResponse;
-  api::ArenaMessageAllocator<envoy::service::ratelimit::v3::RateLimitRequest, RateLimitResponse>
-      allocator;
   for (auto _ : state) {
-    auto* call = allocator.AllocateMessages();
-    auto* statuses = call->response()->mutable_statuses();
-    statuses->Reserve(1);
-    auto* status = statuses->Add();
-    status->set_code(RateLimitResponse::OK);
-    auto* limit = status->mutable_current_limit();
-    limit->set_requests_per_unit(2'000'000'000);
-    limit->set_unit(RateLimitResponse::RateLimit::HOUR);
-    status->set_limit_remaining(1'999'999'999);
-    status->mutable_duration_until_reset()->set_seconds(3600);
-    call->response()->set_overall_code(RateLimitResponse::OK);
-    benchmark::DoNotOptimize(call->response());
-    call->Release();
+    auto call = std::make_unique<api::EnvoyCall>();
+    api::EnvoyAnswer& answer = call->answer;
+    answer.statuses.resize(1);
+    api::EnvoyDescriptorStatus& status = answer.statuses[0];
+    status.code = RateLimitResponse::OK;
+    status.has_current_limit = true;
+    status.requests_per_unit = 2'000'000'000;
+    status.unit = RateLimitResponse::RateLimit::HOUR;
+    status.limit_remaining = 1'999'999'999;
+    status.has_duration_until_reset = true;
+    status.reset_seconds = 3600;
+    answer.overall_code = RateLimitResponse::OK;
+    grpc::ByteBuffer wire = api::EnvoyWireBuffer(answer);
+    benchmark::DoNotOptimize(wire);
   }
 }
 

@@ -1,6 +1,7 @@
 // null_server: the speed-of-transport baseline for bench/run.sh. It serves the same gRPC methods
 // and HTTP path as Sluice, built the same way (gRPC callback API on a grpc::ServerBuilder with
-// the same message-size limit and the same per-call arena message allocators, and the project's api::HttpServer on Boost.Beast with one I/O
+// the same message-size limit, the same per-call arena message allocators and the same raw,
+// directly encoded Envoy method; the project's api::HttpServer on Boost.Beast with one I/O
 // thread per CPU), but answers with fixed values instead of deciding anything:
 //
 //   pb.gubernator.V1/GetRateLimits                       one UNDER_LIMIT answer per item
@@ -20,11 +21,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "api/arena_message_allocator.h"
+#include "api/envoy_service.h"
+#include "api/envoy_wire.h"
 #include "api/http_server.h"
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
 #include "gubernator.grpc.pb.h"
@@ -82,30 +86,36 @@ class NullGubernator final : public pb::gubernator::V1::CallbackService {
       allocator_;  // as src/api/gubernator_service.h
 };
 
-class NullEnvoy final : public envoy::service::ratelimit::v3::RateLimitService::CallbackService {
+// A raw method like api::EnvoyService: the request parsed onto an api::EnvoyCall, the answer
+// written straight to wire bytes.
+class NullEnvoy final
+    : public envoy::service::ratelimit::v3::RateLimitService::WithRawCallbackMethod_ShouldRateLimit<
+          envoy::service::ratelimit::v3::RateLimitService::Service> {
  public:
-  NullEnvoy() { SetMessageAllocatorFor_ShouldRateLimit(&allocator_); }
-
   grpc::ServerUnaryReactor* ShouldRateLimit(grpc::CallbackServerContext* ctx,
-                                            const RateLimitRequest* req,
-                                            RateLimitResponse* resp) override {
-    resp->set_overall_code(RateLimitResponse::OK);
-    for (int i = 0; i < req->descriptors_size(); ++i) {
-      auto* status = resp->add_statuses();
-      status->set_code(RateLimitResponse::OK);
-      auto* limit = status->mutable_current_limit();
-      limit->set_requests_per_unit(1'000'000'000);
-      limit->set_unit(RateLimitResponse::RateLimit::HOUR);
-      status->set_limit_remaining(999'999'999);
-      status->mutable_duration_until_reset()->set_seconds(1800);
-    }
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override {
     auto* reactor = ctx->DefaultReactor();
+    auto call = std::make_unique<api::EnvoyCall>();
+    if (!api::ParseEnvoyRequest(*request, call->request)) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad request"));
+      return reactor;
+    }
+    call->answer.overall_code = RateLimitResponse::OK;
+    call->answer.statuses.resize(call->request->descriptors_size());
+    for (api::EnvoyDescriptorStatus& status : call->answer.statuses) {
+      status.code = RateLimitResponse::OK;
+      status.has_current_limit = true;
+      status.requests_per_unit = 1'000'000'000;
+      status.unit = RateLimitResponse::RateLimit::HOUR;
+      status.limit_remaining = 999'999'999;
+      status.has_duration_until_reset = true;
+      status.reset_seconds = 1800;
+    }
+    *response = api::EnvoyWireBuffer(call->answer);
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
-
- private:
-  api::ArenaMessageAllocator<RateLimitRequest, RateLimitResponse> allocator_;  // as EnvoyService
 };
 
 struct Flags {

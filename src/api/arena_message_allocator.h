@@ -17,10 +17,15 @@
 
 namespace sluice::api {
 
-template <typename Request, typename Response>
-class ArenaMessageAllocator final : public grpc::MessageAllocator<Request, Response> {
+// A protobuf Arena whose first block lives inside this object, so a call's messages cost no
+// allocation beyond the object itself. Not movable: the arena points into it.
+class CallArena {
  public:
-  grpc::MessageHolder<Request, Response>* AllocateMessages() override { return new Holder(); }
+  CallArena() : arena_(Options(initial_block_)) {}
+  CallArena(const CallArena&) = delete;
+  CallArena& operator=(const CallArena&) = delete;
+
+  google::protobuf::Arena* get() { return &arena_; }
 
  private:
   // A one-item call (request, response, their strings) fits in the first block.
@@ -28,26 +33,35 @@ class ArenaMessageAllocator final : public grpc::MessageAllocator<Request, Respo
   // Later blocks for big batches: fewer, larger allocations than the Arena's 256-byte default.
   static constexpr size_t kStartBlockBytes = 8192;
 
+  static google::protobuf::ArenaOptions Options(char* block) {
+    google::protobuf::ArenaOptions options;
+    options.initial_block = block;
+    options.initial_block_size = kInitialBlockBytes;
+    options.start_block_size = kStartBlockBytes;
+    return options;
+  }
+
+  // Declared before the arena: the arena's first block must exist before the arena does.
+  alignas(alignof(std::max_align_t)) char initial_block_[kInitialBlockBytes];
+  google::protobuf::Arena arena_;
+};
+
+template <typename Request, typename Response>
+class ArenaMessageAllocator final : public grpc::MessageAllocator<Request, Response> {
+ public:
+  grpc::MessageHolder<Request, Response>* AllocateMessages() override { return new Holder(); }
+
+ private:
   class Holder final : public grpc::MessageHolder<Request, Response> {
    public:
-    Holder() : arena_(Options(initial_block_)) {
-      this->set_request(google::protobuf::Arena::CreateMessage<Request>(&arena_));
-      this->set_response(google::protobuf::Arena::CreateMessage<Response>(&arena_));
+    Holder() {
+      this->set_request(google::protobuf::Arena::CreateMessage<Request>(arena_.get()));
+      this->set_response(google::protobuf::Arena::CreateMessage<Response>(arena_.get()));
     }
     void Release() override { delete this; }
 
    private:
-    static google::protobuf::ArenaOptions Options(char* block) {
-      google::protobuf::ArenaOptions options;
-      options.initial_block = block;
-      options.initial_block_size = kInitialBlockBytes;
-      options.start_block_size = kStartBlockBytes;
-      return options;
-    }
-
-    // Declared before the arena: the arena's first block must exist before the arena does.
-    alignas(alignof(std::max_align_t)) char initial_block_[kInitialBlockBytes];
-    google::protobuf::Arena arena_;
+    CallArena arena_;
   };
 };
 

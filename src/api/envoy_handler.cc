@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <string>
@@ -61,7 +62,7 @@ int32_t CoreAlgorithm(rules::RuleAlgorithm algorithm) {
 
 // A descriptor that is counted: where its status is, and its rule's shadow_mode (count, never
 // answer OVER_LIMIT). Everything else a status needs from the rules is written into the
-// response before routing, so the completion closure carries only these and no snapshot.
+// answer before routing, so the completion closure carries only these and no snapshot.
 struct Counted {
   int status_index = 0;
   bool shadow = false;
@@ -98,21 +99,28 @@ absl::Status ValidateDescriptor(int i, const RateLimitDescriptor& d) {
   return absl::OkStatus();
 }
 
-void SetDuration(int64_t millis, google::protobuf::Duration* out) {
+void SetDurationUntilReset(int64_t millis, EnvoyDescriptorStatus& status) {
   millis = std::max<int64_t>(0, millis);
-  out->set_seconds(millis / 1000);
-  out->set_nanos(static_cast<int32_t>((millis % 1000) * 1'000'000));
-}
-
-void AddHeader(RateLimitResponse* resp, const char* key, std::string value) {
-  auto* h = resp->add_response_headers_to_add();
-  h->set_key(key);
-  h->set_value(std::move(value));
+  status.has_duration_until_reset = true;
+  status.reset_seconds = millis / 1000;
+  status.reset_nanos = static_cast<int32_t>((millis % 1000) * 1'000'000);
 }
 
 }  // namespace
 
 void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitResponse* resp,
+                                   Done done) {
+  auto answer = std::make_unique<EnvoyAnswer>();
+  EnvoyAnswer* filled = answer.get();
+  ShouldRateLimit(req, filled,
+                  [resp, answer = std::move(answer), done = std::move(done)](
+                      absl::Status status) mutable {
+                    if (status.ok()) ToProto(*answer, resp);
+                    std::move(done)(std::move(status));
+                  });
+}
+
+void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* answer,
                                    Done done) {
   if (req.domain().empty()) {
     std::move(done)(absl::InvalidArgumentError("rate limit domain must not be empty"));
@@ -153,15 +161,17 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
   }
   if (domain != nullptr && domain->has_replaces) rules::ApplyReplaces(absl::MakeSpan(hits));
 
-  auto* statuses = resp->mutable_statuses();
-  statuses->Reserve(n);
+  auto& statuses = answer->statuses;
+  statuses.clear();
+  statuses.resize(n);
+  answer->response_headers_to_add.clear();
   CountedList counted;
   std::vector<core::RateLimitRequest> batch;
   const int32_t behavior = options_.global ? core::behavior::kGlobal : 0;
   for (int i = 0; i < n; ++i) {
     const auto& d = req.descriptors(i);
-    auto* status = statuses->Add();
-    status->set_code(RateLimitResponse::OK);
+    EnvoyDescriptorStatus& status = statuses[i];
+    status.code = RateLimitResponse::OK;
     Limit limit;
     bool shadow = false;
     const rules::RuleHit& hit = hits[i];  // empty for an override
@@ -171,7 +181,7 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
     } else if (hit.policy != nullptr) {
       const rules::RateLimitPolicy& policy = *hit.policy;
       if (policy.unlimited) {
-        status->set_limit_remaining(kUnlimitedRemaining);
+        status.limit_remaining = kUnlimitedRemaining;
         continue;
       }
       limit = Limit{&policy.name, policy.requests_per_unit, policy.unit, policy.algorithm};
@@ -179,10 +189,10 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
     } else {
       continue;  // unmatched: OK, no current_limit
     }
-    auto* current = status->mutable_current_limit();
-    if (limit.name != nullptr && !limit.name->empty()) current->set_name(*limit.name);
-    current->set_requests_per_unit(limit.requests_per_unit);
-    current->set_unit(ToResponseUnit(limit.unit));
+    status.has_current_limit = true;
+    if (limit.name != nullptr && !limit.name->empty()) status.limit_name = *limit.name;
+    status.requests_per_unit = limit.requests_per_unit;
+    status.unit = ToResponseUnit(limit.unit);
 
     const uint64_t addend = d.has_hits_addend() ? d.hits_addend().value()
                                                 : std::max<uint64_t>(1, req.hits_addend());
@@ -201,7 +211,7 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
   }
 
   // counted[j] is answered by results[j].
-  auto finish = [this, resp, now, counted = std::move(counted),
+  auto finish = [this, answer, now, counted = std::move(counted),
                  done = std::move(done)](std::vector<cluster::RoutedResponse> results) mutable {
     bool over = false;
     int header_source = -1;  // descriptor whose numbers go into RateLimit-* headers
@@ -212,10 +222,10 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
         std::move(done)(absl::UnavailableError(absl::StrCat("descriptor ", i, ": ", r.error)));
         return;
       }
-      auto* status = resp->mutable_statuses(i);
-      status->set_limit_remaining(static_cast<uint32_t>(
-          std::clamp<int64_t>(r.remaining, 0, kUnlimitedRemaining)));
-      SetDuration(r.reset_time - now, status->mutable_duration_until_reset());
+      EnvoyDescriptorStatus& status = answer->statuses[i];
+      status.limit_remaining =
+          static_cast<uint32_t>(std::clamp<int64_t>(r.remaining, 0, kUnlimitedRemaining));
+      SetDurationUntilReset(r.reset_time - now, status);
       bool limited = r.status == core::Status::kOverLimit;
       if (limited && counted[j].shadow) {
         limited = false;
@@ -224,25 +234,26 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
         metrics_->RecordDecision(obs::CallType::kLocal, limited ? obs::Outcome::kOverLimit
                                                                 : obs::Outcome::kUnderLimit);
       }
-      if (limited) status->set_code(RateLimitResponse::OVER_LIMIT);
+      if (limited) status.code = RateLimitResponse::OVER_LIMIT;
       over = over || limited;
       // The reference picks the lowest remaining; an over-limit descriptor always wins.
-      auto rank = [](const RateLimitResponse::DescriptorStatus& st) {
-        return std::pair{st.code() != RateLimitResponse::OVER_LIMIT, st.limit_remaining()};
+      auto rank = [](const EnvoyDescriptorStatus& st) {
+        return std::pair{st.code != RateLimitResponse::OVER_LIMIT, st.limit_remaining};
       };
-      if (header_source < 0 || rank(*status) < rank(resp->statuses(header_source))) {
+      if (header_source < 0 || rank(status) < rank(answer->statuses[header_source])) {
         header_source = i;
       }
     }
-    resp->set_overall_code(over && !options_.shadow_mode ? RateLimitResponse::OVER_LIMIT
-                                                         : RateLimitResponse::OK);
+    answer->overall_code = over && !options_.shadow_mode ? RateLimitResponse::OVER_LIMIT
+                                                         : RateLimitResponse::OK;
     if (options_.rate_limit_headers && header_source >= 0) {
-      const auto& s = resp->statuses(header_source);
-      AddHeader(resp, "RateLimit-Limit", std::to_string(s.current_limit().requests_per_unit()));
-      AddHeader(resp, "RateLimit-Remaining", std::to_string(s.limit_remaining()));
+      const EnvoyDescriptorStatus& s = answer->statuses[header_source];
+      auto& headers = answer->response_headers_to_add;
+      headers.push_back({"RateLimit-Limit", std::to_string(s.requests_per_unit)});
+      headers.push_back({"RateLimit-Remaining", std::to_string(s.limit_remaining)});
       // Whole seconds until the window ends, rounded up like the reference's.
-      const auto& reset = s.duration_until_reset();
-      AddHeader(resp, "RateLimit-Reset", std::to_string(reset.seconds() + (reset.nanos() > 0)));
+      headers.push_back(
+          {"RateLimit-Reset", std::to_string(s.reset_seconds + (s.reset_nanos > 0))});
     }
     std::move(done)(absl::OkStatus());
   };

@@ -13,6 +13,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "api/envoy_answer.h"
 #include "cluster/router.h"
 #include "core/clock.h"
 #include "envoy/service/ratelimit/v3/rls.pb.h"
@@ -36,14 +37,18 @@ class EnvoyHandler {
   using Done = absl::AnyInvocable<void(absl::Status) &&>;
 
   // Each call reads `rules` once (RuleStore::Pinned) and writes everything it needs from the
-  // snapshot into the response before routing, so a reload during a cluster round trip is safe.
+  // snapshot into the answer before routing, so a reload during a cluster round trip is safe.
   EnvoyHandler(cluster::Router& router, const core::Clock& clock, const rules::RuleStore& rules,
                EnvoyOptions options, const obs::Metrics* metrics = nullptr)
       : router_(router), clock_(clock), rules_(rules), options_(options), metrics_(metrics) {}
 
-  // Fills `resp` (alive until `done`) and calls `done` once: OK, INVALID_ARGUMENT for an empty
+  // Fills `answer` (alive until `done`) and calls `done` once: OK, INVALID_ARGUMENT for an empty
   // domain, no descriptors or an empty entry key, UNAVAILABLE when a counter could not be read
   // (so Envoy's failure_mode_deny applies).
+  void ShouldRateLimit(const envoy::service::ratelimit::v3::RateLimitRequest& req,
+                       EnvoyAnswer* answer, Done done);
+
+  // The same answer as the generated message (ToProto), for HTTP /json and tests.
   void ShouldRateLimit(const envoy::service::ratelimit::v3::RateLimitRequest& req,
                        envoy::service::ratelimit::v3::RateLimitResponse* resp, Done done);
 

@@ -2,6 +2,9 @@
 
 #include <memory>
 
+#include <grpcpp/support/proto_buffer_reader.h>
+
+#include "api/envoy_wire.h"
 #include "api/http_server.h"
 #include "api/json.h"
 #include "api/status_mapping.h"
@@ -12,22 +15,38 @@ namespace sluice::api {
 using envoy::service::ratelimit::v3::RateLimitRequest;
 using envoy::service::ratelimit::v3::RateLimitResponse;
 
-EnvoyService::EnvoyService(EnvoyHandler& handler, const obs::Metrics& metrics)
-    : handler_(handler),
-      should_rate_limit_(metrics.Request(obs::Door::kEnvoy, obs::kMethodShouldRateLimit)) {
-  SetMessageAllocatorFor_ShouldRateLimit(&should_rate_limit_allocator_);
+bool ParseEnvoyRequest(const grpc::ByteBuffer& request, RateLimitRequest* out) {
+  // The reader only reads; it takes a non-const buffer because the C API it wraps does.
+  grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(&request));
+  return reader.status().ok() && out->ParseFromZeroCopyStream(&reader);
 }
 
+EnvoyService::EnvoyService(EnvoyHandler& handler, const obs::Metrics& metrics)
+    : handler_(handler),
+      should_rate_limit_(metrics.Request(obs::Door::kEnvoy, obs::kMethodShouldRateLimit)) {}
+
 grpc::ServerUnaryReactor* EnvoyService::ShouldRateLimit(grpc::CallbackServerContext* ctx,
-                                                        const RateLimitRequest* req,
-                                                        RateLimitResponse* resp) {
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  const auto start = obs::SteadyClock::now();
   auto* reactor = ctx->DefaultReactor();
-  handler_.ShouldRateLimit(*req, resp,
-                           [this, reactor, start = obs::SteadyClock::now()](absl::Status status) {
-                             should_rate_limit_.Record(
-                                 status.ok(), obs::SecondsBetween(start, obs::SteadyClock::now()));
-                             reactor->Finish(ToGrpcStatus(status));
-                           });
+  auto call = std::make_unique<EnvoyCall>();
+  if (!ParseEnvoyRequest(*request, call->request)) {
+    should_rate_limit_.Record(false, obs::SecondsBetween(start, obs::SteadyClock::now()));
+    reactor->Finish(grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        "request is not a valid envoy.service.ratelimit.v3.RateLimitRequest"));
+    return reactor;
+  }
+  EnvoyCall& c = *call;
+  handler_.ShouldRateLimit(
+      *c.request, &c.answer,
+      [this, reactor, response, start, call = std::move(call)](absl::Status status) {
+        if (status.ok()) *response = EnvoyWireBuffer(call->answer);
+        should_rate_limit_.Record(status.ok(),
+                                  obs::SecondsBetween(start, obs::SteadyClock::now()));
+        reactor->Finish(ToGrpcStatus(status));
+      });
   return reactor;
 }
 

@@ -1,6 +1,10 @@
 // The gRPC face of the Envoy door: envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit
 // on the callback API, served on the same server and port as the Gubernator services.
 //
+// A raw method: the request is parsed here onto a per-call arena, and the answer goes out as
+// wire bytes written directly from EnvoyAnswer (api/envoy_wire.h), with no generated response
+// message in between.
+//
 // Thread safety: gRPC calls it from its own threads, concurrently.
 #pragma once
 
@@ -11,22 +15,35 @@
 
 namespace sluice::api {
 
+// One ShouldRateLimit call's parsed request and its answer, alive until the call finishes: one
+// allocation per call, as ArenaMessageAllocator's holder is for the typed methods.
+struct EnvoyCall {
+  CallArena arena;
+  envoy::service::ratelimit::v3::RateLimitRequest* request =
+      google::protobuf::Arena::CreateMessage<envoy::service::ratelimit::v3::RateLimitRequest>(
+          arena.get());
+  EnvoyAnswer answer;
+};
+
+// Parses a raw ShouldRateLimit request into `out`; false when the bytes are not a
+// RateLimitRequest.
+bool ParseEnvoyRequest(const grpc::ByteBuffer& request,
+                       envoy::service::ratelimit::v3::RateLimitRequest* out);
+
 class EnvoyService final
-    : public envoy::service::ratelimit::v3::RateLimitService::CallbackService {
+    : public envoy::service::ratelimit::v3::RateLimitService::WithRawCallbackMethod_ShouldRateLimit<
+          envoy::service::ratelimit::v3::RateLimitService::Service> {
  public:
   EnvoyService(EnvoyHandler& handler, const obs::Metrics& metrics);
 
-  grpc::ServerUnaryReactor* ShouldRateLimit(
-      grpc::CallbackServerContext* ctx,
-      const envoy::service::ratelimit::v3::RateLimitRequest* req,
-      envoy::service::ratelimit::v3::RateLimitResponse* resp) override;
+  // A request that does not parse as a RateLimitRequest is answered INVALID_ARGUMENT.
+  grpc::ServerUnaryReactor* ShouldRateLimit(grpc::CallbackServerContext* ctx,
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override;
 
  private:
   EnvoyHandler& handler_;
   const obs::RequestMetrics& should_rate_limit_;
-  ArenaMessageAllocator<envoy::service::ratelimit::v3::RateLimitRequest,
-                        envoy::service::ratelimit::v3::RateLimitResponse>
-      should_rate_limit_allocator_;
 };
 
 // POST /json: the proto3-JSON RateLimitRequest, answered with the JSON RateLimitResponse and

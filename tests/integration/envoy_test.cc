@@ -1,5 +1,6 @@
 // The Envoy RLS v3 door of a real sluice process with a rules file, through a generated gRPC
 // client: limits, X-RateLimit fields, addends, overrides, bad requests, and hot reload.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
@@ -174,6 +176,26 @@ TEST_F(EnvoyTest, MalformedRequestsAreInvalidArgument) {
   auto status = Call(no_descriptors, &resp);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message(), "rate limit descriptor list must not be empty");
+
+  // Bytes that are no RateLimitRequest: field 1 (domain) claims 100 bytes and has 3.
+  grpc::GenericStub generic(
+      grpc::CreateChannel(node_->grpc_address(), grpc::InsecureChannelCredentials()));
+  const char garbage[] = "\x0a" "\x64" "abc";
+  grpc::Slice slice(garbage, sizeof(garbage) - 1);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  std::promise<grpc::Status> done;
+  generic.UnaryCall(&ctx, "/envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit",
+                    grpc::StubOptions(), &request, &response,
+                    [&done](grpc::Status s) { done.set_value(std::move(s)); });
+  grpc::Status garbled = done.get_future().get();
+  EXPECT_EQ(garbled.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(garbled.error_message().find("RateLimitRequest"), std::string::npos)
+      << garbled.error_message();
+  // The node still answers.
+  EXPECT_EQ(Check(Request("nothing", "matches")).overall_code(), RateLimitResponse::OK);
 }
 
 TEST_F(EnvoyTest, EditedRulesTakeEffectWithoutRestartAndBadEditsAreKeptOut) {
@@ -262,6 +284,60 @@ TEST(EnvoyNoRulesTest, AnswersWithoutRulesAndOverridesStillCount) {
   RateLimitResponse over = check(custom);
   EXPECT_EQ(over.overall_code(), RateLimitResponse::OVER_LIMIT);
   EXPECT_EQ(over.statuses(0).current_limit().requests_per_unit(), 2u);
+}
+
+// Several descriptors and the optional RateLimit-* headers, as Envoy's generated client parses
+// the answer off the wire.
+TEST(EnvoyHeadersTest, StatusesAndRateLimitHeadersOverTheWire) {
+  TempDir dir;
+  dir.Write("shop.yaml", kRules);
+  testing::SluiceProcess node(testing::SluiceProcess::Options{
+      .extra_args = {"--config", dir.path(), "--rate-limit-headers"}});
+  ASSERT_TRUE(node.ready());
+  auto stub = RateLimitService::NewStub(
+      grpc::CreateChannel(node.grpc_address(), grpc::InsecureChannelCredentials()));
+  RateLimitRequest req = Request("remote_address", "10.0.0.9");
+  auto* named = req.add_descriptors()->add_entries();
+  named->set_key("generic_key");
+  named->set_value("limited");
+  auto* unmatched = req.add_descriptors()->add_entries();
+  unmatched->set_key("nothing");
+  unmatched->set_value("here");
+
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  RateLimitResponse resp;
+  grpc::Status status = stub->ShouldRateLimit(&ctx, req, &resp);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(resp.overall_code(), RateLimitResponse::OK);
+  ASSERT_EQ(resp.statuses_size(), 3);
+  const auto& minute = resp.statuses(0);
+  EXPECT_EQ(minute.code(), RateLimitResponse::OK);
+  EXPECT_EQ(minute.current_limit().requests_per_unit(), 3u);
+  EXPECT_EQ(minute.current_limit().unit(), RateLimitResponse::RateLimit::MINUTE);
+  EXPECT_EQ(minute.current_limit().name(), "");
+  EXPECT_EQ(minute.limit_remaining(), 2u);
+  EXPECT_LE(minute.duration_until_reset().seconds(), 60);
+  EXPECT_GT(minute.duration_until_reset().seconds() * 1000 +
+                minute.duration_until_reset().nanos() / 1'000'000,
+            0);
+  const auto& second = resp.statuses(1);
+  EXPECT_EQ(second.current_limit().name(), "five-per-second");
+  EXPECT_EQ(second.current_limit().requests_per_unit(), 5u);
+  EXPECT_EQ(second.limit_remaining(), 4u);
+  EXPECT_EQ(resp.statuses(2).code(), RateLimitResponse::OK);
+  EXPECT_FALSE(resp.statuses(2).has_current_limit());
+
+  // The headers describe the descriptor with the least remaining: the minute rule's.
+  ASSERT_EQ(resp.response_headers_to_add_size(), 3);
+  EXPECT_EQ(resp.response_headers_to_add(0).key(), "RateLimit-Limit");
+  EXPECT_EQ(resp.response_headers_to_add(0).value(), "3");
+  EXPECT_EQ(resp.response_headers_to_add(1).key(), "RateLimit-Remaining");
+  EXPECT_EQ(resp.response_headers_to_add(1).value(), "2");
+  EXPECT_EQ(resp.response_headers_to_add(2).key(), "RateLimit-Reset");
+  const int reset = std::stoi(resp.response_headers_to_add(2).value());
+  EXPECT_GE(reset, 1);
+  EXPECT_LE(reset, 60);
 }
 
 TEST(EnvoyStartupTest, BadRulesStopStartupNamingFileAndLine) {
