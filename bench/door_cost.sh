@@ -58,7 +58,8 @@ printf '%-36s %12s %10s %12s %10s %8s\n' benchmark "instr/call" "vs gub." "w/o a
 default_benches="BM_GubernatorDoor_OneItem BM_EnvoyDoor_OneDescriptorExact
   BM_GubernatorDoor_FourItems BM_EnvoyDoor_FourDescriptorsExact
   BM_GubernatorDoor_SixteenItems BM_EnvoyDoor_SixteenDescriptorsExact
-  BM_EnvoyDoor_OneDescriptorDefault BM_EnvoyRulesMatch BM_HashMapLookup
+  BM_EnvoyDoor_OneDescriptorDefault BM_EnvoyDoorViaProto_OneDescriptor
+  BM_EnvoyDoorViaProto_SixteenDescriptors BM_EnvoyRulesMatch BM_HashMapLookup
   BM_ResponseShapeGubernator BM_ResponseShapeEnvoy BM_EnvoyCounterKey"
 # BENCHES="..." measures only those; the first one is the "vs gub." baseline.
 for bench in ${BENCHES:-$default_benches}; do
