@@ -103,9 +103,9 @@ void GubernatorDoor(benchmark::State& state, int items) {
   }
 }
 
-// `descriptors` one-entry descriptors per call, (key, value + index), each its own counter.
-void EnvoyDoor(benchmark::State& state, int descriptors, const char* key, const char* value) {
-  Fixture f;
+// `descriptors` one-entry descriptors, (key, value + index), each its own counter.
+envoy::service::ratelimit::v3::RateLimitRequest EnvoyRequest(int descriptors, const char* key,
+                                                             const char* value) {
   envoy::service::ratelimit::v3::RateLimitRequest req;
   req.set_domain("bench");
   for (int i = 0; i < descriptors; ++i) {
@@ -113,6 +113,12 @@ void EnvoyDoor(benchmark::State& state, int descriptors, const char* key, const 
     e->set_key(key);
     e->set_value(value + std::to_string(i));
   }
+  return req;
+}
+
+void EnvoyDoor(benchmark::State& state, int descriptors, const char* key, const char* value) {
+  Fixture f;
+  const auto req = EnvoyRequest(descriptors, key, value);
   for (auto _ : state) {
     auto call = std::make_unique<api::EnvoyCall>();
     f.envoy.ShouldRateLimit(req, &call->answer, [](absl::Status) {});
@@ -125,13 +131,7 @@ void EnvoyDoor(benchmark::State& state, int descriptors, const char* key, const 
 // ShouldRateLimit ran before it wrote its answer directly): what the direct encoding saves.
 void EnvoyDoorViaProto(benchmark::State& state, int descriptors) {
   Fixture f;
-  envoy::service::ratelimit::v3::RateLimitRequest req;
-  req.set_domain("bench");
-  for (int i = 0; i < descriptors; ++i) {
-    auto* e = req.add_descriptors()->add_entries();
-    e->set_key("generic_key");
-    e->set_value("limited" + std::to_string(i));
-  }
+  const auto req = EnvoyRequest(descriptors, "generic_key", "limited");
   api::ArenaMessageAllocator<envoy::service::ratelimit::v3::RateLimitRequest,
                              envoy::service::ratelimit::v3::RateLimitResponse>
       allocator;

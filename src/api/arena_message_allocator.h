@@ -4,6 +4,8 @@
 // whole call, instead of one per repeated item, sub-message and string; the arena grows in larger
 // blocks only for big batches.
 //
+// CallArena is that arena alone, for a raw method that parses its own request (EnvoyService).
+//
 // Register with the generated SetMessageAllocatorFor_<Method>(&allocator); the allocator must
 // outlive the server. Handlers must not keep pointers into the messages after the call finishes.
 //
