@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both install missing Debian packages.
-.PHONY: deps run build test bench clean format
+.PHONY: deps run build test bench interop-envoy clean format
 
 # `make run` serves the example Envoy rules too; override with ARGS="...".
 ARGS ?= --config deploy/examples/ratelimit.yaml
@@ -25,6 +25,13 @@ bench: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release --target bench_tools
 	@bash bench/run.sh $(BENCH_ARGS)
+
+# `make interop-envoy`: Sluice against the real envoyproxy/ratelimit + Redis (installed from the Go
+# module proxy by scripts/envoy-ratelimit.sh): rules files, 100,000 ShouldRateLimit calls, reload.
+# Ends with "envoyref: N passed, M failed". INTEROP_ENVOY_ARGS="--seed 7" for another seed.
+interop-envoy: build
+	@bash scripts/envoy-ratelimit.sh install >/dev/null
+	@cd interop && go run ./cmd/envoyref --root .. $(INTEROP_ENVOY_ARGS)
 
 clean:
 	rm -rf build

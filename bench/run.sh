@@ -8,11 +8,12 @@
 #
 #   bench/run.sh                     full suite: 5 runs of 3 s (+1 s warm-up) per side (~7 min)
 #   bench/run.sh --quick             1 run of 2 s per side, fewer samples (~2 min)
-#   bench/run.sh --only transport,cluster,mesh,redis   a subset of the sections
+#   bench/run.sh --only transport,cluster,mesh,redis,envoy-reference   a subset of the sections
 #   options: --runs N --duration S --warmup S --out DIR --build DIR --port-base P
 #
 # Needs: h2load (nghttp2-client), wrk, redis-server, redis-benchmark (scripts/install-bench-deps.sh)
-# and a release build with the bench tools (cmake --build --preset release --target bench_tools).
+# and a release build with the bench tools (cmake --build --preset release --target bench_tools);
+# envoy-reference also Go (scripts/envoy-ratelimit.sh installs envoyproxy/ratelimit).
 # Binds 127.0.0.1 only; every process started here is killed on exit.
 set -euo pipefail
 
@@ -21,7 +22,7 @@ BUILD="$ROOT/build/release"
 RUNS=5
 DURATION=3
 WARMUP=1
-ONLY="transport,cluster,mesh,redis"
+ONLY="transport,cluster,mesh,redis,envoy-reference"
 PORT_BASE=31000
 LAT_CALLS=3000      # cluster_latency rounds (each: local, nobatch, batch, null)
 CONV_SAMPLES=100    # mesh convergence samples per mesh size
@@ -38,7 +39,7 @@ while [[ $# -gt 0 ]]; do
     --out) OUT=$2; shift 2 ;;
     --build) BUILD=$(cd "$2" && pwd); shift 2 ;;
     --port-base) PORT_BASE=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -436,7 +437,12 @@ if has redis; then
   cleanup
 fi
 
+# ---------------------------------------------------------------- envoyproxy/ratelimit + Redis
+
+if has envoy-reference; then source "$ROOT/bench/envoy_reference.sh"; fi
+
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
 bash "$ROOT/bench/report.sh" "$OUT" >"$REPORT"
+if [[ -f "$OUT/envoy_reference.md" ]]; then cat "$OUT/envoy_reference.md" >>"$REPORT"; fi
 cat "$REPORT"
 echo "(raw results: $RESULTS, logs: $OUT/logs)" >&2

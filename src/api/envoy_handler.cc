@@ -99,11 +99,13 @@ absl::Status ValidateDescriptor(int i, const RateLimitDescriptor& d) {
   return absl::OkStatus();
 }
 
+// Whole seconds, rounded up, like the reference: Envoy's X-RateLimit-Reset reads only the
+// seconds, so 0.75 s left must not become "0".
 void SetDurationUntilReset(int64_t millis, EnvoyDescriptorStatus& status) {
   millis = std::max<int64_t>(0, millis);
   status.has_duration_until_reset = true;
-  status.reset_seconds = millis / 1000;
-  status.reset_nanos = static_cast<int32_t>((millis % 1000) * 1'000'000);
+  status.reset_seconds = (millis + 999) / 1000;
+  status.reset_nanos = 0;
 }
 
 }  // namespace
@@ -214,7 +216,10 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
   auto finish = [this, answer, now, counted = std::move(counted),
                  done = std::move(done)](std::vector<cluster::RoutedResponse> results) mutable {
     bool over = false;
-    int header_source = -1;  // descriptor whose numbers go into RateLimit-* headers
+    // The descriptor whose numbers go into RateLimit-* headers, chosen as the reference does:
+    // the last OVER_LIMIT one, else the first with the lowest remaining below 4294967295.
+    int header_source = -1;
+    uint32_t header_remaining = kUnlimitedRemaining;
     for (size_t j = 0; j < counted.size(); ++j) {
       const core::RateLimitResponse& r = results.at(j).response;
       const int i = counted[j].status_index;
@@ -223,10 +228,13 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
         return;
       }
       EnvoyDescriptorStatus& status = answer->statuses[i];
-      status.limit_remaining =
-          static_cast<uint32_t>(std::clamp<int64_t>(r.remaining, 0, kUnlimitedRemaining));
-      SetDurationUntilReset(r.reset_time - now, status);
       bool limited = r.status == core::Status::kOverLimit;
+      // An over-limit status reports 0 remaining, as the reference's does, even when the
+      // rejected hits left some quota unspent.
+      status.limit_remaining = limited ? 0
+                                       : static_cast<uint32_t>(std::clamp<int64_t>(
+                                             r.remaining, 0, kUnlimitedRemaining));
+      SetDurationUntilReset(r.reset_time - now, status);
       if (limited && counted[j].shadow) {
         limited = false;
         if (metrics_) metrics_->decisions[static_cast<size_t>(obs::Outcome::kShadow)]->Increment();
@@ -236,12 +244,9 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
       }
       if (limited) status.code = RateLimitResponse::OVER_LIMIT;
       over = over || limited;
-      // The reference picks the lowest remaining; an over-limit descriptor always wins.
-      auto rank = [](const EnvoyDescriptorStatus& st) {
-        return std::pair{st.code != RateLimitResponse::OVER_LIMIT, st.limit_remaining};
-      };
-      if (header_source < 0 || rank(status) < rank(answer->statuses[header_source])) {
+      if (status.limit_remaining < header_remaining || limited) {
         header_source = i;
+        header_remaining = status.limit_remaining;
       }
     }
     answer->overall_code = over && !options_.shadow_mode ? RateLimitResponse::OVER_LIMIT
@@ -251,9 +256,7 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
       auto& headers = answer->response_headers_to_add;
       headers.push_back({"RateLimit-Limit", std::to_string(s.requests_per_unit)});
       headers.push_back({"RateLimit-Remaining", std::to_string(s.limit_remaining)});
-      // Whole seconds until the window ends, rounded up like the reference's.
-      headers.push_back(
-          {"RateLimit-Reset", std::to_string(s.reset_seconds + (s.reset_nanos > 0))});
+      headers.push_back({"RateLimit-Reset", std::to_string(s.reset_seconds)});
     }
     std::move(done)(absl::OkStatus());
   };

@@ -103,8 +103,9 @@ TEST_F(EnvoyHandlerTest, FivePerSecondThenOverLimitThenNextWindow) {
     EXPECT_EQ(s.current_limit().unit(), RateLimitResponse::RateLimit::SECOND);
     EXPECT_EQ(s.current_limit().name(), "five-per-second");
     EXPECT_EQ(s.limit_remaining(), static_cast<uint32_t>(4 - i));
-    EXPECT_EQ(s.duration_until_reset().seconds(), 0);
-    EXPECT_EQ(s.duration_until_reset().nanos(), 750'000'000);
+    // 750 ms left: whole seconds rounded up, as the reference answers (Envoy reads seconds).
+    EXPECT_EQ(s.duration_until_reset().seconds(), 1);
+    EXPECT_EQ(s.duration_until_reset().nanos(), 0);
   }
   auto over = Check(req);
   EXPECT_EQ(over.overall_code(), RateLimitResponse::OVER_LIMIT);
@@ -221,6 +222,32 @@ TEST_F(EnvoyHandlerTest, RateLimitHeadersFromLowestRemaining) {
   EXPECT_EQ(resp.response_headers_to_add(0).value(), "2");  // user: 1 of 2 left beats 4 of 5
   EXPECT_EQ(resp.response_headers_to_add(1).value(), "1");
   EXPECT_EQ(resp.response_headers_to_add(2).key(), "RateLimit-Reset");
+}
+
+TEST_F(EnvoyHandlerTest, RateLimitHeadersFromTheLastOverLimitDescriptor) {
+  EnvoyHandler handler{router_, clock_, rules_,
+                       EnvoyOptions{.rate_limit_headers = true}};
+  RateLimitResponse resp;
+  absl::Status result;
+  // Both are over (6 > 5 per second, 6 > 2 per minute): the reference reports the last one.
+  handler.ShouldRateLimit(Request({{{"generic_key", "limited"}}, {{"user", "h"}}}, 6), &resp,
+                          [&](absl::Status s) { result = s; });
+  ASSERT_TRUE(result.ok());
+  ASSERT_EQ(resp.response_headers_to_add_size(), 3);
+  EXPECT_EQ(resp.response_headers_to_add(0).value(), "2");
+  EXPECT_EQ(resp.response_headers_to_add(1).value(), "0");
+  EXPECT_EQ(resp.response_headers_to_add(2).value(), "40");  // 39.75 s of the minute left
+}
+
+TEST_F(EnvoyHandlerTest, OverLimitReportsNoneRemainingThoughTheRejectedHitsWereNotCounted) {
+  auto three = Request({{{"user", "q"}}}, 3);
+  auto resp = Check(three);
+  EXPECT_EQ(resp.statuses(0).code(), RateLimitResponse::OVER_LIMIT);
+  EXPECT_EQ(resp.statuses(0).limit_remaining(), 0u);
+  // Nothing was taken: the 2 per minute are still there.
+  resp = Check(Request({{{"user", "q"}}}, 2));
+  EXPECT_EQ(resp.statuses(0).code(), RateLimitResponse::OK);
+  EXPECT_EQ(resp.statuses(0).limit_remaining(), 0u);
 }
 
 TEST_F(EnvoyHandlerTest, GlobalShadowKeepsStatusesButAllows) {

@@ -33,7 +33,9 @@ RateLimitResponse ApplyFixedWindow(std::optional<BucketItem>& item, const RateLi
   w->limit = req.limit;
 
   RateLimitResponse resp{.status = Status::kUnderLimit, .limit = req.limit, .reset_time = window_end};
-  if (req.hits > 0 && w->count + req.hits > req.limit) {
+  // A check with 0 hits is over when the count already is, as in the reference (a lowered limit
+  // can leave the count above it); negative hits give back and are never over.
+  if (req.hits >= 0 && w->count + req.hits > req.limit) {
     resp.status = Status::kOverLimit;
     if (req.Has(behavior::kDrainOverLimit) && w->count < req.limit) w->count = req.limit;
   } else {

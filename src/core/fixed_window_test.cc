@@ -40,6 +40,16 @@ TEST_F(FixedWindowTest, ZeroHitsReadsWithoutCounting) {
   EXPECT_EQ(r.status, Status::kUnderLimit);
 }
 
+TEST_F(FixedWindowTest, ZeroHitsAboveALoweredLimitIsOverLimit) {
+  Hit(4, 5, 1000);
+  auto at = Hit(0, 4, 1000);  // the count equals the new limit: not over
+  EXPECT_EQ(at.status, Status::kUnderLimit);
+  EXPECT_EQ(at.remaining, 0);
+  auto above = Hit(0, 3, 1000);  // the count is above it
+  EXPECT_EQ(above.status, Status::kOverLimit);
+  EXPECT_EQ(above.remaining, 0);
+}
+
 TEST_F(FixedWindowTest, RaisingTheLimitMidWindowAdmitsAgain) {
   Hit(5, 5, 1000);
   EXPECT_EQ(Hit(1, 5, 1000).status, Status::kOverLimit);

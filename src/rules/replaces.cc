@@ -26,7 +26,9 @@ int ApplyReplaces(absl::Span<RuleHit> hits) {
   absl::InlinedVector<size_t, 8> replaced;
   for (size_t i = 0; i < hits.size(); ++i) {
     const RateLimitPolicy* policy = hits[i].policy;
-    if (policy == nullptr || policy->name.empty()) continue;
+    // An unlimited rule is never replaced (the reference drops it from the limits to check
+    // before applying `replaces`); its own `replaces` still count.
+    if (policy == nullptr || policy->name.empty() || policy->unlimited) continue;
     if (IsReplaced(policy->name, hits)) replaced.push_back(i);
   }
   for (size_t i : replaced) hits[i].policy = nullptr;

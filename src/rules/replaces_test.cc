@@ -35,6 +35,10 @@ descriptors:
       replaces: [{name: api}, {name: login}]
   - key: unnamed
     rate_limit: {unit: minute, requests_per_unit: 3}
+  - key: internal
+    rate_limit: {unlimited: true, name: api-free, replaces: [{name: api}]}
+  - key: office
+    rate_limit: {unlimited: true, name: api}
 )"));
     set_ = *RuleSet::Create(std::move(domains));
   }
@@ -53,6 +57,17 @@ TEST_F(ApplyReplacesTest, ReplacedLimitIsDropped) {
   EXPECT_EQ(matches[0].policy, nullptr);
   ASSERT_NE(matches[1].policy, nullptr);
   EXPECT_EQ(matches[1].policy->name, "login");
+}
+
+// As in the reference: an unlimited rule's `replaces` count, but it is never replaced itself.
+TEST_F(ApplyReplacesTest, UnlimitedReplacesOthersButIsNeverReplaced) {
+  std::vector<RuleHit> matches = {M("api", "x"), M("internal", "i")};
+  EXPECT_EQ(ApplyReplaces(absl::MakeSpan(matches)), 1);
+  EXPECT_EQ(matches[0].policy, nullptr);
+  std::vector<RuleHit> unlimited = {M("office", "o"), M("path", "/login")};
+  EXPECT_EQ(ApplyReplaces(absl::MakeSpan(unlimited)), 0);
+  ASSERT_NE(unlimited[0].policy, nullptr);
+  EXPECT_TRUE(unlimited[0].policy->unlimited);
 }
 
 TEST_F(ApplyReplacesTest, NothingDroppedWithoutTheReplacer) {

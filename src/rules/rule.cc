@@ -90,6 +90,14 @@ const DescriptorNode* DescriptorChildren::FindForEntry(std::string_view key, std
       if (kind != nullptr) *kind = MatchKind::kExact;
       return it->second.get();
     }
+    // A value spelled exactly like a pattern is an exact match too: the reference looks the
+    // literal `key_value` up before trying any wildcard.
+    for (const WildcardChild& child : wildcards_) {
+      if (child.node->key == key && child.node->value == value) {
+        if (kind != nullptr) *kind = MatchKind::kExact;
+        return child.node.get();
+      }
+    }
   }
   for (const WildcardChild& child : wildcards_) {
     if (child.node->key == key && child.pattern.Matches(value)) {

@@ -82,7 +82,8 @@ class DescriptorChildren {
   enum class MatchKind { kExact, kWildcard, kDefault };
 
   // The reference's per-level lookup for one request entry: the exact `key_value` node (only when
-  // `value` is non-empty), else the first wildcard node in config order whose key equals `key`
+  // `value` is non-empty; a wildcard node whose pattern is spelled exactly like `value` counts),
+  // else the first wildcard node in config order whose key equals `key`
   // and whose pattern matches `value`, else the value-less default node `key`. nullptr if none.
   // Allocation-free. `kind` (optional) receives how the node was found.
   const DescriptorNode* FindForEntry(std::string_view key, std::string_view value,

@@ -2,8 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <charconv>
 #include <exception>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +19,35 @@
 
 namespace sluice::rules {
 namespace {
+
+// A plain YAML 1.1 integer as the reference's decoder (gopkg.in/yaml.v2) reads it: `_` ignored,
+// an optional `+`, then 0x hexadecimal, 0o or a leading 0 octal, 0b binary, else decimal. So
+// `010` is 8 in both, not 10 in one of them.
+std::optional<uint32_t> ParseYamlUint32(std::string_view text) {
+  std::string digits;
+  for (char c : text) {
+    if (c != '_') digits.push_back(c);
+  }
+  std::string_view d = digits;
+  if (!d.empty() && d.front() == '+') d.remove_prefix(1);
+  int base = 10;
+  if (d.size() > 2 && d[0] == '0' && (d[1] == 'x' || d[1] == 'X')) {
+    base = 16;
+  } else if (d.size() > 2 && d[0] == '0' && (d[1] == 'o' || d[1] == 'O')) {
+    base = 8;
+  } else if (d.size() > 2 && d[0] == '0' && (d[1] == 'b' || d[1] == 'B')) {
+    base = 2;
+  }
+  if (base != 10) {
+    d.remove_prefix(2);
+  } else if (d.size() > 1 && d[0] == '0') {
+    base = 8;
+  }
+  uint32_t value = 0;
+  auto [end, error] = std::from_chars(d.data(), d.data() + d.size(), value, base);
+  if (d.empty() || error != std::errc() || end != d.data() + d.size()) return std::nullopt;
+  return value;
+}
 
 // Where each key of the format belongs; used to tell "unknown key" from "right key, wrong level".
 enum class Level { kRoot, kDescriptor, kRateLimit, kReplaces };
@@ -169,21 +200,28 @@ class Parser {
     return field.value.Scalar();
   }
 
+  // A quoted scalar is a string, never a boolean or a number (yaml-cpp tags it "!").
+  static bool Quoted(const YAML::Node& value) { return value.Tag() == "!"; }
+
   absl::StatusOr<bool> Bool(const Field& field) const {
     bool result = false;
-    if (!field.value.IsScalar() || !YAML::convert<bool>::decode(field.value, result)) {
+    if (!field.value.IsScalar() || Quoted(field.value) ||
+        !YAML::convert<bool>::decode(field.value, result)) {
       return Error(field.line, absl::StrCat("'", field.name, "' must be true or false"));
     }
     return result;
   }
 
   absl::StatusOr<uint32_t> Uint32(const Field& field) const {
-    uint32_t result = 0;
-    if (!field.value.IsScalar() || !absl::SimpleAtoi(field.value.Scalar(), &result)) {
+    std::optional<uint32_t> result;
+    if (field.value.IsScalar() && !Quoted(field.value)) {
+      result = ParseYamlUint32(field.value.Scalar());
+    }
+    if (!result) {
       return Error(field.line,
                    absl::StrCat("'", field.name, "' must be an integer from 0 to 4294967295"));
     }
-    return result;
+    return *result;
   }
 
   // A block list; null reads as empty.

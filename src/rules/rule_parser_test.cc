@@ -287,6 +287,39 @@ descriptors:
                  7, "'unlimited' must be true or false");
 }
 
+// A quoted scalar is a string, as for the reference's YAML decoder: "true" is no boolean and
+// "5" no number.
+TEST(RuleParserTest, RejectsQuotedBooleansAndNumbers) {
+  ExpectRejected("domain: d\ndescriptors:\n  - key: k\n    shadow_mode: \"true\"\n", 4,
+                 "'shadow_mode' must be true or false");
+  ExpectRejected("domain: d\ndescriptors:\n  - key: k\n    rate_limit:\n"
+                 "      unit: second\n      requests_per_unit: '5'\n",
+                 6, "'requests_per_unit' must be an integer from 0 to 4294967295");
+}
+
+// Integers are read as the reference's YAML 1.1 decoder reads them.
+TEST(RuleParserTest, ReadsYaml11IntegerForms) {
+  auto rpu = [](const std::string& text) -> int64_t {
+    auto d = ParseRules("f.yaml", absl::StrCat("domain: d\ndescriptors:\n  - key: k\n"
+                                               "    rate_limit: {unit: second, requests_per_unit: ",
+                                               text, "}\n"));
+    if (!d.ok()) return -1;
+    return d->descriptors.FindForEntry("k", "x")->policy->requests_per_unit;
+  };
+  EXPECT_EQ(rpu("1_000"), 1000);
+  EXPECT_EQ(rpu("+5"), 5);
+  EXPECT_EQ(rpu("0x10"), 16);
+  EXPECT_EQ(rpu("0o17"), 15);
+  EXPECT_EQ(rpu("010"), 8);
+  EXPECT_EQ(rpu("0b101"), 5);
+  EXPECT_EQ(rpu("0"), 0);
+  EXPECT_EQ(rpu("0xFFFFFFFF"), 4294967295);
+  EXPECT_EQ(rpu("0x100000000"), -1);
+  EXPECT_EQ(rpu("08"), -1);
+  EXPECT_EQ(rpu("0x"), -1);
+  EXPECT_EQ(rpu("1e3"), -1);
+}
+
 TEST(RuleParserTest, RejectsMissingOrEmptyKey) {
   ExpectRejected("domain: d\ndescriptors:\n  - value: v\n", 3, "descriptor is missing 'key'");
   ExpectRejected("domain: d\ndescriptors:\n  - key: \"\"\n", 3, "descriptor has empty key");

@@ -241,6 +241,26 @@ descriptors:
   EXPECT_EQ(Limit(*set, "d", {{"path", "/api/v1/users"}}), "2/second");
 }
 
+// The reference looks the literal key_value up first, so a value spelled like a later pattern
+// gets that pattern's own rule, not the first wildcard that matches it.
+TEST(RuleSetMatchTest, AValueSpelledLikeAPatternMatchesItExactly) {
+  auto set = MustBuild({R"(
+domain: d
+descriptors:
+  - key: method
+    value: '*'
+    rate_limit: {unit: minute, requests_per_unit: 4}
+  - key: method
+    value: 'a*'
+    rate_limit: {unit: day, requests_per_unit: 0}
+)"});
+  EXPECT_EQ(Limit(*set, "d", {{"method", "a*"}}), "0/day");
+  EXPECT_EQ(Limit(*set, "d", {{"method", "ab"}}), "4/minute");
+  std::optional<RuleMatch> exact = set->Match("d", {{"method", "a*"}});
+  ASSERT_TRUE(exact.has_value());
+  EXPECT_EQ(exact->rule_id(), "d.method_a*");
+}
+
 TEST(RuleSetMatchTest, UnlimitedAndNodesWithoutLimit) {
   auto set = MustBuild({R"(
 domain: d

@@ -22,8 +22,11 @@ thread_local ThreadPin pin;
 
 }  // namespace
 
-RuleStore::RuleStore(std::string path)
-    : path_(std::move(path)), current_(RuleSet::Empty()), generation_(NewGeneration()) {}
+RuleStore::RuleStore(std::string path, ReloadObserver on_reload)
+    : path_(std::move(path)),
+      on_reload_(std::move(on_reload)),
+      current_(RuleSet::Empty()),
+      generation_(NewGeneration()) {}
 
 std::shared_ptr<const RuleSet> RuleStore::Current() const {
   return current_.load(std::memory_order_acquire);
@@ -50,6 +53,7 @@ void RuleStore::Install(std::shared_ptr<const RuleSet> rules) {
   current_.store(std::move(rules), std::memory_order_release);
   generation_.store(NewGeneration(), std::memory_order_release);
   successes_.fetch_add(1, std::memory_order_relaxed);
+  if (on_reload_) on_reload_(true);
 }
 
 absl::Status RuleStore::Reload() {
@@ -57,6 +61,7 @@ absl::Status RuleStore::Reload() {
   absl::StatusOr<std::shared_ptr<const RuleSet>> loaded = LoadRuleSet(path_);
   if (!loaded.ok()) {
     failures_.fetch_add(1, std::memory_order_relaxed);
+    if (on_reload_) on_reload_(false);
     spdlog::error("rules: reload of {} failed, keeping the previous rules: {}", path_,
                   std::string(loaded.status().message()));
     return loaded.status();

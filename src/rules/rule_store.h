@@ -6,7 +6,8 @@
 // reference count (one cache line written by every request thread), because each thread keeps
 // its own reference to the snapshot it last saw and replaces it only after a reload.
 // A failed reload changes nothing but the counters: the old snapshot stays, the error (with file
-// and line) is logged through spdlog, and reload_failures() goes up.
+// and line) is logged through spdlog, and reload_failures() goes up. Every finished load is also
+// reported to the optional `on_reload` observer (the server counts it in /metrics).
 //
 // Thread safety: every method may be called from any thread. Reloads are serialized by an
 // internal mutex (the watcher thread and a SIGHUP handler thread may both call Reload()).
@@ -16,6 +17,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -27,9 +29,13 @@ namespace sluice::rules {
 
 class RuleStore {
  public:
+  // Called after each load with its outcome (true: installed), under the reload mutex: it must
+  // not call back into the store.
+  using ReloadObserver = std::function<void(bool ok)>;
+
   // Does not load anything; call Reload() for the first load. An empty path makes a store whose
   // rules come only from Replace() (rules built in code by a library user, tests).
-  explicit RuleStore(std::string path);
+  explicit RuleStore(std::string path, ReloadObserver on_reload = nullptr);
 
   RuleStore(const RuleStore&) = delete;
   RuleStore& operator=(const RuleStore&) = delete;
@@ -65,6 +71,7 @@ class RuleStore {
   void Install(std::shared_ptr<const RuleSet> rules) ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
 
   const std::string path_;
+  const ReloadObserver on_reload_;
   absl::Mutex reload_mu_;  // serializes Reload() and Replace(); readers never take it
   std::atomic<std::shared_ptr<const RuleSet>> current_;
   // Names the snapshot in current_; unique across every store in the process, so a thread's

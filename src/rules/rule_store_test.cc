@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -13,6 +14,7 @@
 namespace sluice::rules {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testutil::TempDir;
 
@@ -81,6 +83,18 @@ TEST(RuleStoreTest, BadReloadKeepsTheOldRulesAndCountsTheFailure) {
   ASSERT_TRUE(store.Reload().ok());
   EXPECT_EQ(CurrentLimit(store), 9u);
   EXPECT_EQ(store.reload_failures(), 1u);
+}
+
+TEST(RuleStoreTest, TheObserverHearsEveryLoadWithItsOutcome) {
+  TempDir dir;
+  const std::string file = dir.Write("r.yaml", Rules(5));
+  std::vector<bool> heard;
+  RuleStore store(file, [&heard](bool ok) { heard.push_back(ok); });
+  ASSERT_TRUE(store.Reload().ok());
+  dir.Write("r.yaml", "domain: d\ndescriptors:\n  - key: k\n    rate_limit: {unit: fortnight}\n");
+  ASSERT_FALSE(store.Reload().ok());
+  store.Replace(RuleSet::Empty());
+  EXPECT_THAT(heard, ElementsAre(true, false, true));
 }
 
 TEST(RuleStoreTest, MissingPathFailsAndKeepsTheEmptySet) {

@@ -265,7 +265,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
   p.gubernator = std::make_unique<api::GubernatorHandler>(
       *p.router, core::SystemClock::Instance(), *p.health, &p.metrics);
   p.gubernator_service = std::make_unique<api::GubernatorService>(*p.gubernator, p.metrics);
-  p.rules = std::make_unique<rules::RuleStore>(config.rules_path);
+  p.rules = std::make_unique<rules::RuleStore>(
+      config.rules_path, [&metrics = p.metrics](bool ok) { metrics.RecordRulesReload(ok); });
   if (!config.rules_path.empty()) {
     // Watch first, then load: a change between the two is not missed.
     if (config.rules_watch) {
