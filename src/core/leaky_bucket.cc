@@ -26,7 +26,8 @@ int64_t Trunc(double v) {
 
 // Milliseconds per token and the lifetime of the cache entry, Gregorian-aware.
 struct Timing {
-  double rate = 0;       // ms per token; 0 when the bucket never leaks (limit <= 0)
+  double rate = 0;       // ms per token (negative for a negative duration, as in Gubernator);
+                         // 0 when the bucket never leaks (limit <= 0) or duration is 0
   int64_t duration = 0;  // ms the entry lives after a hit
 };
 
@@ -97,8 +98,8 @@ RateLimitResponse ApplyLeakyBucket(std::optional<BucketItem>& item, const RateLi
   // Leak whole tokens only; fractions accumulate until a whole token has leaked.
   const int64_t elapsed = WrapSub(req.created_at, b->updated_at);
   double leak = 0;
-  if (rate > 0) {
-    leak = static_cast<double>(elapsed) / rate;
+  if (rate != 0) {
+    leak = static_cast<double>(elapsed) / rate;  // a negative duration: Gubernator's quotient
   } else if (req.limit > 0 && elapsed > 0) {
     leak = static_cast<double>(burst);  // duration 0: refills at once
   }

@@ -213,5 +213,18 @@ TEST_F(LeakyBucketTest, NewBucketArithmeticBeyondInt64WrapsAsInGubernator) {
   EXPECT_EQ(r.reset_time, kStart);  // (3 - (kMin + 3)) * 10 ms per token wraps to 0
 }
 
+// A negative duration makes the rate negative; Gubernator still divides, so a request whose
+// created_at lies before the last leak (negative elapsed) leaks a positive amount. Sluice
+// computes the same (found by the differential fuzzer).
+TEST_F(LeakyBucketTest, NegativeDurationLeaksAsGubernatorComputes) {
+  auto first = Request(29, 39, -237);
+  first.created_at = kStart + 1120;
+  EXPECT_EQ(Check(first).remaining, 10);
+  auto r = Hit(5, 39, -237);  // elapsed -1120 ms / -6.08 ms per token: 184 leak, capped at 39
+  EXPECT_EQ(r.status, kUnder);
+  EXPECT_EQ(r.remaining, 34);
+  EXPECT_EQ(r.reset_time, kStart + 5 * -6);
+}
+
 }  // namespace
 }  // namespace sluice::core
