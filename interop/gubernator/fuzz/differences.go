@@ -50,25 +50,31 @@ func effectiveBurst(it Item) int64 {
 	return it.Burst
 }
 
-// The mismatch is a token request whose duration differs from the key's previous token
+// Some token request on the key had a duration different from the key's previous token
 // request, and Gubernator's reset_time says the window was renewed (created_at + duration):
-// Gubernator answered with the old window's remaining. The difference shows at once
-// (remaining, or a refusal stored as sticky OVER_LIMIT), so only the last step is examined.
+// Gubernator answered from the old window's remaining, and if that was 0 it stored a sticky
+// OVER_LIMIT on the renewed bucket. The two buckets can differ from then on even when that
+// answer happened to agree (DRAIN_OVER_LIMIT on Sluice's fresh bucket, say), so the whole
+// history is examined.
 func tokenRenewalAnswer(h []Step) bool {
-	last := h[len(h)-1]
-	it := last.Item
-	if !isToken(it) || last.Gubernator.Error != "" {
-		return false
+	for i, step := range h {
+		it := step.Item
+		if !isToken(it) || step.Gubernator.Error != "" {
+			continue
+		}
+		prev := before(h, i, isToken)
+		if prev == nil || prev.Item.Duration == it.Duration {
+			continue
+		}
+		created := step.At
+		if it.CreatedAt != nil {
+			created = *it.CreatedAt
+		}
+		if step.Gubernator.ResetTime == created+it.Duration {
+			return true
+		}
 	}
-	prev := before(h, len(h)-1, isToken)
-	if prev == nil || prev.Item.Duration == it.Duration {
-		return false
-	}
-	created := last.At
-	if it.CreatedAt != nil {
-		created = *it.CreatedAt
-	}
-	return last.Gubernator.ResetTime == created+it.Duration
+	return false
 }
 
 // Some leaky request on the key changed the burst (a limit change with burst 0 included) to
