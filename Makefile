@@ -31,7 +31,8 @@ interop: deps
 	@cmake --build --preset release --target sluice
 	@bash interop/run.sh
 
-# `make bench` runs the whole suite (< 10 min after the build); BENCH_ARGS=--quick for ~2 min.
+# `make bench` runs the whole suite (~14 min after the build, the real Gubernator included; needs
+# Go for it); BENCH_ARGS=--quick for ~4 min.
 bench: deps
 	@bash scripts/install-bench-deps.sh
 	@cmake --preset release >/dev/null
