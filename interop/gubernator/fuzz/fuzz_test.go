@@ -71,11 +71,12 @@ func TestDifferential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := Services{Gubernator: gc, Sluice: sc, Clock: clk}
+	svc := Services{Gubernator: gc, Sluice: sc, Clock: clk,
+		GubernatorHTTP: harness.NewHTTPClient(nodes[0].HTTPAddr), SluiceHTTP: harness.NewHTTPClient(sl.HTTPAddr)}
 	ctx := context.Background()
 
 	start := time.Now()
-	var items, compared, streams, unrepeatable int
+	var items, compared, streams, unrepeatable, calls, httpCalls int
 	classified := map[string]int{}
 	for index := uint64(0); int64(items) < total; index++ {
 		if only >= 0 && index != uint64(only) {
@@ -94,6 +95,8 @@ func TestDifferential(t *testing.T) {
 		}
 		streams++
 		items += res.Items
+		calls += res.Calls
+		httpCalls += res.HTTPCalls
 		compared += res.Compared
 		for id, n := range res.Classified {
 			classified[id] += n
@@ -127,9 +130,10 @@ func TestDifferential(t *testing.T) {
 	for _, id := range ids {
 		parts = append(parts, fmt.Sprintf("%s %d", id, classified[id]))
 	}
-	t.Logf("summary: fuzz seed %d: %d requests in %d streams (%d compared), %.0f requests/s; "+
-		"deliberate differences seen: %s; mismatches not reproducible: %d", seed, items, streams,
-		compared, float64(items)/time.Since(start).Seconds(), strings.Join(parts, ", "), unrepeatable)
+	t.Logf("summary: fuzz seed %d: %d requests in %d calls (%d through the HTTP gateways), %d streams, "+
+		"%d answers compared, %.0f requests/s; "+
+		"deliberate differences seen: %s; mismatches not reproducible: %d", seed, items, calls,
+		httpCalls, streams, compared, float64(items)/time.Since(start).Seconds(), strings.Join(parts, ", "), unrepeatable)
 }
 
 // Every id in the table is a row of docs/compatibility.md.

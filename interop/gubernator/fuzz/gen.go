@@ -26,9 +26,11 @@ type Item struct {
 	CreatedAt *int64 // nil: left out, the server uses its clock
 }
 
-// Call is one GetRateLimits call made when both clocks show At (epoch ms).
+// Call is one GetRateLimits call made when both clocks show At (epoch ms), over gRPC or, when
+// HTTP is set, as JSON through both services' HTTP gateways.
 type Call struct {
 	At    int64
+	HTTP  bool
 	Items []Item
 }
 
@@ -257,7 +259,7 @@ func Generate(seed, index uint64, items int) *Stream {
 	for n := 0; n < items; {
 		hot := g.r.IntN(nkeys) // the key that sets the pace of this call
 		now += g.step(configs[hot])
-		call := Call{At: now}
+		call := Call{At: now, HTTP: g.chance(0.1)}
 		size := g.batchSize()
 		for i := 0; i < size; i++ {
 			k := hot

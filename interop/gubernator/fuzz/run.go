@@ -2,8 +2,10 @@ package fuzz
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,16 +15,20 @@ import (
 	"sluice/interop/gubernator/harness"
 )
 
-// Services are the two nodes under comparison and the clock they share.
+// Services are the two nodes under comparison (gRPC clients and HTTP gateway clients) and the
+// clock they share.
 type Services struct {
-	Gubernator gubernator.V1Client
-	Sluice     gubernator.V1Client
-	Clock      *harness.Clock
+	Gubernator     gubernator.V1Client
+	Sluice         gubernator.V1Client
+	GubernatorHTTP *harness.HTTPClient
+	SluiceHTTP     *harness.HTTPClient
+	Clock          *harness.Clock
 }
 
 // Step is one item on a key as both services answered it.
 type Step struct {
 	At         int64 // both clocks, epoch ms
+	HTTP       bool  // sent through the gateways
 	Item       Item
 	Gubernator *gubernator.RateLimitResp
 	Sluice     *gubernator.RateLimitResp
@@ -41,6 +47,8 @@ type Mismatch struct {
 // Result of running streams.
 type Result struct {
 	Items      int            // items sent (to each service)
+	Calls      int            // calls made (to each service)
+	HTTPCalls  int            // of which through the HTTP gateways
 	Compared   int            // items whose answers were compared
 	Classified map[string]int // mismatches per difference id
 	Mismatch   *Mismatch      // the first unclassified mismatch; nil when none
@@ -65,8 +73,21 @@ func Run(ctx context.Context, svc Services, s *Stream) (*Result, error) {
 		for i, it := range call.Items {
 			reqs[i] = it.request(uniqueKey(it.Key))
 		}
-		gub, slu, gerr, serr := both(ctx, svc, reqs)
+		gc, sc := svc.Gubernator, svc.Sluice
+		if call.HTTP {
+			gc, sc = svc.GubernatorHTTP, svc.SluiceHTTP
+		}
+		gub, slu, gerr, serr := both(ctx, gc, sc, reqs)
+		var gjson, sjson []map[string]any
+		if call.HTTP && gerr == nil && serr == nil {
+			gjson, gerr = jsonItems(svc.GubernatorHTTP.LastBody)
+			sjson, serr = jsonItems(svc.SluiceHTTP.LastBody)
+		}
 		res.Items += len(reqs)
+		res.Calls++
+		if call.HTTP {
+			res.HTTPCalls++
+		}
 		if gerr != nil || serr != nil {
 			if gerr != nil && serr != nil && gerr.Error() == serr.Error() {
 				continue
@@ -80,7 +101,7 @@ func Run(ctx context.Context, svc Services, s *Stream) (*Result, error) {
 			if !stateless && retired[it.Key] {
 				continue // state already differs on purpose; compare again once renamed
 			}
-			step := Step{At: call.At, Item: it, Gubernator: gub[i], Sluice: slu[i]}
+			step := Step{At: call.At, HTTP: call.HTTP, Item: it, Gubernator: gub[i], Sluice: slu[i]}
 			steps := []Step{step}
 			if !stateless {
 				history[it.Key] = append(history[it.Key], step)
@@ -88,6 +109,12 @@ func Run(ctx context.Context, svc Services, s *Stream) (*Result, error) {
 			}
 			res.Compared++
 			fields := differingFields(gub[i], slu[i])
+			if len(fields) == 0 && gjson != nil && !reflect.DeepEqual(gjson[i], sjson[i]) {
+				// The same answer, written differently: never a deliberate difference.
+				res.Mismatch = &Mismatch{Call: ci, Item: i, Fields: []string{"JSON"}, History: steps,
+					CallErr: fmt.Sprintf("gateway JSON differs: gubernator %v; sluice %v", gjson[i], sjson[i])}
+				return res, nil
+			}
 			if len(fields) == 0 {
 				continue
 			}
@@ -122,8 +149,19 @@ func (it Item) request(uniqueKey string) *gubernator.RateLimitReq {
 	return r
 }
 
+// jsonItems splits a gateway answer into its items as generic JSON.
+func jsonItems(body []byte) ([]map[string]any, error) {
+	var resp struct {
+		Responses []map[string]any `json:"responses"`
+	}
+	if err := json.Unmarshal(body, &resp); err != nil {
+		return nil, fmt.Errorf("gateway answer %q: %w", body, err)
+	}
+	return resp.Responses, nil
+}
+
 // both sends the same call to the two services at once.
-func both(ctx context.Context, svc Services, reqs []*gubernator.RateLimitReq) (
+func both(ctx context.Context, gc, sc gubernator.V1Client, reqs []*gubernator.RateLimitReq) (
 	gub, slu []*gubernator.RateLimitResp, gerr, serr error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -131,7 +169,7 @@ func both(ctx context.Context, svc Services, reqs []*gubernator.RateLimitReq) (
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		r, err := svc.Sluice.GetRateLimits(ctx, &gubernator.GetRateLimitsReq{Requests: reqs})
+		r, err := sc.GetRateLimits(ctx, &gubernator.GetRateLimitsReq{Requests: reqs})
 		if err == nil {
 			slu = r.Responses
 			if len(slu) != len(reqs) {
@@ -140,7 +178,7 @@ func both(ctx context.Context, svc Services, reqs []*gubernator.RateLimitReq) (
 		}
 		serr = err
 	}()
-	r, err := svc.Gubernator.GetRateLimits(ctx, &gubernator.GetRateLimitsReq{Requests: reqs})
+	r, err := gc.GetRateLimits(ctx, &gubernator.GetRateLimitsReq{Requests: reqs})
 	if err == nil {
 		gub = r.Responses
 	}
@@ -183,8 +221,12 @@ func (s Step) String() string {
 	if it.EmptyKey {
 		name += " unique_key=\"\""
 	}
-	return fmt.Sprintf("now=%s %s algorithm=%d limit=%d duration=%d burst=%d behavior=%s hits=%d name=%q\n"+
-		"      gubernator: %s\n      sluice:     %s",
+	via := "gRPC"
+	if s.HTTP {
+		via = "HTTP"
+	}
+	return fmt.Sprintf("%s now=%s %s algorithm=%d limit=%d duration=%d burst=%d behavior=%s hits=%d name=%q\n"+
+		"      gubernator: %s\n      sluice:     %s", via,
 		time.UnixMilli(s.At).UTC().Format("2006-01-02T15:04:05.000Z"), created, it.Algorithm,
 		it.Limit, it.Duration, it.Burst, behaviorString(it.Behavior), it.Hits, name,
 		answer(s.Gubernator), answer(s.Sluice))

@@ -16,13 +16,15 @@ func Shrink(ctx context.Context, svc Services, s *Stream, m *Mismatch, maxRuns i
 	type entry struct {
 		call int
 		at   int64
+		http bool
 		item Item
 	}
+	callLevel := m.CallErr != "" && len(m.Fields) == 0
 	var entries []entry
 	for ci := 0; ci <= m.Call && ci < len(s.Calls); ci++ {
 		for ii, it := range s.Calls[ci].Items {
-			keep := m.CallErr != "" && ci == m.Call
-			if m.CallErr == "" {
+			keep := callLevel && ci == m.Call
+			if !callLevel {
 				target := s.Calls[m.Call].Items[m.Item]
 				stateless := target.Name == "" || target.EmptyKey
 				if stateless {
@@ -33,7 +35,7 @@ func Shrink(ctx context.Context, svc Services, s *Stream, m *Mismatch, maxRuns i
 				}
 			}
 			if keep {
-				entries = append(entries, entry{ci, s.Calls[ci].At, it})
+				entries = append(entries, entry{ci, s.Calls[ci].At, s.Calls[ci].HTTP, it})
 			}
 		}
 	}
@@ -44,7 +46,7 @@ func Shrink(ctx context.Context, svc Services, s *Stream, m *Mismatch, maxRuns i
 				out.Calls[len(out.Calls)-1].Items = append(out.Calls[len(out.Calls)-1].Items, e.item)
 				continue
 			}
-			out.Calls = append(out.Calls, Call{At: e.at, Items: []Item{e.item}})
+			out.Calls = append(out.Calls, Call{At: e.at, HTTP: e.http, Items: []Item{e.item}})
 		}
 		return out
 	}
@@ -95,9 +97,12 @@ func Shrink(ctx context.Context, svc Services, s *Stream, m *Mismatch, maxRuns i
 func Report(s *Stream, m *Mismatch) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "unclassified mismatch in stream %d of seed %d", s.Index, s.Seed)
-	if m.CallErr != "" {
+	switch {
+	case m.CallErr != "" && len(m.Fields) == 0:
 		fmt.Fprintf(&b, ": the call failed differently: %s\n", m.CallErr)
-	} else {
+	case m.CallErr != "":
+		fmt.Fprintf(&b, ", %s\n", m.CallErr)
+	default:
 		fmt.Fprintf(&b, ", fields %s differ\n", strings.Join(m.Fields, ", "))
 	}
 	fmt.Fprintf(&b, "reproduce: make interop FUZZ_SEED=%d FUZZ_STREAM=%d\n", s.Seed, s.Index)
