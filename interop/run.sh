@@ -6,7 +6,7 @@
 #   interop/run.sh [--quick] [--sluice PATH] [-- go test flags...]
 #     --quick        the form `make test` runs: INTEROP_QUICK=1 (20,000 fuzz requests)
 #     --sluice PATH  the sluice binary (default build/release/src/server/sluice)
-#   Environment: FUZZ_REQUESTS (default 200000), FUZZ_SEED (1), FUZZ_STREAM (one stream only).
+#   Environment: FUZZ_REQUESTS answers compared (default 200000), FUZZ_SEED (1), FUZZ_STREAM.
 #
 # Needs Go >= 1.22 and libfaketime (scripts/install-interop-deps.sh installs what is missing and
 # downloads the Go modules). Every node is started on free 127.0.0.1 ports and stopped at the end.
