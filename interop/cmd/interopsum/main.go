@@ -80,7 +80,9 @@ func main() {
 				p.output = append(p.output, e.Output)
 			case "pass", "fail", "skip":
 				p.action, p.elapsed = e.Action, e.Elapsed
-				report(e.Package, p)
+				if e.Action != "skip" || len(p.tests) > 0 { // "skip": no test files
+					report(e.Package, p)
+				}
 			}
 			continue
 		}
