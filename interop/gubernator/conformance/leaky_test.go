@@ -89,3 +89,13 @@ func TestLeakyBucketGregorian(t *testing.T) {
 		r.expect("a second later", r.hit(q(1)), under(60, 58, t0+1000+2000))
 	})
 }
+
+// Gubernator's TestLeakyBucketDivBug: 2000 per second is half a millisecond per token, which
+// truncates to 0, so every reset_time is created_at.
+func TestLeakyBucketDivBug(t *testing.T) {
+	each(t, func(r *runner) {
+		k, t0 := r.key("k"), r.now()
+		r.expect("1", r.hit(leaky(req("div", k, 1, 2000, 1000))), under(2000, 1999, t0))
+		r.expect("100", r.hit(leaky(req("div", k, 100, 2000, 1000))), under(2000, 1899, t0))
+	})
+}
