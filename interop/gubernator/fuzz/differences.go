@@ -11,8 +11,9 @@ import (
 // at Sluice's, so a Sluice bug cannot excuse itself.
 //
 // Rows that one standalone node cannot show are not here: the cluster rows (the cluster suite
-// covers GLOBAL and forwarding), gregorian-utc (both services run in UTC), the API rows about
-// health and HTTP status codes (the conformance suite names them).
+// covers GLOBAL and forwarding), gregorian-utc (both services run in UTC), and the API rows
+// about health, PeersV1 and HTTP status codes, which no GetRateLimits answer shows (the
+// conformance suite names those it checks).
 type Difference struct {
 	ID      string
 	Explain func(history []Step) bool
