@@ -100,12 +100,16 @@ func TestMixedClusterGlobal(t *testing.T) {
 	m := startMixed(t)
 	r := ring(t, m.peers)
 	byOwner := map[string]string{}
+	rng := rand.New(rand.NewPCG(3, 4)) // varied keys: FNV-1 spreads sequential names poorly
 	for i := 0; len(byOwner) < 3 && i < 1000; i++ {
-		key := fmt.Sprint("mixed_global_", i)
+		key := fmt.Sprintf("mixed_global_%016x", rng.Uint64())
 		o, _ := r.Get("global_" + key)
 		if _, ok := byOwner[o.Info().GRPCAddress]; !ok {
 			byOwner[o.Info().GRPCAddress] = key
 		}
+	}
+	if len(byOwner) != 3 {
+		t.Fatalf("found keys owned by %d of the 3 nodes", len(byOwner))
 	}
 	for ownerAddr, key := range byOwner {
 		d := globalConverges(t, m, key, gubernator.Algorithm_TOKEN_BUCKET)
