@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both install missing Debian packages.
-.PHONY: deps run build test bench interop-envoy clean format
+.PHONY: deps run build test bench interop interop-envoy clean format
 
 # `make run` serves the example Envoy rules too; override with ARGS="...".
 ARGS ?= --config deploy/examples/ratelimit.yaml
@@ -18,8 +18,21 @@ test: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan
 	@ctest --preset asan
+	@bash scripts/install-interop-deps.sh
+	@bash interop/run.sh --quick --sluice build/asan/src/server/sluice
 
-# `make bench` runs the whole suite (< 10 min after the build); BENCH_ARGS=--quick for ~2 min.
+# `make interop`: the real Gubernator v2.13.0 beside Sluice (interop/): its Go client, the
+# differential fuzzer (FUZZ_REQUESTS=10000000 for ten million; FUZZ_SEED, FUZZ_STREAM) and the
+# side-by-side clusters. Ends with `interop: N passed, M failed`.
+export FUZZ_REQUESTS FUZZ_SEED FUZZ_STREAM
+interop: deps
+	@bash scripts/install-interop-deps.sh
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release --target sluice
+	@bash interop/run.sh
+
+# `make bench` runs the whole suite (~14 min after the build, the real Gubernator included; needs
+# Go for it); BENCH_ARGS=--quick for ~4 min.
 bench: deps
 	@bash scripts/install-bench-deps.sh
 	@cmake --preset release >/dev/null

@@ -120,3 +120,6 @@ END {
     if ("http_1" in sluice_rps) printf "| Sluice HTTP, 1 item (above) | %d (%.2f× Redis) | |\n", sluice_rps["http_1"], sluice_rps["http_1"] / r[1]
   }
 }' "$dir/results.tsv"
+
+# bench/gubernator.sh writes its own table (Sluice beside Gubernator v2.13.0).
+if [[ -f "$dir/gubernator.md" ]]; then cat "$dir/gubernator.md"; fi

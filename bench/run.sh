@@ -8,7 +8,7 @@
 #
 #   bench/run.sh                     full suite: 5 runs of 3 s (+1 s warm-up) per side (~7 min)
 #   bench/run.sh --quick             1 run of 2 s per side, fewer samples (~2 min)
-#   bench/run.sh --only transport,cluster,mesh,redis,envoy-reference   a subset of the sections
+#   bench/run.sh --only transport,cluster,mesh,redis,gubernator,envoy-reference   a subset of the sections
 #   options: --runs N --duration S --warmup S --out DIR --build DIR --port-base P
 #
 # Needs: h2load (nghttp2-client), wrk, redis-server, redis-benchmark (scripts/install-bench-deps.sh)
@@ -22,7 +22,7 @@ BUILD="$ROOT/build/release"
 RUNS=5
 DURATION=3
 WARMUP=1
-ONLY="transport,cluster,mesh,redis,envoy-reference"
+ONLY="transport,cluster,mesh,redis,gubernator,envoy-reference"
 PORT_BASE=31000
 LAT_CALLS=3000      # cluster_latency rounds (each: local, nobatch, batch, null)
 CONV_SAMPLES=100    # mesh convergence samples per mesh size
@@ -412,6 +412,10 @@ if has mesh; then
     "$("$TOOLS/mesh_bench" convergence --grpc "$MESH_GRPC" --samples "$CONV_SAMPLES")"
   cleanup
 fi
+
+# ---------------------------------------------------------------- the real Gubernator
+
+if has gubernator; then source "$ROOT/bench/gubernator.sh"; fi
 
 # ---------------------------------------------------------------- Redis baseline
 

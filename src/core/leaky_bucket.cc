@@ -1,10 +1,11 @@
 // Leaky bucket in Gubernator v2's decision order (reference/gubernator.md §2.3). Deliberate
-// differences (limit 0, Gregorian rate, burst changes) are listed in docs/compatibility.md.
+// differences (limit 0, Gregorian rate, no refill on a burst change) are listed in docs/compatibility.md.
 #include <cmath>
 #include <string>
 
 #include "core/algorithm.h"
 #include "core/gregorian.h"
+#include "core/wrapping.h"
 
 namespace sluice::core {
 namespace {
@@ -25,7 +26,8 @@ int64_t Trunc(double v) {
 
 // Milliseconds per token and the lifetime of the cache entry, Gregorian-aware.
 struct Timing {
-  double rate = 0;       // ms per token; 0 when the bucket never leaks (limit <= 0)
+  double rate = 0;       // ms per token (negative for a negative duration, as in Gubernator);
+                         // 0 when the bucket never leaks (limit <= 0) or duration is 0
   int64_t duration = 0;  // ms the entry lives after a hit
 };
 
@@ -39,14 +41,14 @@ absl::StatusOr<Timing> ComputeTiming(const RateLimitRequest& req, int64_t now) {
     if (!end.ok()) return end.status();
     // Leak over the whole calendar interval; the entry lives to the interval's end.
     interval = static_cast<double>(*length);
-    timing.duration = *end - now;
+    timing.duration = WrapSub(*end, now);
   }
   if (req.limit > 0) timing.rate = interval / static_cast<double>(req.limit);
   return timing;
 }
 
 int64_t ResetTime(int64_t created_at, int64_t limit, int64_t remaining, double rate) {
-  return created_at + (limit - remaining) * Trunc(rate);
+  return WrapAdd(created_at, WrapMul(WrapSub(limit, remaining), Trunc(rate)));
 }
 
 }  // namespace
@@ -63,14 +65,14 @@ RateLimitResponse ApplyLeakyBucket(std::optional<BucketItem>& item, const RateLi
     // New bucket (or the key switched algorithm).
     LeakyBucketState state{.limit = req.limit,
                            .duration = req.duration,
-                           .remaining = static_cast<double>(burst - req.hits),
+                           .remaining = static_cast<double>(WrapSub(burst, req.hits)),
                            .updated_at = req.created_at,
                            .burst = burst};
     RateLimitResponse resp{.status = Status::kUnderLimit,
                            .limit = req.limit,
-                           .remaining = burst - req.hits,
-                           .reset_time = ResetTime(req.created_at, req.limit, burst - req.hits,
-                                                   rate)};
+                           .remaining = WrapSub(burst, req.hits),
+                           .reset_time = ResetTime(req.created_at, req.limit,
+                                                   WrapSub(burst, req.hits), rate)};
     if (req.hits > burst) {
       // Unlike the token bucket, an oversize first request leaves the bucket empty.
       resp.status = Status::kOverLimit;
@@ -78,28 +80,26 @@ RateLimitResponse ApplyLeakyBucket(std::optional<BucketItem>& item, const RateLi
       resp.reset_time = ResetTime(req.created_at, req.limit, 0, rate);
       state.remaining = 0;
     }
-    item = BucketItem{.state = state, .expire_at = req.created_at + timing->duration};
+    item = BucketItem{.state = state, .expire_at = WrapAdd(req.created_at, timing->duration)};
     return resp;
   }
 
   // RESET_REMAINING refills, then the hits of this request still apply.
   if (req.Has(behavior::kResetRemaining)) b->remaining = static_cast<double>(burst);
-  // A burst change shifts what is left by the difference (Gubernator refills instead).
-  if (b->burst != burst) {
-    b->remaining += static_cast<double>(burst - b->burst);
-    if (b->remaining < 0) b->remaining = 0;
-    b->burst = burst;
-  }
+  // A burst change keeps what is left, capped at the new burst below (so a lower limit answers
+  // as Gubernator's TestChangeLimit expects). Gubernator also refills the bucket whenever the
+  // new burst exceeds what is left; Sluice does not (docs/compatibility.md, leaky-burst-refill).
+  b->burst = burst;
   b->limit = req.limit;
   b->duration = req.duration;
   // Only hits extend the entry's life; reads do not.
-  if (req.hits != 0) item->expire_at = req.created_at + timing->duration;
+  if (req.hits != 0) item->expire_at = WrapAdd(req.created_at, timing->duration);
 
   // Leak whole tokens only; fractions accumulate until a whole token has leaked.
-  const int64_t elapsed = req.created_at - b->updated_at;
+  const int64_t elapsed = WrapSub(req.created_at, b->updated_at);
   double leak = 0;
-  if (rate > 0) {
-    leak = static_cast<double>(elapsed) / rate;
+  if (rate != 0) {
+    leak = static_cast<double>(elapsed) / rate;  // a negative duration: Gubernator's quotient
   } else if (req.limit > 0 && elapsed > 0) {
     leak = static_cast<double>(burst);  // duration 0: refills at once
   }

@@ -1,6 +1,8 @@
 // Leaky bucket: every row of reference/gubernator.md §2.4, driven by a manual clock.
 #include "core/core_test_util.h"
 
+#include <limits>
+
 namespace sluice::core {
 namespace {
 
@@ -114,7 +116,25 @@ TEST_F(LeakyBucketTest, LimitChangeChangesRateAndBurstFollows) {
   clock_.Advance(100);
   auto r = Hit(0, 20, 1000);  // rate now 50 ms/token, burst 20: +2 tokens for 100 ms
   EXPECT_EQ(r.limit, 20);
-  EXPECT_EQ(r.remaining, 12);  // burst grew by 10 (shift), then 2 leaked
+  EXPECT_EQ(r.remaining, 2);  // the raised burst hands out nothing (Gubernator refills to 20)
+}
+
+// Gubernator's TestChangeLimit: 99 of 100 left, limit (and so burst) drops to 10: capped to 10,
+// then the hit.
+TEST_F(LeakyBucketTest, LimitDropCapsWhatIsLeftAtTheNewBurst) {
+  EXPECT_EQ(Hit(1, 100, 9000).remaining, 99);
+  auto r = Hit(1, 10, 9000);
+  EXPECT_EQ(r.status, kUnder);
+  EXPECT_EQ(r.remaining, 9);
+  EXPECT_EQ(r.reset_time, kStart + 900);
+  EXPECT_EQ(Hit(1, 10, 9000).remaining, 8);
+}
+
+TEST_F(LeakyBucketTest, BurstIncreaseDoesNotRefill) {
+  HitBurst(10, 10, 1000, 10);  // empty
+  auto r = HitBurst(1, 10, 1000, 20);
+  EXPECT_EQ(r.status, kOver);
+  EXPECT_EQ(r.remaining, 0);
 }
 
 TEST_F(LeakyBucketTest, BurstAboveLimitAllowsBigFirstHit) {
@@ -129,10 +149,11 @@ TEST_F(LeakyBucketTest, BurstAboveLimitAllowsBigFirstHit) {
   EXPECT_EQ(full.reset_time, kStart + 10'000 - 1000);
 }
 
-TEST_F(LeakyBucketTest, BurstDecreaseShiftsRemaining) {
+TEST_F(LeakyBucketTest, BurstDecreaseCapsRemaining) {
   HitBurst(2, 10, 1000, 20);  // 18 left of 20
-  auto r = HitBurst(0, 10, 1000, 5);
-  EXPECT_EQ(r.remaining, 3);  // shifted by -15, not refilled
+  EXPECT_EQ(HitBurst(0, 10, 1000, 5).remaining, 5);
+  HitBurst(4, 10, 1000, 5);  // 1 left of 5
+  EXPECT_EQ(HitBurst(0, 10, 1000, 3).remaining, 1);  // under the new burst: kept, not refilled
 }
 
 TEST_F(LeakyBucketTest, AlgorithmChangeDiscardsOldState) {
@@ -182,6 +203,27 @@ TEST_F(LeakyBucketTest, GregorianInvalidCodeIsAnError) {
   EXPECT_EQ(r.error,
             "Error in leakyBucket: behavior DURATION_IS_GREGORIAN is set; but `Duration` is not a "
             "valid gregorian interval");
+}
+
+// A new bucket's remaining is burst - hits in int64, wrapping around as in Gubernator.
+TEST_F(LeakyBucketTest, NewBucketArithmeticBeyondInt64WrapsAsInGubernator) {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  auto r = Hit(kMin, 3, 30);
+  EXPECT_EQ(r.remaining, kMin + 3);
+  EXPECT_EQ(r.reset_time, kStart);  // (3 - (kMin + 3)) * 10 ms per token wraps to 0
+}
+
+// A negative duration makes the rate negative; Gubernator still divides, so a request whose
+// created_at lies before the last leak (negative elapsed) leaks a positive amount. Sluice
+// computes the same (found by the differential fuzzer).
+TEST_F(LeakyBucketTest, NegativeDurationLeaksAsGubernatorComputes) {
+  auto first = Request(29, 39, -237);
+  first.created_at = kStart + 1120;
+  EXPECT_EQ(Check(first).remaining, 10);
+  auto r = Hit(5, 39, -237);  // elapsed -1120 ms / -6.08 ms per token: 184 leak, capped at 39
+  EXPECT_EQ(r.status, kUnder);
+  EXPECT_EQ(r.remaining, 34);
+  EXPECT_EQ(r.reset_time, kStart + 5 * -6);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Token bucket: every row of reference/gubernator.md §2.4, driven by a manual clock.
 #include "core/core_test_util.h"
 
+#include <limits>
+
 namespace sluice::core {
 namespace {
 
@@ -195,6 +197,18 @@ TEST_F(TokenBucketTest, GregorianInvalidCodeIsAnError) {
             "Error in tokenBucket: behavior DURATION_IS_GREGORIAN is set; but `Duration` is not a "
             "valid gregorian interval");
   EXPECT_EQ(store_.Size(), 0u);
+}
+
+// Request values near the int64 range wrap around as in Gubernator (Go) instead of overflowing
+// (undefined in C++; found by the differential fuzzer).
+TEST_F(TokenBucketTest, ArithmeticBeyondInt64WrapsAsInGubernator) {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(Hit(kMin, 3, 1000).remaining, kMin + 3);  // 3 - (-2^63)
+  EXPECT_EQ(Hit(0, kMax, 1000).remaining, 0);  // limit change: + (2^63 - 4) = -1, clamped
+  auto r = Hit(0, kMax, kMax);  // duration change: the new end wraps below now: renewed
+  EXPECT_EQ(r.remaining, kMax);
+  EXPECT_LT(r.reset_time, 0);
 }
 
 }  // namespace
