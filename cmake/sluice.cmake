@@ -29,3 +29,33 @@ function(sluice_test name)
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST
     PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")
 endfunction()
+
+# sluice_proto_library(NAME PROTOS ... [GRPC ...]): compiles .proto files under the calling
+# directory (the import root) into one static library of messages, plus gRPC stubs for the files
+# also listed under GRPC.
+function(sluice_proto_library name)
+  cmake_parse_arguments(ARG "" "" "PROTOS;GRPC" ${ARGN})
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/gen)
+  file(MAKE_DIRECTORY ${out})
+  get_target_property(grpc_cpp_plugin gRPC::grpc_cpp_plugin LOCATION)
+  set(generated)
+  foreach(proto ${ARG_PROTOS})
+    string(REGEX REPLACE "\\.proto$" "" stem ${proto})
+    set(outputs ${out}/${stem}.pb.cc ${out}/${stem}.pb.h)
+    set(plugin_args)
+    if(proto IN_LIST ARG_GRPC)
+      list(APPEND outputs ${out}/${stem}.grpc.pb.cc ${out}/${stem}.grpc.pb.h)
+      set(plugin_args --grpc_out=${out} --plugin=protoc-gen-grpc=${grpc_cpp_plugin})
+    endif()
+    add_custom_command(
+      OUTPUT ${outputs}
+      COMMAND protobuf::protoc --cpp_out=${out} ${plugin_args} -I ${CMAKE_CURRENT_SOURCE_DIR}
+              ${CMAKE_CURRENT_SOURCE_DIR}/${proto}
+      DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${proto}
+      COMMENT "protoc ${proto}")
+    list(APPEND generated ${outputs})
+  endforeach()
+  add_library(${name} STATIC ${generated})
+  target_include_directories(${name} SYSTEM PUBLIC ${out})
+  target_link_libraries(${name} PUBLIC protobuf::libprotobuf gRPC::grpc++)
+endfunction()

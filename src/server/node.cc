@@ -1,5 +1,6 @@
 #include "server/node.h"
 
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -16,6 +17,7 @@
 #include "api/gubernator_handler.h"
 #include "api/gubernator_http.h"
 #include "api/gubernator_service.h"
+#include "api/grpc_health.h"
 #include "api/health.h"
 #include "api/http_server.h"
 #include "api/peers_service.h"
@@ -180,6 +182,7 @@ struct Node::Parts {
   std::unique_ptr<api::EnvoyHandler> envoy;
   std::unique_ptr<api::EnvoyService> envoy_service;
   std::unique_ptr<grpc::Server> grpc_server;
+  std::unique_ptr<api::GrpcHealthPublisher> grpc_health;  // grpc.health.v1, following `health`
   std::unique_ptr<api::HttpServer> http_server;
   std::unique_ptr<api::HttpServer> status_server;  // --status-http-addr: health only, plaintext
   int grpc_port = 0;
@@ -288,6 +291,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
     return obs::StoreReading{.items = s.size, .hits = s.hits, .misses = s.misses,
                              .unexpired_evictions = s.unexpired_evictions};
   });
+  // grpc.health.v1.Health (Kubernetes gRPC probes) and server reflection (grpcurl).
+  api::EnableHealthService();
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(grpc_address,
                            *tls ? api::GrpcServerCredentials((*tls)->server)
@@ -311,6 +317,13 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
       return joined;
     }
   }
+  std::vector<std::string> grpc_services = {pb::gubernator::V1::service_full_name(),
+                                            envoy::service::ratelimit::v3::RateLimitService::
+                                                service_full_name()};
+  if (p.peers_service) grpc_services.emplace_back(pb::gubernator::PeersV1::service_full_name());
+  p.grpc_health = std::make_unique<api::GrpcHealthPublisher>(
+      *p.grpc_server->GetHealthCheckService(), *p.health, std::move(grpc_services));
+  p.grpc_health->Start();
 
   int threads = config.http_threads > 0 ? config.http_threads
                                         : static_cast<int>(std::thread::hardware_concurrency());
@@ -361,6 +374,7 @@ void Node::Shutdown() {
   spdlog::info("shutting down: serving {} s more, then draining for up to {} s",
                p.config.shutdown_delay_seconds, p.config.drain_timeout_seconds);
   p.gubernator->SetShuttingDown();
+  p.grpc_health->Shutdown();
   std::this_thread::sleep_for(std::chrono::seconds(p.config.shutdown_delay_seconds));
   if (p.membership) p.membership->Stop();  // leave the cluster (etcd: delete + revoke)
   // Stop accepting on both doors; in-flight calls finish within the drain timeout.
