@@ -82,4 +82,23 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> LoadRuleSet(const std::string& pa
   return RuleSet::Create(std::move(domains));
 }
 
+std::vector<absl::Status> CheckRuleFiles(const std::string& path, size_t* files) {
+  if (files != nullptr) *files = 0;
+  absl::StatusOr<std::vector<std::string>> listed = ListRuleFiles(path);
+  if (!listed.ok()) return {listed.status()};
+  if (files != nullptr) *files = listed->size();
+  std::vector<absl::Status> errors;
+  std::vector<Domain> domains;
+  for (const std::string& file : *listed) {
+    absl::StatusOr<Domain> domain = LoadRuleFile(file);
+    if (domain.ok()) {
+      domains.push_back(*std::move(domain));
+    } else {
+      errors.push_back(domain.status());
+    }
+  }
+  if (auto set = RuleSet::Create(std::move(domains)); !set.ok()) errors.push_back(set.status());
+  return errors;
+}
+
 }  // namespace sluice::rules

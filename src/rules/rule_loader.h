@@ -33,4 +33,10 @@ absl::StatusOr<Domain> LoadRuleFile(const std::string& file);
 // Loads every rule file under `path` into a new snapshot.
 absl::StatusOr<std::shared_ptr<const RuleSet>> LoadRuleSet(const std::string& path);
 
+// What LoadRuleSet would reject, without stopping at the first file: the error of each bad file
+// (its first problem, "<file>:<line>: ..."), then what the good files conflict on (a domain
+// defined twice). Empty when LoadRuleSet would succeed. `files` (if given) is set to the number
+// of rule files looked at.
+std::vector<absl::Status> CheckRuleFiles(const std::string& path, size_t* files = nullptr);
+
 }  // namespace sluice::rules

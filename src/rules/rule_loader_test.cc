@@ -123,5 +123,22 @@ TEST(RuleLoaderTest, LoadRuleFileReportsSyntaxErrorsWithLine) {
   EXPECT_THAT(std::string(domain.status().message()), HasSubstr("YAML syntax error"));
 }
 
+TEST(RuleLoaderTest, CheckRuleFilesNamesEveryBadFileAndTheConflicts) {
+  TempDir dir;
+  dir.Write("a.yaml", Rules("alpha"));
+  dir.Write("b.yaml", "domain: beta\ndescriptors:\n  - key: k\n    rate_limit: {unit: fortnight}\n");
+  dir.Write("c.yaml", "domain: gamma\ndescriptors: [\n");
+  dir.Write("d.yaml", Rules("alpha"));
+  size_t files = 0;
+  std::vector<absl::Status> errors = CheckRuleFiles(dir.path(), &files);
+  EXPECT_EQ(files, 4u);
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_THAT(std::string(errors[0].message()), StartsWith(dir.Path("b.yaml") + ":4: "));
+  EXPECT_THAT(std::string(errors[1].message()), StartsWith(dir.Path("c.yaml") + ":"));
+  EXPECT_THAT(std::string(errors[2].message()), HasSubstr("duplicate domain 'alpha'"));
+  EXPECT_TRUE(CheckRuleFiles(dir.Path("a.yaml")).empty());
+  EXPECT_EQ(CheckRuleFiles(dir.Path("missing.yaml"))[0].code(), absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace sluice::rules

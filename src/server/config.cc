@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "api/http_server.h"
+#include "server/settings_catalog.h"
 #include "server/settings_parser.h"
 #include "server/settings_values.h"
 
@@ -23,6 +24,12 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
   CLI::App app{"Sluice: a distributed rate-limiting service (Gubernator and Envoy RLS compatible)",
                "sluice"};
   app.set_version_flag("-V,--version", kVersion);
+  // A command, not a setting: no variable or settings-file key (settings_catalog.cc).
+  app.add_flag(std::string(kValidateFlag), out.validate,
+               "check the settings and rules files, print every error as file:line, exit 1 if "
+               "any (0 if none); binds no port")
+      ->group(std::string(kCommandGroup));
+  for (int i = 1; i < argc; ++i) out.validate |= argv[i] == std::string_view(kValidateFlag);
   app.add_option("--settings", c.settings_file,
                  "settings file: YAML sections, or Gubernator's KEY=VALUE lines (see "
                  "docs/configuration.md)");
@@ -166,9 +173,18 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
                  "under mTLS)");
 
   // Flags > environment > settings file > defaults, for every option declared above.
-  auto settings = ParseSettings(app, argc, argv, env);
+  auto settings = ParseSettings(app, argc, argv, env, /*keep_going=*/out.validate);
   if (!settings.ok()) return settings.status();
   out.warnings = settings->warnings;
+  out.errors = settings->errors;
+  out.sources = settings->sources;
+  // Past here, a --validate run records a problem and goes on.
+  auto fail = [&](absl::Status status) -> absl::Status {
+    status = settings->Attribute(std::move(status));
+    if (!out.validate) return status;
+    out.errors.emplace_back(status.message());
+    return absl::OkStatus();
+  };
   if (settings->exit_now) {  // -h, -V, --print-config-reference
     out.exit_now = true;
     out.output = settings->output;
@@ -180,14 +196,20 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
   for (const auto& [flag, entry] : durations) {
     auto duration = ParseGoDuration(entry.first);
     if (!duration.ok() || *duration < absl::ZeroDuration()) {
-      return settings->Attribute(absl::InvalidArgumentError(
-          absl::StrCat(flag, ": '", entry.first, "' is not a duration such as 500us, 100ms, 5s")));
+      if (auto status = fail(absl::InvalidArgumentError(absl::StrCat(
+              flag, ": '", entry.first, "' is not a duration such as 500us, 100ms, 5s")));
+          !status.ok()) {
+        return status;
+      }
+      continue;
     }
     *entry.second = *duration;
   }
   c.dns_fqdns = absl::StrSplit(dns_fqdns, ',', absl::SkipWhitespace());
   c.etcd_endpoints = absl::StrSplit(etcd_endpoints, ',', absl::SkipWhitespace());
-  if (auto status = Validate(c); !status.ok()) return settings->Attribute(status);
+  if (auto status = Validate(c); !status.ok()) {
+    if (auto failed = fail(status); !failed.ok()) return failed;
+  }
   return out;
 }
 

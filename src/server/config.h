@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -152,6 +153,13 @@ struct CommandLine {
   Config config;
   bool exit_now = false;     // -h or -V: print `output` and exit 0
   std::string output;
+  // --validate (command line only): check the settings and rules, report, exit; bind nothing.
+  // Parsing then goes on past bad values and collects them in `errors`, one message each.
+  bool validate = false;
+  std::vector<std::string> errors;
+  // Where each setting not at its default came from, by flag: "--addr" → "flag --addr",
+  // "variable SLUICE_ADDR", "file a.yaml:3 (server.grpc_address)".
+  std::map<std::string, std::string> sources;
   // Unknown SLUICE_* or unsupported GUBER_* names and the like; already logged (spdlog warn).
   std::vector<std::string> warnings;
 };
@@ -166,6 +174,9 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
 
 // Checks the values that flags cannot check on their own; the message names the setting.
 absl::Status Validate(const Config& config);
+
+// The flag that makes `sluice` check its configuration and exit (CommandLine::validate).
+inline constexpr std::string_view kValidateFlag = "--validate";
 
 // The version printed by -V.
 inline constexpr char kVersion[] = "0.1.0";

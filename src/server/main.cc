@@ -7,6 +7,7 @@
 #include "obs/logging.h"
 #include "server/config.h"
 #include "server/node.h"
+#include "server/validate.h"
 #include "spdlog/spdlog.h"
 
 int main(int argc, char** argv) {
@@ -20,6 +21,17 @@ int main(int argc, char** argv) {
   }
   if (command_line->exit_now) {
     std::fputs(command_line->output.c_str(), stdout);
+    return 0;
+  }
+  if (command_line->validate) {  // check, report, exit: nothing is started
+    const auto report = sluice::server::ValidateConfiguration(*command_line);
+    for (const auto& error : report.errors) std::fprintf(stderr, "%s\n", error.c_str());
+    if (!report.errors.empty()) {
+      std::fprintf(stderr, "sluice: %zu error%s\n", report.errors.size(),
+                   report.errors.size() == 1 ? "" : "s");
+      return 1;
+    }
+    std::printf("sluice: configuration valid: %s\n", report.summary.c_str());
     return 0;
   }
   const auto& config = command_line->config;

@@ -208,6 +208,7 @@ SettingsCatalog::SettingsCatalog(CLI::App& app) : app_(app) {
   const CLI::Option* help_all = app.get_help_all_ptr();
   for (CLI::Option* option : app.get_options()) {
     if (option == help || option == help_all || option->get_group().empty() ||
+        option->get_group() == kCommandGroup ||
         option->get_lnames().empty() || (IsFlag(*option) && option->check_lname("version"))) {
       continue;
     }

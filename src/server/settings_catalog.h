@@ -34,6 +34,10 @@ class Option;
 
 namespace sluice::server {
 
+// The CLI11 group of options that are commands (--validate), not settings: they get no variable,
+// no settings-file key and no row in the reference.
+inline constexpr std::string_view kCommandGroup = "Commands";
+
 // One way to set an option from outside the command line.
 struct SettingTarget {
   CLI::Option* option = nullptr;

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "server/config_reference.h"
 #include "spdlog/spdlog.h"
 
@@ -79,7 +80,7 @@ absl::Status ParsedSettings::Attribute(absl::Status status) const {
 }
 
 absl::StatusOr<ParsedSettings> ParseSettings(CLI::App& app, int argc, const char* const* argv,
-                                             const Environment& environment) {
+                                             const Environment& environment, bool keep_going) {
   ParsedSettings out;
   if (app.get_option_no_throw(kPrintReferenceFlag) == nullptr) {
     app.add_flag(kPrintReferenceFlag)
@@ -146,23 +147,35 @@ absl::StatusOr<ParsedSettings> ParseSettings(CLI::App& app, int argc, const char
   }
   SettingsLayer file_layer;
   if (!settings_path.empty()) {
-    auto read = ReadSettingsFile(catalog, settings_path);
-    if (!read.ok()) return read.status();
-    file_layer = *std::move(read);
+    auto read = ReadSettingsFile(catalog, settings_path, keep_going);
+    if (!read.ok() && !keep_going) return read.status();
+    if (read.ok()) {
+      file_layer = *std::move(read);
+      out.errors = file_layer.errors;
+    } else {
+      out.errors = absl::StrSplit(read.status().message(), '\n');
+    }
   }
 
-  // 3. Every value is checked by its option; the highest layer's value wins.
+  // 3. Every value is checked by its option (all of them, so one run names every bad value); the
+  // highest layer's good value wins.
+  std::vector<std::string> bad_values;
   std::map<const CLI::Option*, const SettingItem*> winners;
   for (const SettingsLayer* layer : {&file_layer, &*environment_layer}) {
     for (const SettingItem& item : layer->items) {
       if (auto status =
               CheckValues(*item.option, item.flag, item.values, /*raw=*/true, item.source);
           !status.ok()) {
-        return status;
+        bad_values.emplace_back(status.message());
+        continue;
       }
       if (!on_command_line.contains(item.option)) winners[item.option] = &item;
     }
   }
+  if (!bad_values.empty() && !keep_going) {
+    return absl::InvalidArgumentError(absl::StrJoin(bad_values, "\n"));
+  }
+  out.errors.insert(out.errors.end(), bad_values.begin(), bad_values.end());
   for (const SettingsLayer* layer : {&file_layer, &*environment_layer}) {
     for (const std::string& warning : layer->warnings) {
       spdlog::warn("{}", warning);

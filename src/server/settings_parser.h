@@ -47,6 +47,9 @@ struct ParsedSettings {
   // Where each option that is not at its default got its value, by the option's first long
   // name: "--addr" → "flag --addr", "variable SLUICE_ADDR", "file a.yaml:3 (server.grpc_address)".
   std::map<std::string, std::string> sources;
+  // With keep_going: every bad value and settings-file error, one message each; the options they
+  // were for keep their next layer's value (or the default).
+  std::vector<std::string> errors;
 
   // For checks made after parsing (Validate): a message that starts with a flag name gets the
   // value's source after it: "--addr: bad" → "--addr (variable SLUICE_ADDR): bad".
@@ -54,8 +57,11 @@ struct ParsedSettings {
 };
 
 // Parses into `app`'s bound variables. Adds the hidden kPrintReferenceFlag to `app`. Errors are
-// InvalidArgument with the message described above.
+// InvalidArgument with the message described above, one line per bad value (all are checked).
+// `keep_going` (sluice --validate): bad values and settings-file errors go to `errors` instead
+// and parsing goes on without them; the command line's own errors still fail.
 absl::StatusOr<ParsedSettings> ParseSettings(CLI::App& app, int argc, const char* const* argv,
-                                             const Environment& environment);
+                                             const Environment& environment,
+                                             bool keep_going = false);
 
 }  // namespace sluice::server

@@ -158,7 +158,7 @@ std::string SectionList() {
 }
 
 absl::StatusOr<SettingsLayer> ParseYaml(const SettingsCatalog& catalog, std::string_view text,
-                                        const std::string& path) {
+                                        const std::string& path, bool keep_going) {
   auto error = [&path](int line, const std::string& problem) {
     return absl::InvalidArgumentError(absl::StrCat("file ", path, ":", line, ": ", problem));
   };
@@ -175,14 +175,20 @@ absl::StatusOr<SettingsLayer> ParseYaml(const SettingsCatalog& catalog, std::str
     return error(LineOf(root),
                  absl::StrCat("expected sections at the top level (", SectionList(), ")"));
   }
+  // Every key is looked at, so one run names every mistake in the file.
+  std::vector<std::string> problems;
+  auto problem = [&](int line, const std::string& what) {
+    problems.emplace_back(error(line, what).message());
+  };
   std::map<const CLI::Option*, std::string> set_by;  // option → source, for duplicates
   for (const auto& section_entry : root) {
     const std::string section = section_entry.first.Scalar();
     const YAML::Node& body = section_entry.second;
     if (body.IsNull()) continue;
     if (!body.IsMap()) {
-      return error(LineOf(section_entry.first),
-                   absl::StrCat("section '", section, "' must be a mapping of keys to values"));
+      problem(LineOf(section_entry.first),
+              absl::StrCat("section '", section, "' must be a mapping of keys to values"));
+      continue;
     }
     for (const auto& entry : body) {
       const std::string key = absl::StrCat(section, ".", entry.first.Scalar());
@@ -197,34 +203,48 @@ absl::StatusOr<SettingsLayer> ParseYaml(const SettingsCatalog& catalog, std::str
         }
         auto known = catalog.FileKeysIn(section);
         if (known.empty()) {
-          return error(line,
-                       absl::StrCat("unknown section '", section, "'; sections: ", SectionList()));
+          problem(line, absl::StrCat("unknown section '", section, "'; sections: ", SectionList()));
+          break;  // one message for the whole section
         }
-        return error(line, absl::StrCat("unknown setting '", key, "'; known keys in section '",
-                                        section, "': ", absl::StrJoin(known, ", ")));
+        problem(line, absl::StrCat("unknown setting '", key, "'; known keys in section '", section,
+                                   "': ", absl::StrJoin(known, ", ")));
+        continue;
       }
       std::vector<std::string> raw;
       const YAML::Node& value = entry.second;
       if (value.IsNull()) continue;
+      bool shape_ok = true;
       if (value.IsScalar()) {
         raw.push_back(value.Scalar());
       } else if (value.IsSequence()) {
         for (const auto& item : value) {
           if (!item.IsScalar()) {
-            return error(LineOf(item), absl::StrCat("'", key, "': list items must be scalars"));
+            problem(LineOf(item), absl::StrCat("'", key, "': list items must be scalars"));
+            shape_ok = false;
+            break;
           }
           raw.push_back(item.Scalar());
         }
       } else {
-        return error(line, absl::StrCat("'", key, "' must be a value or a list, not a mapping"));
+        problem(line, absl::StrCat("'", key, "' must be a value or a list, not a mapping"));
+        shape_ok = false;
       }
+      if (!shape_ok) continue;
       if (auto it = set_by.find(target->option); it != set_by.end()) {
-        return error(
-            line, absl::StrCat("'", key, "' sets ", target->flag, ", already set by ", it->second));
+        problem(line,
+                absl::StrCat("'", key, "' sets ", target->flag, ", already set by ", it->second));
+        continue;
       }
       set_by[target->option] = source;
-      if (auto status = AddItem(*target, raw, source, layer); !status.ok()) return status;
+      if (auto status = AddItem(*target, raw, source, layer); !status.ok()) {
+        problems.emplace_back(status.message());
+      }
     }
+  }
+  if (keep_going) {
+    layer.errors = std::move(problems);
+  } else if (!problems.empty()) {
+    return absl::InvalidArgumentError(absl::StrJoin(problems, "\n"));
   }
   return layer;
 }
@@ -253,7 +273,7 @@ absl::StatusOr<SettingsLayer> ReadEnvironment(const SettingsCatalog& catalog,
 }
 
 absl::StatusOr<SettingsLayer> ReadSettingsFile(const SettingsCatalog& catalog,
-                                               const std::string& path) {
+                                               const std::string& path, bool keep_going) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::InvalidArgumentError(
@@ -261,13 +281,14 @@ absl::StatusOr<SettingsLayer> ReadSettingsFile(const SettingsCatalog& catalog,
   }
   std::stringstream text;
   text << in.rdbuf();
-  return ParseSettingsText(catalog, text.str(), path);
+  return ParseSettingsText(catalog, text.str(), path, keep_going);
 }
 
 absl::StatusOr<SettingsLayer> ParseSettingsText(const SettingsCatalog& catalog,
-                                                std::string_view text, const std::string& path) {
+                                                std::string_view text, const std::string& path,
+                                                bool keep_going) {
   if (LooksLikeKeyValue(text)) return ParseKeyValue(catalog, text, path);
-  return ParseYaml(catalog, text, path);
+  return ParseYaml(catalog, text, path, keep_going);
 }
 
 }  // namespace sluice::server

@@ -31,6 +31,8 @@ struct SettingItem {
 struct SettingsLayer {
   std::vector<SettingItem> items;     // a later item wins over an earlier one for its option
   std::vector<std::string> warnings;  // unsupported or unknown names, rounded durations
+  // With keep_going: the problems that would have failed the read; `items` holds the rest.
+  std::vector<std::string> errors;
 };
 
 using Environment = std::map<std::string, std::string>;
@@ -48,12 +50,15 @@ absl::StatusOr<SettingsLayer> ReadEnvironment(const SettingsCatalog& catalog,
 // Reads the settings file at `path`. Gubernator's KEY=VALUE format when the first line that is
 // neither blank nor a comment looks like NAME=..., else YAML: a mapping of sections to mappings
 // of keys to a scalar or a list of scalars. Unknown keys are errors naming file:line and the
-// section's known keys; a second key for an option already set in the file is an error.
+// section's known keys; a second key for an option already set in the file is an error. A YAML
+// file's error names every such problem in the file, one per line; with `keep_going` they go to
+// the layer's `errors` instead, beside the good items (sluice --validate).
 absl::StatusOr<SettingsLayer> ReadSettingsFile(const SettingsCatalog& catalog,
-                                               const std::string& path);
+                                               const std::string& path, bool keep_going = false);
 
 // The same for text already read; `path` only names the source.
 absl::StatusOr<SettingsLayer> ParseSettingsText(const SettingsCatalog& catalog,
-                                                std::string_view text, const std::string& path);
+                                                std::string_view text, const std::string& path,
+                                                bool keep_going = false);
 
 }  // namespace sluice::server

@@ -17,9 +17,12 @@
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
 #include "testing/http_client.h"
 #include "testing/sluice_process.h"
+#include "testing/temp_file.h"
 
 namespace sluice {
 namespace {
+
+using testing::TempDir;
 
 using envoy::service::ratelimit::v3::RateLimitRequest;
 using envoy::service::ratelimit::v3::RateLimitResponse;
@@ -38,27 +41,6 @@ descriptors:
       unit: minute
       requests_per_unit: 3
 )";
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/sluice-rules-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string Write(const std::string& name, const std::string& text) const {
-    // Write then rename, as editors and ConfigMaps do, so a reader never sees half a file.
-    std::string final_path = path_ + "/" + name;
-    std::string tmp = path_ + "/." + name + ".tmp";
-    std::ofstream(tmp) << text;
-    std::filesystem::rename(tmp, final_path);
-    return final_path;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
