@@ -11,6 +11,7 @@
 #include "absl/container/fixed_array.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
+#include "api/decision_trace.h"
 #include "rules/counter_key.h"
 #include "rules/replaces.h"
 
@@ -169,6 +170,8 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
   answer->response_headers_to_add.clear();
   CountedList counted;
   std::vector<core::RateLimitRequest> batch;
+  const bool tracing = DecisionTrace::Enabled();
+  DecisionTrace trace;
   const int32_t behavior = options_.global ? core::behavior::kGlobal : 0;
   for (int i = 0; i < n; ++i) {
     const auto& d = req.descriptors(i);
@@ -210,11 +213,16 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
     r.behavior = behavior;
     r.created_at = now;
     counted.push_back(Counted{i, shadow});
+    if (tracing) {
+      trace.Capture(r, limit.name != nullptr && !limit.name->empty() ? *limit.name
+                                                                     : std::string_view("override"));
+    }
   }
 
   // counted[j] is answered by results[j].
-  auto finish = [this, answer, now, counted = std::move(counted),
+  auto finish = [this, answer, now, counted = std::move(counted), trace = std::move(trace),
                  done = std::move(done)](std::vector<cluster::RoutedResponse> results) mutable {
+    if (!trace.empty()) trace.Log("envoy", results);
     bool over = false;
     // The descriptor whose numbers go into RateLimit-* headers, chosen as the reference does:
     // the last OVER_LIMIT one, else the first with the lowest remaining below 4294967295.

@@ -1,5 +1,7 @@
 #include "api/gubernator_handler.h"
 
+#include "api/decision_trace.h"
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,9 +64,14 @@ void GubernatorHandler::GetRateLimits(const pb::gubernator::GetRateLimitsReq& re
     return;
   }
   if (metrics_) metrics_->gubernator_concurrent_checks->Increment();
+  DecisionTrace trace;
+  if (DecisionTrace::Enabled()) {
+    for (const core::RateLimitRequest& r : valid) trace.Capture(r);
+  }
   router_.Route(std::move(valid), now,
-                [this, resp, positions = std::move(positions),
+                [this, resp, positions = std::move(positions), trace = std::move(trace),
                  done = std::move(done)](std::vector<cluster::RoutedResponse> results) mutable {
+                  if (!trace.empty()) trace.Log("gubernator", results);
                   for (size_t i = 0; i < results.size() && i < positions.size(); ++i) {
                     auto* item = resp->mutable_responses(positions[i]);
                     cluster::ToProto(results[i].response, item);

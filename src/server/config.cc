@@ -4,12 +4,15 @@
 
 #include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "api/http_server.h"
 #include "server/settings_catalog.h"
 #include "server/settings_parser.h"
 #include "server/settings_values.h"
+#include "spdlog/spdlog.h"
 
 namespace sluice::server {
 
@@ -205,12 +208,34 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
     }
     *entry.second = *duration;
   }
+  for (const auto& [flag, source] : out.sources) {
+    const CLI::Option* option = app.get_option_no_throw(flag);
+    if (option == nullptr) continue;
+    std::string value = absl::StrJoin(option->results(), ",");
+    if (IsFlag(*option) && value.empty()) value = "true";
+    if (!option->get_default_str().empty() && value == option->get_default_str()) continue;
+    out.changed[flag] = IsSecretSetting(flag) && !value.empty() ? "****" : value;
+  }
   c.dns_fqdns = absl::StrSplit(dns_fqdns, ',', absl::SkipWhitespace());
   c.etcd_endpoints = absl::StrSplit(etcd_endpoints, ',', absl::SkipWhitespace());
   if (auto status = Validate(c); !status.ok()) {
     if (auto failed = fail(status); !failed.ok()) return failed;
   }
   return out;
+}
+
+bool IsSecretSetting(const std::string& flag) {
+  return absl::StrContains(flag, "password") || absl::StrContains(flag, "token") ||
+         (absl::StrContains(flag, "secret") && !absl::EndsWith(flag, "-file"));
+}
+
+void LogStartupSettings(const CommandLine& command_line) {
+  for (const std::string& warning : command_line.warnings) spdlog::warn("{}", warning);
+  for (const auto& [flag, value] : command_line.changed) {
+    const auto source = command_line.sources.find(flag);
+    spdlog::info("setting {}={} ({})", flag, value,
+                 source == command_line.sources.end() ? "default" : source->second);
+  }
 }
 
 absl::Status Validate(const Config& c) {

@@ -160,7 +160,10 @@ struct CommandLine {
   // Where each setting not at its default came from, by flag: "--addr" → "flag --addr",
   // "variable SLUICE_ADDR", "file a.yaml:3 (server.grpc_address)".
   std::map<std::string, std::string> sources;
-  // Unknown SLUICE_* or unsupported GUBER_* names and the like; already logged (spdlog warn).
+  // The effective value of each setting that differs from its default, by flag, secrets masked:
+  // "--cache-size" → "1234", "--etcd-password" → "****". Lists are comma-joined.
+  std::map<std::string, std::string> changed;
+  // Unknown SLUICE_* or unsupported GUBER_* names and the like; to be logged (LogStartupSettings).
   std::vector<std::string> warnings;
 };
 
@@ -171,6 +174,15 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv);
 // The same with the environment given (tests).
 absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
                                              const std::map<std::string, std::string>& env);
+
+// Logs the warnings, then one line per setting in `changed` with its source:
+//   setting --cache-size=1234 (variable SLUICE_CACHE_SIZE)
+// Call once logging is configured, so every line has the configured format.
+void LogStartupSettings(const CommandLine& command_line);
+
+// Whether a setting's value is a secret, masked wherever settings are shown (passwords, tokens;
+// not the paths of files holding secrets).
+bool IsSecretSetting(const std::string& flag);
 
 // Checks the values that flags cannot check on their own; the message names the setting.
 absl::Status Validate(const Config& config);

@@ -94,3 +94,23 @@ TEST(ConfigTest, TlsSettingsAreCheckedTogether) {
 
 }  // namespace
 }  // namespace sluice::server
+
+namespace sluice::server {
+namespace {
+
+TEST(StartupSettingsTest, ChangedSettingsAreListedWithSecretsMasked) {
+  EXPECT_TRUE(IsSecretSetting("--etcd-password"));
+  EXPECT_TRUE(IsSecretSetting("--k8s-token"));
+  EXPECT_FALSE(IsSecretSetting("--mesh-secret-file"));  // a path, not the secret
+  EXPECT_FALSE(IsSecretSetting("--cache-size"));
+  const char* argv[] = {"sluice", "--cache-size", "50000", "--log-level", "debug"};
+  auto command_line = ParseCommandLine(5, argv, {{"SLUICE_HTTP_THREADS", "3"}});
+  ASSERT_TRUE(command_line.ok()) << command_line.status();
+  // --cache-size was given but equals its default.
+  EXPECT_EQ(command_line->changed,
+            (std::map<std::string, std::string>{{"--http-threads", "3"}, {"--log-level", "debug"}}));
+  EXPECT_EQ(command_line->sources.at("--http-threads"), "variable SLUICE_HTTP_THREADS");
+}
+
+}  // namespace
+}  // namespace sluice::server

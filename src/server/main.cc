@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sluice: %s\n", std::string(status.message()).c_str());
     return 2;
   }
+  sluice::server::LogStartupSettings(*command_line);
 
   // Block the signals before any thread starts so only the sigwait loop below receives them.
   sigset_t signals;

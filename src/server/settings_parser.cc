@@ -10,7 +10,6 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "server/config_reference.h"
-#include "spdlog/spdlog.h"
 
 namespace sluice::server {
 namespace {
@@ -177,10 +176,7 @@ absl::StatusOr<ParsedSettings> ParseSettings(CLI::App& app, int argc, const char
   }
   out.errors.insert(out.errors.end(), bad_values.begin(), bad_values.end());
   for (const SettingsLayer* layer : {&file_layer, &*environment_layer}) {
-    for (const std::string& warning : layer->warnings) {
-      spdlog::warn("{}", warning);
-      out.warnings.push_back(warning);
-    }
+    out.warnings.insert(out.warnings.end(), layer->warnings.begin(), layer->warnings.end());
   }
 
   // 4. One parse of everything: the winners as synthesized flags, then the command line.

@@ -43,7 +43,7 @@ inline constexpr char kPrintReferenceFlag[] = "--print-config-reference";
 struct ParsedSettings {
   bool exit_now = false;  // help, version or the reference was asked for: print `output`, exit 0
   std::string output;
-  std::vector<std::string> warnings;  // also logged with spdlog::warn
+  std::vector<std::string> warnings;  // for the caller to log (in the configured format)
   // Where each option that is not at its default got its value, by the option's first long
   // name: "--addr" → "flag --addr", "variable SLUICE_ADDR", "file a.yaml:3 (server.grpc_address)".
   std::map<std::string, std::string> sources;

@@ -213,7 +213,7 @@ TEST(SettingsParserTest, RepeatedFlagTakesTheLast) {
   EXPECT_EQ(cl->config.grpc_address, "127.0.0.1:2");
 }
 
-TEST(SettingsParserTest, WarningsAreReturnedAndLogged) {
+TEST(SettingsParserTest, WarningsAreReturnedNotLogged) {
   std::ostringstream log;
   auto previous = spdlog::default_logger();
   spdlog::set_default_logger(std::make_shared<spdlog::logger>(
@@ -230,9 +230,8 @@ TEST(SettingsParserTest, WarningsAreReturnedAndLogged) {
                 "ignored",
                 "variable SLUICE_CACHE_SIZ: SLUICE_CACHE_SIZ is not a Sluice setting; ignored",
             }));
-  EXPECT_NE(log.str().find("[warning] variable GUBER_K8S_NAMESPACE"), std::string::npos)
-      << log.str();
-  EXPECT_NE(log.str().find("SLUICE_CACHE_SIZ is not a Sluice setting"), std::string::npos);
+  // The caller logs them once logging is configured (main), so they come out in its format.
+  EXPECT_EQ(log.str(), "");
 }
 
 TEST(SettingsParserTest, AttributeInsertsTheSource) {
