@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both install missing Debian packages.
-.PHONY: deps run build test bench interop interop-envoy clean format
+.PHONY: deps run build test bench interop interop-envoy clean format install
 
 # `make run` serves the example Envoy rules too; override with ARGS="...".
 ARGS ?= --config deploy/examples/ratelimit.yaml
@@ -45,6 +45,32 @@ bench: deps
 interop-envoy: build
 	@bash scripts/envoy-ratelimit.sh install >/dev/null
 	@cd interop && go run ./cmd/envoyref --root .. $(INTEROP_ENVOY_ARGS)
+
+# `make install` (as root): the binary, the systemd unit and the `sluice` system user, plus
+# /etc/sluice/rules with the example rules when absent. DESTDIR stages into a directory (packaging;
+# the user is then only described, in sysusers.d). SLUICE_BIN installs an already built binary
+# instead of building the release one.
+PREFIX ?= /usr/local
+SLUICE_BIN ?=
+UNITDIR ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+install:
+	@if [ -z "$(SLUICE_BIN)" ]; then $(MAKE) --no-print-directory build; fi
+	install -D -m 0755 $(or $(SLUICE_BIN),build/release/src/server/sluice) $(DESTDIR)$(PREFIX)/bin/sluice
+	install -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' deploy/systemd/sluice.service > $(DESTDIR)$(UNITDIR)/sluice.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/sluice.service
+	install -m 0644 deploy/systemd/sluice.sysusers $(DESTDIR)$(SYSUSERSDIR)/sluice.conf
+	install -d -m 0755 $(DESTDIR)/etc/sluice/rules
+	@[ -e $(DESTDIR)/etc/sluice/rules/ratelimit.yaml ] || \
+	  install -m 0644 deploy/examples/ratelimit.yaml $(DESTDIR)/etc/sluice/rules/ratelimit.yaml
+	@if [ -z "$(DESTDIR)" ]; then \
+	  if command -v systemd-sysusers >/dev/null; then systemd-sysusers $(SYSUSERSDIR)/sluice.conf; \
+	  elif ! getent passwd sluice >/dev/null; then \
+	    useradd --system --home-dir /var/lib/sluice --no-create-home --shell /usr/sbin/nologin sluice; fi; \
+	  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	  echo "installed; start with: systemctl enable --now sluice"; \
+	fi
 
 clean:
 	rm -rf build
