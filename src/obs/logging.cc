@@ -16,50 +16,65 @@ constexpr std::string_view kLoggerName = "sluice";
 constexpr std::string_view kTimePattern = "%Y-%m-%dT%H:%M:%S.%eZ";
 constexpr std::string_view kAllowedLevels = "trace, debug, info, warn, error, critical, off";
 
+void Append(spdlog::memory_buf_t& dest, std::string_view text) {
+  dest.append(text.data(), text.data() + text.size());
+}
+
+// `text` escaped to sit inside a JSON string: quote, backslash and control characters; other
+// bytes pass through, so UTF-8 stays UTF-8.
+void AppendJsonEscaped(spdlog::memory_buf_t& dest, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        Append(dest, "\\\"");
+        break;
+      case '\\':
+        Append(dest, "\\\\");
+        break;
+      case '\n':
+        Append(dest, "\\n");
+        break;
+      case '\r':
+        Append(dest, "\\r");
+        break;
+      case '\t':
+        Append(dest, "\\t");
+        break;
+      default:
+        if (byte < 0x20) {
+          const char escaped[] = {'\\', 'u', '0', '0', kHex[byte >> 4], kHex[byte & 0xf]};
+          dest.append(escaped, escaped + sizeof(escaped));
+        } else {
+          dest.push_back(c);
+        }
+    }
+  }
+}
+
 // The %* flag: the log message, escaped to sit inside a JSON string.
 class JsonMessageFlag final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm& /*tm_time*/,
               spdlog::memory_buf_t& dest) override {
-    static constexpr char kHex[] = "0123456789abcdef";
-    for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
-      const auto byte = static_cast<unsigned char>(c);
-      switch (c) {
-        case '"':
-          Append(dest, "\\\"");
-          break;
-        case '\\':
-          Append(dest, "\\\\");
-          break;
-        case '\n':
-          Append(dest, "\\n");
-          break;
-        case '\r':
-          Append(dest, "\\r");
-          break;
-        case '\t':
-          Append(dest, "\\t");
-          break;
-        default:
-          if (byte < 0x20) {
-            const char escaped[] = {'\\', 'u', '0', '0', kHex[byte >> 4], kHex[byte & 0xf]};
-            dest.append(escaped, escaped + sizeof(escaped));
-          } else {
-            dest.push_back(c);
-          }
-      }
-    }
+    AppendJsonEscaped(dest, std::string_view(msg.payload.data(), msg.payload.size()));
   }
 
   std::unique_ptr<spdlog::custom_flag_formatter> clone() const override {
     return std::make_unique<JsonMessageFlag>();
   }
-
- private:
-  static void Append(spdlog::memory_buf_t& dest, std::string_view text) {
-    dest.append(text.data(), text.data() + text.size());
-  }
 };
+
+// Text that a pattern shows as is: '%' starts a flag, so it is doubled.
+std::string PatternLiteral(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '%') out.push_back('%');
+    out.push_back(c);
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -84,30 +99,41 @@ absl::StatusOr<LogFormat> ParseLogFormat(std::string_view format) {
       fmt::format("invalid log format '{}'; allowed: text, json", format));
 }
 
-std::unique_ptr<spdlog::formatter> MakeLogFormatter(LogFormat format) {
+std::unique_ptr<spdlog::formatter> MakeLogFormatter(LogFormat format, std::string_view instance) {
   auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
   if (format == LogFormat::kJson) {
     formatter->add_flag<JsonMessageFlag>('*');
-    formatter->set_pattern(fmt::format(R"({{"time":"{}","level":"%l","msg":"%*"}})", kTimePattern));
+    std::string instance_field;
+    if (!instance.empty()) {
+      spdlog::memory_buf_t escaped;
+      AppendJsonEscaped(escaped, instance);
+      instance_field = fmt::format(R"("instance":"{}",)",
+                                   PatternLiteral(std::string_view(escaped.data(), escaped.size())));
+    }
+    formatter->set_pattern(fmt::format(R"({{"time":"{}","level":"%l",{}"msg":"%*"}})",
+                                       kTimePattern, instance_field));
   } else {
-    formatter->set_pattern(fmt::format("{} [%l] %v", kTimePattern));
+    const std::string tag = instance.empty() ? "" : fmt::format("[{}] ", PatternLiteral(instance));
+    formatter->set_pattern(fmt::format("{} [%l] {}%v", kTimePattern, tag));
   }
   return formatter;
 }
 
-absl::Status ConfigureLogging(std::string_view level, std::string_view format) {
-  return ConfigureLogging(level, format, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+absl::Status ConfigureLogging(std::string_view level, std::string_view format,
+                              std::string_view instance) {
+  return ConfigureLogging(level, format, std::make_shared<spdlog::sinks::stderr_sink_mt>(),
+                          instance);
 }
 
 absl::Status ConfigureLogging(std::string_view level, std::string_view format,
-                              spdlog::sink_ptr sink) {
+                              spdlog::sink_ptr sink, std::string_view instance) {
   const absl::StatusOr<spdlog::level::level_enum> parsed_level = ParseLogLevel(level);
   if (!parsed_level.ok()) return parsed_level.status();
   const absl::StatusOr<LogFormat> parsed_format = ParseLogFormat(format);
   if (!parsed_format.ok()) return parsed_format.status();
   if (sink == nullptr) return absl::InvalidArgumentError("log sink is null");
 
-  sink->set_formatter(MakeLogFormatter(*parsed_format));
+  sink->set_formatter(MakeLogFormatter(*parsed_format, instance));
   auto logger = std::make_shared<spdlog::logger>(std::string(kLoggerName), std::move(sink));
   logger->set_level(*parsed_level);
   spdlog::set_default_logger(std::move(logger));

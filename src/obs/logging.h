@@ -3,6 +3,9 @@
 //   text: 2024-05-01T12:00:00.123Z [info] message
 //   json: {"time":"2024-05-01T12:00:00.123Z","level":"info","msg":"message"}
 //
+// With an instance name (--instance-id) every line carries it: `[info] [node-1] message`, and
+// `"instance":"node-1"` before "msg".
+//
 // JSON lines are one object per line; the message is JSON-escaped (quote, backslash and
 // control characters; other bytes are passed through, so UTF-8 stays UTF-8). Times are UTC
 // with millisecond precision. Code logs through spdlog as usual (spdlog::info(...)).
@@ -32,13 +35,15 @@ absl::StatusOr<spdlog::level::level_enum> ParseLogLevel(std::string_view level);
 // "text" or "json" (case-insensitive). Anything else: InvalidArgument naming both.
 absl::StatusOr<LogFormat> ParseLogFormat(std::string_view format);
 
-// A formatter producing the lines shown above.
-std::unique_ptr<spdlog::formatter> MakeLogFormatter(LogFormat format);
+// A formatter producing the lines shown above; `instance` "" shows none.
+std::unique_ptr<spdlog::formatter> MakeLogFormatter(LogFormat format,
+                                                    std::string_view instance = "");
 
 // Makes a logger named "sluice" writing to stderr the process's default logger.
-absl::Status ConfigureLogging(std::string_view level, std::string_view format);
+absl::Status ConfigureLogging(std::string_view level, std::string_view format,
+                              std::string_view instance = "");
 // The same, writing to `sink` instead (tests, files).
 absl::Status ConfigureLogging(std::string_view level, std::string_view format,
-                              spdlog::sink_ptr sink);
+                              spdlog::sink_ptr sink, std::string_view instance = "");
 
 }  // namespace sluice::obs

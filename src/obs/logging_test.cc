@@ -135,7 +135,7 @@ TEST_F(LoggingTest, RejectsBadFormatNamingAllowedValues) {
 }
 
 TEST_F(LoggingTest, RejectsNullSink) {
-  EXPECT_EQ(ConfigureLogging("info", "text", nullptr).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ConfigureLogging("info", "text", spdlog::sink_ptr()).code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(LoggingTest, TextFormatHasTimeLevelMessage) {
@@ -180,6 +180,21 @@ TEST_F(LoggingTest, ParserRejectsInvalidJson) {
   EXPECT_FALSE(ParseFlatJsonObject("{\"msg\":\"a\nb\"}").has_value());
   EXPECT_FALSE(ParseFlatJsonObject(R"({"msg":"a")").has_value());
   EXPECT_TRUE(ParseFlatJsonObject(R"({"msg":"a\"b"})").has_value());
+}
+
+TEST_F(LoggingTest, EveryLineCarriesTheInstanceName) {
+  // A name with a quote and a '%' (which would start a pattern flag) comes out verbatim.
+  ASSERT_TRUE(ConfigureLogging("info", "json", Sink(), "node \"7\" 100%").ok());
+  spdlog::info("hello");
+  ASSERT_TRUE(ConfigureLogging("info", "text", Sink(), "node-7").ok());
+  spdlog::info("plain");
+  std::vector<std::string> lines = Lines();
+  ASSERT_EQ(lines.size(), 2u);
+  auto json = ParseFlatJsonObject(lines[0]);
+  ASSERT_TRUE(json.has_value()) << lines[0];
+  EXPECT_EQ(json->at("instance"), "node \"7\" 100%");
+  EXPECT_EQ(json->at("msg"), "hello");
+  EXPECT_NE(lines[1].find(" [info] [node-7] plain"), std::string::npos) << lines[1];
 }
 
 }  // namespace

@@ -71,6 +71,8 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
   app.add_option("--log-format", c.log_format, "log format")
       ->capture_default_str()
       ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--instance-id", c.instance_id,
+                 "this node's name in its log lines and ready line");
   app.add_option("--peers", peers, "static cluster peers or mesh seeds: host:port,...");
   // Cluster (docs/cluster.md). Durations are Go-style text ("500us", "100ms", "5s").
   std::string dns_fqdns, etcd_endpoints = "localhost:2379";
@@ -146,6 +148,9 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
   app.add_option("--tls-key,--tls-key-file", c.tls_key_file,
                  "TLS: this node's private key (PEM)")
       ->check(CLI::ExistingFile);
+  app.add_flag("--tls-auto", c.tls_auto,
+               "TLS: serve with a self-signed certificate made at start (standalone and mesh "
+               "nodes; clients skip verification)");
   app.add_option("--tls-ca,--tls-ca-file", c.tls_ca_file,
                  "TLS: CA (PEM) verifying peers, and clients without --tls-client-ca")
       ->check(CLI::ExistingFile);
@@ -261,7 +266,16 @@ absl::Status Validate(const Config& c) {
   if (c.tls_peer_cert_file.empty() != c.tls_peer_key_file.empty()) {
     return absl::InvalidArgumentError("--tls-peer-cert and --tls-peer-key: give both or neither");
   }
-  const bool tls_on = !c.tls_cert_file.empty();
+  if (c.tls_auto && !c.tls_cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-auto: give either --tls-auto or --tls-cert and --tls-key, not both");
+  }
+  if (c.tls_auto && !c.mesh && (c.discovery != "static" || !c.peers.empty())) {
+    return absl::InvalidArgumentError(
+        "--tls-auto: a cluster's peers cannot verify each other's self-signed certificates; "
+        "give --tls-cert, --tls-key and --tls-ca (one CA for the cluster)");
+  }
+  const bool tls_on = !c.tls_cert_file.empty() || c.tls_auto;
   if (!tls_on && (c.tls_client_auth != "none" || !c.tls_ca_file.empty() ||
                   !c.tls_client_ca_file.empty() || !c.tls_peer_cert_file.empty())) {
     return absl::InvalidArgumentError(
@@ -274,7 +288,7 @@ absl::Status Validate(const Config& c) {
         "--tls-client-auth: '", c.tls_client_auth,
         "' verifies client certificates but no CA is given (--tls-client-ca or --tls-ca)"));
   }
-  if (tls_on && c.tls_reload_interval < absl::Seconds(1)) {
+  if (!c.tls_cert_file.empty() && c.tls_reload_interval < absl::Seconds(1)) {
     return absl::InvalidArgumentError("--tls-reload-interval: must be at least 1s");
   }
   if (!c.status_http_address.empty()) {

@@ -42,6 +42,9 @@ struct Config {
   // Log level (trace, debug, info, warn, error) and format (text, json). Default: info, text.
   std::string log_level = "info";
   std::string log_format = "text";
+  // This node's name in its log lines (a JSON "instance" field, "[id]" in text) and in the
+  // ready line (Gubernator's GUBER_INSTANCE_ID). Default: empty = not shown.
+  std::string instance_id;
   // Static peers (cluster) or seeds (mesh), host:port each. Default: none.
   std::vector<std::string> peers;
 
@@ -124,6 +127,11 @@ struct Config {
   // gRPC and HTTP listeners and for the links to cluster peers. Default: none = plaintext.
   std::string tls_cert_file;
   std::string tls_key_file;
+  // Serve TLS with a self-signed certificate made at start (EC P-256, valid one year, for
+  // localhost, 127.0.0.1, the host name and the advertise host), as Gubernator's GUBER_TLS_AUTO.
+  // Clients must skip verification or pin it; standalone and mesh nodes only (cluster peers
+  // could not verify each other). Default: false.
+  bool tls_auto = false;
   // CA (PEM) that verifies peers' certificates, and clients' when no --tls-client-ca is given.
   // Default: none = the system's roots for peers.
   std::string tls_ca_file;

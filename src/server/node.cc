@@ -354,10 +354,12 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
 
   auto http_hp = api::SplitHostPort(config.http_address);
   spdlog::info(
-      "sluice {} ready: gRPC on {}:{}, HTTP on {}:{}, advertising {}, cache size {}, TLS {}",
-      kVersion, grpc_hp->first, p.grpc_port, http_hp->first, p.http_server->port(),
-      p.advertise_address, config.cache_size,
-      *tls ? absl::StrCat("on (client auth ",
+      "sluice {} ready{}: gRPC on {}:{}, HTTP on {}:{}, advertising {}, cache size {}, TLS {}",
+      kVersion, config.instance_id.empty() ? "" : absl::StrCat(" as ", config.instance_id),
+      grpc_hp->first, p.grpc_port, http_hp->first, p.http_server->port(), p.advertise_address,
+      config.cache_size,
+      *tls ? absl::StrCat("on (", config.tls_auto ? "self-signed certificate, " : "",
+                           "client auth ",
                            std::string(api::ClientAuthName((*tls)->server.client_auth)), ")")
            : std::string("off"));
   return std::unique_ptr<Node>(new Node(std::move(parts)));

@@ -5,12 +5,17 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "api/http_server.h"
+#include "server/self_signed_cert.h"
 
 namespace sluice::server {
 namespace {
@@ -69,10 +74,26 @@ absl::Status CheckCertificate(const std::string& setting, const std::string& pat
   return absl::OkStatus();
 }
 
+// --tls-auto's names: loopback, this host's name, and the advertise host.
+std::vector<std::string> AutoCertificateNames(const Config& config) {
+  std::vector<std::string> names = {"localhost", "127.0.0.1", "::1"};
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') names.emplace_back(host);
+  for (const std::string& address : {config.advertise_address, config.grpc_address}) {
+    auto split = api::SplitHostPort(address);
+    if (split.ok() && !split->first.empty() && split->first != "0.0.0.0" &&
+        split->first != "::" &&
+        std::find(names.begin(), names.end(), split->first) == names.end()) {
+      names.push_back(split->first);
+    }
+  }
+  return names;
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<TlsMaterial>> LoadTlsMaterial(const Config& config) {
-  if (config.tls_cert_file.empty()) return std::nullopt;
+  if (config.tls_cert_file.empty() && !config.tls_auto) return std::nullopt;
   TlsMaterial m;
   auto read = [](const std::string& setting, const std::string& path,
                  std::string* out) -> absl::Status {
@@ -106,9 +127,15 @@ absl::StatusOr<std::optional<TlsMaterial>> LoadTlsMaterial(const Config& config)
        }) {
     if (!status.ok()) return status;
   }
-  if (auto s = CheckCertificate("--tls-cert", config.tls_cert_file, m.server.cert_chain_pem,
-                                &m.server.private_key_pem, "--tls-key");
-      !s.ok()) {
+  if (config.tls_auto) {
+    auto made = MakeSelfSignedCertificate(AutoCertificateNames(config), absl::Hours(24 * 365));
+    if (!made.ok()) return made.status();
+    m.server.cert_chain_pem = std::move(made->certificate_pem);
+    m.server.private_key_pem = std::move(made->private_key_pem);
+  } else if (auto s = CheckCertificate("--tls-cert", config.tls_cert_file,
+                                       m.server.cert_chain_pem, &m.server.private_key_pem,
+                                       "--tls-key");
+             !s.ok()) {
     return s;
   }
   if (!ca.empty()) {
