@@ -63,7 +63,7 @@ ValidationReport ValidateConfiguration(const CommandLine& command_line) {
     }
   }
   report.summary = absl::StrCat(
-      "settings ok (", command_line.sources.size(), " not at their default); ", rules, " ok");
+      "settings ok (", command_line.changed.size(), " not at their default); ", rules, " ok");
   return report;
 }
 
