@@ -93,7 +93,7 @@ void GubernatorHandler::Record(const cluster::RoutedResponse& routed) const {
 }
 
 absl::Status GubernatorHandler::HealthCheck(pb::gubernator::HealthCheckResp* resp) const {
-  health_.Fill(resp);
+  FillHealthCheckResp(health_.Report(clock_.NowMillis()), resp);
   if (resp->status() != "healthy") return absl::UnavailableError(resp->message());
   return absl::OkStatus();
 }

@@ -34,7 +34,7 @@ class GubernatorHandlerTest : public ::testing::Test {
   core::Store store_;
   core::Limiter limiter_{store_};
   cluster::LocalRouter router_{limiter_};
-  StandaloneHealth health_{"127.0.0.1:1051"};
+  cluster::StandaloneHealth health_{"127.0.0.1:1051"};
   GubernatorHandler handler_{router_, clock_, health_};
 };
 

@@ -17,6 +17,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/host_port.h"
 #include "spdlog/spdlog.h"
 
 namespace sluice::mesh {
@@ -54,7 +55,7 @@ class Mesh::Impl {
   ~Impl() { Stop(); }
 
   absl::Status Bind() {
-    auto hp = cluster::SplitHostPort(options_.bind_address);
+    auto hp = common::SplitHostPort(options_.bind_address);
     if (!hp.ok()) return hp.status();
     boost::system::error_code ec;
     udp::endpoint endpoint;
@@ -269,7 +270,7 @@ class Mesh::Impl {
       return;
     }
     const std::string from =
-        cluster::JoinHostPort(receive_from_.address().to_string(), receive_from_.port());
+        common::JoinHostPort(receive_from_.address().to_string(), receive_from_.port());
     std::vector<Outgoing> out;
     {
       absl::MutexLock lock(&mu_);
@@ -310,7 +311,7 @@ class Mesh::Impl {
     if (it != resolved_.end() && (it->second.expires > now || it->second.pending)) {
       return it->second.endpoint;
     }
-    auto hp = cluster::SplitHostPort(address);
+    auto hp = common::SplitHostPort(address);
     if (!hp.ok()) return std::nullopt;
     boost::system::error_code ec;
     auto ip = asio::ip::make_address(hp->host, ec);

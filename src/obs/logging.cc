@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "common/json_string.h"
 #include "fmt/format.h"
 #include "spdlog/pattern_formatter.h"
 #include "spdlog/sinks/stdout_sinks.h"
@@ -21,43 +22,13 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm& /*tm_time*/,
               spdlog::memory_buf_t& dest) override {
-    static constexpr char kHex[] = "0123456789abcdef";
-    for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
-      const auto byte = static_cast<unsigned char>(c);
-      switch (c) {
-        case '"':
-          Append(dest, "\\\"");
-          break;
-        case '\\':
-          Append(dest, "\\\\");
-          break;
-        case '\n':
-          Append(dest, "\\n");
-          break;
-        case '\r':
-          Append(dest, "\\r");
-          break;
-        case '\t':
-          Append(dest, "\\t");
-          break;
-        default:
-          if (byte < 0x20) {
-            const char escaped[] = {'\\', 'u', '0', '0', kHex[byte >> 4], kHex[byte & 0xf]};
-            dest.append(escaped, escaped + sizeof(escaped));
-          } else {
-            dest.push_back(c);
-          }
-      }
-    }
+    std::string escaped;
+    common::AppendJsonEscaped(std::string_view(msg.payload.data(), msg.payload.size()), &escaped);
+    dest.append(escaped.data(), escaped.data() + escaped.size());
   }
 
   std::unique_ptr<spdlog::custom_flag_formatter> clone() const override {
     return std::make_unique<JsonMessageFlag>();
-  }
-
- private:
-  static void Append(spdlog::memory_buf_t& dest, std::string_view text) {
-    dest.append(text.data(), text.data() + text.size());
   }
 };
 

@@ -82,7 +82,7 @@ absl::StatusOr<std::optional<TlsMaterial>> LoadTlsMaterial(const Config& config)
     *out = std::move(*text);
     return absl::OkStatus();
   };
-  auto client_auth = api::ParseClientAuth(config.tls_client_auth);
+  auto client_auth = net::ParseClientAuth(config.tls_client_auth);
   if (!client_auth.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("--tls-client-auth: ", std::string(client_auth.status().message())));
