@@ -52,7 +52,7 @@ grpc::ServerUnaryReactor* EnvoyService::ShouldRateLimit(grpc::CallbackServerCont
 }
 
 net::HttpHandler EnvoyJsonHttpHandler(EnvoyHandler& handler, const obs::Metrics& metrics) {
-  const auto& json = metrics.Request(obs::Door::kHttp, "/json");
+  const auto& json = metrics.Request(obs::Door::kHttp, obs::kHttpEnvoyJson);
   return [&handler, &json](const net::HttpRequest& http, net::HttpRespond respond) {
     auto call = std::make_shared<std::pair<RateLimitRequest, RateLimitResponse>>();
     auto start = obs::SteadyClock::now();

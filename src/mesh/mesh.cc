@@ -84,6 +84,8 @@ class Mesh::Impl {
   }
 
   void Run() {
+    // /metrics reads the same totals as /v1/mesh/stats: each packet is counted once.
+    if (metrics_ != nullptr) metrics_->BindGossip([this] { return GossipTotals(); });
     Receive();
     asio::post(io_, [this] { OnRound(); });
     thread_ = std::thread([this] { io_.run(); });
@@ -91,6 +93,7 @@ class Mesh::Impl {
 
   void Stop() {
     if (stopped_.exchange(true) || !thread_.joinable()) return;
+    if (metrics_ != nullptr) metrics_->BindGossip(nullptr);  // waits out a running scrape
     asio::post(io_, [this] {
       std::vector<Outgoing> out;
       {
@@ -141,6 +144,20 @@ class Mesh::Impl {
   std::vector<cluster::PeerInfo> Peers() const {
     absl::MutexLock lock(&mu_);
     return engine_.Peers();
+  }
+
+  // The packet totals /metrics exports; atomics only, so a scrape never waits for a round.
+  obs::GossipReading GossipTotals() const {
+    obs::GossipReading g{.packets_sent = packets_sent_.load(std::memory_order_relaxed),
+                         .packets_received = packets_received_.load(std::memory_order_relaxed),
+                         .bytes_sent = bytes_sent_.load(std::memory_order_relaxed),
+                         .bytes_received = bytes_received_.load(std::memory_order_relaxed)};
+    for (int i = 0; i < kDropReasonCount; ++i) {
+      g.dropped[DropReasonName(static_cast<DropReason>(i))] =
+          dropped_[i].load(std::memory_order_relaxed);
+    }
+    g.dropped["denied"] = dropped_denied_.load(std::memory_order_relaxed);
+    return g;
   }
 
   MeshStats Stats() const {
@@ -255,18 +272,15 @@ class Mesh::Impl {
   void OnDatagram(size_t bytes) {
     packets_received_.fetch_add(1, std::memory_order_relaxed);
     bytes_received_.fetch_add(bytes, std::memory_order_relaxed);
-    if (metrics_ != nullptr) metrics_->RecordGossipReceived(bytes);
     Decoded decoded = codec_.Decode(std::string_view(receive_buffer_.data(), bytes));
     if (!decoded.packet) {
       dropped_[static_cast<int>(decoded.reason)].fetch_add(1, std::memory_order_relaxed);
-      if (metrics_ != nullptr) metrics_->RecordGossipDropped(DropReasonName(decoded.reason));
       spdlog::debug("mesh: dropped a datagram from {}: {}", receive_from_.address().to_string(),
                     DropReasonName(decoded.reason));
       return;
     }
     if (Denied(decoded.packet->sender().node_id())) {
       dropped_denied_.fetch_add(1, std::memory_order_relaxed);
-      if (metrics_ != nullptr) metrics_->RecordGossipDropped("denied");
       return;
     }
     const std::string from =
@@ -299,7 +313,6 @@ class Mesh::Impl {
       }
       packets_sent_.fetch_add(1, std::memory_order_relaxed);
       bytes_sent_.fetch_add(datagram.size(), std::memory_order_relaxed);
-      if (metrics_ != nullptr) metrics_->RecordGossipSent(datagram.size());
     }
   }
 
