@@ -58,7 +58,7 @@ struct Fixture {
   core::Store store;
   core::Limiter limiter{store};
   cluster::LocalRouter router{limiter};
-  api::StandaloneHealth health{"127.0.0.1:1051"};
+  cluster::StandaloneHealth health{"127.0.0.1:1051"};
   rules::RuleStore rules{""};
   api::GubernatorHandler gubernator{router, clock, health};
   api::EnvoyHandler envoy{router, clock, rules, api::EnvoyOptions{}};

@@ -1,7 +1,7 @@
 // null_server: the speed-of-transport baseline for bench/run.sh. It serves the same gRPC methods
 // and HTTP path as Sluice, built the same way (gRPC callback API on a grpc::ServerBuilder with
 // the same message-size limit, the same per-call arena message allocators and the same raw,
-// directly encoded Envoy method; the project's api::HttpServer on Boost.Beast with one I/O
+// directly encoded Envoy method; the project's net::HttpServer on Boost.Beast with one I/O
 // thread per CPU), but answers with fixed values instead of deciding anything:
 //
 //   pb.gubernator.V1/GetRateLimits                       one UNDER_LIMIT answer per item
@@ -29,7 +29,7 @@
 #include "api/arena_message_allocator.h"
 #include "api/envoy_service.h"
 #include "api/envoy_wire.h"
-#include "api/http_server.h"
+#include "net/http_server.h"
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
 #include "gubernator.grpc.pb.h"
 
@@ -172,13 +172,13 @@ int Main(int argc, char** argv) {
 
   int threads = flags.http_threads > 0 ? flags.http_threads
                                        : static_cast<int>(std::thread::hardware_concurrency());
-  api::HttpServer http(
-      api::HttpServerOptions{.address = flags.http_address, .threads = std::max(1, threads)});
-  http.Route("POST", "/v1/GetRateLimits", [](const api::HttpRequest&, api::HttpRespond respond) {
-    respond(api::HttpResponse{.body = kHttpAnswer});
+  net::HttpServer http(
+      net::HttpServerOptions{.address = flags.http_address, .threads = std::max(1, threads)});
+  http.Route("POST", "/v1/GetRateLimits", [](const net::HttpRequest&, net::HttpRespond respond) {
+    respond(net::HttpResponse{.body = kHttpAnswer});
   });
-  http.Route("GET", "/v1/HealthCheck", [](const api::HttpRequest&, api::HttpRespond respond) {
-    respond(api::HttpResponse{.body = R"({"status":"healthy","peer_count":1})"});
+  http.Route("GET", "/v1/HealthCheck", [](const net::HttpRequest&, net::HttpRespond respond) {
+    respond(net::HttpResponse{.body = R"({"status":"healthy","peer_count":1})"});
   });
   if (absl::Status status = http.Start(); !status.ok()) {
     std::fprintf(stderr, "null_server: %s\n", std::string(status.message()).c_str());

@@ -243,9 +243,12 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
                                        : static_cast<uint32_t>(std::clamp<int64_t>(
                                              r.remaining, 0, kUnlimitedRemaining));
       SetDurationUntilReset(r.reset_time - now, status);
-      if (limited && counted[j].shadow) {
-        limited = false;
-        if (metrics_) metrics_->decisions[static_cast<size_t>(obs::Outcome::kShadow)]->Increment();
+      // Over the limit but allowed, by the rule's shadow_mode or the global --shadow-mode: the
+      // answer is counted as shadow either way.
+      const bool shadowed = limited && (counted[j].shadow || options_.shadow_mode);
+      if (limited && counted[j].shadow) limited = false;
+      if (shadowed) {
+        if (metrics_) metrics_->RecordDecision(obs::CallType::kOutcomeOnly, obs::Outcome::kShadow);
       } else if (metrics_) {
         metrics_->RecordDecision(obs::CallType::kLocal, limited ? obs::Outcome::kOverLimit
                                                                 : obs::Outcome::kUnderLimit);

@@ -6,6 +6,8 @@
 #include "core/clock.h"
 #include "core/limiter.h"
 #include "core/store.h"
+#include "obs/registry.h"
+#include "obs/sluice_metrics.h"
 #include "rules/rule_parser.h"
 #include "rules/rule_set.h"
 #include "rules/rule_store.h"
@@ -261,6 +263,24 @@ TEST_F(EnvoyHandlerTest, GlobalShadowKeepsStatusesButAllows) {
   }
   EXPECT_EQ(resp.overall_code(), RateLimitResponse::OK);
   EXPECT_EQ(resp.statuses(0).code(), RateLimitResponse::OVER_LIMIT);
+}
+
+// The global --shadow-mode counts an over-limit answer as shadow, as a rule's shadow_mode does
+// (it was once counted as over_limit).
+TEST_F(EnvoyHandlerTest, GlobalShadowCountsShadowDecisions) {
+  obs::Registry registry;
+  obs::Metrics metrics{registry, "test"};
+  EnvoyHandler handler{router_, clock_, rules_, EnvoyOptions{.shadow_mode = true}, &metrics};
+  auto req = Request({{{"user", "g"}}});
+  RateLimitResponse resp;
+  for (int i = 0; i < 3; ++i) {
+    resp.Clear();
+    handler.ShouldRateLimit(req, &resp, [](absl::Status) {});
+  }
+  const std::string text = registry.Render();
+  EXPECT_NE(text.find("sluice_decisions_total{outcome=\"shadow\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("sluice_decisions_total{outcome=\"over_limit\"} 0\n"), std::string::npos)
+      << text;
 }
 
 TEST_F(EnvoyHandlerTest, MalformedRequestsAreInvalidArgument) {

@@ -5,9 +5,10 @@
 #include <grpcpp/support/proto_buffer_reader.h>
 
 #include "api/envoy_wire.h"
-#include "api/http_server.h"
+#include "net/http_server.h"
 #include "api/json.h"
 #include "api/status_mapping.h"
+#include "net/http_error.h"
 #include "obs/timer.h"
 
 namespace sluice::api {
@@ -50,32 +51,32 @@ grpc::ServerUnaryReactor* EnvoyService::ShouldRateLimit(grpc::CallbackServerCont
   return reactor;
 }
 
-void AddEnvoyJsonRoute(HttpServer& server, EnvoyHandler& handler, const obs::Metrics& metrics) {
-  const auto& json = metrics.Request(obs::Door::kHttp, "/json");
-  server.Route("POST", "/json", [&handler, &json](const HttpRequest& http, HttpRespond respond) {
+net::HttpHandler EnvoyJsonHttpHandler(EnvoyHandler& handler, const obs::Metrics& metrics) {
+  const auto& json = metrics.Request(obs::Door::kHttp, obs::kHttpEnvoyJson);
+  return [&handler, &json](const net::HttpRequest& http, net::HttpRespond respond) {
     auto call = std::make_shared<std::pair<RateLimitRequest, RateLimitResponse>>();
     auto start = obs::SteadyClock::now();
-    auto reply = [&json, start, respond = std::move(respond)](HttpResponse r) {
+    auto reply = [&json, start, respond = std::move(respond)](net::HttpResponse r) {
       json.Record(r.status < 500, obs::SecondsBetween(start, obs::SteadyClock::now()));
       respond(std::move(r));
     };
     if (absl::Status status = ParseJson(http.body, &call->first); !status.ok()) {
-      reply(HttpResponse{.status = HttpStatusFor(status.code()), .body = GatewayErrorJson(status)});
+      reply(net::HttpResponse{.status = net::HttpStatusFor(status.code()), .body = net::GatewayErrorJson(status)});
       return;
     }
     handler.ShouldRateLimit(call->first, &call->second,
                             [call, reply = std::move(reply)](absl::Status status) {
                               if (!status.ok()) {
-                                reply(HttpResponse{.status = HttpStatusFor(status.code()),
-                                                   .body = GatewayErrorJson(status)});
+                                reply(net::HttpResponse{.status = net::HttpStatusFor(status.code()),
+                                                   .body = net::GatewayErrorJson(status)});
                                 return;
                               }
                               bool limited =
                                   call->second.overall_code() == RateLimitResponse::OVER_LIMIT;
-                              reply(HttpResponse{.status = limited ? 429 : 200,
+                              reply(net::HttpResponse{.status = limited ? 429 : 200,
                                                  .body = ToJson(call->second)});
                             });
-  });
+  };
 }
 
 }  // namespace sluice::api

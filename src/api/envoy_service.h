@@ -10,6 +10,7 @@
 
 #include "api/arena_message_allocator.h"
 #include "api/envoy_handler.h"
+#include "net/http_server.h"
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
 #include "obs/sluice_metrics.h"
 
@@ -48,7 +49,6 @@ class EnvoyService final
 
 // POST /json: the proto3-JSON RateLimitRequest, answered with the JSON RateLimitResponse and
 // HTTP 200 when allowed, 429 when limited (as envoyproxy/ratelimit's /json).
-void AddEnvoyJsonRoute(class HttpServer& server, EnvoyHandler& handler,
-                       const obs::Metrics& metrics);
+net::HttpHandler EnvoyJsonHttpHandler(EnvoyHandler& handler, const obs::Metrics& metrics);
 
 }  // namespace sluice::api

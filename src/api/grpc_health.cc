@@ -16,9 +16,14 @@ void EnableHealthService() {
 }
 
 GrpcHealthPublisher::GrpcHealthPublisher(grpc::HealthCheckServiceInterface& service,
-                                         const HealthReporter& reporter,
+                                         const cluster::HealthSource& source,
+                                         const core::Clock& clock,
                                          std::vector<std::string> services, absl::Duration period)
-    : service_(service), reporter_(reporter), services_(std::move(services)), period_(period) {}
+    : service_(service),
+      source_(source),
+      clock_(clock),
+      services_(std::move(services)),
+      period_(period) {}
 
 GrpcHealthPublisher::~GrpcHealthPublisher() { Shutdown(); }
 
@@ -45,13 +50,12 @@ void GrpcHealthPublisher::Shutdown() {
 }
 
 void GrpcHealthPublisher::Poll() {
-  pb::gubernator::HealthCheckResp health;
-  reporter_.Fill(&health);
-  const bool serving = health.status() == "healthy";
+  const cluster::HealthReport health = source_.Report(clock_.NowMillis());
+  const bool serving = health.healthy;
   if (static_cast<int>(serving) == published_) return;
   if (published_ != -1) {
     spdlog::info("grpc.health.v1: {} ({})", serving ? "SERVING" : "NOT_SERVING",
-                 health.message().empty() ? health.status() : health.message());
+                 health.message.empty() ? (serving ? "healthy" : "unhealthy") : health.message);
   }
   published_ = serving;
   Publish(serving);

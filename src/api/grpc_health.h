@@ -1,9 +1,10 @@
 // GrpcHealthPublisher: keeps the standard grpc.health.v1.Health service (grpc++'s built-in one,
-// which answers Check and Watch) in step with what V1.HealthCheck reports, so Kubernetes gRPC
-// probes, grpcurl and load balancers see the node's health without knowing Gubernator's API.
+// which answers Check and Watch) in step with the node's HealthSource (what V1.HealthCheck
+// reports), so Kubernetes gRPC probes, grpcurl and load balancers see the node's health without
+// knowing Gubernator's API.
 //
 // Published names: "" (the node as a whole) and every gRPC service of the node. SERVING while the
-// HealthReporter says "healthy", NOT_SERVING otherwise; from Shutdown() on, NOT_SERVING for good
+// HealthSource reports healthy, NOT_SERVING otherwise; from Shutdown() on, NOT_SERVING for good
 // (grpc++ then refuses further changes), so a draining node leaves the load balancer first.
 //
 // Cluster health also depends on time (a peer failure counts for --peer-error-window), so the
@@ -19,7 +20,8 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "api/health.h"
+#include "cluster/health.h"
+#include "core/clock.h"
 
 namespace grpc {
 class HealthCheckServiceInterface;
@@ -32,10 +34,11 @@ void EnableHealthService();
 
 class GrpcHealthPublisher {
  public:
-  // `service` is the server's health service (grpc::Server::GetHealthCheckService()); both it and
-  // `reporter` must outlive the publisher. `services` are the gRPC service names to publish
-  // besides "".
-  GrpcHealthPublisher(grpc::HealthCheckServiceInterface& service, const HealthReporter& reporter,
+  // `service` is the server's health service (grpc::Server::GetHealthCheckService()); it,
+  // `source` and `clock` must outlive the publisher. `services` are the gRPC service names to
+  // publish besides "".
+  GrpcHealthPublisher(grpc::HealthCheckServiceInterface& service,
+                      const cluster::HealthSource& source, const core::Clock& clock,
                       std::vector<std::string> services, absl::Duration period = absl::Seconds(1));
   ~GrpcHealthPublisher();
   GrpcHealthPublisher(const GrpcHealthPublisher&) = delete;
@@ -51,7 +54,8 @@ class GrpcHealthPublisher {
   void Poll();
 
   grpc::HealthCheckServiceInterface& service_;
-  const HealthReporter& reporter_;
+  const cluster::HealthSource& source_;
+  const core::Clock& clock_;
   const std::vector<std::string> services_;
   const absl::Duration period_;
   absl::Mutex mu_;

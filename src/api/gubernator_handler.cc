@@ -49,7 +49,7 @@ void GubernatorHandler::GetRateLimits(const pb::gubernator::GetRateLimitsReq& re
     if (std::string error = Validate(in); !error.empty()) {
       item->set_error(std::move(error));
       if (metrics_) {
-        metrics_->decisions[static_cast<size_t>(obs::Outcome::kError)]->Increment();
+        metrics_->RecordDecision(obs::CallType::kOutcomeOnly, obs::Outcome::kError);
         metrics_->RecordCheckError("Invalid request");
       }
       continue;
@@ -93,14 +93,16 @@ void GubernatorHandler::Record(const cluster::RoutedResponse& routed) const {
                                                                 : obs::Outcome::kUnderLimit;
   if (routed.owner.empty()) {
     metrics_->RecordDecision(obs::CallType::kLocal, outcome);  // this node owns the key
+  } else if (routed.from_replica) {
+    metrics_->RecordDecision(obs::CallType::kGlobal, outcome);  // a GLOBAL key's replica here
   } else {
     // Decided by the owner, which counts it in gubernator_getratelimit_counter itself.
-    metrics_->decisions[static_cast<size_t>(outcome)]->Increment();
+    metrics_->RecordDecision(obs::CallType::kOutcomeOnly, outcome);
   }
 }
 
 absl::Status GubernatorHandler::HealthCheck(pb::gubernator::HealthCheckResp* resp) const {
-  health_.Fill(resp);
+  FillHealthCheckResp(health_.Report(clock_.NowMillis()), resp);
   if (resp->status() != "healthy") return absl::UnavailableError(resp->message());
   return absl::OkStatus();
 }

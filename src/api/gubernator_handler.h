@@ -32,7 +32,7 @@ class GubernatorHandler {
 
   // `metrics` may be null (no recording).
   GubernatorHandler(cluster::Router& router, const core::Clock& clock,
-                    const HealthReporter& health, const obs::Metrics* metrics = nullptr)
+                    const cluster::HealthSource& health, const obs::Metrics* metrics = nullptr)
       : router_(router), clock_(clock), health_(health), metrics_(metrics) {}
 
   // Fills `resp` (owned by the caller, alive until `done`) and then calls `done` once with OK,
@@ -52,7 +52,7 @@ class GubernatorHandler {
 
   cluster::Router& router_;
   const core::Clock& clock_;
-  const HealthReporter& health_;
+  const cluster::HealthSource& health_;
   const obs::Metrics* metrics_;
   std::atomic<bool> shutting_down_{false};
 };

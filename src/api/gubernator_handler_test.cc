@@ -6,6 +6,8 @@
 #include "core/clock.h"
 #include "core/limiter.h"
 #include "core/store.h"
+#include "obs/registry.h"
+#include "obs/sluice_metrics.h"
 
 namespace sluice::api {
 namespace {
@@ -34,7 +36,7 @@ class GubernatorHandlerTest : public ::testing::Test {
   core::Store store_;
   core::Limiter limiter_{store_};
   cluster::LocalRouter router_{limiter_};
-  StandaloneHealth health_{"127.0.0.1:1051"};
+  cluster::StandaloneHealth health_{"127.0.0.1:1051"};
   GubernatorHandler handler_{router_, clock_, health_};
 };
 
@@ -87,6 +89,50 @@ TEST_F(GubernatorHandlerTest, ClientCreatedAtIsHonoured) {
   pb::gubernator::GetRateLimitsResp resp;
   ASSERT_TRUE(Call(req, &resp).ok());
   EXPECT_EQ(resp.responses(0).reset_time(), 1'700'000'001'500);
+}
+
+// A router that answers every item as a non-owner would: from its replica of a GLOBAL key, or
+// forwarded to the owner.
+class NonOwnerRouter final : public cluster::Router {
+ public:
+  explicit NonOwnerRouter(bool from_replica) : from_replica_(from_replica) {}
+  void Route(std::vector<core::RateLimitRequest> requests, int64_t, Done done) override {
+    std::vector<cluster::RoutedResponse> out(requests.size());
+    for (auto& r : out) {
+      r.owner = "10.0.0.9:1051";
+      r.from_replica = from_replica_;
+    }
+    std::move(done)(std::move(out));
+  }
+
+ private:
+  const bool from_replica_;
+};
+
+// calltype="global" counts GLOBAL keys a non-owner answered from its replica (it was never
+// reached); an item forwarded to its owner is counted there, not here.
+TEST_F(GubernatorHandlerTest, ReplicaAnswersCountAsCalltypeGlobal) {
+  for (bool from_replica : {true, false}) {
+    obs::Registry registry;
+    obs::Metrics metrics{registry, "test"};
+    NonOwnerRouter router{from_replica};
+    GubernatorHandler handler{router, clock_, health_, &metrics};
+    pb::gubernator::GetRateLimitsReq req;
+    Add(req, "n", "a");
+    Add(req, "n", "b");
+    pb::gubernator::GetRateLimitsResp resp;
+    handler.GetRateLimits(req, &resp, [](absl::Status) {});
+    const std::string text = registry.Render();
+    const std::string global = from_replica ? "2" : "0";
+    EXPECT_NE(text.find("gubernator_getratelimit_counter{calltype=\"global\"} " + global + "\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("gubernator_getratelimit_counter{calltype=\"local\"} 0\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("sluice_decisions_total{outcome=\"under_limit\"} 2\n"), std::string::npos)
+        << text;
+  }
 }
 
 TEST_F(GubernatorHandlerTest, HealthAndLiveness) {

@@ -8,6 +8,8 @@
 #include <utility>
 
 #include "api/json.h"
+#include "common/json_string.h"
+#include "common/utf8.h"
 
 namespace sluice::api {
 namespace {
@@ -16,52 +18,6 @@ using pb::gubernator::GetRateLimitsReq;
 using pb::gubernator::GetRateLimitsResp;
 using pb::gubernator::RateLimitReq;
 using pb::gubernator::RateLimitResp;
-
-// ---------------------------------------------------------------------------------------------
-// UTF-8
-
-// Decodes the strict (RFC 3629) UTF-8 sequence at *p, whose lead byte is not ASCII, and advances
-// *p past it. False for anything protobuf would reject: stray continuation bytes, truncated
-// sequences, overlong forms, surrogates and code points above U+10FFFF.
-bool DecodeMultibyteUtf8(const char** p, const char* end, uint32_t* code_point) {
-  const auto* s = reinterpret_cast<const unsigned char*>(*p);
-  const auto* e = reinterpret_cast<const unsigned char*>(end);
-  int length;
-  uint32_t cp;
-  uint32_t min;
-  if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-    length = 2, cp = s[0] & 0x1fu, min = 0x80;
-  } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-    length = 3, cp = s[0] & 0x0fu, min = 0x800;
-  } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-    length = 4, cp = s[0] & 0x07u, min = 0x10000;
-  } else {
-    return false;
-  }
-  if (e - s < length) return false;
-  for (int i = 1; i < length; ++i) {
-    if ((s[i] & 0xc0u) != 0x80) return false;
-    cp = (cp << 6) | (s[i] & 0x3fu);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-  *p += length;
-  *code_point = cp;
-  return true;
-}
-
-bool IsValidUtf8(std::string_view s) {
-  const char* p = s.data();
-  const char* end = p + s.size();
-  while (p != end) {
-    if (static_cast<unsigned char>(*p) < 0x80) {
-      ++p;
-      continue;
-    }
-    uint32_t code_point;
-    if (!DecodeMultibyteUtf8(&p, end, &code_point)) return false;
-  }
-  return true;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Parsing
@@ -208,7 +164,7 @@ class RequestHandler {
     std::string_view text(chars, length);
     backslashes_seen_ = stream_.backslashes();
     // rapidjson decodes an escaped lone surrogate into invalid UTF-8; protobuf rejects it.
-    if (!IsValidUtf8(text)) return false;
+    if (!common::IsValidUtf8(text)) return false;
     if (Ignoring()) return true;
     if (where_ == Where::kMetadata) {
       return request_->mutable_metadata()->try_emplace(std::move(metadata_key_), text).second;
@@ -241,7 +197,7 @@ class RequestHandler {
     std::string_view key(chars, length);
     bool escaped = stream_.backslashes() != backslashes_seen_;
     backslashes_seen_ = stream_.backslashes();
-    if (!IsValidUtf8(key)) return false;
+    if (!common::IsValidUtf8(key)) return false;
     // Protobuf reads a map key as any string, but not so a field name: written with escapes it
     // may miss its field ("uniq\u0065Key" is ignored while "n\u0061me" is not), and empty it
     // means "no name" (an error, or a value merged into the enclosing message).
@@ -391,97 +347,6 @@ class RequestHandler {
 // ---------------------------------------------------------------------------------------------
 // Printing
 
-// Protobuf 3.21 escapes these non-ASCII code points as \uXXXX (util/internal/json_escaping.cc:
-// C1 controls and invisible or formatting characters); every other one is copied as UTF-8.
-// gubernator_json_test.cc checks the boundaries of each range against protobuf.
-bool NeedsUnicodeEscape(uint32_t cp) {
-  if (cp < 0x10000) {
-    return cp < 0xa0 || cp == 0xad || (cp >= 0x600 && cp <= 0x603) || cp == 0x6dd || cp == 0x70f ||
-           cp == 0x17b4 || cp == 0x17b5 || (cp >= 0x200b && cp <= 0x200f) ||
-           (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2064) ||
-           (cp >= 0x206a && cp <= 0x206f) || cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
-  }
-  return (cp >= 0x1d173 && cp <= 0x1d17a) || cp == 0xe0001 || (cp >= 0xe0020 && cp <= 0xe007f);
-}
-
-// ASCII bytes protobuf copies as they are. It escapes the rest: '"' and '\\' as JSON requires,
-// '<' and '>' for HTML safety, and control characters.
-bool IsPlainAscii(unsigned char c) {
-  return c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>';
-}
-
-void AppendUtf16Escape(uint32_t unit, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  char escape[6] = {'\\',
-                    'u',
-                    kHex[(unit >> 12) & 0xf],
-                    kHex[(unit >> 8) & 0xf],
-                    kHex[(unit >> 4) & 0xf],
-                    kHex[unit & 0xf]};
-  out->append(escape, sizeof(escape));
-}
-
-void AppendAsciiEscape(unsigned char c, std::string* out) {
-  switch (c) {
-    case '"':
-      out->append("\\\"");
-      return;
-    case '\\':
-      out->append("\\\\");
-      return;
-    case '\b':
-      out->append("\\b");
-      return;
-    case '\f':
-      out->append("\\f");
-      return;
-    case '\n':
-      out->append("\\n");
-      return;
-    case '\r':
-      out->append("\\r");
-      return;
-    case '\t':
-      out->append("\\t");
-      return;
-    default:
-      AppendUtf16Escape(c, out);
-  }
-}
-
-// Appends `s` as a quoted JSON string escaped as protobuf does. False on invalid UTF-8, whose
-// output protobuf garbles (and logs) in ways left to it.
-bool AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  const char* p = s.data();
-  const char* end = p + s.size();
-  while (p != end) {
-    const char* run = p;
-    while (p != end && IsPlainAscii(static_cast<unsigned char>(*p))) ++p;
-    out->append(run, p);
-    if (p == end) break;
-    auto c = static_cast<unsigned char>(*p);
-    if (c < 0x80) {
-      AppendAsciiEscape(c, out);
-      ++p;
-      continue;
-    }
-    const char* start = p;
-    uint32_t cp;
-    if (!DecodeMultibyteUtf8(&p, end, &cp)) return false;
-    if (!NeedsUnicodeEscape(cp)) {
-      out->append(start, p);
-    } else if (cp < 0x10000) {
-      AppendUtf16Escape(cp, out);
-    } else {
-      AppendUtf16Escape(0xd800 + ((cp - 0x10000) >> 10), out);
-      AppendUtf16Escape(0xdc00 + ((cp - 0x10000) & 0x3ff), out);
-    }
-  }
-  out->push_back('"');
-  return true;
-}
-
 // int64 as protobuf prints it: a quoted decimal.
 void AppendQuotedInt64(int64_t value, std::string* out) {
   char digits[24];
@@ -516,12 +381,12 @@ bool AppendRateLimitResp(const RateLimitResp& r, std::string* out) {
   out->append(R"(,"reset_time":)");
   AppendQuotedInt64(r.reset_time(), out);
   out->append(R"(,"error":)");
-  if (!AppendJsonString(r.error(), out)) return false;
+  if (!common::AppendJsonString(r.error(), out)) return false;
   out->append(R"(,"metadata":{)");
   for (const auto& [key, value] : r.metadata()) {
-    if (!AppendJsonString(key, out)) return false;
+    if (!common::AppendJsonString(key, out)) return false;
     out->push_back(':');
-    if (!AppendJsonString(value, out)) return false;
+    if (!common::AppendJsonString(value, out)) return false;
   }
   out->append("}}");
   return true;

@@ -2,12 +2,22 @@
 
 namespace sluice::api {
 
-void StandaloneHealth::Fill(pb::gubernator::HealthCheckResp* resp) const {
-  resp->set_status("healthy");
-  resp->set_peer_count(1);
-  resp->set_advertise_address(advertise_address_);
-  auto* self = resp->add_local_peers();
-  self->set_grpc_address(advertise_address_);
+void FillHealthCheckResp(const cluster::HealthReport& report,
+                         pb::gubernator::HealthCheckResp* resp) {
+  resp->set_status(report.healthy ? "healthy" : "unhealthy");
+  resp->set_message(report.message);
+  resp->set_peer_count(report.peer_count);
+  resp->set_advertise_address(report.advertise_address);
+  for (const auto& peer : report.local_peers) {
+    auto* p = resp->add_local_peers();
+    p->set_grpc_address(peer.grpc_address);
+    p->set_data_center(peer.data_center);
+  }
+  for (const auto& peer : report.region_peers) {
+    auto* p = resp->add_region_peers();
+    p->set_grpc_address(peer.grpc_address);
+    p->set_data_center(peer.data_center);
+  }
 }
 
 }  // namespace sluice::api

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "api/status_mapping.h"
+#include "net/http_error.h"
 #include "gubernator.pb.h"
 
 namespace sluice::api {
@@ -65,10 +66,10 @@ TEST(JsonTest, MalformedJsonIsInvalidArgument) {
 }
 
 TEST(JsonTest, GatewayErrorBody) {
-  EXPECT_EQ(GatewayErrorJson(absl::OutOfRangeError("too \"big\"")),
+  EXPECT_EQ(net::GatewayErrorJson(absl::OutOfRangeError("too \"big\"")),
             R"({"code":11,"message":"too \"big\"","details":[]})");
-  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kOutOfRange), 400);
-  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kUnavailable), 503);
+  EXPECT_EQ(net::HttpStatusFor(absl::StatusCode::kOutOfRange), 400);
+  EXPECT_EQ(net::HttpStatusFor(absl::StatusCode::kUnavailable), 503);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Mapping of absl::Status to the wire: gRPC status codes, and HTTP statuses with
-// grpc-gateway's JSON error body (reference/gubernator.md §1.3). Only doors use these.
+// Mapping of absl::Status to gRPC status codes. Only doors use it; the HTTP statuses and error
+// bodies are net/http_error.h.
 #pragma once
 
 #include <string>
@@ -10,12 +10,5 @@
 namespace sluice::api {
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
-
-// grpc-gateway's HTTP status for a gRPC code, e.g. INVALID_ARGUMENT and OUT_OF_RANGE → 400,
-// UNAVAILABLE → 503.
-int HttpStatusFor(absl::StatusCode code);
-
-// {"code":<grpc code>,"message":"...","details":[]}
-std::string GatewayErrorJson(const absl::Status& status);
 
 }  // namespace sluice::api

@@ -21,24 +21,16 @@
 
 #include "absl/time/time.h"
 #include "cluster/cluster_view.h"
+#include "cluster/health.h"
 #include "cluster/peer_info.h"
 
 namespace sluice::cluster {
-
-struct HealthReport {
-  bool healthy = true;
-  std::string message;  // empty when healthy
-  int peer_count = 0;
-  std::string advertise_address;  // "" when this node is not a local peer
-  std::vector<PeerInfo> local_peers;
-  std::vector<PeerInfo> region_peers;
-};
 
 // The report for `view` at `now`; pure.
 HealthReport BuildHealthReport(const ClusterView& view, const std::string& advertise_address,
                                int64_t now, absl::Duration error_window);
 
-class ClusterHealth {
+class ClusterHealth final : public HealthSource {
  public:
   using ViewSource = std::function<std::shared_ptr<const ClusterView>()>;
 
@@ -49,7 +41,7 @@ class ClusterHealth {
         advertise_address_(std::move(advertise_address)),
         error_window_(error_window) {}
 
-  HealthReport Report(int64_t now) const;
+  HealthReport Report(int64_t now) const override;
 
  private:
   const ViewSource view_;

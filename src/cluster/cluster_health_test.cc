@@ -1,6 +1,6 @@
 #include "cluster/cluster_health.h"
 
-#include "cluster/fake_peer_client.h"
+#include "testing/fake_peer_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -98,6 +98,7 @@ void ClusterRouter::RouteOne(const ClusterView& view, const std::shared_ptr<Call
   if (owner->is_self) {
     local_.fetch_add(1, std::memory_order_relaxed);
     out.owner.clear();
+    out.from_replica = false;
     out.response = EvaluateLocally(limiter_, request, call->now);
     if (request.Has(core::behavior::kGlobal) && out.response.error.empty()) {
       global_.QueueBroadcast(request, call->now);
@@ -106,8 +107,10 @@ void ClusterRouter::RouteOne(const ClusterView& view, const std::shared_ptr<Call
     return;
   }
   out.owner = owner->grpc_address;
+  out.from_replica = false;
   if (request.Has(core::behavior::kGlobal)) {
     global_replica_.fetch_add(1, std::memory_order_relaxed);
+    out.from_replica = true;
     core::RateLimitRequest replica = request;
     replica.behavior = (replica.behavior | core::behavior::kNoBatching) & ~core::behavior::kGlobal;
     out.response = limiter_.Check(replica, key, call->now);

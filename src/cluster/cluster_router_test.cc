@@ -1,7 +1,7 @@
 #include "cluster/cluster_router.h"
 
 #include "absl/synchronization/notification.h"
-#include "cluster/fake_peer_client.h"
+#include "testing/fake_peer_client.h"
 #include "core/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -14,7 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "spdlog/spdlog.h"
+#include "common/host_port.h"
 
 namespace sluice::cluster {
 namespace {
@@ -62,7 +62,10 @@ absl::StatusOr<std::vector<std::string>> ResolveWithGetaddrinfo(std::string_view
 }
 
 DnsMembership::DnsMembership(DnsMembershipOptions options)
-    : options_(std::move(options)), advertise_(SplitHostPort(options_.advertise_address)) {}
+    : PollingMembership("dns", options.advertise_address, options.interval,
+                        /*first_round_inline=*/true),
+      options_(std::move(options)),
+      advertise_(common::SplitHostPort(options_.advertise_address)) {}
 
 DnsMembership::~DnsMembership() { Stop(); }
 
@@ -85,46 +88,7 @@ absl::Status DnsMembership::ValidateOptions() const {
   return absl::OkStatus();
 }
 
-absl::Status DnsMembership::Start(PeersChangedCallback on_change) {
-  if (absl::Status s = ValidateOptions(); !s.ok()) return s;
-  {
-    absl::MutexLock lock(&mu_);
-    if (started_ || stopping_) {
-      return absl::FailedPreconditionError("dns membership already started or stopped");
-    }
-    started_ = true;
-  }
-  {
-    absl::MutexLock lock(&round_mu_);
-    on_change_ = std::move(on_change);
-  }
-  ResolveOnce().IgnoreError();  // a failed first round is logged and retried by the loop
-  thread_ = std::thread([this] { Loop(); });
-  return absl::OkStatus();
-}
-
-void DnsMembership::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-  absl::MutexLock lock(&round_mu_);  // waits out a round running on another thread
-  on_change_ = nullptr;
-}
-
-void DnsMembership::Loop() {
-  while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      // Wakes early when Stop sets stopping_.
-      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.interval)) return;
-    }
-    ResolveOnce().IgnoreError();
-  }
-}
-
-absl::StatusOr<std::vector<PeerInfo>> DnsMembership::Resolve() const {
+absl::StatusOr<std::vector<PeerInfo>> DnsMembership::Poll() {
   if (absl::Status s = ValidateOptions(); !s.ok()) return s;  // ResolveOnce may precede Start
   std::vector<PeerInfo> peers;
   for (const std::string& fqdn : options_.fqdns) {
@@ -136,8 +100,8 @@ absl::StatusOr<std::vector<PeerInfo>> DnsMembership::Resolve() const {
     }
     for (const std::string& ip : *addresses) {
       if (ip.empty()) continue;
-      PeerInfo peer{.grpc_address = JoinHostPort(ip, advertise_->port)};
-      if (options_.http_port != 0) peer.http_address = JoinHostPort(ip, options_.http_port);
+      PeerInfo peer{.grpc_address = common::JoinHostPort(ip, advertise_->port)};
+      if (options_.http_port != 0) peer.http_address = common::JoinHostPort(ip, options_.http_port);
       peers.push_back(std::move(peer));
     }
   }
@@ -145,53 +109,7 @@ absl::StatusOr<std::vector<PeerInfo>> DnsMembership::Resolve() const {
     return absl::NotFoundError(
         absl::StrCat("no addresses for ", absl::StrJoin(options_.fqdns, ", ")));
   }
-  std::sort(peers.begin(), peers.end(),
-            [](const PeerInfo& a, const PeerInfo& b) { return a.grpc_address < b.grpc_address; });
-  peers.erase(std::unique(peers.begin(), peers.end(),
-                          [](const PeerInfo& a, const PeerInfo& b) {
-                            return a.grpc_address == b.grpc_address;
-                          }),
-              peers.end());
-  MarkSelf(peers, options_.advertise_address);
   return peers;
-}
-
-absl::Status DnsMembership::ResolveOnce() {
-  absl::MutexLock round(&round_mu_);
-  absl::StatusOr<std::vector<PeerInfo>> peers = Resolve();
-  size_t kept = 0;
-  {
-    absl::MutexLock lock(&mu_);
-    ++stats_.rounds;
-    if (!peers.ok()) {
-      ++stats_.failed_rounds;
-      kept = peers_.size();
-    } else if (*peers != peers_) {
-      ++stats_.changes;
-      peers_ = *peers;
-    }
-  }
-  if (!peers.ok()) {
-    spdlog::warn("dns membership: {}; keeping the last {} peers",
-                 std::string(peers.status().message()), kept);
-    return peers.status();
-  }
-  if (on_change_ && *peers != last_reported_) {
-    spdlog::info("dns membership: {} peers", peers->size());
-    last_reported_ = *peers;
-    on_change_(*std::move(peers));
-  }
-  return absl::OkStatus();
-}
-
-std::vector<PeerInfo> DnsMembership::peers() const {
-  absl::MutexLock lock(&mu_);
-  return peers_;
-}
-
-DnsMembershipStats DnsMembership::stats() const {
-  absl::MutexLock lock(&mu_);
-  return stats_;
 }
 
 }  // namespace sluice::cluster

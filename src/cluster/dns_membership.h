@@ -8,10 +8,11 @@
 // nothing, when any FQDN fails to resolve for a reason other than "no such name/no records", or
 // when the union of all answers is empty — a flaky resolver never empties the ring.
 //
-// Threads: Start runs the first round inline, so on_change may run on Start's caller; later
-// rounds run on the membership's own thread every `interval`. ResolveOnce() may also be called
-// by tests. Rounds (and so on_change calls) are serialized; after Stop() returns none runs.
-// Unlike Gubernator, the period is fixed rather than the records' TTL (getaddrinfo hides TTLs).
+// Threads (PollingMembership's loop): Start runs the first round inline, so on_change may run on
+// Start's caller; later rounds run on the membership's own thread every `interval`. ResolveOnce()
+// may also be called by tests. Rounds (and so on_change calls) are serialized; after Stop()
+// returns none runs. Unlike Gubernator, the period is fixed rather than the records' TTL
+// (getaddrinfo hides TTLs).
 //
 // Thread safety: Start/Stop from the owner thread; ResolveOnce, peers() and stats() from any.
 #pragma once
@@ -20,14 +21,12 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "cluster/membership.h"
+#include "cluster/polling_membership.h"
+#include "common/host_port.h"
 
 namespace sluice::cluster {
 
@@ -53,58 +52,28 @@ struct DnsMembershipOptions {
   DnsResolver resolver = ResolveWithGetaddrinfo;
 };
 
-// Counters for metrics and tests. Each field counts since construction.
-struct DnsMembershipStats {
-  uint64_t rounds = 0;         // resolution rounds run
-  uint64_t failed_rounds = 0;  // rounds that kept the last good list (error or empty answer)
-  uint64_t changes = 0;        // good rounds whose list differed from the previous good list
-};
+// Counters for metrics and tests: rounds run, rounds that kept the last good list (error or
+// empty answer), good rounds whose list differed from the previous good list.
+using DnsMembershipStats = PollCounts;
 
-class DnsMembership final : public Membership {
+class DnsMembership final : public PollingMembership {
  public:
   explicit DnsMembership(DnsMembershipOptions options);
   ~DnsMembership() override;  // Stop()s
 
-  DnsMembership(const DnsMembership&) = delete;
-  DnsMembership& operator=(const DnsMembership&) = delete;
-
-  // InvalidArgument for bad options; FailedPrecondition if already started. Otherwise runs the
-  // first round inline (its failure is not an error: the loop retries), then starts the loop.
-  absl::Status Start(PeersChangedCallback on_change) override;
-  // Wakes and joins the loop thread without waiting out the interval (a round already resolving
-  // is finished first).
-  void Stop() override;
-
   // Runs one resolution round now (see the class comment) and returns its outcome: OK if the list
   // was updated or unchanged, otherwise why the last good list was kept. Reports to on_change
   // only between Start and Stop. Must not be called from on_change.
-  absl::Status ResolveOnce();
+  absl::Status ResolveOnce() { return RunRound(); }
 
-  // The last good list (empty until a round succeeds).
-  std::vector<PeerInfo> peers() const;
-  DnsMembershipStats stats() const;
+  DnsMembershipStats stats() const { return counts(); }
 
  private:
-  absl::Status ValidateOptions() const;
-  absl::StatusOr<std::vector<PeerInfo>> Resolve() const;
-  void Loop();
+  absl::Status ValidateOptions() const override;
+  absl::StatusOr<std::vector<PeerInfo>> Poll() override;
 
   const DnsMembershipOptions options_;
-  const absl::StatusOr<HostPort> advertise_;  // options_.advertise_address, parsed
-
-  // Serializes rounds, and with them on_change calls. Held while resolving and calling on_change;
-  // never acquired while holding mu_.
-  absl::Mutex round_mu_;
-  PeersChangedCallback on_change_ ABSL_GUARDED_BY(round_mu_);  // null before Start, after Stop
-  std::vector<PeerInfo> last_reported_ ABSL_GUARDED_BY(round_mu_);
-
-  mutable absl::Mutex mu_;
-  std::vector<PeerInfo> peers_ ABSL_GUARDED_BY(mu_);  // last good list
-  DnsMembershipStats stats_ ABSL_GUARDED_BY(mu_);
-  bool started_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-
-  std::thread thread_;  // the loop; touched only by Start and Stop
+  const absl::StatusOr<common::HostPort> advertise_;  // options_.advertise_address, parsed
 };
 
 }  // namespace sluice::cluster

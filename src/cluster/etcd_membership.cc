@@ -3,25 +3,16 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
-#include <algorithm>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/json_string.h"
+#include "common/host_port.h"
 #include "spdlog/spdlog.h"
 
 namespace sluice::cluster {
 namespace {
-
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;  // addresses have no control characters
-    out += c;
-  }
-  return out + "\"";
-}
 
 std::string StringField(const google::protobuf::Struct& s, const char* name) {
   auto it = s.fields().find(name);
@@ -31,15 +22,18 @@ std::string StringField(const google::protobuf::Struct& s, const char* name) {
 }  // namespace
 
 EtcdMembership::EtcdMembership(EtcdMembershipOptions options)
-    : options_(std::move(options)), self_key_(options_.key_prefix + options_.self.grpc_address) {}
+    : PollingMembership("etcd", options.self.grpc_address, options.poll_interval,
+                        /*first_round_inline=*/false),
+      options_(std::move(options)),
+      self_key_(options_.key_prefix + options_.self.grpc_address) {}
 
 EtcdMembership::~EtcdMembership() { Stop(); }
 
 std::string EtcdMembership::EncodePeer(const PeerInfo& peer) {
-  std::string out = absl::StrCat("{\"grpc-address\":", Quote(peer.grpc_address));
+  std::string out = absl::StrCat("{\"grpc-address\":", common::JsonString(peer.grpc_address));
   if (!peer.http_address.empty())
-    absl::StrAppend(&out, ",\"http-address\":", Quote(peer.http_address));
-  absl::StrAppend(&out, ",\"data-center\":", Quote(peer.data_center), "}");
+    absl::StrAppend(&out, ",\"http-address\":", common::JsonString(peer.http_address));
+  absl::StrAppend(&out, ",\"data-center\":", common::JsonString(peer.data_center), "}");
   return out;
 }
 
@@ -60,7 +54,7 @@ absl::Status EtcdMembership::ValidateOptions() const {
   if (options_.endpoints.empty()) {
     return absl::InvalidArgumentError("etcd membership needs at least one endpoint");
   }
-  if (auto hp = SplitHostPort(options_.self.grpc_address); !hp.ok()) {
+  if (auto hp = common::SplitHostPort(options_.self.grpc_address); !hp.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("etcd membership advertise address: ", std::string(hp.status().message())));
   }
@@ -73,52 +67,20 @@ absl::Status EtcdMembership::ValidateOptions() const {
   return absl::OkStatus();
 }
 
-absl::Status EtcdMembership::Start(PeersChangedCallback on_change) {
-  if (absl::Status s = ValidateOptions(); !s.ok()) return s;
-  {
-    absl::MutexLock lock(&mu_);
-    if (started_ || stopping_) {
-      return absl::FailedPreconditionError("etcd membership already started or stopped");
-    }
-    started_ = true;
-  }
+void EtcdMembership::Starting() {
   client_ = std::make_unique<EtcdClient>(options_.endpoints, options_.timeout);
-  {
-    absl::MutexLock lock(&round_mu_);
-    on_change_ = std::move(on_change);
-  }
-  thread_ = std::thread([this] { Loop(); });
-  return absl::OkStatus();
 }
 
-void EtcdMembership::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopping_) return;
-    stopping_ = true;
-    if (!started_) return;
+void EtcdMembership::Leave() {
+  if (lease_ == 0) return;
+  // Leave: others drop this node on their next poll instead of after the lease TTL.
+  if (auto s = client_->Delete(self_key_); !s.ok()) {
+    spdlog::warn("etcd membership: deleting {}: {}", self_key_, std::string(s.message()));
   }
-  if (thread_.joinable()) thread_.join();
-  absl::MutexLock lock(&round_mu_);
-  on_change_ = nullptr;
-  if (lease_ != 0) {
-    // Leave: others drop this node on their next poll instead of after the lease TTL.
-    if (auto s = client_->Delete(self_key_); !s.ok()) {
-      spdlog::warn("etcd membership: deleting {}: {}", self_key_, std::string(s.message()));
-    }
-    if (auto s = client_->RevokeLease(lease_); !s.ok()) {
-      spdlog::warn("etcd membership: revoking lease: {}", std::string(s.message()));
-    }
-    lease_ = 0;
+  if (auto s = client_->RevokeLease(lease_); !s.ok()) {
+    spdlog::warn("etcd membership: revoking lease: {}", std::string(s.message()));
   }
-}
-
-void EtcdMembership::Loop() {
-  while (true) {
-    Round();
-    absl::MutexLock lock(&mu_);
-    if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.poll_interval)) return;
-  }
+  lease_ = 0;
 }
 
 void EtcdMembership::Register() {
@@ -136,20 +98,17 @@ void EtcdMembership::Register() {
   lease_ = *lease;
   next_keepalive_ = absl::Now() + options_.lease_ttl / 3;
   spdlog::info("etcd membership: registered {} (lease {:x}, TTL {} s)", self_key_, lease_, ttl);
-  absl::MutexLock lock(&mu_);
-  ++stats_.registrations;
+  registrations_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void EtcdMembership::Round() {
-  absl::MutexLock round(&round_mu_);
+absl::StatusOr<std::vector<PeerInfo>> EtcdMembership::Poll() {
   if (lease_ == 0) {
     Register();
   } else if (absl::Now() >= next_keepalive_) {
     absl::StatusOr<int64_t> ttl = client_->KeepAlive(lease_);
     if (ttl.ok()) {
       next_keepalive_ = absl::Now() + options_.lease_ttl / 3;
-      absl::MutexLock lock(&mu_);
-      ++stats_.keepalives;
+      keepalives_.fetch_add(1, std::memory_order_relaxed);
     } else if (absl::IsNotFound(ttl.status())) {
       spdlog::warn("etcd membership: {}; registering again", std::string(ttl.status().message()));
       lease_ = 0;
@@ -161,12 +120,8 @@ void EtcdMembership::Round() {
 
   absl::StatusOr<std::vector<EtcdKeyValue>> kvs = client_->RangePrefix(options_.key_prefix);
   if (!kvs.ok()) {
-    spdlog::warn("etcd membership: listing {} failed: {}; keeping the last list",
-                 options_.key_prefix, std::string(kvs.status().message()));
-    absl::MutexLock lock(&mu_);
-    ++stats_.polls;
-    ++stats_.failed_polls;
-    return;
+    return absl::Status(kvs.status().code(), absl::StrCat("listing ", options_.key_prefix,
+                                                          " failed: ", kvs.status().message()));
   }
   std::vector<PeerInfo> peers;
   bool self_found = false;
@@ -184,39 +139,16 @@ void EtcdMembership::Round() {
     Register();
     if (lease_ != 0) peers.push_back(options_.self);
   }
-  std::sort(peers.begin(), peers.end(),
-            [](const PeerInfo& a, const PeerInfo& b) { return a.grpc_address < b.grpc_address; });
-  peers.erase(std::unique(peers.begin(), peers.end(),
-                          [](const PeerInfo& a, const PeerInfo& b) {
-                            return a.grpc_address == b.grpc_address;
-                          }),
-              peers.end());
-  MarkSelf(peers, options_.self.grpc_address);
-  {
-    absl::MutexLock lock(&mu_);
-    ++stats_.polls;
-    peers_ = peers;
-  }
-  if (on_change_ && (!reported_ || peers != last_reported_)) {
-    spdlog::info("etcd membership: {} peers", peers.size());
-    reported_ = true;
-    last_reported_ = peers;
-    {
-      absl::MutexLock lock(&mu_);
-      ++stats_.changes;
-    }
-    on_change_(std::move(peers));
-  }
-}
-
-std::vector<PeerInfo> EtcdMembership::peers() const {
-  absl::MutexLock lock(&mu_);
-  return peers_;
+  return peers;
 }
 
 EtcdMembershipStats EtcdMembership::stats() const {
-  absl::MutexLock lock(&mu_);
-  return stats_;
+  const PollCounts counts = this->counts();
+  return EtcdMembershipStats{.polls = counts.rounds,
+                             .failed_polls = counts.failed_rounds,
+                             .registrations = registrations_.load(std::memory_order_relaxed),
+                             .keepalives = keepalives_.load(std::memory_order_relaxed),
+                             .changes = counts.changes};
 }
 
 }  // namespace sluice::cluster

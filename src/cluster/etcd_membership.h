@@ -13,8 +13,8 @@
 // are sorted by grpc_address, self marked by this node's address; on_change fires when the list
 // differs from the last one reported. A failed read keeps the last list.
 //
-// Threads: one loop thread registers, keeps alive, lists and calls on_change, starting at once
-// (Start never waits for etcd, so an unreachable etcd does not delay a node's startup; failures
+// Threads: one loop thread (PollingMembership's) registers, keeps alive, lists and calls
+// on_change, starting at once (Start never waits for etcd, so an unreachable etcd does not delay a node's startup; failures
 // are logged and retried every round). Thread safety: as Membership; peers() and stats() from
 // any thread.
 #pragma once
@@ -22,14 +22,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
+#include <atomic>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cluster/etcd_client.h"
-#include "cluster/membership.h"
+#include "cluster/polling_membership.h"
 
 namespace sluice::cluster {
 
@@ -56,22 +54,16 @@ struct EtcdMembershipStats {
   uint64_t failed_polls = 0;   // ... that failed (last list kept)
   uint64_t registrations = 0;  // successful lease grant + put
   uint64_t keepalives = 0;     // successful keep-alives
-  uint64_t changes = 0;        // lists reported to on_change
+  uint64_t changes = 0;        // good reads whose list differed from the previous good one
 };
 
-class EtcdMembership final : public Membership {
+class EtcdMembership final : public PollingMembership {
  public:
   explicit EtcdMembership(EtcdMembershipOptions options);
   ~EtcdMembership() override;  // Stop()s
   EtcdMembership(const EtcdMembership&) = delete;
   EtcdMembership& operator=(const EtcdMembership&) = delete;
 
-  // InvalidArgument for bad options, FailedPrecondition if already started.
-  absl::Status Start(PeersChangedCallback on_change) override;
-  // Stops the loop, deletes this node's key and revokes its lease (best effort).
-  void Stop() override;
-
-  std::vector<PeerInfo> peers() const;
   EtcdMembershipStats stats() const;
 
   // The JSON PeerInfo written for `peer`, and its inverse (non-JSON → bare grpc address).
@@ -79,31 +71,24 @@ class EtcdMembership final : public Membership {
   static PeerInfo DecodePeer(const std::string& value);
 
  private:
-  absl::Status ValidateOptions() const;
-  // One round: register or keep alive as due, then list and report.
-  void Round();
+  absl::Status ValidateOptions() const override;
+  void Starting() override;
+  // One round: register or keep alive as due, then list the prefix.
+  absl::StatusOr<std::vector<PeerInfo>> Poll() override;
+  // Deletes this node's key and revokes its lease (best effort).
+  void Leave() override;
   void Register();
-  void Loop();
 
   const EtcdMembershipOptions options_;
   const std::string self_key_;
-  std::unique_ptr<EtcdClient> client_;
+  std::unique_ptr<EtcdClient> client_;  // set by Starting, before the first round
 
-  // Serializes rounds (and on_change calls); never acquired while holding mu_.
-  absl::Mutex round_mu_;
-  PeersChangedCallback on_change_ ABSL_GUARDED_BY(round_mu_);
-  int64_t lease_ ABSL_GUARDED_BY(round_mu_) = 0;  // 0: not registered
-  absl::Time next_keepalive_ ABSL_GUARDED_BY(round_mu_);
-  std::vector<PeerInfo> last_reported_ ABSL_GUARDED_BY(round_mu_);
-  bool reported_ ABSL_GUARDED_BY(round_mu_) = false;
+  // Touched only by rounds and Leave, which PollingMembership serializes.
+  int64_t lease_ = 0;  // 0: not registered
+  absl::Time next_keepalive_;
 
-  mutable absl::Mutex mu_;
-  std::vector<PeerInfo> peers_ ABSL_GUARDED_BY(mu_);
-  EtcdMembershipStats stats_ ABSL_GUARDED_BY(mu_);
-  bool started_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-
-  std::thread thread_;
+  std::atomic<uint64_t> registrations_{0};
+  std::atomic<uint64_t> keepalives_{0};
 };
 
 }  // namespace sluice::cluster

@@ -1,7 +1,7 @@
 #include "cluster/etcd_membership.h"
 
 #include "absl/synchronization/mutex.h"
-#include "cluster/etcd_test_server.h"
+#include "testing/etcd_test_server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -1,6 +1,6 @@
 #include "cluster/global_sync.h"
 
-#include "cluster/fake_peer_client.h"
+#include "testing/fake_peer_client.h"
 #include "core/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -63,10 +63,7 @@ std::vector<core::RateLimitResponse> PeerHandler::GetPeerRateLimits(
     if (!resp.error.empty()) resp.error = kPeerErrorPrefix + resp.error;
     if (metrics_) {
       // Decided here, by the owner; the forwarder counts the item in sluice_decisions_total.
-      metrics_->gubernator_getratelimit_local->Increment();
-      if (resp.error.empty() && resp.status == core::Status::kOverLimit) {
-        metrics_->gubernator_over_limit->Increment();
-      }
+      metrics_->RecordOwnerCheck(resp.error.empty() && resp.status == core::Status::kOverLimit);
     }
     out.push_back(std::move(resp));
   }

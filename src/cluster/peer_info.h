@@ -1,5 +1,5 @@
-// PeerInfo: one member of the cluster as discovery sees it, plus the host:port helpers every
-// discovery source uses to validate and build peer addresses.
+// PeerInfo: one member of the cluster as discovery sees it. Discovery sources validate and build
+// its addresses with common/host_port.h.
 //
 // A peer is identified by its gRPC address string exactly as advertised (Gubernator §3.2, §3.6):
 // two PeerInfos with different spellings of the same endpoint are different peers. `is_self`
@@ -14,8 +14,6 @@
 #include <string>
 #include <string_view>
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
 
 namespace sluice::cluster {
 
@@ -30,21 +28,5 @@ struct PeerInfo {
 
 // For logs and test failure messages: {grpc=…, http=…, dc=…, self}.
 std::ostream& operator<<(std::ostream& os, const PeerInfo& peer);
-
-// An address split into its parts. `host` has no brackets, even when it is IPv6.
-struct HostPort {
-  std::string host;
-  uint16_t port = 0;
-
-  friend bool operator==(const HostPort&, const HostPort&) = default;
-};
-
-// Parses "host:port": host non-empty (a name or IPv4 literal of letters, digits, '.', '-', '_'),
-// or an IPv6 literal in brackets ("[::1]:1051"); port a decimal number in 1–65535.
-// InvalidArgument quoting `address` and saying what is wrong otherwise.
-absl::StatusOr<HostPort> SplitHostPort(std::string_view address);
-
-// The inverse of SplitHostPort: "host:port", bracketing host when it contains ':' (IPv6).
-std::string JoinHostPort(std::string_view host, uint16_t port);
 
 }  // namespace sluice::cluster

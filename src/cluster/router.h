@@ -22,6 +22,9 @@ struct RoutedResponse {
   // The owning peer's advertised gRPC address when another node owns the key (Gubernator's
   // `owner` metadata); empty when this node owns it.
   std::string owner;
+  // True when another node owns this GLOBAL key and this node answered from its replica
+  // (Gubernator's calltype="global").
+  bool from_replica = false;
 };
 
 class Router {

@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "common/host_port.h"
 
 namespace sluice::cluster {
 
@@ -11,7 +12,7 @@ StaticMembership::StaticMembership(std::vector<std::string> peers, std::string a
     : addresses_(std::move(peers)), advertise_address_(std::move(advertise_address)) {}
 
 absl::StatusOr<std::vector<PeerInfo>> StaticMembership::BuildPeers() const {
-  if (absl::Status s = SplitHostPort(advertise_address_).status(); !s.ok()) {
+  if (absl::Status s = common::SplitHostPort(advertise_address_).status(); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("advertise address: ", s.message()));
   }
   std::vector<PeerInfo> peers;
@@ -19,7 +20,7 @@ absl::StatusOr<std::vector<PeerInfo>> StaticMembership::BuildPeers() const {
   absl::flat_hash_set<std::string_view> seen;
   for (size_t i = 0; i < addresses_.size(); ++i) {
     const std::string& address = addresses_[i];
-    if (absl::Status s = SplitHostPort(address).status(); !s.ok()) {
+    if (absl::Status s = common::SplitHostPort(address).status(); !s.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("static peer #", i + 1, ": ", s.message()));
     }
     if (!seen.insert(address).second) {

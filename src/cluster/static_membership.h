@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "cluster/membership.h"
 
 namespace sluice::cluster {

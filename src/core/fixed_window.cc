@@ -2,17 +2,10 @@
 // except that a rejected request consumes nothing.
 #include <string>
 
+#include "common/floor_div.h"
 #include "core/algorithm.h"
 
 namespace sluice::core {
-namespace {
-
-int64_t FloorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-}  // namespace
 
 RateLimitResponse ApplyFixedWindow(std::optional<BucketItem>& item, const RateLimitRequest& req,
                                    int64_t /*now*/) {
@@ -21,7 +14,7 @@ RateLimitResponse ApplyFixedWindow(std::optional<BucketItem>& item, const RateLi
     resp.error = "Error in fixedWindow: duration must be positive";
     return resp;
   }
-  const int64_t window_start = FloorDiv(req.created_at, req.duration) * req.duration;
+  const int64_t window_start = common::FloorDiv(req.created_at, req.duration) * req.duration;
   const int64_t window_end = window_start + req.duration;
 
   FixedWindowState* w = item ? std::get_if<FixedWindowState>(&item->state) : nullptr;

@@ -1,4 +1,4 @@
-#include "core/core_test_util.h"
+#include "testing/core_test_util.h"
 
 namespace sluice::core {
 namespace {

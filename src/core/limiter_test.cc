@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/core_test_util.h"
+#include "testing/core_test_util.h"
 
 namespace sluice::core {
 namespace {

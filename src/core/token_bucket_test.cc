@@ -1,5 +1,5 @@
 // Token bucket: every row of reference/gubernator.md §2.4, driven by a manual clock.
-#include "core/core_test_util.h"
+#include "testing/core_test_util.h"
 
 #include <limits>
 

@@ -17,6 +17,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/host_port.h"
 #include "spdlog/spdlog.h"
 
 namespace sluice::mesh {
@@ -54,7 +55,7 @@ class Mesh::Impl {
   ~Impl() { Stop(); }
 
   absl::Status Bind() {
-    auto hp = cluster::SplitHostPort(options_.bind_address);
+    auto hp = common::SplitHostPort(options_.bind_address);
     if (!hp.ok()) return hp.status();
     boost::system::error_code ec;
     udp::endpoint endpoint;
@@ -83,6 +84,8 @@ class Mesh::Impl {
   }
 
   void Run() {
+    // /metrics reads the same totals as /v1/mesh/stats: each packet is counted once.
+    if (metrics_ != nullptr) metrics_->BindGossip([this] { return GossipTotals(); });
     Receive();
     asio::post(io_, [this] { OnRound(); });
     thread_ = std::thread([this] { io_.run(); });
@@ -90,6 +93,7 @@ class Mesh::Impl {
 
   void Stop() {
     if (stopped_.exchange(true) || !thread_.joinable()) return;
+    if (metrics_ != nullptr) metrics_->BindGossip(nullptr);  // waits out a running scrape
     asio::post(io_, [this] {
       std::vector<Outgoing> out;
       {
@@ -140,6 +144,20 @@ class Mesh::Impl {
   std::vector<cluster::PeerInfo> Peers() const {
     absl::MutexLock lock(&mu_);
     return engine_.Peers();
+  }
+
+  // The packet totals /metrics exports; atomics only, so a scrape never waits for a round.
+  obs::GossipReading GossipTotals() const {
+    obs::GossipReading g{.packets_sent = packets_sent_.load(std::memory_order_relaxed),
+                         .packets_received = packets_received_.load(std::memory_order_relaxed),
+                         .bytes_sent = bytes_sent_.load(std::memory_order_relaxed),
+                         .bytes_received = bytes_received_.load(std::memory_order_relaxed)};
+    for (int i = 0; i < kDropReasonCount; ++i) {
+      g.dropped[DropReasonName(static_cast<DropReason>(i))] =
+          dropped_[i].load(std::memory_order_relaxed);
+    }
+    g.dropped["denied"] = dropped_denied_.load(std::memory_order_relaxed);
+    return g;
   }
 
   MeshStats Stats() const {
@@ -254,22 +272,19 @@ class Mesh::Impl {
   void OnDatagram(size_t bytes) {
     packets_received_.fetch_add(1, std::memory_order_relaxed);
     bytes_received_.fetch_add(bytes, std::memory_order_relaxed);
-    if (metrics_ != nullptr) metrics_->RecordGossipReceived(bytes);
     Decoded decoded = codec_.Decode(std::string_view(receive_buffer_.data(), bytes));
     if (!decoded.packet) {
       dropped_[static_cast<int>(decoded.reason)].fetch_add(1, std::memory_order_relaxed);
-      if (metrics_ != nullptr) metrics_->RecordGossipDropped(DropReasonName(decoded.reason));
       spdlog::debug("mesh: dropped a datagram from {}: {}", receive_from_.address().to_string(),
                     DropReasonName(decoded.reason));
       return;
     }
     if (Denied(decoded.packet->sender().node_id())) {
       dropped_denied_.fetch_add(1, std::memory_order_relaxed);
-      if (metrics_ != nullptr) metrics_->RecordGossipDropped("denied");
       return;
     }
     const std::string from =
-        cluster::JoinHostPort(receive_from_.address().to_string(), receive_from_.port());
+        common::JoinHostPort(receive_from_.address().to_string(), receive_from_.port());
     std::vector<Outgoing> out;
     {
       absl::MutexLock lock(&mu_);
@@ -298,7 +313,6 @@ class Mesh::Impl {
       }
       packets_sent_.fetch_add(1, std::memory_order_relaxed);
       bytes_sent_.fetch_add(datagram.size(), std::memory_order_relaxed);
-      if (metrics_ != nullptr) metrics_->RecordGossipSent(datagram.size());
     }
   }
 
@@ -310,7 +324,7 @@ class Mesh::Impl {
     if (it != resolved_.end() && (it->second.expires > now || it->second.pending)) {
       return it->second.endpoint;
     }
-    auto hp = cluster::SplitHostPort(address);
+    auto hp = common::SplitHostPort(address);
     if (!hp.ok()) return std::nullopt;
     boost::system::error_code ec;
     auto ip = asio::ip::make_address(hp->host, ec);

@@ -2,16 +2,11 @@
 
 namespace sluice::mesh {
 
-void MeshHealth::Fill(pb::gubernator::HealthCheckResp* resp) const {
-  const auto peers = mesh_.Peers();
-  resp->set_status("healthy");
-  resp->set_advertise_address(advertise_address_);
-  resp->set_peer_count(static_cast<int32_t>(peers.size()));
-  for (const auto& peer : peers) {
-    auto* out = resp->add_local_peers();
-    out->set_grpc_address(peer.grpc_address);
-    out->set_data_center(peer.data_center);
-  }
+cluster::HealthReport MeshHealth::Report(int64_t /*now*/) const {
+  std::vector<cluster::PeerInfo> peers = mesh_.Peers();
+  return cluster::HealthReport{.peer_count = static_cast<int>(peers.size()),
+                               .advertise_address = advertise_address_,
+                               .local_peers = std::move(peers)};
 }
 
 }  // namespace sluice::mesh

@@ -6,7 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "cluster/peer_info.h"
+#include "common/host_port.h"
 
 namespace sluice::mesh {
 namespace {
@@ -16,7 +16,7 @@ absl::Status CheckAddress(const char* setting, const std::string& address) {
     return absl::InvalidArgumentError(
         absl::StrCat(setting, ": '", address, "' is longer than ", kMaxAddressBytes, " bytes"));
   }
-  auto hp = cluster::SplitHostPort(address);
+  auto hp = common::SplitHostPort(address);
   if (!hp.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(setting, ": ", std::string(hp.status().message())));
@@ -33,8 +33,8 @@ absl::Status ValidateOptions(const MeshOptions& o) {
   }
   if (auto s = CheckAddress("--mesh-addr", o.bind_address); !s.ok()) return s;
   if (auto s = CheckAddress("--mesh-advertise-addr", o.advertise_address); !s.ok()) return s;
-  auto advertise = cluster::SplitHostPort(o.advertise_address);
-  if (advertise->host == "0.0.0.0" || advertise->host == "::") {
+  auto advertise = common::SplitHostPort(o.advertise_address);
+  if (common::IsWildcardHost(advertise->host)) {
     return absl::InvalidArgumentError(
         absl::StrCat("--mesh-advertise-addr: '", o.advertise_address,
                      "' cannot be advertised; give the address peers reach this node at"));

@@ -9,7 +9,7 @@
 
 #include "mesh/mesh_membership.h"
 #include "mesh/mesh_router.h"
-#include "mesh/mesh_test_util.h"
+#include "testing/mesh_test_util.h"
 
 namespace sluice::mesh {
 namespace {

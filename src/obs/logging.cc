@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "common/json_string.h"
 #include "fmt/format.h"
 #include "spdlog/pattern_formatter.h"
 #include "spdlog/sinks/stdout_sinks.h"
@@ -16,49 +17,14 @@ constexpr std::string_view kLoggerName = "sluice";
 constexpr std::string_view kTimePattern = "%Y-%m-%dT%H:%M:%S.%eZ";
 constexpr std::string_view kAllowedLevels = "trace, debug, info, warn, error, critical, off";
 
-void Append(spdlog::memory_buf_t& dest, std::string_view text) {
-  dest.append(text.data(), text.data() + text.size());
-}
-
-// `text` escaped to sit inside a JSON string: quote, backslash and control characters; other
-// bytes pass through, so UTF-8 stays UTF-8.
-void AppendJsonEscaped(spdlog::memory_buf_t& dest, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        Append(dest, "\\\"");
-        break;
-      case '\\':
-        Append(dest, "\\\\");
-        break;
-      case '\n':
-        Append(dest, "\\n");
-        break;
-      case '\r':
-        Append(dest, "\\r");
-        break;
-      case '\t':
-        Append(dest, "\\t");
-        break;
-      default:
-        if (byte < 0x20) {
-          const char escaped[] = {'\\', 'u', '0', '0', kHex[byte >> 4], kHex[byte & 0xf]};
-          dest.append(escaped, escaped + sizeof(escaped));
-        } else {
-          dest.push_back(c);
-        }
-    }
-  }
-}
-
 // The %* flag: the log message, escaped to sit inside a JSON string.
 class JsonMessageFlag final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm& /*tm_time*/,
               spdlog::memory_buf_t& dest) override {
-    AppendJsonEscaped(dest, std::string_view(msg.payload.data(), msg.payload.size()));
+    std::string escaped;
+    common::AppendJsonEscaped(std::string_view(msg.payload.data(), msg.payload.size()), &escaped);
+    dest.append(escaped.data(), escaped.data() + escaped.size());
   }
 
   std::unique_ptr<spdlog::custom_flag_formatter> clone() const override {
@@ -105,10 +71,9 @@ std::unique_ptr<spdlog::formatter> MakeLogFormatter(LogFormat format, std::strin
     formatter->add_flag<JsonMessageFlag>('*');
     std::string instance_field;
     if (!instance.empty()) {
-      spdlog::memory_buf_t escaped;
-      AppendJsonEscaped(escaped, instance);
-      instance_field = fmt::format(R"("instance":"{}",)",
-                                   PatternLiteral(std::string_view(escaped.data(), escaped.size())));
+      std::string escaped;
+      common::AppendJsonEscaped(instance, &escaped);
+      instance_field = fmt::format(R"("instance":"{}",)", PatternLiteral(escaped));
     }
     formatter->set_pattern(fmt::format(R"({{"time":"{}","level":"%l",{}"msg":"%*"}})",
                                        kTimePattern, instance_field));

@@ -25,6 +25,7 @@ constexpr MethodRow kMethods[] = {
     {Door::kHttp, kHttpHealthCheck, kMethodHealthCheck},
     {Door::kHttp, kHttpLiveCheck, kMethodLiveCheck},
     {Door::kHttp, kHttpMetrics, ""},
+    {Door::kHttp, kHttpEnvoyJson, ""},
     {Door::kHttp, kUnknownMethod, ""},
 };
 
@@ -35,7 +36,11 @@ constexpr std::string_view kGubernatorCheckErrors[] = {
     "during GetPeer()", "Error in tokenBucket",       "Error in leakyBucket",
 };
 
-constexpr std::string_view kGossipDropReasons[] = {"malformed", "auth", "oversize", "version"};
+// Every reason the mesh drops a packet for (mesh/codec.cc DropReasonName, and "denied" for the
+// test hook), so each series exists, at 0, from the first scrape: alerts need not wait for one.
+constexpr std::string_view kGossipDropReasons[] = {"malformed", "auth",          "oversize",
+                                                   "version",   "truncated",     "bad_magic",
+                                                   "wrong_cluster", "denied"};
 
 // Items per forwarding RPC; Gubernator's batch limit is 1000.
 constexpr double kBatchSizeBuckets[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000};
@@ -118,7 +123,7 @@ Metrics::Metrics(Registry& registry, std::string_view version) {
 
   // Decisions.
   for (size_t i = 0; i < kOutcomeCount; ++i) {
-    decisions[i] = r.AddCounter(
+    decisions_[i] = r.AddCounter(
         "sluice_decisions_total",
         "Rate-limit checks evaluated on this node, by outcome (under_limit, over_limit, error, "
         "shadow = over the limit but allowed by a shadow-mode rule).",
@@ -127,11 +132,11 @@ Metrics::Metrics(Registry& registry, std::string_view version) {
   constexpr std::string_view kGetRateLimit =
       "The count of getLocalRateLimit() calls (calltype=local: as owner; calltype=global: a "
       "GLOBAL key answered by a non-owner).";
-  gubernator_getratelimit_local =
+  getratelimit_local_ =
       r.AddCounter("gubernator_getratelimit_counter", kGetRateLimit, {{"calltype", "local"}});
-  gubernator_getratelimit_global =
+  getratelimit_global_ =
       r.AddCounter("gubernator_getratelimit_counter", kGetRateLimit, {{"calltype", "global"}});
-  gubernator_over_limit =
+  over_limit_ =
       r.AddCounter("gubernator_over_limit_counter", "The number of rate limits over the limit.");
   gubernator_concurrent_checks = r.AddGauge("gubernator_concurrent_checks_counter",
                                             "The number of concurrent GetRateLimits API calls.");
@@ -222,20 +227,19 @@ Metrics::Metrics(Registry& registry, std::string_view version) {
   // Gossip.
   constexpr std::string_view kPackets = "Mesh gossip packets, by direction (sent or received).";
   gossip_packets_sent =
-      r.AddCounter("sluice_gossip_packets_total", kPackets, {{"direction", "sent"}});
-  gossip_packets_received =
-      r.AddCounter("sluice_gossip_packets_total", kPackets, {{"direction", "received"}});
+      r.AddCallbackCounter("sluice_gossip_packets_total", kPackets, {{"direction", "sent"}}, nullptr);
+  gossip_packets_received = r.AddCallbackCounter("sluice_gossip_packets_total", kPackets,
+                                                 {{"direction", "received"}}, nullptr);
   constexpr std::string_view kBytes = "Mesh gossip payload bytes, by direction (sent or received).";
-  gossip_bytes_sent = r.AddCounter("sluice_gossip_bytes_total", kBytes, {{"direction", "sent"}});
-  gossip_bytes_received =
-      r.AddCounter("sluice_gossip_bytes_total", kBytes, {{"direction", "received"}});
-  gossip_dropped_.registry = &r;
-  gossip_dropped_.name = "sluice_gossip_dropped_packets_total";
-  gossip_dropped_.help = "Received mesh gossip packets discarded, by reason.";
-  gossip_dropped_.label = "reason";
+  gossip_bytes_sent =
+      r.AddCallbackCounter("sluice_gossip_bytes_total", kBytes, {{"direction", "sent"}}, nullptr);
+  gossip_bytes_received = r.AddCallbackCounter("sluice_gossip_bytes_total", kBytes,
+                                               {{"direction", "received"}}, nullptr);
   for (std::string_view reason : kGossipDropReasons) {
-    gossip_dropped_.known[std::string(reason)] = r.AddCounter(
-        gossip_dropped_.name, gossip_dropped_.help, {{gossip_dropped_.label, std::string(reason)}});
+    gossip_dropped[reason] = r.AddCallbackCounter(
+        "sluice_gossip_dropped_packets_total",
+        "Mesh gossip packets discarded, by reason (denied: the test hooks' deny list).",
+        {{"reason", std::string(reason)}}, nullptr);
   }
 
   // Rules.
@@ -265,13 +269,22 @@ void Metrics::RecordGrpc(std::string_view method, bool ok, double seconds) const
 }
 
 void Metrics::RecordDecision(CallType call_type, Outcome outcome) const {
-  decisions[Index(outcome)]->Increment();
-  if (call_type == CallType::kLocal) {
-    gubernator_getratelimit_local->Increment();
-    if (outcome == Outcome::kOverLimit) gubernator_over_limit->Increment();
-  } else {
-    gubernator_getratelimit_global->Increment();
+  decisions_[Index(outcome)]->Increment();
+  switch (call_type) {
+    case CallType::kLocal:
+      RecordOwnerCheck(outcome == Outcome::kOverLimit);
+      break;
+    case CallType::kGlobal:
+      getratelimit_global_->Increment();
+      break;
+    case CallType::kOutcomeOnly:
+      break;
   }
+}
+
+void Metrics::RecordOwnerCheck(bool over_limit) const {
+  getratelimit_local_->Increment();
+  if (over_limit) over_limit_->Increment();
 }
 
 void Metrics::RecordCheckError(std::string_view error) const {
@@ -337,18 +350,24 @@ void Metrics::SetGlobalQueueLengths(size_t send_keys, size_t broadcast_keys) con
   gubernator_global_queue_length->Set(static_cast<double>(broadcast_keys));
 }
 
-void Metrics::RecordGossipSent(size_t bytes) const {
-  gossip_packets_sent->Increment();
-  gossip_bytes_sent->Increment(bytes);
-}
-
-void Metrics::RecordGossipReceived(size_t bytes) const {
-  gossip_packets_received->Increment();
-  gossip_bytes_received->Increment(bytes);
-}
-
-void Metrics::RecordGossipDropped(std::string_view reason) const {
-  gossip_dropped_.Get(reason)->Increment();
+void Metrics::BindGossip(std::function<GossipReading()> read) const {
+  auto bind = [&read](CallbackMetric* metric, auto value) {
+    if (read) {
+      metric->SetCallback([read, value] { return static_cast<double>(value(read())); });
+    } else {
+      metric->SetCallback(nullptr);
+    }
+  };
+  bind(gossip_packets_sent, [](const GossipReading& g) { return g.packets_sent; });
+  bind(gossip_packets_received, [](const GossipReading& g) { return g.packets_received; });
+  bind(gossip_bytes_sent, [](const GossipReading& g) { return g.bytes_sent; });
+  bind(gossip_bytes_received, [](const GossipReading& g) { return g.bytes_received; });
+  for (const auto& [reason, metric] : gossip_dropped) {
+    bind(metric, [reason = reason](const GossipReading& g) {
+      auto it = g.dropped.find(reason);
+      return it == g.dropped.end() ? uint64_t{0} : it->second;
+    });
+  }
 }
 
 void Metrics::RecordRulesReload(bool ok) const {

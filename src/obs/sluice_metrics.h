@@ -11,14 +11,14 @@
 //   Summaries carry `_sum` and `_count` only (no quantiles; see obs/summary.h).
 //
 // Cardinality is bounded: method labels come from a fixed table (an unknown method is
-// recorded as "unknown"); the only label values taken from outside are check-error strings,
-// gossip drop reasons and rate-limit names on peer retries, all on rare error paths.
+// recorded as "unknown"); the only label values taken from outside are check-error strings and
+// rate-limit names on peer retries, both on rare error paths.
 //
 // Thread safety: after construction every method may be called from any thread concurrently
 // (BindStore, the one non-const method, included).
-// Recording takes no lock and allocates nothing, except the three error-path helpers
-// RecordCheckError, RecordGossipDropped and RecordBatchSendRetry when they meet a label value
-// for the first time (they then register a series under the Registry's mutex).
+// Recording takes no lock and allocates nothing, except the two error-path helpers
+// RecordCheckError and RecordBatchSendRetry when they meet a label value for the first time
+// (they then register a series under the Registry's mutex).
 // Invariants: every pointer field is non-null and valid for the Registry's lifetime; the
 // Registry must outlive this object.
 #pragma once
@@ -54,6 +54,7 @@ inline constexpr std::string_view kHttpGetRateLimits = "/v1/GetRateLimits";
 inline constexpr std::string_view kHttpHealthCheck = "/v1/HealthCheck";
 inline constexpr std::string_view kHttpLiveCheck = "/v1/LiveCheck";
 inline constexpr std::string_view kHttpMetrics = "/metrics";
+inline constexpr std::string_view kHttpEnvoyJson = "/json";  // Envoy RLS as JSON over HTTP
 // Label value for a method outside the table above.
 inline constexpr std::string_view kUnknownMethod = "unknown";
 
@@ -68,10 +69,13 @@ enum class Outcome { kUnderLimit, kOverLimit, kError, kShadow };
 inline constexpr size_t kOutcomeCount = 4;
 std::string_view OutcomeName(Outcome outcome);  // "under_limit", "over_limit", "error", "shadow"
 
-// Where a check was evaluated, in Gubernator's terms (gubernator_getratelimit_counter).
+// Where an answered item was evaluated, in Gubernator's terms (gubernator_getratelimit_counter).
 enum class CallType {
   kLocal,   // by the key's owner (or locally in mesh mode): calltype="local"
   kGlobal,  // a GLOBAL key answered by a non-owner from its replica: calltype="global"
+  // Counted in sluice_decisions_total only: forwarded to its owner (which counts the check, see
+  // RecordOwnerCheck), rejected as invalid, or allowed by shadow mode.
+  kOutcomeOnly,
 };
 
 // The store's own totals, read at scrape time (core::Store::Stats() has all four).
@@ -80,6 +84,18 @@ struct StoreReading {
   uint64_t hits = 0;
   uint64_t misses = 0;
   uint64_t unexpired_evictions = 0;
+};
+
+// The mesh's own packet totals, read at scrape time (the mesh keeps them for /v1/mesh/stats
+// too), so each packet is counted once.
+struct GossipReading {
+  uint64_t packets_sent = 0;
+  uint64_t packets_received = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+  // Packets discarded, by reason name ("auth", "wrong_cluster", …; mesh/codec.h DropReasonName,
+  // and "denied" for the test hook's deny list). Reasons not present read 0.
+  absl::flat_hash_map<std::string_view, uint64_t> dropped;
 };
 
 // The series of one door and method, resolved once so that recording needs no lookup.
@@ -116,18 +132,17 @@ struct Metrics {
   // method at Door::kGrpc.
   void RecordGrpc(std::string_view method, bool ok, double seconds) const;
 
-  // ---- Decisions, one per evaluated item, on the node that evaluated it ---------------------
-  // Bumps sluice_decisions_total{outcome}, gubernator_getratelimit_counter{calltype} and, for
-  // an owner's OVER_LIMIT, gubernator_over_limit_counter.
+  // ---- Decisions: the one way they are counted -----------------------------------------------
+  // An item a door answered: sluice_decisions_total{outcome}, gubernator_getratelimit_counter
+  // {calltype} unless kOutcomeOnly and, for an owner's OVER_LIMIT, gubernator_over_limit_counter.
   void RecordDecision(CallType call_type, Outcome outcome) const;
+  // The owner's half of a forwarded item (PeersV1): Gubernator counts it as calltype="local"
+  // and its OVER_LIMIT in gubernator_over_limit_counter; the forwarder counts the outcome.
+  void RecordOwnerCheck(bool over_limit) const;
   // gubernator_check_error_counter{error}; `error` is one of Gubernator's strings, e.g.
   // "Invalid algorithm", "Timeout forwarding to peer", "Error in tokenBucket".
   void RecordCheckError(std::string_view error) const;
 
-  std::array<Counter*, kOutcomeCount> decisions{};  // sluice_decisions_total{outcome}, by Outcome
-  Counter* gubernator_getratelimit_local;   // gubernator_getratelimit_counter{calltype="local"}
-  Counter* gubernator_getratelimit_global;  // gubernator_getratelimit_counter{calltype="global"}
-  Counter* gubernator_over_limit;           // gubernator_over_limit_counter
   // In-flight GetRateLimits calls: Increment() on entry, Decrement() on exit.
   Gauge* gubernator_concurrent_checks;  // gubernator_concurrent_checks_counter
 
@@ -183,16 +198,17 @@ struct Metrics {
 
   // ---- Mesh gossip
   // -------------------------------------------------------------------------------
-  void RecordGossipSent(size_t bytes) const;
-  void RecordGossipReceived(size_t bytes) const;
-  // A received packet was discarded; `reason` is a short snake_case word such as "malformed",
-  // "auth", "oversize", "version" (pre-registered) or any other fixed string.
-  void RecordGossipDropped(std::string_view reason) const;
+  // Binds every gossip series to `read` (nullptr unbinds; unbound series read 0), as BindStore.
+  // The mesh binds its totals while it runs. `read` must be cheap (it runs once per series per
+  // scrape) and must not block.
+  void BindGossip(std::function<GossipReading()> read) const;
 
-  Counter* gossip_packets_sent;      // sluice_gossip_packets_total{direction="sent"}
-  Counter* gossip_packets_received;  // sluice_gossip_packets_total{direction="received"}
-  Counter* gossip_bytes_sent;        // sluice_gossip_bytes_total{direction="sent"}
-  Counter* gossip_bytes_received;    // sluice_gossip_bytes_total{direction="received"}
+  CallbackCounter* gossip_packets_sent;      // sluice_gossip_packets_total{direction="sent"}
+  CallbackCounter* gossip_packets_received;  // sluice_gossip_packets_total{direction="received"}
+  CallbackCounter* gossip_bytes_sent;        // sluice_gossip_bytes_total{direction="sent"}
+  CallbackCounter* gossip_bytes_received;    // sluice_gossip_bytes_total{direction="received"}
+  // sluice_gossip_dropped_packets_total{reason}, one per reason the mesh can drop for.
+  absl::flat_hash_map<std::string_view, CallbackCounter*> gossip_dropped;
 
   // ---- Rules
   // -------------------------------------------------------------------------------------
@@ -216,8 +232,12 @@ struct Metrics {
   };
 
   std::array<absl::flat_hash_map<std::string, RequestMetrics>, kDoorCount> requests_;
+  // Decisions, bumped only by RecordDecision and RecordOwnerCheck.
+  std::array<Counter*, kOutcomeCount> decisions_{};  // sluice_decisions_total{outcome}
+  Counter* getratelimit_local_;   // gubernator_getratelimit_counter{calltype="local"}
+  Counter* getratelimit_global_;  // gubernator_getratelimit_counter{calltype="global"}
+  Counter* over_limit_;           // gubernator_over_limit_counter
   LabeledCounters check_errors_;    // gubernator_check_error_counter{error}
-  LabeledCounters gossip_dropped_;  // sluice_gossip_dropped_packets_total{reason}
   LabeledCounters batch_retries_;   // gubernator_batch_send_retries{name}
 };
 

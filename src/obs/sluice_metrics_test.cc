@@ -236,12 +236,16 @@ TEST_F(MetricsTest, RecordDecision) {
   metrics_.RecordDecision(CallType::kLocal, Outcome::kUnderLimit);
   metrics_.RecordDecision(CallType::kGlobal, Outcome::kOverLimit);
   metrics_.RecordDecision(CallType::kLocal, Outcome::kShadow);
-  EXPECT_EQ(metrics_.decisions[static_cast<size_t>(Outcome::kOverLimit)]->Read().integer, 2u);
-  EXPECT_EQ(metrics_.decisions[static_cast<size_t>(Outcome::kShadow)]->Read().integer, 1u);
-  EXPECT_EQ(metrics_.gubernator_getratelimit_local->Read().integer, 3u);
-  EXPECT_EQ(metrics_.gubernator_getratelimit_global->Read().integer, 1u);
+  metrics_.RecordDecision(CallType::kOutcomeOnly, Outcome::kError);  // counted by outcome only
+  metrics_.RecordOwnerCheck(/*over_limit=*/true);                    // the owner's half
+  const std::string text = registry_.Render();
+  EXPECT_THAT(text, HasSubstr("sluice_decisions_total{outcome=\"over_limit\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("sluice_decisions_total{outcome=\"shadow\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("sluice_decisions_total{outcome=\"error\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("gubernator_getratelimit_counter{calltype=\"local\"} 4\n"));
+  EXPECT_THAT(text, HasSubstr("gubernator_getratelimit_counter{calltype=\"global\"} 1\n"));
   // Only the owner's (local) OVER_LIMIT counts, as in Gubernator.
-  EXPECT_EQ(metrics_.gubernator_over_limit->Read().integer, 1u);
+  EXPECT_THAT(text, HasSubstr("gubernator_over_limit_counter 2\n"));
 }
 
 TEST_F(MetricsTest, CheckErrorsKnownAndNew) {
@@ -278,10 +282,15 @@ TEST_F(MetricsTest, PeersGlobalGossipRules) {
   metrics_.RecordGlobalBroadcast(false, 1);
   metrics_.RecordGlobalUpdatesReceived(3);
   metrics_.SetGlobalQueueLengths(4, 6);
-  metrics_.RecordGossipSent(100);
-  metrics_.RecordGossipReceived(60);
-  metrics_.RecordGossipReceived(40);
-  metrics_.RecordGossipDropped("auth");
+  // The mesh's own totals, read at scrape time: one packet sent (100 bytes), two received (60
+  // and 40 bytes), one dropped for authentication.
+  metrics_.BindGossip([] {
+    return GossipReading{.packets_sent = 1,
+                         .packets_received = 2,
+                         .bytes_sent = 100,
+                         .bytes_received = 100,
+                         .dropped = {{"auth", 1}}};
+  });
   metrics_.RecordRulesReload(true);
   metrics_.RecordRulesReload(false);
   metrics_.RecordRulesReload(false);

@@ -5,7 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "rules/rules_testutil.h"
+#include "testing/rules_test_util.h"
 
 namespace sluice::rules {
 namespace {

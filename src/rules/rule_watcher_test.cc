@@ -3,7 +3,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "rules/rules_testutil.h"
+#include "testing/rules_test_util.h"
 
 namespace sluice::rules {
 namespace {

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "api/http_server.h"
+#include "common/host_port.h"
 #include "server/settings_catalog.h"
 #include "server/settings_parser.h"
 #include "server/settings_values.h"
@@ -244,13 +244,21 @@ void LogStartupSettings(const CommandLine& command_line) {
 }
 
 absl::Status Validate(const Config& c) {
-  auto check = [](std::string_view setting, const std::string& address) -> absl::Status {
-    auto hp = api::SplitHostPort(address);
+  // Listeners may take port 0 (the kernel picks); addresses others dial may not.
+  auto check_address = [](std::string_view setting, const std::string& address,
+                          common::PortZero port_zero) -> absl::Status {
+    auto hp = common::SplitHostPort(address, port_zero);
     if (!hp.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(std::string(setting), ": ", std::string(hp.status().message()), " (expected host:port)"));
+          absl::StrCat(std::string(setting), ": ", std::string(hp.status().message())));
     }
     return absl::OkStatus();
+  };
+  auto check = [&](std::string_view setting, const std::string& address) {
+    return check_address(setting, address, common::PortZero::kAllowed);
+  };
+  auto check_dialed = [&](std::string_view setting, const std::string& address) {
+    return check_address(setting, address, common::PortZero::kRefused);
   };
   if (auto s = check("--addr", c.grpc_address); !s.ok()) return s;
   if (auto s = check("--http-addr", c.http_address); !s.ok()) return s;
@@ -298,11 +306,12 @@ absl::Status Validate(const Config& c) {
     return absl::InvalidArgumentError("--batch-timeout and --global-timeout must be > 0");
   }
   if (c.mesh || c.discovery == "mesh") {
-    if (auto s = check("--mesh-addr", c.mesh_address); !s.ok()) return s;
+    if (auto s = check_dialed("--mesh-addr", c.mesh_address); !s.ok()) return s;
     if (!c.mesh_advertise_address.empty()) {
-      if (auto s = check("--mesh-advertise-addr", c.mesh_advertise_address); !s.ok()) return s;
-      auto host = api::SplitHostPort(c.mesh_advertise_address)->first;
-      if (host == "0.0.0.0" || host == "::") {
+      if (auto s = check_dialed("--mesh-advertise-addr", c.mesh_advertise_address); !s.ok()) {
+        return s;
+      }
+      if (common::IsWildcardHost(common::SplitHostPort(c.mesh_advertise_address)->host)) {
         return absl::InvalidArgumentError(absl::StrCat(
             "--mesh-advertise-addr: '", c.mesh_advertise_address,
             "' cannot be advertised; give the address peers reach this node at"));
@@ -316,19 +325,18 @@ absl::Status Validate(const Config& c) {
           "intervals and --gossip-push-interval at most one");
     }
     for (const auto& peer : c.peers) {
-      if (auto s = check("--peers", peer); !s.ok()) return s;
+      if (auto s = check_dialed("--peers", peer); !s.ok()) return s;
     }
   }
   if (c.advertise_address.empty()) return absl::OkStatus();  // derived from the bound address
-  if (auto s = check("--advertise-addr", c.advertise_address); !s.ok()) return s;
-  auto advertise = api::SplitHostPort(c.advertise_address);
-  if (advertise->first == "0.0.0.0" || advertise->first == "::") {
+  if (auto s = check_dialed("--advertise-addr", c.advertise_address); !s.ok()) return s;
+  if (common::IsWildcardHost(common::SplitHostPort(c.advertise_address)->host)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--advertise-addr: '", c.advertise_address,
         "' cannot be advertised; give the address peers reach this node at"));
   }
   for (const auto& peer : c.peers) {
-    if (auto s = check("--peers", peer); !s.ok()) return s;
+    if (auto s = check_dialed("--peers", peer); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

@@ -65,6 +65,17 @@ TEST(ConfigTest, BadValuesNameTheSetting) {
   ASSERT_FALSE(advertise.ok());
   EXPECT_NE(advertise.status().message().find("--advertise-addr"), std::string::npos);
 
+  // Validation and startup parse addresses by the same rules: an unbracketed IPv6 host once
+  // passed here and then failed when the mesh bound its socket.
+  auto mesh_addr = Parse({"--mesh", "--mesh-addr", "::1:7946"});
+  ASSERT_FALSE(mesh_addr.ok());
+  EXPECT_NE(mesh_addr.status().message().find("--mesh-addr"), std::string::npos);
+  EXPECT_NE(mesh_addr.status().message().find("brackets"), std::string::npos);
+  auto http_v6 = Parse({"--http-addr", "::1:8080"});
+  ASSERT_FALSE(http_v6.ok());
+  EXPECT_NE(http_v6.status().message().find("--http-addr"), std::string::npos);
+  EXPECT_TRUE(Parse({"--mesh", "--mesh-addr", "[::1]:7946"}).ok());
+
   auto level = Parse({"--log-level", "loud"});
   ASSERT_FALSE(level.ok());
   EXPECT_NE(level.status().message().find("log-level"), std::string::npos);

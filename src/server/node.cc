@@ -11,29 +11,27 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "api/cluster_health_reporter.h"
 #include "api/envoy_handler.h"
 #include "api/envoy_service.h"
 #include "api/gubernator_handler.h"
-#include "api/gubernator_http.h"
 #include "api/gubernator_service.h"
 #include "api/grpc_health.h"
-#include "api/health.h"
-#include "api/http_server.h"
+#include "net/http_server.h"
 #include "api/peers_service.h"
 #include "cluster/cluster_health.h"
+#include "cluster/health.h"
 #include "cluster/cluster_router.h"
 #include "cluster/dns_membership.h"
 #include "cluster/etcd_membership.h"
 #include "cluster/grpc_peer_client.h"
 #include "cluster/static_membership.h"
 #include "cluster/router.h"
+#include "common/host_port.h"
 #include "core/clock.h"
 #include "core/limiter.h"
 #include "core/store.h"
 #include "mesh/mesh.h"
 #include "mesh/mesh_health.h"
-#include "mesh/mesh_http.h"
 #include "mesh/mesh_membership.h"
 #include "mesh/mesh_router.h"
 #include "obs/registry.h"
@@ -41,6 +39,7 @@
 #include "rules/rule_set.h"
 #include "rules/rule_store.h"
 #include "rules/rule_watcher.h"
+#include "server/http_routes.h"
 #include "server/tls_files.h"
 #include "spdlog/spdlog.h"
 
@@ -53,7 +52,7 @@ constexpr int kMaxMessageBytes = 1 << 20;
 // resolved to an address (as Gubernator does), else loopback.
 std::string AdvertiseAddressFor(const std::string& bind_host, int port) {
   std::string host = bind_host;
-  if (host == "0.0.0.0" || host == "::" || host.empty()) {
+  if (common::IsWildcardHost(host)) {
     host = "127.0.0.1";
     char name[256] = {};
     addrinfo hints{};
@@ -69,8 +68,7 @@ std::string AdvertiseAddressFor(const std::string& bind_host, int port) {
       freeaddrinfo(result);
     }
   }
-  if (host.find(':') != std::string::npos) host = absl::StrCat("[", host, "]");
-  return absl::StrCat(host, ":", port);
+  return common::JoinHostPort(host, static_cast<uint16_t>(port));
 }
 
 // A port that was free a moment ago on `host` (the kernel's pick for port 0).
@@ -119,18 +117,18 @@ absl::StatusOr<mesh::MeshOptions> MeshOptionsFor(const Config& config,
   o.node_id = config.node_id;
   o.bind_address = config.mesh_address;
   o.advertise_address = config.mesh_advertise_address;
-  auto bind = cluster::SplitHostPort(config.mesh_address);
-  auto grpc = cluster::SplitHostPort(grpc_advertise);
+  auto bind = common::SplitHostPort(config.mesh_address);
+  auto grpc = common::SplitHostPort(grpc_advertise);
   if (o.advertise_address.empty() && bind.ok()) {
-    const bool wildcard = bind->host == "0.0.0.0" || bind->host == "::" || bind->host.empty();
+    const bool wildcard = common::IsWildcardHost(bind->host);
     o.advertise_address =
-        cluster::JoinHostPort(wildcard && grpc.ok() ? grpc->host : bind->host, bind->port);
+        common::JoinHostPort(wildcard && grpc.ok() ? grpc->host : bind->host, bind->port);
   }
   o.grpc_address = grpc_advertise;
-  auto http = api::SplitHostPort(config.http_address);
-  if (http.ok() && http->second != 0 && grpc.ok()) {
-    const bool wildcard = http->first == "0.0.0.0" || http->first == "::" || http->first.empty();
-    o.http_address = cluster::JoinHostPort(wildcard ? grpc->host : http->first, http->second);
+  auto http = common::SplitHostPort(config.http_address, common::PortZero::kAllowed);
+  if (http.ok() && http->port != 0 && grpc.ok()) {
+    const bool wildcard = common::IsWildcardHost(http->host);
+    o.http_address = common::JoinHostPort(wildcard ? grpc->host : http->host, http->port);
   }
   o.seeds = config.peers;
   o.cluster_id = config.mesh_cluster_id;
@@ -171,10 +169,9 @@ struct Node::Parts {
   // are destroyed after them; Shutdown() stops the membership first.
   std::unique_ptr<cluster::Membership> membership;
   cluster::ClusterRouter* cluster_router = nullptr;  // owned by `router`
-  std::unique_ptr<cluster::ClusterHealth> cluster_health;
   std::unique_ptr<api::PeersService> peers_service;
   std::unique_ptr<cluster::Router> router;
-  std::unique_ptr<api::HealthReporter> health;
+  std::unique_ptr<cluster::HealthSource> health;
   std::unique_ptr<api::GubernatorHandler> gubernator;
   std::unique_ptr<api::GubernatorService> gubernator_service;
   std::unique_ptr<rules::RuleStore> rules;  // empty, never reloaded, without a rules path
@@ -183,8 +180,8 @@ struct Node::Parts {
   std::unique_ptr<api::EnvoyService> envoy_service;
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<api::GrpcHealthPublisher> grpc_health;  // grpc.health.v1, following `health`
-  std::unique_ptr<api::HttpServer> http_server;
-  std::unique_ptr<api::HttpServer> status_server;  // --status-http-addr: health only, plaintext
+  std::unique_ptr<net::HttpServer> http_server;
+  std::unique_ptr<net::HttpServer> status_server;  // --status-http-addr: health only, plaintext
   int grpc_port = 0;
   bool stopped = false;
 
@@ -197,7 +194,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
   auto parts = std::make_unique<Parts>(config);
   Parts& p = *parts;
 
-  auto grpc_hp = api::SplitHostPort(config.grpc_address);
+  auto grpc_hp = common::SplitHostPort(config.grpc_address, common::PortZero::kAllowed);
   if (!grpc_hp.ok()) return grpc_hp.status();
   auto tls = LoadTlsMaterial(config);
   if (!tls.ok()) return tls.status();
@@ -205,15 +202,12 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
   p.router = std::make_unique<cluster::LocalRouter>(p.limiter);
   // Port 0 asks for a free port; it is chosen now so the advertise address is known before the
   // first call can arrive.
-  int grpc_port = grpc_hp->second == 0 ? FreePort(grpc_hp->first) : grpc_hp->second;
-  std::string grpc_address = absl::StrCat(grpc_hp->first.find(':') != std::string::npos
-                                              ? absl::StrCat("[", grpc_hp->first, "]")
-                                              : grpc_hp->first,
-                                          ":", grpc_port);
+  int grpc_port = grpc_hp->port == 0 ? FreePort(grpc_hp->host) : grpc_hp->port;
+  std::string grpc_address = common::JoinHostPort(grpc_hp->host, static_cast<uint16_t>(grpc_port));
   p.advertise_address = config.advertise_address.empty()
-                            ? AdvertiseAddressFor(grpc_hp->first, grpc_port)
+                            ? AdvertiseAddressFor(grpc_hp->host, grpc_port)
                             : config.advertise_address;
-  p.health = std::make_unique<api::StandaloneHealth>(p.advertise_address);
+  p.health = std::make_unique<cluster::StandaloneHealth>(p.advertise_address);
   if (config.mesh) {
     // Mesh mode: every request is decided here; counters converge by gossip.
     auto started = StartMesh(config, p.advertise_address, p.metrics);
@@ -235,7 +229,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
         cluster::MakeGrpcPeerClientFactory(
             peer_options, clock, &p.metrics,
             *tls ? cluster::PeerChannelSecurity{.credentials =
-                                                    api::GrpcChannelCredentials((*tls)->peers),
+                                                    net::GrpcChannelCredentials((*tls)->peers),
                                                 .tls_server_name = (*tls)->peers.server_name}
                  : cluster::PeerChannelSecurity{}),
         cluster::ClusterRouterOptions{
@@ -250,10 +244,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
         &p.metrics);
     p.cluster_router = router.get();
     p.router = std::move(router);
-    p.cluster_health = std::make_unique<cluster::ClusterHealth>(
+    p.health = std::make_unique<cluster::ClusterHealth>(
         [r = p.cluster_router] { return r->view(); }, p.advertise_address,
         config.peer_error_window);
-    p.health = std::make_unique<api::ClusterHealthReporter>(*p.cluster_health, clock);
     p.peers_service =
         std::make_unique<api::PeersService>(p.cluster_router->peer_handler(), clock, p.metrics);
     if (config.discovery == "mesh") {  // gossip as the membership source of the ring
@@ -296,7 +289,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(grpc_address,
-                           *tls ? api::GrpcServerCredentials((*tls)->server)
+                           *tls ? net::GrpcServerCredentials((*tls)->server)
                                 : grpc::InsecureServerCredentials(),
                            &p.grpc_port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
@@ -322,24 +315,28 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
                                                 service_full_name()};
   if (p.peers_service) grpc_services.emplace_back(pb::gubernator::PeersV1::service_full_name());
   p.grpc_health = std::make_unique<api::GrpcHealthPublisher>(
-      *p.grpc_server->GetHealthCheckService(), *p.health, std::move(grpc_services));
+      *p.grpc_server->GetHealthCheckService(), *p.health, core::SystemClock::Instance(),
+      std::move(grpc_services));
   p.grpc_health->Start();
 
   int threads = config.http_threads > 0 ? config.http_threads
                                         : static_cast<int>(std::thread::hardware_concurrency());
-  p.http_server = std::make_unique<api::HttpServer>(api::HttpServerOptions{
+  p.http_server = std::make_unique<net::HttpServer>(net::HttpServerOptions{
       .address = config.http_address,
       .threads = std::max(1, threads),
-      .tls = *tls ? std::optional<api::ServerTls>((*tls)->server) : std::nullopt});
-  api::AddGubernatorRoutes(*p.http_server, *p.gubernator, p.metrics);
-  api::AddMetricsRoute(*p.http_server, p.registry, p.metrics);
-  api::AddEnvoyJsonRoute(*p.http_server, *p.envoy, p.metrics);
-  if (p.mesh) mesh::AddMeshRoutes(*p.http_server, *p.mesh, config.mesh_test_hooks);
+      .tls = *tls ? std::optional<net::ServerTls>((*tls)->server) : std::nullopt});
+  const HttpRouteTargets routes{.gubernator = *p.gubernator,
+                                .envoy = *p.envoy,
+                                .registry = p.registry,
+                                .metrics = p.metrics,
+                                .mesh = p.mesh.get(),
+                                .mesh_test_hooks = config.mesh_test_hooks};
+  AddNodeRoutes(*p.http_server, routes);
   // The status listener first: once the main HTTP port answers, every listener does.
   if (!config.status_http_address.empty()) {
-    p.status_server = std::make_unique<api::HttpServer>(
-        api::HttpServerOptions{.address = config.status_http_address, .threads = 1});
-    api::AddHealthRoutes(*p.status_server, *p.gubernator, p.metrics);
+    p.status_server = std::make_unique<net::HttpServer>(
+        net::HttpServerOptions{.address = config.status_http_address, .threads = 1});
+    AddStatusRoutes(*p.status_server, routes);
     if (auto status = p.status_server->Start(); !status.ok()) {
       p.grpc_server->Shutdown();
       return status;
@@ -352,15 +349,15 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
     return status;
   }
 
-  auto http_hp = api::SplitHostPort(config.http_address);
+  auto http_hp = common::SplitHostPort(config.http_address, common::PortZero::kAllowed);
   spdlog::info(
       "sluice {} ready{}: gRPC on {}:{}, HTTP on {}:{}, advertising {}, cache size {}, TLS {}",
       kVersion, config.instance_id.empty() ? "" : absl::StrCat(" as ", config.instance_id),
-      grpc_hp->first, p.grpc_port, http_hp->first, p.http_server->port(), p.advertise_address,
+      grpc_hp->host, p.grpc_port, http_hp->host, p.http_server->port(), p.advertise_address,
       config.cache_size,
       *tls ? absl::StrCat("on (", config.tls_auto ? "self-signed certificate, " : "",
                            "client auth ",
-                           std::string(api::ClientAuthName((*tls)->server.client_auth)), ")")
+                           std::string(net::ClientAuthName((*tls)->server.client_auth)), ")")
            : std::string("off"));
   return std::unique_ptr<Node>(new Node(std::move(parts)));
 }

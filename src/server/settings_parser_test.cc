@@ -191,7 +191,8 @@ TEST(SettingsParserTest, ErrorsNameSettingSourceAndAllowedValues) {
   ASSERT_FALSE(http.ok());
   EXPECT_EQ(http.status().message(),
             "--http-addr (file " + address.path() +
-                ":2 (server.http_address)): 'nope' is not host:port (expected host:port)");
+                ":2 (server.http_address)): invalid address \"nope\": missing ':port', want "
+                "host:port");
 
   auto missing = Parse({"--settings", "/nonexistent.yaml"});
   ASSERT_FALSE(missing.ok());

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "api/http_server.h"
+#include "common/host_port.h"
 #include "server/self_signed_cert.h"
 
 namespace sluice::server {
@@ -80,11 +80,11 @@ std::vector<std::string> AutoCertificateNames(const Config& config) {
   char host[256] = {};
   if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') names.emplace_back(host);
   for (const std::string& address : {config.advertise_address, config.grpc_address}) {
-    auto split = api::SplitHostPort(address);
-    if (split.ok() && !split->first.empty() && split->first != "0.0.0.0" &&
-        split->first != "::" &&
-        std::find(names.begin(), names.end(), split->first) == names.end()) {
-      names.push_back(split->first);
+    auto split = common::SplitHostPort(address);
+    if (split.ok() && !split->host.empty() && split->host != "0.0.0.0" &&
+        split->host != "::" &&
+        std::find(names.begin(), names.end(), split->host) == names.end()) {
+      names.push_back(split->host);
     }
   }
   return names;
@@ -103,7 +103,7 @@ absl::StatusOr<std::optional<TlsMaterial>> LoadTlsMaterial(const Config& config)
     *out = std::move(*text);
     return absl::OkStatus();
   };
-  auto client_auth = api::ParseClientAuth(config.tls_client_auth);
+  auto client_auth = net::ParseClientAuth(config.tls_client_auth);
   if (!client_auth.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("--tls-client-auth: ", std::string(client_auth.status().message())));

@@ -8,14 +8,14 @@
 #include <optional>
 
 #include "absl/status/statusor.h"
-#include "api/tls.h"
+#include "net/tls.h"
 #include "server/config.h"
 
 namespace sluice::server {
 
 struct TlsMaterial {
-  api::ServerTls server;  // both listeners
-  api::ClientTls peers;   // links to cluster peers
+  net::ServerTls server;  // both listeners
+  net::ClientTls peers;   // links to cluster peers
 };
 
 // nullopt when TLS is off (no --tls-cert).

@@ -38,7 +38,7 @@ TEST_F(TlsFilesTest, ServerCertificateIsThePeerCertificateByDefault) {
   ASSERT_TRUE(m->has_value());
   const TlsMaterial& t = **m;
   EXPECT_EQ(t.server.cert_chain_pem, certs_.Read("server.pem"));
-  EXPECT_EQ(t.server.client_auth, api::ClientAuth::kRequireAndVerify);
+  EXPECT_EQ(t.server.client_auth, net::ClientAuth::kRequireAndVerify);
   EXPECT_EQ(t.server.client_ca_pem, certs_.Read("ca.pem"));  // falls back to --tls-ca
   EXPECT_EQ(t.peers.cert_chain_pem, certs_.Read("server.pem"));
   EXPECT_EQ(t.peers.private_key_pem, certs_.Read("server.key"));
@@ -83,10 +83,10 @@ TEST_F(TlsFilesTest, MissingOrNonPemFilesNameTheSettingAndPath) {
 }
 
 TEST(TlsClientAuthTest, GubernatorNamesParseAndOthersListTheAllowedOnes) {
-  EXPECT_EQ(*api::ParseClientAuth("require-and-verify"), api::ClientAuth::kRequireAndVerify);
-  EXPECT_EQ(*api::ParseClientAuth("request-cert"), api::ClientAuth::kRequest);
-  EXPECT_EQ(api::ClientAuthName(api::ClientAuth::kVerifyIfGiven), "verify-cert");
-  auto bad = api::ParseClientAuth("always");
+  EXPECT_EQ(*net::ParseClientAuth("require-and-verify"), net::ClientAuth::kRequireAndVerify);
+  EXPECT_EQ(*net::ParseClientAuth("request-cert"), net::ClientAuth::kRequest);
+  EXPECT_EQ(net::ClientAuthName(net::ClientAuth::kVerifyIfGiven), "verify-cert");
+  auto bad = net::ParseClientAuth("always");
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(), HasSubstr("require-and-verify"));
 }

@@ -3,7 +3,7 @@
 
 #include <csignal>
 
-#include "cluster/etcd_test_server.h"
+#include "testing/etcd_test_server.h"
 #include "testing/cluster_harness.h"
 
 namespace sluice {

@@ -17,12 +17,12 @@
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
 #include "testing/http_client.h"
 #include "testing/sluice_process.h"
-#include "testing/temp_file.h"
+#include "testing/rules_test_util.h"
 
 namespace sluice {
 namespace {
 
-using testing::TempDir;
+using rules::testutil::TempDir;
 
 using envoy::service::ratelimit::v3::RateLimitRequest;
 using envoy::service::ratelimit::v3::RateLimitResponse;
@@ -66,7 +66,7 @@ RateLimitRequest Request(const std::string& key, const std::string& value, uint3
 class EnvoyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    rules_file_ = dir_.Write("shop.yaml", kRules);
+    rules_file_ = dir_.Replace("shop.yaml", kRules);
     node_ = std::make_unique<testing::SluiceProcess>(
         testing::SluiceProcess::Options{.extra_args = {"--config", dir_.path()}});
     ASSERT_TRUE(node_->ready());
@@ -183,7 +183,7 @@ TEST_F(EnvoyTest, MalformedRequestsAreInvalidArgument) {
 TEST_F(EnvoyTest, EditedRulesTakeEffectWithoutRestartAndBadEditsAreKeptOut) {
   auto req = Request("generic_key", "burst");
   EXPECT_FALSE(Check(req).statuses(0).has_current_limit());
-  dir_.Write("shop.yaml", std::string(kRules) + R"(  - key: generic_key
+  dir_.Replace("shop.yaml", std::string(kRules) + R"(  - key: generic_key
     value: burst
     rate_limit:
       unit: hour
@@ -193,7 +193,7 @@ TEST_F(EnvoyTest, EditedRulesTakeEffectWithoutRestartAndBadEditsAreKeptOut) {
   EXPECT_EQ(Check(req).overall_code(), RateLimitResponse::OVER_LIMIT);
 
   // A broken file is rejected; the running rules stay.
-  dir_.Write("shop.yaml", "domain: shop\ndescriptors:\n  - key: x\n    bogus: 1\n");
+  dir_.Replace("shop.yaml", "domain: shop\ndescriptors:\n  - key: x\n    bogus: 1\n");
   ASSERT_TRUE(Eventually([&] { return node_->Output().find("bogus") != std::string::npos; }));
   EXPECT_NE(node_->Output().find("shop.yaml:4"), std::string::npos) << node_->Output();
   EXPECT_TRUE(Check(req).statuses(0).has_current_limit());
@@ -203,7 +203,7 @@ TEST_F(EnvoyTest, SighupReloads) {
   auto req = Request("generic_key", "hup");
   // Without the watcher a second node only sees changes on SIGHUP.
   TempDir dir;
-  dir.Write("shop.yaml", kRules);
+  dir.Replace("shop.yaml", kRules);
   testing::SluiceProcess node(
       testing::SluiceProcess::Options{.extra_args = {"--config", dir.path(), "--no-rules-watch"}});
   ASSERT_TRUE(node.ready());
@@ -216,7 +216,7 @@ TEST_F(EnvoyTest, SighupReloads) {
     return resp.statuses(0).has_current_limit();
   };
   EXPECT_FALSE(check());
-  dir.Write("shop.yaml", std::string(kRules) + "  - key: generic_key\n    value: hup\n"
+  dir.Replace("shop.yaml", std::string(kRules) + "  - key: generic_key\n    value: hup\n"
                                                 "    rate_limit: {unit: day, requests_per_unit: 9}\n");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_FALSE(check());
@@ -272,7 +272,7 @@ TEST(EnvoyNoRulesTest, AnswersWithoutRulesAndOverridesStillCount) {
 // the answer off the wire.
 TEST(EnvoyHeadersTest, StatusesAndRateLimitHeadersOverTheWire) {
   TempDir dir;
-  dir.Write("shop.yaml", kRules);
+  dir.Replace("shop.yaml", kRules);
   testing::SluiceProcess node(testing::SluiceProcess::Options{
       .extra_args = {"--config", dir.path(), "--rate-limit-headers"}});
   ASSERT_TRUE(node.ready());
@@ -324,7 +324,7 @@ TEST(EnvoyHeadersTest, StatusesAndRateLimitHeadersOverTheWire) {
 
 TEST(EnvoyStartupTest, BadRulesStopStartupNamingFileAndLine) {
   TempDir dir;
-  std::string file = dir.Write("bad.yaml", "domain: shop\ndescriptors:\n  - key: a\n    rate_limit:\n      unit: fortnight\n      requests_per_unit: 1\n");
+  std::string file = dir.Replace("bad.yaml", "domain: shop\ndescriptors:\n  - key: a\n    rate_limit:\n      unit: fortnight\n      requests_per_unit: 1\n");
   testing::SluiceProcess node(testing::SluiceProcess::Options{.extra_args = {"--config", file}});
   EXPECT_FALSE(node.ready());
   EXPECT_NE(node.Output().find("bad.yaml:5"), std::string::npos) << node.Output();

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "mesh/mesh_test_util.h"
+#include "testing/mesh_test_util.h"
 #include "testing/http_client.h"
 #include "testing/sluice_process.h"
 

@@ -1,8 +1,12 @@
 // /metrics of a real sluice process: names, types, and counters that move with traffic.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
+
+#include "testing/temp_file.h"
 
 #include "testing/http_client.h"
 #include "testing/sluice_process.h"
@@ -78,6 +82,110 @@ TEST(MetricsTest, NamesTypesAndCountersMoveWithTraffic) {
             4);
   EXPECT_EQ(after.Get(R"(gubernator_grpc_request_duration_count{method="/pb.gubernator.V1/GetRateLimits"})"),
             4);
+}
+
+// Every metric docs/operations.md names, with the label values it names, as "name{labels}" in
+// backticks: sluice_decisions_total{outcome="error"}, sluice_gossip_dropped_packets_total{reason}.
+std::vector<std::string> MetricsNamedInOperationsDoc() {
+  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/docs/operations.md");
+  EXPECT_TRUE(in) << "cannot read docs/operations.md";
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string doc = text.str();
+  // Each `…` span that starts with a metric prefix and holds only a name and optional labels.
+  std::vector<std::string> named;
+  for (size_t open = doc.find('`'); open != std::string::npos; open = doc.find('`', open + 1)) {
+    const size_t close = doc.find('`', open + 1);
+    if (close == std::string::npos) break;
+    const std::string span = doc.substr(open + 1, close - open - 1);
+    open = close;
+    if (span.rfind("sluice_", 0) != 0 && span.rfind("gubernator_", 0) != 0) continue;
+    const size_t brace = span.find('{');
+    const std::string name = span.substr(0, brace);
+    if (name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
+      continue;
+    }
+    if (brace != std::string::npos && span.back() != '}') continue;
+    named.push_back(span);
+  }
+  return named;
+}
+
+// The family a sample belongs to: its name without labels and without a histogram's or
+// summary's _bucket/_sum/_count suffix when the scrape declares the shorter family.
+std::string FamilyOf(const Scrape& scrape, std::string sample_name) {
+  sample_name = sample_name.substr(0, sample_name.find('{'));
+  for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+    const std::string s = suffix;
+    if (sample_name.size() > s.size() &&
+        sample_name.compare(sample_name.size() - s.size(), s.size(), s) == 0) {
+      std::string base = sample_name.substr(0, sample_name.size() - s.size());
+      if (scrape.types.count(base)) return base;
+    }
+  }
+  return sample_name;
+}
+
+// Each name the operations guide tells operators to watch or alert on is exported (with the
+// label values it names) by a fresh node: a renamed or never-registered family fails here.
+TEST(MetricsTest, EveryMetricTheOperationsGuideNamesIsExported) {
+  const std::vector<std::string> named = MetricsNamedInOperationsDoc();
+  ASSERT_GE(named.size(), 8u) << "the metrics table in docs/operations.md was not found";
+  testing::SluiceProcess node;
+  ASSERT_TRUE(node.ready());
+  const Scrape scrape = ScrapeMetrics(node);
+  for (const std::string& entry : named) {
+    const std::string family = entry.substr(0, entry.find('{'));
+    EXPECT_TRUE(scrape.types.count(family)) << "docs/operations.md names " << entry
+                                            << " but /metrics has no family " << family;
+    if (entry.find('{') == std::string::npos) continue;
+    // Each label: `name="value"` must appear on one of the family's series; a bare `name` must
+    // be a label of one of them.
+    const std::string labels = entry.substr(entry.find('{') + 1, entry.size() - family.size() - 2);
+    std::stringstream parts(labels);
+    std::string part;
+    while (std::getline(parts, part, ',')) {
+      const std::string wanted = part.find('=') == std::string::npos ? part + "=\"" : part;
+      bool found = false;
+      for (const auto& [series, value] : scrape.samples) {
+        if (FamilyOf(scrape, series) == family && series.find(wanted) != std::string::npos) {
+          found = true;
+          break;
+        }
+      }
+      EXPECT_TRUE(found) << "docs/operations.md names " << entry << " but no " << family
+                         << " series has " << wanted;
+    }
+  }
+}
+
+// One Envoy rule: domain d, key k, 5 a minute.
+constexpr char kRules[] =
+    "domain: d\ndescriptors:\n  - key: k\n    rate_limit:\n      unit: minute\n"
+    "      requests_per_unit: 5\n";
+
+// sluice_rules_reloads_total counts the load at startup and every reload after it.
+TEST(MetricsTest, RulesLoadsAreCounted) {
+  testing::TempFile rules("metrics_rules.yaml", kRules);
+  testing::SluiceProcess node({.extra_args = {"--config", rules.path()}});
+  ASSERT_TRUE(node.ready());
+  const Scrape scrape = ScrapeMetrics(node);
+  EXPECT_EQ(scrape.Get(R"(sluice_rules_reloads_total{result="success"})"), 1);
+  EXPECT_EQ(scrape.Get(R"(sluice_rules_reloads_total{result="failure"})"), 0);
+}
+
+// POST /json (Envoy's RLS as JSON) is counted under its own method, not "unknown".
+TEST(MetricsTest, EnvoyJsonCallsAreLabelledByTheirPath) {
+  testing::TempFile rules("metrics_json_rules.yaml", kRules);
+  testing::SluiceProcess node({.extra_args = {"--config", rules.path()}});
+  ASSERT_TRUE(node.ready());
+  auto reply = testing::HttpPost(node.http_url() + "/json",
+                                 R"({"domain":"d","descriptors":[{"entries":[{"key":"k","value":"v"}]}]})");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  const Scrape scrape = ScrapeMetrics(node);
+  EXPECT_EQ(scrape.Get(R"(sluice_requests_total{door="http",method="/json",status="success"})"), 1);
+  EXPECT_EQ(scrape.Get(R"(sluice_requests_total{door="http",method="unknown",status="success"})"),
+            0);
 }
 
 }  // namespace

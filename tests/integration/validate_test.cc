@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_split.h"
 #include "testing/run_command.h"
+#include "testing/rules_test_util.h"
 #include "testing/temp_file.h"
 
 #ifndef SLUICE_BINARY
@@ -20,7 +21,7 @@ namespace sluice {
 namespace {
 
 using testing::RunCommand;
-using testing::TempDir;
+using rules::testutil::TempDir;
 using testing::TempFile;
 
 constexpr char kGoodRules[] =

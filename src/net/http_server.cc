@@ -1,4 +1,4 @@
-#include "api/http_server.h"
+#include "net/http_server.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -12,14 +12,14 @@
 
 #include <atomic>
 #include <mutex>
-#include <charconv>
 #include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "api/status_mapping.h"
+#include "net/http_error.h"
+#include "common/host_port.h"
 
-namespace sluice::api {
+namespace sluice::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -27,28 +27,6 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-
-absl::StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& address) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon + 1 == address.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", address, "' is not host:port"));
-  }
-  std::string host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  int port = -1;
-  const char* first = address.data() + colon + 1;
-  const char* last = address.data() + address.size();
-  auto [ptr, ec] = std::from_chars(first, last, port);
-  if (ec != std::errc() || ptr != last || port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", address, "' has an invalid port (expected 0-65535)"));
-  }
-  if (host.empty()) return absl::InvalidArgumentError(absl::StrCat("'", address, "' has no host"));
-  return std::pair{host, static_cast<uint16_t>(port)};
-}
 
 namespace {
 
@@ -266,21 +244,21 @@ class HttpServer::Impl {
       std::lock_guard lock(tls_mu_);
       tls_ = std::move(*ctx);
     }
-    auto hp = SplitHostPort(options_.address);
+    auto hp = common::SplitHostPort(options_.address, common::PortZero::kAllowed);
     if (!hp.ok()) return hp.status();
     beast::error_code ec;
-    auto ip = asio::ip::make_address(hp->first, ec);
+    auto ip = asio::ip::make_address(hp->host, ec);
     if (ec) {
       // Not a literal address: resolve the name (e.g. "localhost").
       tcp::resolver resolver(ioc_);
-      auto results = resolver.resolve(hp->first, std::to_string(hp->second), ec);
+      auto results = resolver.resolve(hp->host, std::to_string(hp->port), ec);
       if (ec || results.empty()) {
         return absl::InvalidArgumentError(
             absl::StrCat("cannot resolve HTTP address '", options_.address, "': ", ec.message()));
       }
       ip = results.begin()->endpoint().address();
     }
-    tcp::endpoint endpoint(ip, hp->second);
+    tcp::endpoint endpoint(ip, hp->port);
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(endpoint, ec);
@@ -370,4 +348,4 @@ absl::Status HttpServer::ReloadTls(const ServerTls& tls) { return impl_->ReloadT
 int HttpServer::in_flight() const { return impl_->shared_.in_flight.load(); }
 int HttpServer::port() const { return impl_->port_; }
 
-}  // namespace sluice::api
+}  // namespace sluice::net

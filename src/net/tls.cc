@@ -1,4 +1,4 @@
-#include "api/tls.h"
+#include "net/tls.h"
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/credentials.h>
@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace sluice::api {
+namespace sluice::net {
 namespace {
 
 constexpr std::array<std::pair<std::string_view, ClientAuth>, 5> kClientAuthNames = {{
@@ -84,4 +84,4 @@ std::shared_ptr<grpc::ChannelCredentials> GrpcChannelCredentials(const ClientTls
   return grpc::SslCredentials(options);
 }
 
-}  // namespace sluice::api
+}  // namespace sluice::net

@@ -1,12 +1,12 @@
 // HttpServer against a real HTTP client (libcurl) on a loopback port.
-#include "api/http_server.h"
+#include "net/http_server.h"
 
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 
 #include <thread>
 
-namespace sluice::api {
+namespace sluice::net {
 namespace {
 
 struct Reply {
@@ -97,14 +97,5 @@ TEST_F(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   EXPECT_EQ(body, std::string(20, 'x'));
 }
 
-TEST(SplitHostPortTest, ParsesAndRejects) {
-  EXPECT_EQ(SplitHostPort("127.0.0.1:80").value(), (std::pair<std::string, uint16_t>{"127.0.0.1", 80}));
-  EXPECT_EQ(SplitHostPort("[::1]:80").value().first, "::1");
-  EXPECT_FALSE(SplitHostPort("nope").ok());
-  EXPECT_FALSE(SplitHostPort(":80").ok());
-  EXPECT_FALSE(SplitHostPort("h:99999").ok());
-  EXPECT_FALSE(SplitHostPort("h:8x").ok());
-}
-
 }  // namespace
-}  // namespace sluice::api
+}  // namespace sluice::net

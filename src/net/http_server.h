@@ -22,9 +22,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "api/tls.h"
+#include "net/tls.h"
 
-namespace sluice::api {
+namespace sluice::net {
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
@@ -83,7 +83,4 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// "host:port" → (host, port). Brackets around IPv6 hosts are removed.
-absl::StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& address);
-
-}  // namespace sluice::api
+}  // namespace sluice::net

@@ -23,7 +23,7 @@ class ServerCredentials;
 class ChannelCredentials;
 }  // namespace grpc
 
-namespace sluice::api {
+namespace sluice::net {
 
 enum class ClientAuth { kNone, kRequest, kVerifyIfGiven, kRequireAny, kRequireAndVerify };
 
@@ -59,4 +59,4 @@ std::shared_ptr<grpc::ServerCredentials> GrpcServerCredentials(const ServerTls& 
 // (cluster::PeerChannelSecurity carries it for peer links).
 std::shared_ptr<grpc::ChannelCredentials> GrpcChannelCredentials(const ClientTls& tls);
 
-}  // namespace sluice::api
+}  // namespace sluice::net
