@@ -81,8 +81,8 @@ class EtcdMembership final : public Membership {
  private:
   absl::Status ValidateOptions() const;
   // One round: register or keep alive as due, then list and report.
-  void Round();
-  void Register();
+  void Round() ABSL_LOCKS_EXCLUDED(round_mu_);
+  void Register() ABSL_EXCLUSIVE_LOCKS_REQUIRED(round_mu_);
   void Loop();
 
   const EtcdMembershipOptions options_;
