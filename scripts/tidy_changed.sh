@@ -2,7 +2,7 @@
 # Runs clang-tidy (.clang-tidy at the root) on the C++ files a change touches; any finding fails.
 #   scripts/tidy_changed.sh [BUILD_DIR]    (default build/asan: its compile_commands.json)
 # The change is everything since the base, uncommitted edits included. The base is TIDY_BASE if
-# set, else the merge-base with origin/main when that is behind HEAD (a branch), else HEAD's parent
+# set, else the merge-base with origin/main (or main) when behind HEAD (a branch), else HEAD's parent
 # (main itself: the last commit); a one-commit or shallow clone has nothing to compare and skips.
 # A changed header brings in the .cc of the same name. TIDY_JOBS (default: CPUs) files at a time;
 # at most TIDY_MAX_FILES (default 25) files, TIDY_ALL=1 for every file of the build.
@@ -24,9 +24,12 @@ base=${TIDY_BASE:-}
 if [[ -z $base ]]; then
   head=$(git rev-parse HEAD)
   merge_base=""
-  if git rev-parse -q --verify origin/main >/dev/null; then
-    merge_base=$(git merge-base HEAD origin/main 2>/dev/null || true)
-  fi
+  for main in origin/main main; do  # a clone has origin/main; a worktree beside main, main
+    if git rev-parse -q --verify "$main" >/dev/null; then
+      merge_base=$(git merge-base HEAD "$main" 2>/dev/null || true)
+      break
+    fi
+  done
   if [[ -n $merge_base && $merge_base != "$head" ]]; then
     base=$merge_base
   elif git rev-parse -q --verify 'HEAD~1' >/dev/null; then
