@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both install missing Debian packages.
-.PHONY: deps run build test bench interop interop-envoy clean format install
+.PHONY: deps run build test check-code fuzz bench interop interop-envoy clean format install
 
 # `make run` serves the example Envoy rules too; override with ARGS="...".
 ARGS ?= --config deploy/examples/ratelimit.yaml
@@ -14,12 +14,31 @@ build: deps
 run: build
 	./build/release/src/server/sluice $(ARGS)
 
+# `make test` (CI): the asan build and its tests, the code checks (clang thread-safety analysis,
+# clang-tidy on changed files), each fuzz target for $(CI_FUZZ_SECONDS) s, and the quick interop.
+CI_FUZZ_SECONDS ?= 20
 test: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan
+	@bash scripts/check-code.sh build/asan
 	@ctest --preset asan
+	@FUZZ_SECONDS=$(CI_FUZZ_SECONDS) FUZZ_JOBS=2 $(MAKE) --no-print-directory fuzz
 	@bash scripts/install-interop-deps.sh
 	@bash interop/run.sh --quick --sluice build/asan/src/server/sluice
+
+check-code: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan --target sluice_proto
+	@bash scripts/check-code.sh build/asan
+
+# `make fuzz`: every libFuzzer target (fuzz/README.md) for FUZZ_SECONDS each (default 60); a
+# crash, leak, out-of-memory or timeout fails and leaves the input in build/fuzz/artifacts/.
+FUZZ_SECONDS ?= 60
+export FUZZ_SECONDS
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz
+	@bash scripts/fuzz.sh
 
 # `make interop`: the real Gubernator v2.13.0 beside Sluice (interop/): its Go client, the
 # differential fuzzer (FUZZ_REQUESTS=10000000 for ten million; FUZZ_SEED, FUZZ_STREAM) and the

@@ -3,6 +3,10 @@
 # Warnings for our own code only; generated code and third-party headers are exempt.
 set(SLUICE_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
     -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough -Wno-missing-field-initializers -Werror)
+# clang checks the ABSL_GUARDED_BY / ABSL_EXCLUSIVE_LOCKS_REQUIRED annotations; gcc ignores them.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  list(APPEND SLUICE_WARNINGS -Wthread-safety)
+endif()
 
 # sluice_library(NAME SOURCES ... DEPS ...): one static library per src/ module.
 function(sluice_library name)

@@ -9,6 +9,7 @@ packages=(
   libboost-dev libboost-system-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libssl-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev rapidjson-dev
   openssl curl
+  clang clang-tidy libclang-rt-14-dev python3
   etcd-server
   python3-yaml systemd
 )

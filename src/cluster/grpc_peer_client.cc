@@ -96,7 +96,7 @@ GrpcPeerClient::GrpcPeerClient(PeerInfo peer, std::shared_ptr<grpc::ChannelInter
       options_(options),
       clock_(clock),
       metrics_(metrics),
-      stub_(pb::gubernator::PeersV1::NewStub(std::move(channel))) {}
+      stub_(pb::gubernator::PeersV1::NewStub(channel)) {}
 
 GrpcPeerClient::~GrpcPeerClient() {
   Shutdown();
@@ -119,6 +119,7 @@ void GrpcPeerClient::Forward(core::RateLimitRequest request, ItemDone done) {
     }
   }
   if (shut_down) {
+    // NOLINTNEXTLINE(bugprone-use-after-move): `done` was moved only when shut_down is false.
     std::move(done)(absl::CancelledError(
         absl::StrCat("peer client for ", peer_.grpc_address, " is shut down")));
     return;

@@ -21,6 +21,9 @@ template <class... Fs>
 struct Overloaded : Fs... {
   using Fs::operator()...;
 };
+// C++20 deduces this for aggregates; clang 14 (the thread-safety check) still needs the guide.
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
 
 [[noreturn]] void RegistrationError(std::string_view name, std::string_view reason) {
   fmt::print(stderr, "sluice::obs::Registry: cannot register metric '{}': {}\n", name, reason);
@@ -179,12 +182,17 @@ std::string Registry::Render() const {
   std::string out;
   std::string le;
   absl::MutexLock lock(&mu_);
-  for (const auto& [name, family] : families_) {
+  // Plain references, not structured bindings: clang 14 cannot capture those in the lambdas below.
+  for (const auto& named_family : families_) {
+    const std::string& name = named_family.first;
+    const auto& family = named_family.second;
     out.append("# HELP ").append(name);
     if (!family->help.empty()) out += ' ';
     AppendEscapedHelp(out, family->help);
     out.append("\n# TYPE ").append(name).append(" ").append(TypeName(family->type)).append("\n");
-    for (const auto& [labels, metric] : family->series) {
+    for (const auto& series : family->series) {
+      const auto& labels = series.first;
+      const auto& metric = series.second;
       std::visit(Overloaded{
                      [&](const std::unique_ptr<Counter>& counter) {
                        const Counter::Reading reading = counter->Read();

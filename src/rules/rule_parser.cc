@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "rules/counter_key.h"
 #include "rules/wildcard.h"
+#include "rules/yaml_documents.h"
 
 namespace sluice::rules {
 namespace {
@@ -144,7 +145,7 @@ class Parser {
   absl::StatusOr<Domain> ParseText(std::string_view yaml) {
     std::vector<YAML::Node> documents;
     try {
-      documents = YAML::LoadAll(std::string(yaml));
+      documents = LoadYamlDocuments(std::string(yaml));
     } catch (const YAML::Exception& e) {
       return Error(e.mark.is_null() ? 1 : e.mark.line + 1,
                    absl::StrCat("YAML syntax error: ", e.msg));

@@ -160,6 +160,9 @@ TEST(RuleParserTest, AcceptsADomainWithoutDescriptorsAndNullLists) {
 
 TEST(RuleParserTest, RejectsYamlSyntaxErrors) {
   ExpectRejected("domain: d\ndescriptors:\n  - key: [a,\n  - key: b\n", 4, "YAML syntax error");
+  // Used to hang, allocating without bound, inside yaml-cpp (rules/yaml_documents.h).
+  ExpectRejected("domain: d\n---\n,\n", 3, "YAML syntax error: unexpected ','");
+  ExpectRejected(",", 1, "YAML syntax error: unexpected ','");
 }
 
 TEST(RuleParserTest, RejectsEmptyFileAndMissingOrEmptyDomain) {

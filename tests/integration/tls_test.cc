@@ -28,7 +28,7 @@ using testing::TestCerts;
 // HealthCheck over a channel with `credentials`; the status tells whether the handshake worked.
 grpc::Status HealthCheck(const std::string& address,
                          std::shared_ptr<grpc::ChannelCredentials> credentials) {
-  auto stub = pb::gubernator::V1::NewStub(grpc::CreateChannel(address, std::move(credentials)));
+  auto stub = pb::gubernator::V1::NewStub(grpc::CreateChannel(address, credentials));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   pb::gubernator::HealthCheckReq req;
