@@ -20,7 +20,7 @@ grpc::ServerUnaryReactor* GubernatorService::GetRateLimits(grpc::CallbackServerC
   const auto start = obs::SteadyClock::now();
   auto* reactor = ctx->DefaultReactor();
   auto call = std::make_unique<GubernatorCall>();
-  if (absl::Status parsed = ParseRawRequest(*ctx, *request, call->request); !parsed.ok()) {
+  if (absl::Status parsed = ParseRawRequest(*request, call->request); !parsed.ok()) {
     get_rate_limits_.Record(false, obs::SecondsBetween(start, obs::SteadyClock::now()));
     reactor->Finish(ToGrpcStatus(parsed));
     return reactor;

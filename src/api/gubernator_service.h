@@ -2,9 +2,8 @@
 // block a gRPC thread: each call finishes from the Router's completion, inline or later.
 //
 // GetRateLimits is a raw method: the request is parsed here onto a per-call arena
-// (api/raw_message.h), so a frame gRPC could not read, bytes that are not a GetRateLimitsReq or
-// a foreign content-type get INTERNAL with a message, as from Gubernator, instead of being
-// answered as an empty request.
+// (api/raw_message.h), so a frame gRPC could not read or bytes that are not a GetRateLimitsReq
+// get INTERNAL with a message, as from Gubernator, instead of UNIMPLEMENTED or an empty answer.
 //
 // Thread safety: gRPC calls these from its own threads, concurrently.
 #pragma once

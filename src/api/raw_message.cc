@@ -6,22 +6,11 @@
 
 #include <string>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace sluice::api {
 
-absl::Status ParseRawRequest(const grpc::CallbackServerContext& ctx, const grpc::ByteBuffer& bytes,
-                             google::protobuf::Message* out) {
-  const auto& metadata = ctx.client_metadata();
-  if (auto it = metadata.find("content-type"); it != metadata.end()) {
-    const std::string type(it->second.data(), it->second.size());
-    if (type != "application/grpc" && !absl::StartsWith(type, "application/grpc+proto") &&
-        !absl::StartsWith(type, "application/grpc;")) {
-      return absl::InternalError(
-          absl::StrCat("grpc: invalid gRPC request content-type \"", type, "\""));
-    }
-  }
+absl::Status ParseRawRequest(const grpc::ByteBuffer& bytes, google::protobuf::Message* out) {
   if (!bytes.Valid()) {
     return absl::InternalError(
         "grpc: no readable request message (a frame flag other than 0 or 1, or a compressed "
