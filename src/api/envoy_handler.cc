@@ -206,6 +206,14 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
     r.name = rules::kEnvoyCounterName;
     r.store_hash =
         rules::AppendCounterKey(r.unique_key, hit, req.domain(), entries_of(i), limit.unit);
+    // Nothing is counted before Route, so a key over the limit rejects the call cleanly.
+    if (std::string error = core::CheckKeyLength(r.name.size() + 1 + r.unique_key.size(),
+                                                 options_.admission);
+        !error.empty()) {
+      if (metrics_) metrics_->RecordAdmission(/*key_too_long=*/true, false, false);
+      std::move(done)(absl::InvalidArgumentError(absl::StrCat("descriptor ", i, ": ", error)));
+      return;
+    }
     r.hits = static_cast<int64_t>(std::min<uint64_t>(addend, INT64_MAX));
     r.limit = limit.requests_per_unit;
     r.duration = rules::UnitSeconds(limit.unit) * 1000;

@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "api/envoy_answer.h"
 #include "cluster/router.h"
+#include "core/admission.h"
 #include "core/clock.h"
 #include "envoy/service/ratelimit/v3/rls.pb.h"
 #include "obs/sluice_metrics.h"
@@ -30,6 +31,9 @@ struct EnvoyOptions {
   bool rate_limit_headers = false;
   // Route Envoy counters with Gubernator's GLOBAL behavior in cluster mode. Default: false.
   bool global = false;
+  // Counter keys longer than admission.max_key_bytes are INVALID_ARGUMENT (the rest of the
+  // options concern Gubernator requests). Default: see core::AdmissionOptions.
+  core::AdmissionOptions admission;
 };
 
 class EnvoyHandler {
@@ -43,7 +47,7 @@ class EnvoyHandler {
       : router_(router), clock_(clock), rules_(rules), options_(options), metrics_(metrics) {}
 
   // Fills `answer` (alive until `done`) and calls `done` once: OK, INVALID_ARGUMENT for an empty
-  // domain, no descriptors or an empty entry key, UNAVAILABLE when a counter could not be read
+  // domain, no descriptors, an empty entry key or a counter key over max_key_bytes, UNAVAILABLE when a counter could not be read
   // (so Envoy's failure_mode_deny applies).
   void ShouldRateLimit(const envoy::service::ratelimit::v3::RateLimitRequest& req,
                        EnvoyAnswer* answer, Done done);

@@ -299,6 +299,22 @@ TEST_F(EnvoyHandlerTest, MalformedRequestsAreInvalidArgument) {
   EXPECT_EQ(Call(bad_unit, &resp).code(), absl::StatusCode::kInvalidArgument);
 }
 
+// Issue 18 #1: a descriptor value that makes the counter key longer than --max-key-bytes is
+// INVALID_ARGUMENT naming the limit, and nothing is counted.
+TEST_F(EnvoyHandlerTest, ACounterKeyOverTheLimitIsInvalidArgument) {
+  RateLimitResponse resp;
+  auto req = Request({{{"generic_key", "limited"}}, {{"a", std::string(1 << 20, 'v')}}});
+  req.mutable_descriptors(1)->mutable_limit()->set_requests_per_unit(5);
+  req.mutable_descriptors(1)->mutable_limit()->set_unit(envoy::type::v3::RateLimitUnit::SECOND);
+  auto status = Call(req, &resp);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("descriptor 1: key of "), std::string::npos) << status;
+  EXPECT_NE(status.message().find("exceeds the 4096-byte limit (--max-key-bytes)"),
+            std::string::npos)
+      << status;
+  EXPECT_EQ(store_.Size(), 0u);
+}
+
 TEST_F(EnvoyHandlerTest, UnknownDomainIsOkWithoutLimits) {
   auto req = Request({{{"generic_key", "limited"}}});
   req.set_domain("elsewhere");

@@ -2,11 +2,10 @@
 
 #include <memory>
 
-#include <grpcpp/support/proto_buffer_reader.h>
-
 #include "api/envoy_wire.h"
 #include "net/http_server.h"
 #include "api/json.h"
+#include "api/raw_message.h"
 #include "api/status_mapping.h"
 #include "net/http_error.h"
 #include "obs/timer.h"
@@ -17,9 +16,7 @@ using envoy::service::ratelimit::v3::RateLimitRequest;
 using envoy::service::ratelimit::v3::RateLimitResponse;
 
 bool ParseEnvoyRequest(const grpc::ByteBuffer& request, RateLimitRequest* out) {
-  // The reader only reads; it takes a non-const buffer because the C API it wraps does.
-  grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(&request));
-  return reader.status().ok() && out->ParseFromZeroCopyStream(&reader);
+  return ParseRawRequest(request, out).ok();
 }
 
 EnvoyService::EnvoyService(EnvoyHandler& handler, const obs::Metrics& metrics)

@@ -46,16 +46,28 @@ void GubernatorHandler::GetRateLimits(const pb::gubernator::GetRateLimitsReq& re
   for (int i = 0; i < n; ++i) {
     auto* item = responses->Add();
     const auto& in = req.requests(i);
-    if (std::string error = Validate(in); !error.empty()) {
+    auto reject = [&](std::string error) {
       item->set_error(std::move(error));
       if (metrics_) {
         metrics_->RecordDecision(obs::CallType::kOutcomeOnly, obs::Outcome::kError);
         metrics_->RecordCheckError("Invalid request");
       }
+    };
+    if (std::string error = Validate(in); !error.empty()) {
+      reject(std::move(error));
       continue;
     }
     core::RateLimitRequest r = cluster::FromProto(in);
-    if (r.created_at == 0) r.created_at = now;
+    core::Admission admission = core::Admit(r, now, admission_);
+    if (metrics_) {
+      metrics_->RecordAdmission(admission.rejection == core::Admission::Rejection::kKeyTooLong,
+                                admission.rejection == core::Admission::Rejection::kOutOfRange,
+                                admission.clamped);
+    }
+    if (!admission.ok()) {
+      reject(std::move(admission.error));
+      continue;
+    }
     valid.push_back(std::move(r));
     positions.push_back(i);
   }

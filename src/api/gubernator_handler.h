@@ -1,8 +1,8 @@
 // GubernatorHandler: the Gubernator V1 door's logic, shared by the gRPC service and the HTTP
 // gateway so both answer identically (reference/gubernator.md §2.1).
 //
-// It validates each item (unique_key, then name; algorithm), stamps created_at with the server
-// clock once per call, hands the valid items to the Router and writes the index-aligned
+// It validates each item (unique_key, then name; algorithm; then core/admission.h: key length,
+// value ranges), stamps or clamps created_at against the server clock read once per call, hands the valid items to the Router and writes the index-aligned
 // answers, `owner` metadata included. Over-limit is an answer; a bad item gets its own error
 // and the rest of the batch is still served.
 //
@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "api/health.h"
 #include "cluster/router.h"
+#include "core/admission.h"
 #include "core/clock.h"
 #include "gubernator.pb.h"
 #include "obs/sluice_metrics.h"
@@ -32,8 +33,10 @@ class GubernatorHandler {
 
   // `metrics` may be null (no recording).
   GubernatorHandler(cluster::Router& router, const core::Clock& clock,
-                    const cluster::HealthSource& health, const obs::Metrics* metrics = nullptr)
-      : router_(router), clock_(clock), health_(health), metrics_(metrics) {}
+                    const cluster::HealthSource& health, const obs::Metrics* metrics = nullptr,
+                    core::AdmissionOptions admission = {})
+      : router_(router), clock_(clock), health_(health), metrics_(metrics),
+        admission_(admission) {}
 
   // Fills `resp` (owned by the caller, alive until `done`) and then calls `done` once with OK,
   // or with OUT_OF_RANGE for batches over 1000 items (then `resp` is untouched).
@@ -54,6 +57,7 @@ class GubernatorHandler {
   const core::Clock& clock_;
   const cluster::HealthSource& health_;
   const obs::Metrics* metrics_;
+  const core::AdmissionOptions admission_;
   std::atomic<bool> shutting_down_{false};
 };
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "cluster/router.h"
 #include "core/clock.h"
 #include "core/limiter.h"
@@ -133,6 +135,108 @@ TEST_F(GubernatorHandlerTest, ReplicaAnswersCountAsCalltypeGlobal) {
     EXPECT_NE(text.find("sluice_decisions_total{outcome=\"under_limit\"} 2\n"), std::string::npos)
         << text;
   }
+}
+
+// Issue 18 #1: a key over --max-key-bytes is an item error naming the limit, counted; the
+// rest of the batch is served and the long key is never stored.
+TEST_F(GubernatorHandlerTest, AKeyOverTheLimitIsAnItemErrorAndTheRestIsServed) {
+  obs::Registry registry;
+  obs::Metrics metrics(registry, "test");
+  GubernatorHandler handler(router_, clock_, health_, &metrics, {.max_key_bytes = 64});
+  pb::gubernator::GetRateLimitsReq req;
+  Add(req, "n", std::string(1 << 20, 'k'));
+  Add(req, "n", "short", 2);
+  pb::gubernator::GetRateLimitsResp resp;
+  handler.GetRateLimits(req, &resp, [](absl::Status s) { EXPECT_TRUE(s.ok()); });
+  ASSERT_EQ(resp.responses_size(), 2);
+  EXPECT_EQ(resp.responses(0).error(),
+            "key of 1048578 bytes (namespace + '_' + unique_key) exceeds the 64-byte limit "
+            "(--max-key-bytes)");
+  EXPECT_EQ(resp.responses(1).error(), "");
+  EXPECT_EQ(resp.responses(1).remaining(), 8);
+  EXPECT_EQ(store_.Size(), 1u);
+  EXPECT_EQ(metrics.rejected_key_too_long->Value(), 1.0);
+}
+
+// Issue 18 #9: every int64 field at the ends of its range is an item error naming the field;
+// nothing overflows (this test runs under UBSan) and nothing is stored.
+TEST_F(GubernatorHandlerTest, ExtremeValuesAreItemErrorsNamingTheField) {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  pb::gubernator::GetRateLimitsReq req;
+  std::vector<std::string> fields;
+  for (int64_t v : {kMin, kMax}) {
+    for (int algorithm : {0, 1}) {
+      auto with = [&](std::string field) {
+        auto* r = Add(req, "n", field + std::to_string(v) + std::to_string(algorithm));
+        r->set_algorithm(static_cast<pb::gubernator::Algorithm>(algorithm));
+        fields.push_back(field);
+        return r;
+      };
+      with("hits")->set_hits(v);
+      with("limit")->set_limit(v);
+      with("duration")->set_duration(v);
+      with("burst")->set_burst(v);
+      with("created_at")->set_created_at(v);
+    }
+  }
+  pb::gubernator::GetRateLimitsResp resp;
+  ASSERT_TRUE(Call(req, &resp).ok());
+  ASSERT_EQ(resp.responses_size(), static_cast<int>(fields.size()));
+  for (int i = 0; i < resp.responses_size(); ++i) {
+    EXPECT_TRUE(resp.responses(i).error().starts_with("field '" + fields[i] + "' is "))
+        << resp.responses(i).error();
+    EXPECT_EQ(resp.responses(i).reset_time(), 0);
+  }
+  EXPECT_EQ(store_.Size(), 0u);
+}
+
+// Issue 18 #4: a created_at in the past no longer admits every hit (8 of 8 over a limit of 5).
+TEST_F(GubernatorHandlerTest, APastCreatedAtCannotExceedTheLimit) {
+  int admitted = 0;
+  for (int i = 0; i < 8; ++i) {
+    pb::gubernator::GetRateLimitsReq req;
+    auto* r = Add(req, "n", "past");
+    r->set_limit(5);
+    r->set_duration(60'000);
+    r->set_created_at(clock_.NowMillis() - 365LL * 86'400'000);
+    pb::gubernator::GetRateLimitsResp resp;
+    ASSERT_TRUE(Call(req, &resp).ok());
+    if (resp.responses(0).status() == pb::gubernator::UNDER_LIMIT) ++admitted;
+  }
+  EXPECT_EQ(admitted, 5);
+}
+
+// A created_at a year ahead locks the key only until the window that starts --max-clock-skew
+// ahead of now ends, not for a year; the clamp is counted.
+TEST_F(GubernatorHandlerTest, AFutureCreatedAtIsClampedToTheSkew) {
+  obs::Registry registry;
+  obs::Metrics metrics(registry, "test");
+  GubernatorHandler handler(router_, clock_, health_, &metrics, {.max_clock_skew_ms = 5000});
+  pb::gubernator::GetRateLimitsReq req;
+  auto* r = Add(req, "n", "future", 10);
+  r->set_created_at(clock_.NowMillis() + 365LL * 86'400'000);
+  pb::gubernator::GetRateLimitsResp resp;
+  handler.GetRateLimits(req, &resp, [](absl::Status) {});
+  EXPECT_EQ(resp.responses(0).reset_time(), clock_.NowMillis() + 5000 + 1000);
+  EXPECT_EQ(metrics.created_at_clamped->Value(), 1.0);
+}
+
+// Alternating an old and a current created_at no longer refills a leaky bucket on every call.
+TEST_F(GubernatorHandlerTest, AlternatingCreatedAtDoesNotRefillALeakyBucket) {
+  int admitted = 0;
+  for (int i = 0; i < 10; ++i) {
+    pb::gubernator::GetRateLimitsReq req;
+    auto* r = Add(req, "n", "leaky");
+    r->set_algorithm(pb::gubernator::LEAKY_BUCKET);
+    r->set_limit(5);
+    r->set_duration(3'600'000);
+    r->set_created_at(i % 2 == 0 ? clock_.NowMillis() - 86'400'000 : clock_.NowMillis());
+    pb::gubernator::GetRateLimitsResp resp;
+    ASSERT_TRUE(Call(req, &resp).ok());
+    if (resp.responses(0).status() == pb::gubernator::UNDER_LIMIT) ++admitted;
+  }
+  EXPECT_LE(admitted, 6);  // the limit, plus at most one token leaked over the 5 s skew
 }
 
 TEST_F(GubernatorHandlerTest, HealthAndLiveness) {

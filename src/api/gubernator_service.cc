@@ -1,5 +1,8 @@
 #include "api/gubernator_service.h"
 
+#include <memory>
+
+#include "api/raw_message.h"
 #include "api/status_mapping.h"
 #include "obs/timer.h"
 
@@ -9,20 +12,27 @@ GubernatorService::GubernatorService(GubernatorHandler& handler, const obs::Metr
     : handler_(handler),
       get_rate_limits_(metrics.Request(obs::Door::kGrpc, obs::kMethodGetRateLimits)),
       health_check_(metrics.Request(obs::Door::kGrpc, obs::kMethodHealthCheck)),
-      live_check_(metrics.Request(obs::Door::kGrpc, obs::kMethodLiveCheck)) {
-  SetMessageAllocatorFor_GetRateLimits(&get_rate_limits_allocator_);
-}
+      live_check_(metrics.Request(obs::Door::kGrpc, obs::kMethodLiveCheck)) {}
 
-grpc::ServerUnaryReactor* GubernatorService::GetRateLimits(
-    grpc::CallbackServerContext* ctx, const pb::gubernator::GetRateLimitsReq* req,
-    pb::gubernator::GetRateLimitsResp* resp) {
+grpc::ServerUnaryReactor* GubernatorService::GetRateLimits(grpc::CallbackServerContext* ctx,
+                                                           const grpc::ByteBuffer* request,
+                                                           grpc::ByteBuffer* response) {
+  const auto start = obs::SteadyClock::now();
   auto* reactor = ctx->DefaultReactor();
-  handler_.GetRateLimits(*req, resp,
-                         [reactor, start = obs::SteadyClock::now(), this](absl::Status status) {
-                           get_rate_limits_.Record(
-                               status.ok(), obs::SecondsBetween(start, obs::SteadyClock::now()));
-                           reactor->Finish(ToGrpcStatus(status));
-                         });
+  auto call = std::make_unique<GubernatorCall>();
+  if (absl::Status parsed = ParseRawRequest(*request, call->request); !parsed.ok()) {
+    get_rate_limits_.Record(false, obs::SecondsBetween(start, obs::SteadyClock::now()));
+    reactor->Finish(ToGrpcStatus(parsed));
+    return reactor;
+  }
+  GubernatorCall& c = *call;
+  handler_.GetRateLimits(
+      *c.request, c.response,
+      [this, reactor, response, start, call = std::move(call)](absl::Status status) {
+        if (status.ok()) *response = SerializeRaw(*call->response);
+        get_rate_limits_.Record(status.ok(), obs::SecondsBetween(start, obs::SteadyClock::now()));
+        reactor->Finish(ToGrpcStatus(status));
+      });
   return reactor;
 }
 

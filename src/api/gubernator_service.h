@@ -1,6 +1,10 @@
 // The gRPC face of the Gubernator door: pb.gubernator.V1 on the callback API. Handlers never
 // block a gRPC thread: each call finishes from the Router's completion, inline or later.
 //
+// GetRateLimits is a raw method: the request is parsed here onto a per-call arena
+// (api/raw_message.h), so a frame gRPC could not read or bytes that are not a GetRateLimitsReq
+// get INTERNAL with a message, as from Gubernator, instead of UNIMPLEMENTED or an empty answer.
+//
 // Thread safety: gRPC calls these from its own threads, concurrently.
 #pragma once
 
@@ -11,13 +15,24 @@
 
 namespace sluice::api {
 
-class GubernatorService final : public pb::gubernator::V1::CallbackService {
+// One GetRateLimits call's messages, alive until the call finishes: one allocation per call.
+struct GubernatorCall {
+  CallArena arena;
+  pb::gubernator::GetRateLimitsReq* request =
+      google::protobuf::Arena::CreateMessage<pb::gubernator::GetRateLimitsReq>(arena.get());
+  pb::gubernator::GetRateLimitsResp* response =
+      google::protobuf::Arena::CreateMessage<pb::gubernator::GetRateLimitsResp>(arena.get());
+};
+
+class GubernatorService final
+    : public pb::gubernator::V1::WithRawCallbackMethod_GetRateLimits<
+          pb::gubernator::V1::CallbackService> {
  public:
   GubernatorService(GubernatorHandler& handler, const obs::Metrics& metrics);
 
   grpc::ServerUnaryReactor* GetRateLimits(grpc::CallbackServerContext* ctx,
-                                          const pb::gubernator::GetRateLimitsReq* req,
-                                          pb::gubernator::GetRateLimitsResp* resp) override;
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* HealthCheck(grpc::CallbackServerContext* ctx,
                                         const pb::gubernator::HealthCheckReq* req,
                                         pb::gubernator::HealthCheckResp* resp) override;
@@ -27,8 +42,6 @@ class GubernatorService final : public pb::gubernator::V1::CallbackService {
 
  private:
   GubernatorHandler& handler_;
-  ArenaMessageAllocator<pb::gubernator::GetRateLimitsReq, pb::gubernator::GetRateLimitsResp>
-      get_rate_limits_allocator_;
   // Resolved once: recording is then lock-free and allocation-free.
   const obs::RequestMetrics& get_rate_limits_;
   const obs::RequestMetrics& health_check_;

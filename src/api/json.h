@@ -13,7 +13,12 @@
 
 namespace sluice::api {
 
-// INVALID_ARGUMENT naming the problem when `json` is not a valid `message`.
+// Deepest nesting of arrays and objects ParseJson accepts. Every request message Sluice reads
+// nests at most 6 levels (Envoy's descriptors with a limit override).
+inline constexpr int kMaxJsonDepth = 64;
+
+// INVALID_ARGUMENT naming the problem when `json` is not a valid `message`, or nests deeper
+// than kMaxJsonDepth (checked first, in one pass: parse memory stays proportional to the body).
 absl::Status ParseJson(std::string_view json, google::protobuf::Message* message);
 
 std::string ToJson(const google::protobuf::Message& message);

@@ -1,9 +1,14 @@
 #include "api/json.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
 
 #include "api/status_mapping.h"
 #include "net/http_error.h"
+#include "envoy/service/ratelimit/v3/rls.pb.h"
 #include "gubernator.pb.h"
 
 namespace sluice::api {
@@ -63,6 +68,48 @@ TEST(JsonTest, MalformedJsonIsInvalidArgument) {
     auto status = ParseJson(bad, &req);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
   }
+}
+
+// Resident set size of this process, in bytes.
+size_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+// Issue 18 #2: a 1 MiB body of '[' is refused by depth, for the Gubernator gateway's message
+// and Envoy's /json alike, without growing the process (it grew by 317 MB and kept it).
+TEST(JsonTest, DeepNestingIsRefusedWithoutGrowingMemory) {
+  const std::string body(1 << 20, '[');
+  const size_t before = ResidentBytes();
+  for (int i = 0; i < 4; ++i) {
+    pb::gubernator::GetRateLimitsReq gubernator;
+    auto status = ParseJson(body, &gubernator);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(status.message(), "invalid JSON body: nested deeper than 64 levels");
+    envoy::service::ratelimit::v3::RateLimitRequest envoy;
+    EXPECT_EQ(ParseJson(body, &envoy).code(), absl::StatusCode::kInvalidArgument);
+  }
+  const size_t after = ResidentBytes();
+  EXPECT_LT(after, before + (16u << 20)) << "grew by " << (after - before) / 1024 << " KiB";
+}
+
+TEST(JsonTest, NestingUpToTheLimitIsParsedAndBracketsInStringsDoNotCount) {
+  pb::gubernator::GetRateLimitsReq req;
+  // Unknown fields may nest; brackets inside strings are not nesting.
+  std::string deep = R"({"requests":[{"name":"[[[[{{{{\"[[","unique_key":"k"}],"x":)";
+  for (int i = 0; i < kMaxJsonDepth - 1; ++i) deep += "[";
+  for (int i = 0; i < kMaxJsonDepth - 1; ++i) deep += "]";
+  deep += "}";
+  auto status = ParseJson(deep, &req);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(req.requests(0).name(), R"([[[[{{{{"[[)");
+  EXPECT_EQ(ParseJson("{\"x\":" + std::string(kMaxJsonDepth, '[') +
+                          std::string(kMaxJsonDepth, ']') + "}",
+                      &req)
+                .code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(JsonTest, GatewayErrorBody) {

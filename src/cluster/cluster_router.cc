@@ -33,7 +33,7 @@ ClusterRouter::ClusterRouter(core::Limiter& limiter, const core::Clock& clock,
       view_(std::make_shared<const ClusterView>()),
       global_(
           limiter, [this] { return view(); }, options_.global, metrics),
-      peer_handler_(limiter, global_, metrics) {
+      peer_handler_(limiter, global_, metrics, options_.admission) {
   global_.Start(clock_);
 }
 

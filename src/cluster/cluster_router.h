@@ -38,6 +38,7 @@
 #include "cluster/peer_client.h"
 #include "cluster/peer_handler.h"
 #include "cluster/router.h"
+#include "core/admission.h"
 #include "core/clock.h"
 #include "core/limiter.h"
 #include "obs/sluice_metrics.h"
@@ -56,6 +57,8 @@ struct ClusterRouterOptions {
   bool fail_open = false;
   // Retries of a forward after CANCELLED/DEADLINE_EXCEEDED (Gubernator: 5). Default: 5.
   int max_retries = 5;
+  // Checks on the items peers send through PeersV1. Default: see core::AdmissionOptions.
+  core::AdmissionOptions admission;
 };
 
 // Counters since construction.

@@ -56,7 +56,16 @@ std::vector<core::RateLimitResponse> PeerHandler::GetPeerRateLimits(
   std::vector<core::RateLimitResponse> out;
   out.reserve(requests.size());
   for (core::RateLimitRequest& request : requests) {
-    if (request.created_at == 0) request.created_at = now;
+    core::Admission admission = core::Admit(request, now, admission_);
+    if (metrics_) {
+      metrics_->RecordAdmission(admission.rejection == core::Admission::Rejection::kKeyTooLong,
+                                admission.rejection == core::Admission::Rejection::kOutOfRange,
+                                admission.clamped);
+    }
+    if (!admission.ok()) {
+      out.push_back(core::RateLimitResponse{.error = std::move(admission.error)});
+      continue;
+    }
     core::RateLimitResponse resp = request.Has(core::behavior::kGlobal)
                                        ? global_.ApplyAsOwner(request, now)
                                        : limiter_.Check(request, now);

@@ -22,6 +22,7 @@
 
 #include "cluster/global_sync.h"
 #include "cluster/peer_client.h"
+#include "core/admission.h"
 #include "core/limiter.h"
 #include "core/rate_limit.h"
 #include "obs/sluice_metrics.h"
@@ -31,11 +32,14 @@ namespace sluice::cluster {
 class PeerHandler {
  public:
   // All three must outlive the handler; `metrics` may be null.
-  PeerHandler(core::Limiter& limiter, GlobalSync& global, const obs::Metrics* metrics = nullptr)
-      : limiter_(limiter), global_(global), metrics_(metrics) {}
+  PeerHandler(core::Limiter& limiter, GlobalSync& global, const obs::Metrics* metrics = nullptr,
+              core::AdmissionOptions admission = {})
+      : limiter_(limiter), global_(global), metrics_(metrics), admission_(admission) {}
 
-  // Answers index-aligned. Requests with created_at 0 are stamped with `now`. The caller has
-  // already rejected lists over kMaxPeerBatch.
+  // Answers index-aligned. Each request passes core/admission.h first (PeersV1 listens on the
+  // public gRPC port, so a caller may skip the forwarding door's checks): an item it rejects
+  // gets its error; created_at 0 is stamped with `now`, others clamped to the allowed skew.
+  // The caller has already rejected lists over kMaxPeerBatch.
   std::vector<core::RateLimitResponse> GetPeerRateLimits(
       std::vector<core::RateLimitRequest> requests, int64_t now);
 
@@ -49,6 +53,7 @@ class PeerHandler {
   core::Limiter& limiter_;
   GlobalSync& global_;
   const obs::Metrics* const metrics_;
+  const core::AdmissionOptions admission_;
   std::atomic<uint64_t> globals_received_{0};
 };
 

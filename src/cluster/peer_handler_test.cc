@@ -1,5 +1,8 @@
 #include "cluster/peer_handler.h"
 
+#include <limits>
+#include <string>
+
 #include "core/store.h"
 #include "gtest/gtest.h"
 
@@ -59,6 +62,21 @@ TEST_F(PeerHandlerTest, MissingCreatedAtIsStampedWithNow) {
   r.created_at = 0;
   auto out = handler_.GetPeerRateLimits({r}, kNow);
   EXPECT_EQ(out[0].reset_time, kNow + 60'000);
+}
+
+// PeersV1 listens on the public port: its items pass the same admission as the doors'.
+TEST_F(PeerHandlerTest, ItemsPassAdmission) {
+  core::RateLimitRequest extreme = Request(std::numeric_limits<int64_t>::min());
+  core::RateLimitRequest long_key = Request(1);
+  long_key.unique_key = std::string(5000, 'k');
+  core::RateLimitRequest past = Request(1);
+  past.created_at = kNow - 3'600'000;
+  auto out = handler_.GetPeerRateLimits({extreme, long_key, past}, kNow);
+  EXPECT_TRUE(out[0].error.starts_with("field 'hits' is -9223372036854775808")) << out[0].error;
+  EXPECT_TRUE(out[1].error.starts_with("key of 5002 bytes")) << out[1].error;
+  EXPECT_EQ(out[2].error, "");
+  EXPECT_EQ(out[2].reset_time, kNow - 5000 + 60'000);  // created_at clamped to 5 s back
+  EXPECT_EQ(store_.Size(), 1u);
 }
 
 TEST_F(PeerHandlerTest, UpdatesReplaceTokenBucketReplicas) {

@@ -56,6 +56,41 @@ TEST(RingTest, ReproducesGubernatorVerificationVectorFnv1a) {
                 {"a.svc.local", 3110}, {"b.svc.local", 3856}, {"c.svc.local", 3034}}));
 }
 
+// Issue 18 #11: the ownership of key0..key999 over three peers, for each hash and a replica
+// count, with the counts and an FNV-1a digest of the owner sequence that the real Gubernator
+// v2.13.0 ring gives (interop/gubernator/ring/ring_test.go computes and checks the same
+// vectors). The balance is Gubernator's, uneven as it is: docs/cluster.md, "Ring balance".
+TEST(RingTest, OwnershipVectorsOfKey0To999MatchGubernator) {
+  struct Vector {
+    HashFunction hash;
+    int replicas;
+    std::vector<int> counts;
+    uint64_t digest;
+  };
+  const std::vector<Vector> vectors = {
+      {HashFunction::kFnv1, 512, {700, 0, 300}, 0x8cf7cd9e993c78d5},
+      {HashFunction::kFnv1a, 512, {200, 510, 290}, 0xfc8c727db1de6a53},
+      {HashFunction::kFnv1a, 1024, {390, 290, 320}, 0x2478ad51aa68216f},
+  };
+  const std::vector<std::string> addresses = {"10.0.0.1:1051", "10.0.0.2:1051", "10.0.0.3:1051"};
+  for (const Vector& v : vectors) {
+    Ring ring = MustBuild(Peers({"10.0.0.1:1051", "10.0.0.2:1051", "10.0.0.3:1051"}),
+                          {.replicas = v.replicas, .hash = v.hash});
+    std::vector<int> counts(3);
+    std::string sequence;
+    for (int k = 0; k < 1000; ++k) {
+      const PeerInfo* owner = ring.Owner(absl::StrCat("key", k));
+      ASSERT_NE(owner, nullptr);
+      const auto index = std::find(addresses.begin(), addresses.end(), owner->grpc_address) -
+                         addresses.begin();
+      ++counts[static_cast<size_t>(index)];
+      sequence.push_back(static_cast<char>('0' + index));
+    }
+    EXPECT_EQ(counts, v.counts) << HashFunctionName(v.hash) << " x" << v.replicas;
+    EXPECT_EQ(Fnv1aHash64(sequence), v.digest) << HashFunctionName(v.hash) << " x" << v.replicas;
+  }
+}
+
 TEST(RingTest, DefaultsAreGubernatorDefaults) {
   RingOptions options;
   EXPECT_EQ(options.replicas, 512);

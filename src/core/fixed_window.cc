@@ -4,6 +4,7 @@
 
 #include "common/floor_div.h"
 #include "core/algorithm.h"
+#include "core/saturating.h"
 
 namespace sluice::core {
 
@@ -14,8 +15,8 @@ RateLimitResponse ApplyFixedWindow(std::optional<BucketItem>& item, const RateLi
     resp.error = "Error in fixedWindow: duration must be positive";
     return resp;
   }
-  const int64_t window_start = common::FloorDiv(req.created_at, req.duration) * req.duration;
-  const int64_t window_end = window_start + req.duration;
+  const int64_t window_start = SatMul(common::FloorDiv(req.created_at, req.duration), req.duration);
+  const int64_t window_end = SatAdd(window_start, req.duration);
 
   FixedWindowState* w = item ? std::get_if<FixedWindowState>(&item->state) : nullptr;
   if (w == nullptr || w->window_start != window_start) {
@@ -28,14 +29,14 @@ RateLimitResponse ApplyFixedWindow(std::optional<BucketItem>& item, const RateLi
   RateLimitResponse resp{.status = Status::kUnderLimit, .limit = req.limit, .reset_time = window_end};
   // A check with 0 hits is over when the count already is, as in the reference (a lowered limit
   // can leave the count above it); negative hits give back and are never over.
-  if (req.hits >= 0 && w->count + req.hits > req.limit) {
+  if (req.hits >= 0 && SatAdd(w->count, req.hits) > req.limit) {
     resp.status = Status::kOverLimit;
     if (req.Has(behavior::kDrainOverLimit) && w->count < req.limit) w->count = req.limit;
   } else {
-    w->count += req.hits;
+    w->count = SatAdd(w->count, req.hits);
     if (w->count < 0) w->count = 0;
   }
-  resp.remaining = req.limit > w->count ? req.limit - w->count : 0;
+  resp.remaining = req.limit > w->count ? SatSub(req.limit, w->count) : 0;
   return resp;
 }
 

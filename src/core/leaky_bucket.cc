@@ -5,7 +5,7 @@
 
 #include "core/algorithm.h"
 #include "core/gregorian.h"
-#include "core/wrapping.h"
+#include "core/saturating.h"
 
 namespace sluice::core {
 namespace {
@@ -41,14 +41,14 @@ absl::StatusOr<Timing> ComputeTiming(const RateLimitRequest& req, int64_t now) {
     if (!end.ok()) return end.status();
     // Leak over the whole calendar interval; the entry lives to the interval's end.
     interval = static_cast<double>(*length);
-    timing.duration = WrapSub(*end, now);
+    timing.duration = SatSub(*end, now);
   }
   if (req.limit > 0) timing.rate = interval / static_cast<double>(req.limit);
   return timing;
 }
 
 int64_t ResetTime(int64_t created_at, int64_t limit, int64_t remaining, double rate) {
-  return WrapAdd(created_at, WrapMul(WrapSub(limit, remaining), Trunc(rate)));
+  return SatAdd(created_at, SatMul(SatSub(limit, remaining), Trunc(rate)));
 }
 
 }  // namespace
@@ -65,14 +65,14 @@ RateLimitResponse ApplyLeakyBucket(std::optional<BucketItem>& item, const RateLi
     // New bucket (or the key switched algorithm).
     LeakyBucketState state{.limit = req.limit,
                            .duration = req.duration,
-                           .remaining = static_cast<double>(WrapSub(burst, req.hits)),
+                           .remaining = static_cast<double>(SatSub(burst, req.hits)),
                            .updated_at = req.created_at,
                            .burst = burst};
     RateLimitResponse resp{.status = Status::kUnderLimit,
                            .limit = req.limit,
-                           .remaining = WrapSub(burst, req.hits),
+                           .remaining = SatSub(burst, req.hits),
                            .reset_time = ResetTime(req.created_at, req.limit,
-                                                   WrapSub(burst, req.hits), rate)};
+                                                   SatSub(burst, req.hits), rate)};
     if (req.hits > burst) {
       // Unlike the token bucket, an oversize first request leaves the bucket empty.
       resp.status = Status::kOverLimit;
@@ -80,7 +80,7 @@ RateLimitResponse ApplyLeakyBucket(std::optional<BucketItem>& item, const RateLi
       resp.reset_time = ResetTime(req.created_at, req.limit, 0, rate);
       state.remaining = 0;
     }
-    item = BucketItem{.state = state, .expire_at = WrapAdd(req.created_at, timing->duration)};
+    item = BucketItem{.state = state, .expire_at = SatAdd(req.created_at, timing->duration)};
     return resp;
   }
 
@@ -93,10 +93,10 @@ RateLimitResponse ApplyLeakyBucket(std::optional<BucketItem>& item, const RateLi
   b->limit = req.limit;
   b->duration = req.duration;
   // Only hits extend the entry's life; reads do not.
-  if (req.hits != 0) item->expire_at = WrapAdd(req.created_at, timing->duration);
+  if (req.hits != 0) item->expire_at = SatAdd(req.created_at, timing->duration);
 
   // Leak whole tokens only; fractions accumulate until a whole token has leaked.
-  const int64_t elapsed = WrapSub(req.created_at, b->updated_at);
+  const int64_t elapsed = SatSub(req.created_at, b->updated_at);
   double leak = 0;
   if (rate != 0) {
     leak = static_cast<double>(elapsed) / rate;  // a negative duration: Gubernator's quotient

@@ -205,12 +205,13 @@ TEST_F(LeakyBucketTest, GregorianInvalidCodeIsAnError) {
             "valid gregorian interval");
 }
 
-// A new bucket's remaining is burst - hits in int64, wrapping around as in Gubernator.
-TEST_F(LeakyBucketTest, NewBucketArithmeticBeyondInt64WrapsAsInGubernator) {
+// A new bucket's remaining is burst - hits in int64, saturated (Go wraps around).
+TEST_F(LeakyBucketTest, NewBucketArithmeticBeyondInt64Saturates) {
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   auto r = Hit(kMin, 3, 30);
-  EXPECT_EQ(r.remaining, kMin + 3);
-  EXPECT_EQ(r.reset_time, kStart);  // (3 - (kMin + 3)) * 10 ms per token wraps to 0
+  EXPECT_EQ(r.remaining, kMax);
+  EXPECT_EQ(r.reset_time, kStart + kMin);  // (3 - kMax) * 10 ms per token saturates at -2^63
 }
 
 // A negative duration makes the rate negative; Gubernator still divides, so a request whose

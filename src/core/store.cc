@@ -1,5 +1,6 @@
 #include "core/store.h"
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <string>
@@ -33,11 +34,24 @@ struct HashedKey {
   uint32_t index_hash() const { return static_cast<uint32_t>(hash); }
 };
 
+// An index slot per entry at the index's fullest (3/4 load, then doubling: up to 8/3 slots).
+constexpr size_t kIndexBytesPerEntry = 3 * sizeof(uint64_t);
+
+// Share `i` of `total` split over `parts`: the shares differ by at most one and add up to total.
+size_t Share(size_t total, size_t parts, size_t i) {
+  return total / parts + (i < total % parts ? 1 : 0);
+}
+
 }  // namespace
+
+size_t Store::EntryBytes(size_t key_size) {
+  return sizeof(Entry) + kIndexBytesPerEntry + (key_size > StoreKey::kInlineBytes ? key_size : 0);
+}
 
 class Store::Shard {
  public:
-  explicit Shard(size_t capacity) : capacity_(capacity) {
+  // max_bytes == 0: no byte bound.
+  Shard(size_t capacity, size_t max_bytes) : capacity_(capacity), max_bytes_(max_bytes) {
     slab_.reserve(capacity);  // address space only: pages are touched as entries arrive
   }
 
@@ -62,6 +76,7 @@ class Store::Shard {
     if (item) {
       if (pos == kNil) {
         pos = Insert(key, now);
+        if (pos == kNil) return;  // larger than this shard's whole byte share: not stored
       } else {
         slab_[pos].referenced = true;  // the entry's own line: no other entry is touched
       }
@@ -85,7 +100,9 @@ class Store::Shard {
     stats.hits += hits_;
     stats.misses += misses_;
     stats.unexpired_evictions += unexpired_evictions_;
+    stats.unstored += unstored_;
     stats.size += index_.size();
+    stats.bytes += bytes_;
   }
 
  private:
@@ -96,9 +113,17 @@ class Store::Shard {
     });
   }
 
-  // Makes room if needed and returns a slot holding `key`, already indexed.
+  // Makes room if needed and returns a slot holding `key`, already indexed; kNil when the
+  // entry alone is larger than the shard's byte share.
   uint32_t Insert(const HashedKey& key, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (index_.size() >= capacity_) EvictOne(now);
+    const size_t charge = EntryBytes(key.key.size());
+    if (max_bytes_ != 0 && charge > max_bytes_) {
+      ++unstored_;
+      return kNil;
+    }
+    while (index_.size() >= capacity_ || (max_bytes_ != 0 && bytes_ + charge > max_bytes_)) {
+      EvictOne(now);  // the shard holds at least one entry here: the loop ends
+    }
     uint32_t pos;
     if (!free_.empty()) {
       pos = free_.back();
@@ -113,6 +138,7 @@ class Store::Shard {
     e.live = true;
     e.referenced = false;
     index_.Insert(e.hash, pos);
+    bytes_ += charge;
     size_.store(index_.size(), std::memory_order_relaxed);
     return pos;
   }
@@ -139,6 +165,7 @@ class Store::Shard {
 
   void Erase(uint32_t pos) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     index_.Erase(slab_[pos].hash, pos);
+    bytes_ -= EntryBytes(slab_[pos].key.view().size());
     slab_[pos].live = false;
     slab_[pos].key.Clear();  // release heap-allocated key bytes now
     free_.push_back(pos);
@@ -146,6 +173,7 @@ class Store::Shard {
   }
 
   const size_t capacity_;
+  const size_t max_bytes_;  // 0: no byte bound
   mutable absl::Mutex mu_;
   std::vector<Entry> slab_ ABSL_GUARDED_BY(mu_);
   std::vector<uint32_t> free_ ABSL_GUARDED_BY(mu_);
@@ -154,16 +182,22 @@ class Store::Shard {
   uint64_t hits_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t misses_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t unexpired_evictions_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t unstored_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;  // EntryBytes of every live entry
   std::atomic<size_t> size_{0};
 };
 
-Store::Store(StoreOptions options) : capacity_(options.capacity == 0 ? 1 : options.capacity) {
+Store::Store(StoreOptions options)
+    : capacity_(options.capacity == 0 ? 1 : options.capacity), max_bytes_(options.max_bytes) {
   size_t shards = std::bit_ceil(options.shards == 0 ? size_t{1} : options.shards);
   while (shards > 1 && shards > capacity_) shards /= 2;  // every shard holds at least one key
   shard_bits_ = std::countr_zero(shards);
-  size_t per_shard = (capacity_ + shards - 1) / shards;
   shards_.reserve(shards);
-  for (size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>(per_shard));
+  for (size_t i = 0; i < shards; ++i) {
+    // A shard with no byte share would be unbounded (0 means no bound): give it one byte.
+    const size_t bytes = max_bytes_ == 0 ? 0 : std::max<size_t>(Share(max_bytes_, shards, i), 1);
+    shards_.push_back(std::make_unique<Shard>(Share(capacity_, shards, i), bytes));
+  }
 }
 
 Store::~Store() = default;

@@ -4,9 +4,12 @@
 //   open-addressing index (SlotIndex: hash and slot side by side) and a slab of entries that hold
 //   their key bytes inline when short (StoreKey). A lookup over a large key set then costs two
 //   cache misses, index and entry, where a map of std::string keys costs three or four.
-// - Bounded: each shard holds at most ceil(capacity / shards) entries; inserting into a full
-//   shard evicts one by CLOCK (second chance), an approximation of least-recently-used: the
-//   hand takes the first entry that is expired or unused since the hand last passed.
+// - Bounded by items and by bytes: the capacity and the byte budget are divided exactly among
+//   the shards (their shares add up to the totals, so the store never holds more than either);
+//   an entry is charged EntryBytes(key size). Inserting into a shard that is full in either
+//   sense evicts by CLOCK (second chance), an approximation of least-recently-used: the hand
+//   takes the first entry that is expired or unused since the hand last passed. An entry larger
+//   than its shard's whole byte share is not stored at all (counted in StoreStats::unstored).
 //   A hit writes only its own entry, where a linked LRU list would also write two neighbours
 //   (two extra cache misses per decision over a large key set).
 // - Lazy expiry: an entry whose expire_at < now (server clock) is treated as absent on access.
@@ -32,6 +35,9 @@ namespace sluice::core {
 struct StoreOptions {
   // Maximum number of tracked keys. Default: 50,000 (Gubernator's default cache size).
   size_t capacity = 50'000;
+  // Bytes the entries may take, as charged by Store::EntryBytes (entry, index slot and key
+  // bytes that do not fit inline). Default: 0 = no byte bound.
+  size_t max_bytes = 0;
   // Number of lock shards, rounded up to a power of two. Default: 64.
   size_t shards = 64;
 };
@@ -40,7 +46,9 @@ struct StoreStats {
   uint64_t hits = 0;                 // accesses that found a live entry
   uint64_t misses = 0;               // accesses that found nothing or an expired entry
   uint64_t unexpired_evictions = 0;  // evictions of entries that had not expired yet
+  uint64_t unstored = 0;             // items not stored: larger than a shard's byte share
   size_t size = 0;                   // entries currently held (expired ones included until touched)
+  size_t bytes = 0;                  // bytes charged for the entries held (see EntryBytes)
 };
 
 class Store {
@@ -68,8 +76,13 @@ class Store {
   // The key's live item at `now`, without marking it used or counting it in the statistics.
   std::optional<BucketItem> Peek(std::string_view key, int64_t now) const;
 
+  // The bytes an entry with a key of `key_size` bytes is charged: the entry and its index slot,
+  // plus the key bytes when they do not fit inline (StoreKey::kInlineBytes).
+  static size_t EntryBytes(size_t key_size);
+
   size_t Size() const;
   size_t capacity() const { return capacity_; }
+  size_t max_bytes() const { return max_bytes_; }  // 0: no byte bound
   StoreStats Stats() const;
 
  private:
@@ -77,6 +90,7 @@ class Store {
   Shard& ShardFor(size_t hash) const;
 
   size_t capacity_;
+  size_t max_bytes_;
   int shard_bits_;
   std::vector<std::unique_ptr<Shard>> shards_;
 };

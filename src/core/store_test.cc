@@ -156,8 +156,46 @@ TEST(StoreTest, CountsHitsAndMisses) {
 TEST(StoreTest, CapacityIsHeldAcrossShards) {
   Store store({.capacity = 1000, .shards = 16});
   for (int i = 0; i < 5000; ++i) Put(store, "key" + std::to_string(i), Item(100));
-  EXPECT_LE(store.Size(), 1000u + 16u);  // each shard rounds its share up
+  EXPECT_LE(store.Size(), 1000u);  // the shards' shares add up to the capacity exactly
   EXPECT_GE(store.Size(), 900u);
+}
+
+// The cap is exact: capacity 100,000 over 64 shards (1,562.5 each) never holds more than
+// 100,000 items (each shard rounding its share up held 100,032).
+TEST(StoreTest, TheItemCapIsNeverExceeded) {
+  Store store({.capacity = 100'000, .shards = 64});
+  for (int i = 0; i < 300'000; ++i) Put(store, "key" + std::to_string(i), Item(1'000'000));
+  EXPECT_LE(store.Size(), 100'000u);
+  EXPECT_LE(store.Stats().size, 100'000u);
+  EXPECT_GE(store.Size(), 99'000u);  // the shards fill up evenly: the cap is nearly reached
+}
+
+// Long keys are charged their bytes: 1 MB keys cannot take the process's memory, however few
+// items they are.
+TEST(StoreTest, TheByteBudgetBoundsLongKeys) {
+  const size_t budget = 8 << 20;
+  Store store({.capacity = 50'000, .max_bytes = budget, .shards = 4});
+  for (int i = 0; i < 100; ++i) {
+    Put(store, std::to_string(i) + std::string(1 << 20, 'k'), Item(1'000'000));
+    ASSERT_LE(store.Stats().bytes, budget);
+  }
+  EXPECT_GT(store.Stats().unexpired_evictions, 0u);
+  EXPECT_LE(store.Size(), 8u);
+  // Ordinary keys are still stored, within the same budget.
+  for (int i = 0; i < 1000; ++i) Put(store, "short" + std::to_string(i), Item(1'000'000));
+  for (int i = 0; i < 1000; ++i) EXPECT_TRUE(Has(store, "short" + std::to_string(i))) << i;
+  EXPECT_LE(store.Stats().bytes, budget);
+}
+
+// An entry larger than its shard's whole byte share is answered but not stored.
+TEST(StoreTest, AnEntryLargerThanAShardsShareIsNotStored) {
+  Store store({.capacity = 100, .max_bytes = 4 * Store::EntryBytes(8), .shards = 4});
+  Put(store, "small", Item(100));
+  Put(store, std::string(1000, 'x'), Item(100));
+  EXPECT_TRUE(Has(store, "small"));
+  EXPECT_FALSE(Has(store, std::string(1000, 'x')));
+  EXPECT_EQ(store.Stats().unstored, 1u);
+  EXPECT_EQ(store.Size(), 1u);
 }
 
 TEST(StoreTest, LongKeysSurviveSlabGrowth) {

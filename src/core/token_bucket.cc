@@ -4,7 +4,7 @@
 
 #include "core/algorithm.h"
 #include "core/gregorian.h"
-#include "core/wrapping.h"
+#include "core/saturating.h"
 
 namespace sluice::core {
 namespace {
@@ -17,7 +17,7 @@ RateLimitResponse Error(std::string_view inner) {
 
 RateLimitResponse NewTokenBucket(std::optional<BucketItem>& item, const RateLimitRequest& req,
                                  int64_t now) {
-  int64_t expire = WrapAdd(req.created_at, req.duration);
+  int64_t expire = SatAdd(req.created_at, req.duration);
   if (req.Has(behavior::kDurationIsGregorian)) {
     auto end = GregorianExpiration(now, req.duration);
     if (!end.ok()) return Error(std::string(end.status().message()));
@@ -26,7 +26,7 @@ RateLimitResponse NewTokenBucket(std::optional<BucketItem>& item, const RateLimi
   TokenBucketState state{.status = Status::kUnderLimit,
                          .limit = req.limit,
                          .duration = req.duration,
-                         .remaining = WrapSub(req.limit, req.hits),
+                         .remaining = SatSub(req.limit, req.hits),
                          .created_at = req.created_at};
   RateLimitResponse resp{.status = Status::kUnderLimit,
                          .limit = req.limit,
@@ -64,7 +64,7 @@ RateLimitResponse ApplyTokenBucket(std::optional<BucketItem>& item, const RateLi
   }
   // 3. Limit changed: shift remaining by the difference, never below zero.
   if (t->limit != req.limit) {
-    t->remaining = WrapAdd(t->remaining, WrapSub(req.limit, t->limit));
+    t->remaining = SatAdd(t->remaining, SatSub(req.limit, t->limit));
     if (t->remaining < 0) t->remaining = 0;
     t->limit = req.limit;
   }
@@ -75,14 +75,14 @@ RateLimitResponse ApplyTokenBucket(std::optional<BucketItem>& item, const RateLi
                          .reset_time = item->expire_at};
   // 5. Duration changed: recompute the window end from the bucket's start; renew if past.
   if (t->duration != req.duration) {
-    int64_t expire = WrapAdd(t->created_at, req.duration);
+    int64_t expire = SatAdd(t->created_at, req.duration);
     if (req.Has(behavior::kDurationIsGregorian)) {
       auto end = GregorianExpiration(now, req.duration);
       if (!end.ok()) return Error(std::string(end.status().message()));
       expire = *end;
     }
     if (expire <= req.created_at) {
-      if (!req.Has(behavior::kDurationIsGregorian)) expire = WrapAdd(req.created_at, req.duration);
+      if (!req.Has(behavior::kDurationIsGregorian)) expire = SatAdd(req.created_at, req.duration);
       t->created_at = req.created_at;
       t->remaining = t->limit;
       // Sluice refreshes the answer after a renewal (Gubernator returns the stale remaining).
@@ -116,7 +116,7 @@ RateLimitResponse ApplyTokenBucket(std::optional<BucketItem>& item, const RateLi
     return resp;
   }
   // 10. Consume (negative hits give tokens back, uncapped).
-  t->remaining = WrapSub(t->remaining, req.hits);
+  t->remaining = SatSub(t->remaining, req.hits);
   resp.remaining = t->remaining;
   return resp;
 }

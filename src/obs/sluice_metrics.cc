@@ -140,6 +140,17 @@ Metrics::Metrics(Registry& registry, std::string_view version) {
       r.AddCounter("gubernator_over_limit_counter", "The number of rate limits over the limit.");
   gubernator_concurrent_checks = r.AddGauge("gubernator_concurrent_checks_counter",
                                             "The number of concurrent GetRateLimits API calls.");
+  constexpr std::string_view kRejected =
+      "Rate-limit items rejected at the door, by reason (key_too_long: over --max-key-bytes; "
+      "out_of_range: a value beyond +-2^53).";
+  rejected_key_too_long = r.AddCounter("sluice_rejected_items_total", kRejected,
+                                       {{"reason", "key_too_long"}});
+  rejected_out_of_range = r.AddCounter("sluice_rejected_items_total", kRejected,
+                                       {{"reason", "out_of_range"}});
+  created_at_clamped = r.AddCounter(
+      "sluice_created_at_clamped_total",
+      "Rate-limit items whose created_at lay further than --max-clock-skew from the server's "
+      "clock and was moved within it.");
   check_errors_.registry = &r;
   check_errors_.name = "gubernator_check_error_counter";
   check_errors_.help = "The number of errors while checking rate limits.";
@@ -160,6 +171,9 @@ Metrics::Metrics(Registry& registry, std::string_view version) {
   store_unexpired_evictions = r.AddCallbackCounter(
       "sluice_store_unexpired_evictions_total",
       "Keys evicted from the full store before they expired (capacity too small).", {}, nullptr);
+  store_bytes = r.AddCallbackGauge(
+      "sluice_store_bytes", "Bytes charged for the keys held in the store (--cache-max-bytes).",
+      {}, nullptr);
   gubernator_cache_size = r.AddCallbackGauge("gubernator_cache_size",
                                              "The number of items in LRU Cache which holds the "
                                              "rate limits.",
@@ -291,6 +305,12 @@ void Metrics::RecordCheckError(std::string_view error) const {
   check_errors_.Get(error)->Increment();
 }
 
+void Metrics::RecordAdmission(bool key_too_long, bool out_of_range, bool clamped) const {
+  if (key_too_long) rejected_key_too_long->Increment();
+  if (out_of_range) rejected_out_of_range->Increment();
+  if (clamped) created_at_clamped->Increment();
+}
+
 void Metrics::BindStore(std::function<StoreReading()> read) {
   auto bind = [&read](CallbackMetric* metric, uint64_t StoreReading::*field) {
     if (read) {
@@ -303,6 +323,7 @@ void Metrics::BindStore(std::function<StoreReading()> read) {
   bind(store_hits, &StoreReading::hits);
   bind(store_misses, &StoreReading::misses);
   bind(store_unexpired_evictions, &StoreReading::unexpired_evictions);
+  bind(store_bytes, &StoreReading::bytes);
   bind(gubernator_cache_size, &StoreReading::items);
   bind(gubernator_cache_hits, &StoreReading::hits);
   bind(gubernator_cache_misses, &StoreReading::misses);

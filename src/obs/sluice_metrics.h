@@ -84,6 +84,7 @@ struct StoreReading {
   uint64_t hits = 0;
   uint64_t misses = 0;
   uint64_t unexpired_evictions = 0;
+  uint64_t bytes = 0;  // bytes charged for the items (--cache-max-bytes bounds them)
 };
 
 // The mesh's own packet totals, read at scrape time (the mesh keeps them for /v1/mesh/stats
@@ -146,6 +147,15 @@ struct Metrics {
   // In-flight GetRateLimits calls: Increment() on entry, Decrement() on exit.
   Gauge* gubernator_concurrent_checks;  // gubernator_concurrent_checks_counter
 
+  // ---- Admission at the doors (core/admission.h) ---------------------------------------------
+  // One item was checked: rejected for its key length or a value's range, or admitted with its
+  // created_at clamped to --max-clock-skew.
+  void RecordAdmission(bool key_too_long, bool out_of_range, bool clamped) const;
+
+  Counter* rejected_key_too_long;  // sluice_rejected_items_total{reason="key_too_long"}
+  Counter* rejected_out_of_range;  // sluice_rejected_items_total{reason="out_of_range"}
+  Counter* created_at_clamped;     // sluice_created_at_clamped_total
+
   // ---- Store (callbacks read at scrape time) -------------------------------------------------
   // Binds every store series to `read` (nullptr unbinds; unbound series read 0). Once this
   // returns, the previous function is no longer running and will not run again.
@@ -155,6 +165,7 @@ struct Metrics {
   CallbackCounter* store_hits;                      // sluice_store_lookups_total{result="hit"}
   CallbackCounter* store_misses;                    // sluice_store_lookups_total{result="miss"}
   CallbackCounter* store_unexpired_evictions;       // sluice_store_unexpired_evictions_total
+  CallbackGauge* store_bytes;                       // sluice_store_bytes
   CallbackGauge* gubernator_cache_size;             // gubernator_cache_size
   CallbackCounter* gubernator_cache_hits;           // gubernator_cache_access_count{type="hit"}
   CallbackCounter* gubernator_cache_misses;         // gubernator_cache_access_count{type="miss"}

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/match.h"
@@ -10,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "common/host_port.h"
 #include "server/settings_catalog.h"
+#include "core/store.h"
 #include "server/settings_parser.h"
 #include "server/settings_values.h"
 #include "spdlog/spdlog.h"
@@ -46,6 +48,14 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
   app.add_option("--cache-size", c.cache_size, "store capacity in tracked keys")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 32));
+  app.add_option("--cache-max-bytes", c.cache_max_bytes,
+                 "bytes the store's keys may take (0 = --cache-size x 256)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 46));
+  app.add_option("--max-key-bytes", c.max_key_bytes,
+                 "longest rate-limit key accepted (namespace + '_' + unique_key)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   app.add_option("--http-threads", c.http_threads, "HTTP I/O threads (0 = number of CPUs)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1024));
@@ -88,6 +98,9 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
       ->check(CLI::IsMember({"static", "dns", "etcd", "mesh"}));
   app.add_option("--data-center", c.data_center, "this node's data center");
   app.add_option("--dns-fqdn", dns_fqdns, "DNS discovery: names of the peers' A/AAAA records, a,b");
+  add_duration("--max-clock-skew", &c.max_clock_skew,
+               "created_at further than this from the server's clock is clamped (0 = always "
+               "use the server's clock)");
   add_duration("--dns-interval", &c.dns_interval, "DNS discovery: time between resolutions");
   app.add_option("--etcd-endpoints", etcd_endpoints, "etcd discovery: endpoints, host:port,...")
       ->capture_default_str();
@@ -97,6 +110,16 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
   add_duration("--etcd-lease-ttl", &c.etcd_lease_ttl, "etcd discovery: registration lease TTL");
   add_duration("--etcd-poll-interval", &c.etcd_poll_interval, "etcd discovery: list period");
   add_duration("--etcd-timeout", &c.etcd_timeout, "etcd discovery: request timeout");
+  app.add_option("--peer-picker", c.peer_picker,
+                 "cluster: the ring (Gubernator's GUBER_PEER_PICKER); only replicated-hash")
+      ->check(CLI::IsMember({"", "replicated-hash"}));
+  app.add_option("--peer-picker-hash", c.peer_picker_hash,
+                 "cluster: ring hash, fnv1 or fnv1a (default: fnv1; fnv1a with --peer-picker)")
+      ->check(CLI::IsMember({"", "fnv1", "fnv1a"}));
+  app.add_option("--replicated-hash-replicas", c.replicated_hash_replicas,
+                 "cluster: ring points per peer")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65536));
   add_duration("--batch-wait", &c.batch_wait, "forwarding: wait after a batch's first item");
   app.add_option("--batch-limit", c.batch_limit, "forwarding: items per batch")
       ->capture_default_str()
@@ -243,6 +266,26 @@ void LogStartupSettings(const CommandLine& command_line) {
   }
 }
 
+namespace {
+
+// The smallest byte budget that still holds one key of the longest length in every shard.
+int64_t MinCacheBytes(const Config& c) {
+  return kStoreShards *
+         static_cast<int64_t>(core::Store::EntryBytes(static_cast<size_t>(c.max_key_bytes)));
+}
+
+}  // namespace
+
+std::string RingHashName(const Config& c) {
+  if (!c.peer_picker_hash.empty()) return c.peer_picker_hash;
+  return c.peer_picker.empty() ? "fnv1" : "fnv1a";
+}
+
+int64_t CacheMaxBytes(const Config& c) {
+  if (c.cache_max_bytes != 0) return c.cache_max_bytes;
+  return std::max(c.cache_size * kCacheBytesPerKey, MinCacheBytes(c));
+}
+
 absl::Status Validate(const Config& c) {
   // Listeners may take port 0 (the kernel picks); addresses others dial may not.
   auto check_address = [](std::string_view setting, const std::string& address,
@@ -261,6 +304,14 @@ absl::Status Validate(const Config& c) {
     return check_address(setting, address, common::PortZero::kRefused);
   };
   if (auto s = check("--addr", c.grpc_address); !s.ok()) return s;
+  // Every store shard must hold at least one key of the longest length accepted.
+  const int64_t min_bytes = MinCacheBytes(c);
+  if (c.cache_max_bytes != 0 && c.cache_max_bytes < min_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--cache-max-bytes: ", c.cache_max_bytes, " is too small for --max-key-bytes ",
+        c.max_key_bytes, "; give at least ", min_bytes, " (", kStoreShards,
+        " store shards, each holding one key of the longest length)"));
+  }
   if (auto s = check("--http-addr", c.http_address); !s.ok()) return s;
   if (c.discovery == "dns" && c.dns_fqdns.empty()) {
     return absl::InvalidArgumentError("--dns-fqdn: required with --discovery dns");

@@ -23,6 +23,15 @@ struct Config {
   std::string advertise_address;
   // Store capacity in tracked keys. Default: 50,000 (Gubernator's).
   int64_t cache_size = 50'000;
+  // Bytes the store's entries may take (core::Store::EntryBytes). Default: 0 = cache_size ×
+  // kCacheBytesPerKey (12.8 MB at the default cache size: cache_size keys of up to 120 bytes
+  // fit), at least one --max-key-bytes key per store shard.
+  int64_t cache_max_bytes = 0;
+  // Longest key (namespace + "_" + unique_key, or an Envoy counter key) accepted. Default: 4096.
+  int64_t max_key_bytes = 4096;
+  // created_at further than this from the server's clock is moved within it; 0: always use
+  // the server's clock. Default: 5 s.
+  absl::Duration max_clock_skew = absl::Seconds(5);
   // HTTP I/O threads. Default: 0 = number of CPUs.
   int http_threads = 0;
   // Envoy rules: a YAML file or a directory of them. Default: none (Envoy door answers OK).
@@ -68,6 +77,14 @@ struct Config {
   absl::Duration etcd_lease_ttl = absl::Seconds(30);
   absl::Duration etcd_poll_interval = absl::Seconds(1);
   absl::Duration etcd_timeout = absl::Seconds(5);
+  // Ring (docs/cluster.md#ownership). The peer picker: "" or "replicated-hash", the only one
+  // (GUBER_PEER_PICKER). Default: "".
+  std::string peer_picker;
+  // Ring hash, fnv1 or fnv1a (GUBER_PEER_PICKER_HASH). Default: "" = fnv1, or fnv1a when
+  // peer_picker is set (Gubernator's rule). Every node of a cluster must use the same one.
+  std::string peer_picker_hash;
+  // Ring points per peer (GUBER_REPLICATED_HASH_REPLICAS). Default: 512.
+  int replicated_hash_replicas = 512;
   // Forwarding batches: wait after the first item, items per batch (1..1000), RPC deadline.
   // Default: 500 us, 1000, 500 ms.
   absl::Duration batch_wait = absl::Microseconds(500);
@@ -155,6 +172,19 @@ struct Config {
   // cannot present a client certificate when mTLS is on. Default: none.
   std::string status_http_address;
 };
+
+// Store bytes per key that the default --cache-max-bytes allows.
+inline constexpr int64_t kCacheBytesPerKey = 256;
+// Lock shards of the node's store.
+inline constexpr int64_t kStoreShards = 64;
+
+// The store's byte budget: --cache-max-bytes, or its default for --cache-size (never less than
+// one longest key per shard).
+int64_t CacheMaxBytes(const Config& config);
+
+// The ring hash the settings select: --peer-picker-hash, else fnv1a with --peer-picker, else
+// fnv1.
+std::string RingHashName(const Config& config);
 
 // What the command line asked for: run with a config, or print text (help, version) and exit.
 struct CommandLine {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
 #include <vector>
 
 namespace sluice::server {
@@ -121,6 +123,78 @@ TEST(StartupSettingsTest, ChangedSettingsAreListedWithSecretsMasked) {
   EXPECT_EQ(command_line->changed,
             (std::map<std::string, std::string>{{"--http-threads", "3"}, {"--log-level", "debug"}}));
   EXPECT_EQ(command_line->sources.at("--http-threads"), "variable SLUICE_HTTP_THREADS");
+}
+
+absl::StatusOr<CommandLine> ParseWithEnv(std::vector<const char*> args,
+                                         const std::map<std::string, std::string>& env) {
+  args.insert(args.begin(), "sluice");
+  return ParseCommandLine(static_cast<int>(args.size()), args.data(), env);
+}
+
+// Issue 18: the limits on what a client can make a node hold, and their defaults.
+TEST(ConfigTest, LimitsHaveDefaultsAndFlags) {
+  auto defaults = Parse({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->config.max_key_bytes, 4096);
+  EXPECT_EQ(defaults->config.max_clock_skew, absl::Seconds(5));
+  EXPECT_EQ(CacheMaxBytes(defaults->config), 50'000 * kCacheBytesPerKey);
+
+  // The interop harness passes a ten-year skew in Go's duration syntax.
+  auto set = Parse({"--max-clock-skew", "87600h", "--max-key-bytes", "512", "--cache-max-bytes",
+                    "33554432"});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->config.max_clock_skew, absl::Hours(87600));
+  EXPECT_EQ(set->config.max_key_bytes, 512);
+  EXPECT_EQ(CacheMaxBytes(set->config), 33'554'432);
+  auto zero = Parse({"--max-clock-skew", "0"});
+  ASSERT_TRUE(zero.ok()) << zero.status();
+  EXPECT_EQ(zero->config.max_clock_skew, absl::ZeroDuration());
+
+  auto help = Parse({"-h"});
+  ASSERT_TRUE(help.ok());
+  EXPECT_NE(help->output.find("--max-clock-skew"), std::string::npos);
+}
+
+TEST(ConfigTest, AByteBudgetTooSmallForTheLongestKeyIsRefused) {
+  auto small = Parse({"--cache-max-bytes", "1000"});
+  ASSERT_FALSE(small.ok());
+  EXPECT_NE(small.status().message().find("1000 is too small for --max-key-bytes 4096; give at "
+                                          "least 270848"),
+            std::string::npos)
+      << small.status();
+  auto negative_skew = Parse({"--max-clock-skew", "-1s"});
+  ASSERT_FALSE(negative_skew.ok());
+  EXPECT_NE(negative_skew.status().message().find("--max-clock-skew"), std::string::npos);
+}
+
+// Issue 18 #11: Gubernator's ring settings, with its rule for the hash's default.
+TEST(ConfigTest, RingHashAndReplicasFollowGubernatorsSettings) {
+  auto defaults = Parse({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(RingHashName(defaults->config), "fnv1");
+  EXPECT_EQ(defaults->config.replicated_hash_replicas, 512);
+
+  auto picker = ParseWithEnv({}, {{"GUBER_PEER_PICKER", "replicated-hash"},
+                                  {"GUBER_REPLICATED_HASH_REPLICAS", "1024"}});
+  ASSERT_TRUE(picker.ok()) << picker.status();
+  EXPECT_EQ(RingHashName(picker->config), "fnv1a");  // Gubernator's default with a picker set
+  EXPECT_EQ(picker->config.replicated_hash_replicas, 1024);
+
+  auto explicit_hash = ParseWithEnv(
+      {}, {{"GUBER_PEER_PICKER", "replicated-hash"}, {"GUBER_PEER_PICKER_HASH", "fnv1"}});
+  ASSERT_TRUE(explicit_hash.ok()) << explicit_hash.status();
+  EXPECT_EQ(RingHashName(explicit_hash->config), "fnv1");
+
+  auto flag = Parse({"--peer-picker-hash", "fnv1a"});
+  ASSERT_TRUE(flag.ok());
+  EXPECT_EQ(RingHashName(flag->config), "fnv1a");
+
+  auto bad = ParseWithEnv({}, {{"GUBER_PEER_PICKER_HASH", "crc32"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("GUBER_PEER_PICKER_HASH"), std::string::npos)
+      << bad.status();
+  auto bad_picker = Parse({"--peer-picker", "consistent-hash"});
+  ASSERT_FALSE(bad_picker.ok());
 }
 
 }  // namespace

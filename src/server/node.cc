@@ -146,6 +146,12 @@ absl::StatusOr<mesh::MeshOptions> MeshOptionsFor(const Config& config,
   return o;
 }
 
+core::AdmissionOptions AdmissionOptionsFor(const Config& config) {
+  return core::AdmissionOptions{
+      .max_key_bytes = static_cast<size_t>(config.max_key_bytes),
+      .max_clock_skew_ms = absl::ToInt64Milliseconds(config.max_clock_skew)};
+}
+
 absl::StatusOr<std::unique_ptr<mesh::Mesh>> StartMesh(const Config& config,
                                                       const std::string& grpc_advertise,
                                                       const obs::Metrics& metrics) {
@@ -187,7 +193,9 @@ struct Node::Parts {
 
   explicit Parts(const Config& c)
       : config(c),
-        store(core::StoreOptions{.capacity = static_cast<size_t>(c.cache_size), .shards = 64}) {}
+        store(core::StoreOptions{.capacity = static_cast<size_t>(c.cache_size),
+                                 .max_bytes = static_cast<size_t>(CacheMaxBytes(c)),
+                                 .shards = static_cast<size_t>(kStoreShards)}) {}
 };
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
@@ -236,11 +244,14 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
             // Static and DNS peers carry no data center: they are all local.
             .view = {.data_center = config.discovery == "static" || config.discovery == "dns"
                                         ? ""
-                                        : config.data_center},
+                                        : config.data_center,
+                     .ring = {.replicas = config.replicated_hash_replicas,
+                              .hash = *cluster::ParseHashFunction(RingHashName(config))}},
             .global = {.sync_wait = config.global_sync_wait,
                        .batch_limit = config.global_batch_limit},
             .force_global = config.force_global,
-            .fail_open = config.fail_open},
+            .fail_open = config.fail_open,
+            .admission = AdmissionOptionsFor(config)},
         &p.metrics);
     p.cluster_router = router.get();
     p.router = std::move(router);
@@ -259,7 +270,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
     }
   }
   p.gubernator = std::make_unique<api::GubernatorHandler>(
-      *p.router, core::SystemClock::Instance(), *p.health, &p.metrics);
+      *p.router, core::SystemClock::Instance(), *p.health, &p.metrics, AdmissionOptionsFor(config));
   p.gubernator_service = std::make_unique<api::GubernatorService>(*p.gubernator, p.metrics);
   p.rules = std::make_unique<rules::RuleStore>(
       config.rules_path, [&metrics = p.metrics](bool ok) { metrics.RecordRulesReload(ok); });
@@ -276,13 +287,14 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
       *p.router, core::SystemClock::Instance(),
       *p.rules,
       api::EnvoyOptions{.shadow_mode = config.envoy_shadow_mode,
-                        .rate_limit_headers = config.envoy_rate_limit_headers},
+                        .rate_limit_headers = config.envoy_rate_limit_headers,
+                        .admission = AdmissionOptionsFor(config)},
       &p.metrics);
   p.envoy_service = std::make_unique<api::EnvoyService>(*p.envoy, p.metrics);
   p.metrics.BindStore([&store = p.store] {
     core::StoreStats s = store.Stats();
     return obs::StoreReading{.items = s.size, .hits = s.hits, .misses = s.misses,
-                             .unexpired_evictions = s.unexpired_evictions};
+                             .unexpired_evictions = s.unexpired_evictions, .bytes = s.bytes};
   });
   // grpc.health.v1.Health (Kubernetes gRPC probes) and server reflection (grpcurl).
   api::EnableHealthService();

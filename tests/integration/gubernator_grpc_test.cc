@@ -1,8 +1,10 @@
 // The Gubernator V1 gRPC door of a real sluice process, through a generated gRPC client.
+#include <curl/curl.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
 
 #include "gubernator.grpc.pb.h"
 #include "testing/sluice_process.h"
@@ -170,6 +172,73 @@ TEST_F(GubernatorGrpcTest, ConcurrentClientsShareOneLimitExactly) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(under.load(), 120);
+}
+
+
+// Sends `frame` (a gRPC length-prefixed message, flag byte first) as the body of one HTTP/2 call
+// to `path`, with libcurl (prior knowledge, no gRPC library), and returns the header block with
+// the trailers: what a client that builds its own frames sees.
+std::string RawGrpcCall(const std::string& url, const std::string& frame,
+                        const std::string& content_type) {
+  CURL* curl = curl_easy_init();
+  std::string headers;
+  std::string body;
+  curl_slist* list = nullptr;
+  list = curl_slist_append(list, ("content-type: " + content_type).c_str());
+  list = curl_slist_append(list, "te: trailers");
+  auto append = +[](char* data, size_t size, size_t n, void* out) {
+    static_cast<std::string*>(out)->append(data, size * n);
+    return size * n;
+  };
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, frame.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(frame.size()));
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, append);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &headers);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10'000L);
+  const CURLcode code = curl_easy_perform(curl);
+  curl_slist_free_all(list);
+  curl_easy_cleanup(curl);
+  if (code != CURLE_OK) return std::string("curl error: ") + curl_easy_strerror(code);
+  return headers;
+}
+
+std::string Frame(char flag, const std::string& message) {
+  const auto n = static_cast<uint32_t>(message.size());
+  return std::string{flag, static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                     static_cast<char>(n >> 8), static_cast<char>(n)} +
+         message;
+}
+
+// Issue 18 #7: bytes that are not a GetRateLimitsReq were answered UNIMPLEMENTED with no
+// message; they get INTERNAL with a message, as from Gubernator. A well-formed frame still gets
+// its answer. (Frames with flag bytes other than 0 and 1: see docs/compatibility.md,
+// grpc-frame-flags.)
+TEST_F(GubernatorGrpcTest, AnUndecodableMessageIsInternalWithAMessage) {
+  GetRateLimitsReq req;
+  auto* r = req.add_requests();
+  r->set_name("raw");
+  r->set_unique_key("k");
+  r->set_hits(1);
+  r->set_limit(5);
+  r->set_duration(60'000);
+  const std::string message = req.SerializeAsString();
+  const std::string url = "http://" + node_->grpc_address() + "/pb.gubernator.V1/GetRateLimits";
+
+  EXPECT_NE(RawGrpcCall(url, Frame(0, message), "application/grpc").find("grpc-status: 0"),
+            std::string::npos);
+
+  const std::string garbage =
+      RawGrpcCall(url, Frame(0, std::string("\xff\xff\xff\xff", 4)), "application/grpc");
+  EXPECT_NE(garbage.find("grpc-status: 13"), std::string::npos) << garbage;
+  EXPECT_NE(garbage.find("grpc-message: grpc: error unmarshalling request: not a valid "
+                         "pb.gubernator.GetRateLimitsReq"),
+            std::string::npos)
+      << garbage;
 }
 
 }  // namespace

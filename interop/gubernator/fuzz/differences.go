@@ -28,6 +28,7 @@ var Differences = []Difference{
 	{"leaky-zero-limit", leakyZeroLimit},
 	{"gregorian-weeks", gregorianWeeks},
 	{"leaky-int64-range", leakyInt64Range},
+	{"request-range", requestRange},
 }
 
 // Classify names the difference that explains m, or "" when none does.
@@ -126,6 +127,21 @@ func gregorianWeeks(h []Step) bool {
 func leakyInt64Range(h []Step) bool {
 	return touched(h, func(it Item) bool {
 		return isLeaky(it) && (it.Hits >= 1<<53 || it.Hits <= -(1<<53))
+	})
+}
+
+// maxRequestValue is the bound Sluice's door puts on every int64 field (core/admission.h).
+const maxRequestValue = int64(1) << 53
+
+// A request with hits, limit, duration or burst beyond ±2^53, or created_at beyond 0..2^53,
+// touched the key: Sluice answered it with an item error and left the bucket alone, Gubernator
+// applied it with wrap-around arithmetic.
+func requestRange(h []Step) bool {
+	out := func(v, low int64) bool { return v < low || v > maxRequestValue }
+	return touched(h, func(it Item) bool {
+		return out(it.Hits, -maxRequestValue) || out(it.Limit, -maxRequestValue) ||
+			out(it.Duration, -maxRequestValue) || out(it.Burst, -maxRequestValue) ||
+			it.CreatedAt != nil && out(*it.CreatedAt, 0)
 	})
 }
 
