@@ -3,7 +3,10 @@
 namespace sluice::api {
 
 void ClusterHealthReporter::Fill(pb::gubernator::HealthCheckResp* resp) const {
-  const cluster::HealthReport report = health_.Report(clock_.NowMillis());
+  FillHealth(health_.Report(clock_.NowMillis()), resp);
+}
+
+void FillHealth(const cluster::HealthReport& report, pb::gubernator::HealthCheckResp* resp) {
   resp->set_status(report.healthy ? "healthy" : "unhealthy");
   resp->set_message(report.message);
   resp->set_peer_count(report.peer_count);

@@ -23,4 +23,7 @@ class ClusterHealthReporter final : public HealthReporter {
   const core::Clock& clock_;
 };
 
+// Writes `report` in the wire shape (status "healthy" or "unhealthy").
+void FillHealth(const cluster::HealthReport& report, pb::gubernator::HealthCheckResp* resp);
+
 }  // namespace sluice::api
