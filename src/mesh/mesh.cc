@@ -280,7 +280,7 @@ class Mesh::Impl {
     }
     if (alone_logged_ms_ != 0 && now - alone_logged_ms_ < 60'000) return;
     alone_logged_ms_ = now;
-    spdlog::warn("mesh: {}", Health().message);
+    spdlog::warn("{}", Health().message);
   }
 
   std::vector<std::string> SeedsOtherThanSelf() const {
