@@ -82,18 +82,48 @@ void CounterTable::SetSlot(Entry& entry, OriginSlots& origin, int64_t count, uin
 
 absl::StatusOr<ConsumeResult> CounterTable::Consume(const WindowKey& window, int64_t hits,
                                                     int64_t limit, bool drain) {
-  Shard& shard = ShardFor(window.key);
+  ConsumeResult result;
+  absl::Status status = ChargeWith(absl::MakeConstSpan(&window, 1), [&](auto totals) {
+    const int64_t total = totals[0];
+    result.total = total;
+    if (hits <= 0) {
+      result.admitted = true;
+      return int64_t{0};
+    }
+    // total >= 0, so limit - total cannot overflow.
+    result.admitted = hits <= limit - total;
+    const int64_t add = result.admitted ? hits : (drain && total < limit ? limit - total : 0);
+    result.total = SaturatingAdd(total, add);
+    return add;
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::Status CounterTable::ChargeWith(
+    absl::Span<const WindowKey> windows,
+    absl::FunctionRef<int64_t(absl::Span<const int64_t> totals)> decide) {
+  if (windows.empty() || windows.size() > kMaxChargeWindows) {
+    return absl::InvalidArgumentError("a charge covers 1 to 32 windows");
+  }
+  for (const WindowKey& window : windows) {
+    if (window.key != windows.back().key) {
+      return absl::InvalidArgumentError("a charge covers the windows of one key");
+    }
+  }
+  Shard& shard = ShardFor(windows.back().key);
   absl::MutexLock lock(&shard.mu);
-  auto it = shard.counters.find(window);
-  const int64_t total = it == shard.counters.end() ? 0 : it->second.total;
-  if (hits <= 0) return ConsumeResult{.admitted = true, .total = total};
+  absl::InlinedVector<int64_t, 4> totals;
+  for (const WindowKey& window : windows) {
+    auto it = shard.counters.find(window);
+    totals.push_back(it == shard.counters.end() ? 0 : it->second.total);
+  }
+  const int64_t add = decide(totals);
+  if (add <= 0) return absl::OkStatus();
 
-  // total >= 0, so limit - total cannot overflow.
-  const bool admitted = hits <= limit - total;
-  int64_t add = admitted ? hits : (drain && total < limit ? limit - total : 0);
-  if (add == 0) return ConsumeResult{.admitted = admitted, .total = total};
-
-  Entry* entry = it == shard.counters.end() ? Create(shard, window) : &*it;
+  const WindowKey& charged = windows.back();
+  auto it = shard.counters.find(charged);
+  Entry* entry = it == shard.counters.end() ? Create(shard, charged) : &*it;
   if (entry == nullptr) {
     return absl::ResourceExhaustedError(
         absl::StrCat("mesh counter table is full (", options_.max_windows, " windows)"));
@@ -106,7 +136,7 @@ absl::StatusOr<ConsumeResult> CounterTable::Consume(const WindowKey& window, int
   // Taken under the shard lock: see the header on Watermark(self).
   const uint64_t version = self_version_.fetch_add(1, std::memory_order_acq_rel) + 1;
   SetSlot(*entry, self, SaturatingAdd(own, add), version);
-  return ConsumeResult{.admitted = admitted, .total = entry->second.total};
+  return absl::OkStatus();
 }
 
 MergeResult CounterTable::Merge(const OriginId& origin, const WindowKey& window, int64_t count,

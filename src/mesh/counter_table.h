@@ -42,6 +42,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 
 namespace sluice::mesh {
 
@@ -114,6 +115,15 @@ class CounterTable {
   // ResourceExhausted when the window is not tracked yet and the table is full.
   absl::StatusOr<ConsumeResult> Consume(const WindowKey& window, int64_t hits, int64_t limit,
                                         bool drain);
+
+  // The general local decision, atomic per key: `decide` gets the totals of `windows` (one key,
+  // so one shard lock; at most kMaxChargeWindows) and returns how many hits to add to this
+  // node's slot in windows.back() (0: nothing). InvalidArgument when the windows name
+  // different keys; ResourceExhausted when the charge needs a new window and the table is full.
+  // `decide` runs under the shard lock: it must be short and must not call the table.
+  absl::Status ChargeWith(absl::Span<const WindowKey> windows,
+                          absl::FunctionRef<int64_t(absl::Span<const int64_t> totals)> decide);
+  static constexpr size_t kMaxChargeWindows = 32;
 
   // Merges `origin`'s count for `window` at `version` (per-slot maximum).
   MergeResult Merge(const OriginId& origin, const WindowKey& window, int64_t count,
