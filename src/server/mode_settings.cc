@@ -19,8 +19,9 @@ Group Classify(absl::string_view flag) {
   if (absl::StartsWith(flag, "--dns-")) return Group::kDns;
   if (absl::StartsWith(flag, "--etcd-")) return Group::kEtcd;
   if (absl::StartsWith(flag, "--k8s-")) return Group::kK8s;
-  if (absl::StartsWith(flag, "--batch-") || flag == "--disable-batching" ||
-      flag == "--fail-open" || flag == "--peer-error-window" || flag == "--data-center") {
+  if (absl::StartsWith(flag, "--batch-") || absl::StartsWith(flag, "--tls-peer-") ||
+      flag == "--disable-batching" || flag == "--fail-open" || flag == "--peer-error-window" ||
+      flag == "--data-center") {
     return Group::kForwarding;
   }
   if (absl::StartsWith(flag, "--global-") || flag == "--force-global") return Group::kGlobal;

@@ -6,7 +6,8 @@
 // Contradictions are errors naming both settings with their sources ("flag --mesh",
 // "variable GUBER_PEER_DISCOVERY_TYPE", "file a.yaml:3 (cluster.discovery)"):
 //   * mesh mode with --discovery other than static, with any discovery backend's settings (DNS, etcd, k8s), or
-//     with a setting of consistent-hash forwarding or GLOBAL (mesh nodes forward nothing);
+//     with a setting of consistent-hash forwarding (batching, fail-open, peer TLS, data center)
+//     or GLOBAL (mesh nodes forward nothing);
 //   * a discovery backend's settings under another discovery (--dns-fqdn with etcd, static
 //     --peers with dns, ...);
 //   * seeds given twice (--peers and --mesh-seeds) for the gossip;

@@ -85,6 +85,9 @@ TEST(ModeSettingsTest, MeshWithForwardingOrGlobalSettingsIsAnError) {
   }
   ExpectError(Parse({"--mesh"}, Env{{"GUBER_FORCE_GLOBAL", "true"}}),
               {"--force-global (variable GUBER_FORCE_GLOBAL)", "GLOBAL"});
+  ExpectError(Parse({"--mesh", "--tls-peer-server-name", "peer.example"}),
+              {"--mesh (flag --mesh)", "--tls-peer-server-name (flag --tls-peer-server-name)",
+               "forward nothing"});
 }
 
 TEST(ModeSettingsTest, SettingsFileContradictionsNameFileAndLine) {
