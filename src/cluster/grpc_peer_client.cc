@@ -9,11 +9,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "cluster/peer_wire.h"
+#include "spdlog/spdlog.h"
 
 namespace sluice::cluster {
 namespace {
 
 constexpr size_t kMaxRecordedErrors = 100;
+// A peer's failures are logged at most once per period (the first one at once), with how many
+// were not.
+constexpr int64_t kFailureLogPeriodMs = 10'000;
 constexpr char kWrongSize[] = "server responded with incorrect rate limit list size";
 
 // Deletes peer clients on a thread of its own. The last reference to a client is often dropped
@@ -247,15 +251,31 @@ absl::Status GrpcPeerClient::Failure(std::string_view method, const grpc::Status
       status.error_code() == grpc::StatusCode::INTERNAL && status.error_message() == kWrongSize
           ? std::string(kWrongSize)
           : absl::StrCat(absl::StatusCodeToString(code), ": ", status.error_message());
+  const int64_t now = clock_.NowMillis();
+  uint64_t unlogged = 0;
+  bool log = false;
   {
     absl::MutexLock lock(&errors_mu_);
-    errors_.insert_or_assign(raw, clock_.NowMillis());
+    ++failures_since_log_;
+    if (last_logged_ms_ < 0 || now - last_logged_ms_ >= kFailureLogPeriodMs) {
+      log = true;
+      unlogged = failures_since_log_ - 1;
+      failures_since_log_ = 0;
+      last_logged_ms_ = now;
+    }
+    errors_.insert_or_assign(raw, now);
     if (errors_.size() > kMaxRecordedErrors) {
       auto oldest =
           std::min_element(errors_.begin(), errors_.end(),
                            [](const auto& a, const auto& b) { return a.second < b.second; });
       errors_.erase(oldest);
     }
+  }
+  if (log) {
+    spdlog::warn("cluster: {} to peer {} failed: {}{}", method, peer_.grpc_address, raw,
+                 unlogged == 0 ? std::string()
+                               : absl::StrCat(" (and ", unlogged, " more failures in the last ",
+                                              kFailureLogPeriodMs / 1000, " s)"));
   }
   return absl::Status(
       code, absl::StrCat(std::string(method), " to peer ", peer_.grpc_address, ": ", raw));

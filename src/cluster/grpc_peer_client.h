@@ -110,6 +110,8 @@ class GrpcPeerClient final : public PeerClient,
 
   mutable absl::Mutex errors_mu_;
   std::map<std::string, int64_t> errors_ ABSL_GUARDED_BY(errors_mu_);  // message -> latest ms
+  int64_t last_logged_ms_ ABSL_GUARDED_BY(errors_mu_) = -1;  // when a failure was last logged
+  uint64_t failures_since_log_ ABSL_GUARDED_BY(errors_mu_) = 0;
 
   std::atomic<uint64_t> forward_rpcs_{0};
   std::atomic<uint64_t> forwarded_items_{0};

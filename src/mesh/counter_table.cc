@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "mesh/mesh_options.h"
@@ -19,10 +20,14 @@ int64_t SaturatingAdd(int64_t a, int64_t b) {
 
 }  // namespace
 
-CounterTable::CounterTable(Options options) : options_(std::move(options)) {
-  auto [it, inserted] = origins_.try_emplace(options_.self);
-  it->second.id = options_.self;
-  self_ = &it->second;
+CounterTable::CounterTable(Options options) : options_(std::move(options)) {}
+
+CounterTable::Shard& CounterTable::ShardFor(const std::string& key) {
+  return shards_[absl::Hash<std::string>()(key) % kShards];
+}
+
+const CounterTable::Shard& CounterTable::ShardFor(const std::string& key) const {
+  return shards_[absl::Hash<std::string>()(key) % kShards];
 }
 
 bool CounterTable::Expired(const WindowKey& window, int64_t now) const {
@@ -36,24 +41,36 @@ void CounterTable::Recount(Counter& counter) {
 }
 
 int64_t CounterTable::Total(const WindowKey& window) const {
-  auto it = counters_.find(window);
-  return it == counters_.end() ? 0 : it->second.total;
+  const Shard& shard = ShardFor(window.key);
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.counters.find(window);
+  return it == shard.counters.end() ? 0 : it->second.total;
 }
 
-CounterTable::Entry* CounterTable::Create(const WindowKey& window) {
-  auto [it, inserted] = counters_.try_emplace(window);
+CounterTable::Entry* CounterTable::Create(Shard& shard, const WindowKey& window) {
+  if (windows_.fetch_add(1, std::memory_order_relaxed) >= options_.max_windows) {
+    windows_.fetch_sub(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  auto [it, inserted] = shard.counters.try_emplace(window);
   Entry* entry = &*it;
-  if (inserted) by_end_.insert({window.end, entry});
+  shard.by_end.insert({window.end, entry});
   return entry;
 }
 
-void CounterTable::SetSlot(Entry& entry, OriginState& origin, int64_t count, uint64_t version) {
+CounterTable::OriginSlots& CounterTable::SlotsOf(Shard& shard, const OriginId& origin) {
+  auto [it, inserted] = shard.origins.try_emplace(origin);
+  if (inserted) it->second.id = origin;
+  return it->second;
+}
+
+void CounterTable::SetSlot(Entry& entry, OriginSlots& origin, int64_t count, uint64_t version) {
   Counter& counter = entry.second;
   auto slot = std::find_if(counter.slots.begin(), counter.slots.end(),
                            [&](const Slot& s) { return s.origin == &origin; });
   if (slot == counter.slots.end()) {
     counter.slots.push_back(Slot{.origin = &origin, .count = count, .version = version});
-    ++slot_count_;
+    slot_count_.fetch_add(1, std::memory_order_relaxed);
   } else {
     origin.by_version.erase({slot->version, &entry});
     slot->count = count;
@@ -65,31 +82,61 @@ void CounterTable::SetSlot(Entry& entry, OriginState& origin, int64_t count, uin
 
 absl::StatusOr<ConsumeResult> CounterTable::Consume(const WindowKey& window, int64_t hits,
                                                     int64_t limit, bool drain) {
-  auto it = counters_.find(window);
-  const int64_t total = it == counters_.end() ? 0 : it->second.total;
-  if (hits <= 0) return ConsumeResult{.admitted = true, .total = total};
-
-  // total >= 0, so limit - total cannot overflow.
-  const bool admitted = hits <= limit - total;
-  int64_t add = admitted ? hits : (drain && total < limit ? limit - total : 0);
-  if (add == 0) return ConsumeResult{.admitted = admitted, .total = total};
-
-  Entry* entry = nullptr;
-  if (it == counters_.end()) {
-    if (counters_.size() >= options_.max_windows) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("mesh counter table is full (", options_.max_windows, " windows)"));
+  ConsumeResult result;
+  absl::Status status = ChargeWith(absl::MakeConstSpan(&window, 1), [&](auto totals) {
+    const int64_t total = totals[0];
+    result.total = total;
+    if (hits <= 0) {
+      result.admitted = true;
+      return int64_t{0};
     }
-    entry = Create(window);
-  } else {
-    entry = &*it;
+    // total >= 0, so limit - total cannot overflow.
+    result.admitted = hits <= limit - total;
+    const int64_t add = result.admitted ? hits : (drain && total < limit ? limit - total : 0);
+    result.total = SaturatingAdd(total, add);
+    return add;
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::Status CounterTable::ChargeWith(
+    absl::Span<const WindowKey> windows,
+    absl::FunctionRef<int64_t(absl::Span<const int64_t> totals)> decide) {
+  if (windows.empty() || windows.size() > kMaxChargeWindows) {
+    return absl::InvalidArgumentError("a charge covers 1 to 32 windows");
   }
+  for (const WindowKey& window : windows) {
+    if (window.key != windows.back().key) {
+      return absl::InvalidArgumentError("a charge covers the windows of one key");
+    }
+  }
+  Shard& shard = ShardFor(windows.back().key);
+  absl::MutexLock lock(&shard.mu);
+  absl::InlinedVector<int64_t, 4> totals;
+  for (const WindowKey& window : windows) {
+    auto it = shard.counters.find(window);
+    totals.push_back(it == shard.counters.end() ? 0 : it->second.total);
+  }
+  const int64_t add = decide(totals);
+  if (add <= 0) return absl::OkStatus();
+
+  const WindowKey& charged = windows.back();
+  auto it = shard.counters.find(charged);
+  Entry* entry = it == shard.counters.end() ? Create(shard, charged) : &*it;
+  if (entry == nullptr) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("mesh counter table is full (", options_.max_windows, " windows)"));
+  }
+  OriginSlots& self = SlotsOf(shard, options_.self);
   int64_t own = 0;
   for (const Slot& slot : entry->second.slots) {
-    if (slot.origin == self_) own = slot.count;
+    if (slot.origin == &self) own = slot.count;
   }
-  SetSlot(*entry, *self_, SaturatingAdd(own, add), ++self_->watermark);
-  return ConsumeResult{.admitted = admitted, .total = entry->second.total};
+  // Taken under the shard lock: see the header on Watermark(self).
+  const uint64_t version = self_version_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  SetSlot(*entry, self, SaturatingAdd(own, add), version);
+  return absl::OkStatus();
 }
 
 MergeResult CounterTable::Merge(const OriginId& origin, const WindowKey& window, int64_t count,
@@ -99,93 +146,135 @@ MergeResult CounterTable::Merge(const OriginId& origin, const WindowKey& window,
       count < 0 || version == 0 || origin.node_id.empty()) {
     return MergeResult::kInvalid;
   }
-  if (origin == self_->id) return MergeResult::kOwn;
+  if (origin == options_.self) return MergeResult::kOwn;
   if (Expired(window, now)) return MergeResult::kExpired;
 
-  auto it = counters_.find(window);
-  if (it == counters_.end() && count == 0) return MergeResult::kUnchanged;
-  auto [origin_it, origin_new] = origins_.try_emplace(origin);
-  OriginState& state = origin_it->second;
-  if (origin_new) state.id = origin;
-
-  Entry* entry = nullptr;
-  if (it == counters_.end()) {
-    if (counters_.size() >= options_.max_windows) return MergeResult::kFull;
-    entry = Create(window);
-  } else {
-    entry = &*it;
+  Shard& shard = ShardFor(window.key);
+  {
+    absl::MutexLock lock(&shard.mu);
+    auto it = shard.counters.find(window);
+    if (it == shard.counters.end() && count == 0) return MergeResult::kUnchanged;
+    Entry* entry = it == shard.counters.end() ? Create(shard, window) : &*it;
+    if (entry == nullptr) return MergeResult::kFull;
+    OriginSlots& slots = SlotsOf(shard, origin);
+    auto slot = std::find_if(entry->second.slots.begin(), entry->second.slots.end(),
+                             [&](const Slot& s) { return s.origin == &slots; });
+    if (slot == entry->second.slots.end()) {
+      SetSlot(*entry, slots, count, version);
+    } else if (count <= slot->count && version <= slot->version) {
+      return MergeResult::kUnchanged;
+    } else {
+      SetSlot(*entry, slots, std::max(count, slot->count), std::max(version, slot->version));
+    }
   }
-  for (const Slot& slot : entry->second.slots) {
-    if (slot.origin != &state) continue;
-    if (count <= slot.count && version <= slot.version) return MergeResult::kUnchanged;
-    SetSlot(*entry, state, std::max(count, slot.count), std::max(version, slot.version));
-    return MergeResult::kApplied;
-  }
-  SetSlot(*entry, state, count, version);
+  absl::MutexLock lock(&origins_mu_);
+  watermarks_.try_emplace(origin, 0);
   return MergeResult::kApplied;
 }
 
 void CounterTable::AdvanceWatermark(const OriginId& origin, uint64_t from, uint64_t to) {
-  if (origin == self_->id || origin.node_id.empty()) return;
-  auto [it, inserted] = origins_.try_emplace(origin);
-  OriginState& state = it->second;
-  if (inserted) state.id = origin;
-  if (state.watermark >= from && to > state.watermark) state.watermark = to;
+  if (origin == options_.self || origin.node_id.empty()) return;
+  absl::MutexLock lock(&origins_mu_);
+  uint64_t& watermark = watermarks_[origin];
+  if (watermark >= from && to > watermark) watermark = to;
 }
 
 uint64_t CounterTable::Watermark(const OriginId& origin) const {
-  auto it = origins_.find(origin);
-  return it == origins_.end() ? 0 : it->second.watermark;
+  if (origin == options_.self) return self_version_.load(std::memory_order_acquire);
+  absl::MutexLock lock(&origins_mu_);
+  auto it = watermarks_.find(origin);
+  return it == watermarks_.end() ? 0 : it->second;
 }
 
-void CounterTable::VisitSince(const OriginId& origin, uint64_t since,
-                              absl::FunctionRef<bool(const SlotView&)> visit) const {
-  auto it = origins_.find(origin);
-  if (it == origins_.end() || since == std::numeric_limits<uint64_t>::max()) return;
-  const OriginState& state = it->second;
-  for (auto pos = state.by_version.lower_bound({since + 1, nullptr}); pos != state.by_version.end();
-       ++pos) {
-    const Entry* entry = pos->second;
-    for (const Slot& slot : entry->second.slots) {
-      if (slot.origin != &state) continue;
-      if (!visit(SlotView{.window = entry->first, .count = slot.count, .version = slot.version})) {
-        return;
+uint64_t CounterTable::VisitSince(const OriginId& origin, uint64_t since,
+                                  absl::FunctionRef<bool(const SlotView&)> visit) const {
+  constexpr uint64_t kAll = std::numeric_limits<uint64_t>::max();
+  if (since == kAll) return kAll;
+  struct Copy {
+    WindowKey window;
+    int64_t count;
+    uint64_t version;
+  };
+  std::vector<Copy> copies;
+  // A shard with more than kVisitBatch newer slots is cut: only versions up to the lowest cut
+  // are known complete, so only those are visited.
+  uint64_t ceiling = kAll;
+  for (const Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    auto it = shard.origins.find(origin);
+    if (it == shard.origins.end()) continue;
+    const OriginSlots& slots = it->second;
+    size_t taken = 0;
+    for (auto pos = slots.by_version.lower_bound({since + 1, nullptr});
+         pos != slots.by_version.end(); ++pos) {
+      if (taken == kVisitBatch) {
+        ceiling = std::min(ceiling, copies.back().version);
+        break;
       }
+      const Entry* entry = pos->second;
+      for (const Slot& slot : entry->second.slots) {
+        if (slot.origin != &slots) continue;
+        copies.push_back(Copy{entry->first, slot.count, slot.version});
+        ++taken;
+        break;
+      }
+    }
+  }
+  std::sort(copies.begin(), copies.end(),
+            [](const Copy& a, const Copy& b) { return a.version < b.version; });
+  for (const Copy& copy : copies) {
+    if (copy.version > ceiling) break;
+    if (!visit(SlotView{.window = copy.window, .count = copy.count, .version = copy.version})) {
       break;
     }
   }
+  return ceiling;
 }
 
 size_t CounterTable::Collect(int64_t now) {
   size_t removed = 0;
-  while (!by_end_.empty() && by_end_.begin()->first <= now - options_.gc_grace_ms) {
-    const Entry* entry = by_end_.begin()->second;
-    by_end_.erase(by_end_.begin());
-    for (const Slot& slot : entry->second.slots) {
-      slot.origin->by_version.erase({slot.version, entry});
-      --slot_count_;
+  for (Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    while (!shard.by_end.empty() && shard.by_end.begin()->first <= now - options_.gc_grace_ms) {
+      const Entry* entry = shard.by_end.begin()->second;
+      shard.by_end.erase(shard.by_end.begin());
+      for (const Slot& slot : entry->second.slots) {
+        slot.origin->by_version.erase({slot.version, entry});
+        slot_count_.fetch_sub(1, std::memory_order_relaxed);
+      }
+      shard.counters.erase(shard.counters.find(entry->first));
+      windows_.fetch_sub(1, std::memory_order_relaxed);
+      ++removed;
     }
-    counters_.erase(counters_.find(entry->first));
-    ++removed;
   }
   return removed;
 }
 
 bool CounterTable::HasSlots(const OriginId& origin) const {
-  auto it = origins_.find(origin);
-  return it != origins_.end() && !it->second.by_version.empty();
+  for (const Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    auto it = shard.origins.find(origin);
+    if (it != shard.origins.end() && !it->second.by_version.empty()) return true;
+  }
+  return false;
 }
 
 void CounterTable::ForgetOrigin(const OriginId& origin) {
-  if (origin == self_->id) return;
-  auto it = origins_.find(origin);
-  if (it != origins_.end() && it->second.by_version.empty()) origins_.erase(it);
+  if (origin == options_.self || HasSlots(origin)) return;
+  for (Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    auto it = shard.origins.find(origin);
+    if (it != shard.origins.end() && it->second.by_version.empty()) shard.origins.erase(it);
+  }
+  absl::MutexLock lock(&origins_mu_);
+  watermarks_.erase(origin);
 }
 
 std::vector<OriginId> CounterTable::Origins() const {
-  std::vector<OriginId> out;
-  out.reserve(origins_.size());
-  for (const auto& [id, state] : origins_) out.push_back(id);
+  std::vector<OriginId> out{options_.self};
+  absl::MutexLock lock(&origins_mu_);
+  out.reserve(watermarks_.size() + 1);
+  for (const auto& [id, watermark] : watermarks_) out.push_back(id);
   return out;
 }
 

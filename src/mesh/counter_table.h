@@ -14,10 +14,19 @@
 //  * A window is deleted once `end + gc_grace` has passed (Collect); updates for deleted windows
 //    are ignored. So memory and gossip volume are bounded by live windows, at most max_windows.
 //
-// Pure: no I/O, no threads, no clock — callers pass `now` (epoch ms). Not thread-safe: the owner
-// serializes every call.
+// Concurrency: every method may be called from any thread. The windows are split into kShards
+// shards by a hash of the key (all windows of one key share a shard), each shard owned by one
+// lock (LevelDB's sharded cache is the model): decisions on keys in different shards never
+// contend, and maintenance (Collect, VisitSince, HasSlots) takes one shard lock at a time, so a
+// gossip round never stops every decision at once. This node's version counter is assigned
+// under the shard lock of the slot it versions; whoever reads Watermark(self) and then locks a
+// shard therefore finds every version up to that watermark already in place. The other
+// origins' watermarks have a lock of their own. Pure otherwise: no I/O, no threads, no clock —
+// callers pass `now` (epoch ms).
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -25,11 +34,15 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 
 namespace sluice::mesh {
 
@@ -103,6 +116,15 @@ class CounterTable {
   absl::StatusOr<ConsumeResult> Consume(const WindowKey& window, int64_t hits, int64_t limit,
                                         bool drain);
 
+  // The general local decision, atomic per key: `decide` gets the totals of `windows` (one key,
+  // so one shard lock; at most kMaxChargeWindows) and returns how many hits to add to this
+  // node's slot in windows.back() (0: nothing). InvalidArgument when the windows name
+  // different keys; ResourceExhausted when the charge needs a new window and the table is full.
+  // `decide` runs under the shard lock: it must be short and must not call the table.
+  absl::Status ChargeWith(absl::Span<const WindowKey> windows,
+                          absl::FunctionRef<int64_t(absl::Span<const int64_t> totals)> decide);
+  static constexpr size_t kMaxChargeWindows = 32;
+
   // Merges `origin`'s count for `window` at `version` (per-slot maximum).
   MergeResult Merge(const OriginId& origin, const WindowKey& window, int64_t count,
                     uint64_t version, int64_t now);
@@ -116,9 +138,12 @@ class CounterTable {
   uint64_t Watermark(const OriginId& origin) const;
 
   // Calls `visit` for each live slot of `origin` whose version is > `since`, in increasing
-  // version order, until `visit` returns false.
-  void VisitSince(const OriginId& origin, uint64_t since,
-                  absl::FunctionRef<bool(const SlotView&)> visit) const;
+  // version order, until `visit` returns false. Visits a copy taken shard by shard (no lock is
+  // held while `visit` runs); a slot changed meanwhile may be seen at its newer version, never
+  // missed. At most kVisitBatch slots per shard per call: returns the version up to which every
+  // slot was offered to `visit` (UINT64_MAX: all of them), the rest is for a later call.
+  uint64_t VisitSince(const OriginId& origin, uint64_t since,
+                      absl::FunctionRef<bool(const SlotView&)> visit) const;
 
   // Deletes every window whose end + gc_grace <= now; returns how many.
   size_t Collect(int64_t now);
@@ -130,14 +155,18 @@ class CounterTable {
   // Every origin with bookkeeping here, this node included.
   std::vector<OriginId> Origins() const;
 
-  size_t windows() const { return counters_.size(); }
-  size_t slots() const { return slot_count_; }
-  const OriginId& self() const { return self_->id; }
+  // Tracked windows and slots, over all shards.
+  size_t windows() const { return windows_.load(std::memory_order_relaxed); }
+  size_t slots() const { return slot_count_.load(std::memory_order_relaxed); }
+  const OriginId& self() const { return options_.self; }
+
+  static constexpr size_t kShards = 16;
+  static constexpr size_t kVisitBatch = 1024;
 
  private:
-  struct OriginState;
+  struct OriginSlots;
   struct Slot {
-    OriginState* origin;
+    OriginSlots* origin;
     int64_t count;
     uint64_t version;
   };
@@ -146,24 +175,38 @@ class CounterTable {
     int64_t total = 0;
   };
   using Entry = std::pair<const WindowKey, Counter>;
-  struct OriginState {
+  // One origin's slots within one shard, by version.
+  struct OriginSlots {
     OriginId id;
-    uint64_t watermark = 0;
     absl::btree_set<std::pair<uint64_t, const Entry*>> by_version;
   };
+  struct Shard {
+    mutable absl::Mutex mu;
+    absl::node_hash_map<WindowKey, Counter> counters ABSL_GUARDED_BY(mu);
+    absl::node_hash_map<OriginId, OriginSlots> origins ABSL_GUARDED_BY(mu);
+    absl::btree_set<std::pair<int64_t, const Entry*>> by_end ABSL_GUARDED_BY(mu);
+  };
 
+  Shard& ShardFor(const std::string& key);
+  const Shard& ShardFor(const std::string& key) const;
   bool Expired(const WindowKey& window, int64_t now) const;
-  Entry* Create(const WindowKey& window);
+  // Creates the counter for `window` unless the table holds max_windows; nullptr then.
+  Entry* Create(Shard& shard, const WindowKey& window) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  OriginSlots& SlotsOf(Shard& shard, const OriginId& origin)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   // Sets `origin`'s slot in `entry` to (count, version), re-indexing it; creates the slot.
-  void SetSlot(Entry& entry, OriginState& origin, int64_t count, uint64_t version);
+  void SetSlot(Entry& entry, OriginSlots& origin, int64_t count, uint64_t version);
   static void Recount(Counter& counter);
 
-  Options options_;
-  absl::node_hash_map<WindowKey, Counter> counters_;
-  absl::node_hash_map<OriginId, OriginState> origins_;
-  OriginState* self_;
-  absl::btree_set<std::pair<int64_t, const Entry*>> by_end_;
-  size_t slot_count_ = 0;
+  const Options options_;
+  std::array<Shard, kShards> shards_;
+  std::atomic<size_t> windows_{0};
+  std::atomic<size_t> slot_count_{0};
+  // This node's latest version; raised only under the lock of the shard being changed.
+  std::atomic<uint64_t> self_version_{0};
+  // Watermarks of the other origins; an origin is known here from its first merge or watermark.
+  mutable absl::Mutex origins_mu_;
+  absl::flat_hash_map<OriginId, uint64_t> watermarks_ ABSL_GUARDED_BY(origins_mu_);
 };
 
 }  // namespace sluice::mesh

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/gregorian.h"
+#include "mesh/leaky_bucket.h"
 #include "mesh/mesh_options.h"
 
 namespace sluice::mesh {
@@ -14,8 +15,7 @@ absl::StatusOr<WindowKey> WindowFor(const core::RateLimitRequest& req, int64_t n
     case core::Algorithm::kFixedWindow:
       break;
     case core::Algorithm::kLeakyBucket:
-      return absl::InvalidArgumentError(
-          "leaky bucket is not supported in mesh mode (use token bucket or fixed window)");
+      break;
     default:
       return absl::InvalidArgumentError(
           absl::StrCat("Invalid rate limit algorithm '", req.algorithm, "'"));
@@ -31,6 +31,9 @@ absl::StatusOr<WindowKey> WindowFor(const core::RateLimitRequest& req, int64_t n
   if (window.key.size() > kMaxKeyBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("keys longer than ", kMaxKeyBytes, " bytes are not supported in mesh mode"));
+  }
+  if (static_cast<core::Algorithm>(req.algorithm) == core::Algorithm::kLeakyBucket) {
+    return window;  // key only: the bucket spans several sub-windows (leaky_bucket.h)
   }
   if (req.Has(core::behavior::kDurationIsGregorian) &&
       static_cast<core::Algorithm>(req.algorithm) == core::Algorithm::kTokenBucket) {
@@ -55,6 +58,9 @@ core::RateLimitResponse Decide(CounterTable& table, const core::RateLimitRequest
   if (!window.ok()) {
     resp.error = std::string(window.status().message());
     return resp;
+  }
+  if (static_cast<core::Algorithm>(req.algorithm) == core::Algorithm::kLeakyBucket) {
+    return DecideLeaky(table, req, now);
   }
   auto result =
       table.Consume(*window, req.hits, req.limit, req.Has(core::behavior::kDrainOverLimit));

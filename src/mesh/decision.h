@@ -7,8 +7,8 @@
 //  * TOKEN_BUCKET (Gubernator): approximated by a fixed window of `duration` ms allowing `limit`
 //    hits (DURATION_IS_GREGORIAN: the calendar interval). Burst behaves like a refill at each
 //    window start instead of a continuous refill.
-//  * LEAKY_BUCKET, RESET_REMAINING and negative hits: an error item (a G-counter cannot leak or
-//    decrement).
+//  * LEAKY_BUCKET: over epoch-aligned sub-windows of the drain time (leaky_bucket.h).
+//  * RESET_REMAINING and negative hits: an error item (a G-counter cannot decrement).
 // The client's created_at is not used: all nodes must agree on window boundaries by their own
 // clocks. DRAIN_OVER_LIMIT is honoured.
 //
@@ -24,7 +24,7 @@
 namespace sluice::mesh {
 
 // The window `req` counts in at `now` (epoch ms), or InvalidArgument naming why the request
-// cannot be answered in mesh mode.
+// cannot be answered in mesh mode. For LEAKY_BUCKET only the key is set (the request is valid).
 absl::StatusOr<WindowKey> WindowFor(const core::RateLimitRequest& req, int64_t now);
 
 // Answers `req` from `table`, charging this node's slot when admitted. Problems are returned in

@@ -9,7 +9,6 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "mesh/decision.h"
 
 namespace sluice::mesh {
 namespace {
@@ -79,7 +78,7 @@ class GossipEngine::DeltaWriter {
     if (od == nullptr) return since;
     bool cut = false;
     uint64_t reached = since;
-    counters.VisitSince(member.info.id, since, [&](const SlotView& view) {
+    const uint64_t offered = counters.VisitSince(member.info.id, since, [&](const SlotView& view) {
       wire::Slot slot;
       slot.set_key(view.window.key);
       slot.set_window_start(view.window.start);
@@ -106,7 +105,7 @@ class GossipEngine::DeltaWriter {
       return true;
     });
     if (cut) return reached;
-    const uint64_t to = std::max(from, watermark);
+    const uint64_t to = std::max(from, std::min(watermark, offered));
     od->set_to_version(to);
     return to;
   }
@@ -154,12 +153,17 @@ class GossipEngine::DeltaWriter {
   std::vector<wire::Packet> packets_;
 };
 
-GossipEngine::GossipEngine(const MeshOptions& options, size_t body_budget, int64_t now)
+CounterTable::Options CounterOptionsFor(const MeshOptions& options) {
+  return CounterTable::Options{.self = OriginId{options.node_id, options.incarnation},
+                               .max_windows = options.max_windows,
+                               .gc_grace_ms = options.gc_grace_ms};
+}
+
+GossipEngine::GossipEngine(const MeshOptions& options, size_t body_budget, int64_t now,
+                           CounterTable& counters)
     : options_(options),
       body_budget_(body_budget),
-      counters_(CounterTable::Options{.self = OriginId{options.node_id, options.incarnation},
-                                      .max_windows = options.max_windows,
-                                      .gc_grace_ms = options.gc_grace_ms}),
+      counters_(counters),
       members_(NodeInfo{.id = OriginId{options.node_id, options.incarnation},
                         .mesh_address = options.advertise_address,
                         .grpc_address = options.grpc_address,
@@ -169,18 +173,6 @@ GossipEngine::GossipEngine(const MeshOptions& options, size_t body_budget, int64
                now),
       rng_(options.rng_seed) {
   self_wire_ = ToWire(members_.self().info);
-}
-
-core::RateLimitResponse GossipEngine::Decide(const core::RateLimitRequest& req, int64_t now) {
-  core::RateLimitResponse resp = mesh::Decide(counters_, req, now);
-  if (!resp.error.empty()) {
-    ++stats_.errors;
-  } else if (resp.status == core::Status::kOverLimit) {
-    ++stats_.rejected;
-  } else {
-    ++stats_.admitted;
-  }
-  return resp;
 }
 
 bool GossipEngine::InDigest(const Member& member, int64_t now) const {

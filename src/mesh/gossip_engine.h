@@ -15,7 +15,8 @@
 // Every packet returned fits in `body_budget` bytes (ByteSizeLong() without cluster_id), and a
 // reply is capped at kMaxReplyPackets datagrams; the rest follows in later rounds.
 //
-// Not thread-safe: the runtime serializes every call.
+// Not thread-safe: the runtime serializes every call. The CounterTable is shared: request
+// threads decide on it (decision.h) while the engine gossips it, shard by shard.
 #pragma once
 
 #include <cstddef>
@@ -25,7 +26,6 @@
 #include <vector>
 
 #include "cluster/peer_info.h"
-#include "core/rate_limit.h"
 #include "mesh.pb.h"
 #include "mesh/counter_table.h"
 #include "mesh/member_table.h"
@@ -59,18 +59,17 @@ struct EngineStats {
   uint64_t slots_rejected_full = 0;  // new windows refused because the table was full
   uint64_t windows_collected = 0;    // windows deleted after they ended
   uint64_t nodes_forgotten = 0;      // dead/left entries dropped
-  uint64_t admitted = 0;             // local decisions under the limit
-  uint64_t rejected = 0;             // local decisions over the limit
-  uint64_t errors = 0;               // local decisions answered with an error item
 };
+
+// The table options that go with `options` (this node's life, capacity, GC grace).
+CounterTable::Options CounterOptionsFor(const MeshOptions& options);
 
 class GossipEngine {
  public:
   // `options.node_id` and `options.incarnation` must be set. `body_budget` is Codec's.
-  GossipEngine(const MeshOptions& options, size_t body_budget, int64_t now);
-
-  // Answers one request from local state (see decision.h).
-  core::RateLimitResponse Decide(const core::RateLimitRequest& req, int64_t now);
+  // `counters` (built with CounterOptionsFor(options)) must outlive the engine.
+  GossipEngine(const MeshOptions& options, size_t body_budget, int64_t now,
+               CounterTable& counters);
 
   // One anti-entropy round: heartbeat, failure detection, window GC, digests to peers.
   std::vector<Outgoing> Round(int64_t now);
@@ -110,7 +109,7 @@ class GossipEngine {
   MeshOptions options_;
   size_t body_budget_;
   wire::NodeInfo self_wire_;
-  CounterTable counters_;
+  CounterTable& counters_;
   MemberTable members_;
   std::mt19937_64 rng_;
   uint64_t pushed_ = 0;  // own versions <= this were pushed

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "mesh/codec.h"
+#include "mesh/decision.h"
 
 namespace sluice::mesh {
 namespace {
@@ -37,8 +38,11 @@ class Sim {
     o.suspicion_timeout_ms = kSuspicion;
     o.gc_grace_ms = 500;
     o.rng_seed = rng_();
+    auto& table = tables_[o.advertise_address];
     auto& slot = nodes_[o.advertise_address];
-    slot = std::make_unique<GossipEngine>(o, codec_.body_budget(), now_);
+    slot.reset();  // before its table
+    table = std::make_unique<CounterTable>(CounterOptionsFor(o));
+    slot = std::make_unique<GossipEngine>(o, codec_.body_budget(), now_, *table);
     return *slot;
   }
   // Starts the first node, then the others seeded to it, and lets them gossip `steps` rounds.
@@ -48,7 +52,10 @@ class Sim {
     Steps(steps);
   }
   GossipEngine& At(const std::string& id) { return *nodes_.at(id + ":7946"); }
-  void Crash(const std::string& id) { nodes_.erase(id + ":7946"); }
+  void Crash(const std::string& id) {
+    nodes_.erase(id + ":7946");
+    tables_.erase(id + ":7946");
+  }
 
   // One gossip interval: every node runs a round, then the network drains.
   void Step(bool push = true) {
@@ -81,7 +88,7 @@ class Sim {
     r.limit = limit;
     r.duration = duration;
     r.algorithm = static_cast<int32_t>(core::Algorithm::kFixedWindow);
-    return At(id).Decide(r, now_);
+    return Decide(*tables_.at(id + ":7946"), r, now_);
   }
   int64_t Total(const std::string& id, const std::string& key, int64_t duration = kHour) {
     return At(id).counters().Total(
@@ -142,6 +149,7 @@ class Sim {
 
   std::mt19937_64 rng_;
   Codec codec_{"test", "a-shared-key-0123456789"};
+  std::map<std::string, std::unique_ptr<CounterTable>> tables_;  // declared first: outlives nodes_
   std::map<std::string, std::unique_ptr<GossipEngine>> nodes_;
   std::deque<Datagram> queue_;
   std::set<std::pair<std::string, std::string>> blocked_;

@@ -18,6 +18,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/host_port.h"
+#include "mesh/decision.h"
+#include "mesh/mesh_health_report.h"
+#include "mesh/member_watch.h"
 #include "spdlog/spdlog.h"
 
 namespace sluice::mesh {
@@ -30,6 +33,29 @@ constexpr size_t kReceiveBufferBytes = 65536;  // any UDP datagram, so oversize 
 constexpr int kSocketBufferBytes = 1 << 20;
 constexpr int64_t kResolvedTtlMs = 30'000;
 constexpr int64_t kResolveRetryMs = 1'000;
+// Failures of one kind are logged at most once per period; health lists rejections this recent.
+constexpr int64_t kFailureLogPeriodMs = 10'000;
+constexpr int64_t kRejectionWindowMs = 30'000;
+
+// What a rejected datagram most likely means, for the operator.
+const char* DropHint(DropReason reason) {
+  switch (reason) {
+    case DropReason::kWrongCluster:
+      return " (a node of another --mesh-cluster-id)";
+    case DropReason::kBadAuth:
+      return " (another or no --mesh-secret-file)";
+    case DropReason::kBadVersion:
+      return " (a Sluice speaking another mesh protocol version)";
+    default:
+      return "";
+  }
+}
+
+// A datagram from a Sluice peer that is configured differently, as opposed to noise.
+bool PeerMisconfigured(DropReason reason) {
+  return reason == DropReason::kWrongCluster || reason == DropReason::kBadAuth ||
+         reason == DropReason::kBadVersion;
+}
 
 }  // namespace
 
@@ -50,7 +76,9 @@ class Mesh::Impl {
         round_timer_(io_),
         push_timer_(io_),
         resolver_(io_),
-        engine_(options_, codec_.body_budget(), clock_.NowMillis()) {}
+        counters_(CounterOptionsFor(options_)),
+        engine_(options_, codec_.body_budget(), clock_.NowMillis(), counters_),
+        started_ms_(clock_.NowMillis()) {}
 
   ~Impl() { Stop(); }
 
@@ -113,17 +141,24 @@ class Mesh::Impl {
     thread_.join();
   }
 
+  // No engine lock: the counter table locks the shard of each key only.
   std::vector<core::RateLimitResponse> Decide(const std::vector<core::RateLimitRequest>& requests,
                                               int64_t now) {
     std::vector<core::RateLimitResponse> out;
     out.reserve(requests.size());
-    bool unpushed = false;
-    {
-      absl::MutexLock lock(&mu_);
-      for (const auto& req : requests) out.push_back(engine_.Decide(req, now));
-      unpushed = engine_.HasUnpushed();
+    bool charged = false;
+    for (const auto& req : requests) {
+      core::RateLimitResponse& resp = out.emplace_back(mesh::Decide(counters_, req, now));
+      if (!resp.error.empty()) {
+        errors_.fetch_add(1, std::memory_order_relaxed);
+      } else if (resp.status == core::Status::kOverLimit) {
+        rejected_.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        admitted_.fetch_add(1, std::memory_order_relaxed);
+      }
+      charged = charged || (resp.error.empty() && req.hits > 0);
     }
-    if (unpushed) RequestPush();
+    if (charged) RequestPush();
     return out;
   }
 
@@ -172,10 +207,13 @@ class Mesh::Impl {
     s.dropped_denied = dropped_denied_.load(std::memory_order_relaxed);
     s.send_errors = send_errors_.load(std::memory_order_relaxed);
     s.unresolved = unresolved_.load(std::memory_order_relaxed);
+    s.admitted = admitted_.load(std::memory_order_relaxed);
+    s.rejected = rejected_.load(std::memory_order_relaxed);
+    s.errors = errors_.load(std::memory_order_relaxed);
+    s.windows = counters_.windows();
+    s.slots = counters_.slots();
     absl::MutexLock lock(&mu_);
     s.engine = engine_.stats();
-    s.windows = engine_.counters().windows();
-    s.slots = engine_.counters().slots();
     const MemberTable& members = engine_.members();
     for (const auto& [id, member] : members.entries()) {
       if (members.IsMember(member)) ++s.members;
@@ -197,7 +235,7 @@ class Mesh::Impl {
                                  .member = members.IsMember(member),
                                  .self = &member == &members.self(),
                                  .heartbeat = member.heartbeat,
-                                 .max_version = engine_.counters().Watermark(id)});
+                                 .max_version = counters_.Watermark(id)});
     }
     return out;
   }
@@ -227,15 +265,100 @@ class Mesh::Impl {
   void OnRound() {
     std::vector<Outgoing> out;
     std::optional<std::vector<cluster::PeerInfo>> changed;
+    std::vector<MemberEvent> events;
+    bool alone = false;
+    const int64_t now = clock_.NowMillis();
     {
       absl::MutexLock lock(&mu_);
-      out = engine_.Round(clock_.NowMillis());
+      out = engine_.Round(now);
       if (engine_.TakeMembershipChange()) changed = engine_.Peers();
+      events = watch_.Changes(engine_.members(), options_.suspicion_timeout_ms);
+      alone = engine_.Peers().size() <= 1;
     }
+    for (const MemberEvent& event : events) {
+      if (event.warning) {
+        spdlog::warn("mesh: {}", event.text);
+      } else {
+        spdlog::info("mesh: {}", event.text);
+      }
+    }
+    if (watch_.ever_joined()) ever_joined_.store(true, std::memory_order_relaxed);
+    LogIfAlone(alone, now);
     Send(out);
     if (changed) Notify(*changed);
     ScheduleRound();
   }
+
+  // A node with seeds that is alone decides alone: say so once the join grace has passed, and
+  // again every minute while it lasts.
+  void LogIfAlone(bool alone, int64_t now) {
+    if (!alone || SeedsOtherThanSelf().empty() || now - started_ms_ < options_.suspicion_timeout_ms) {
+      alone_logged_ms_ = 0;
+      return;
+    }
+    if (alone_logged_ms_ != 0 && now - alone_logged_ms_ < 60'000) return;
+    alone_logged_ms_ = now;
+    spdlog::warn("{}", Health(now).message);
+  }
+
+  std::vector<std::string> SeedsOtherThanSelf() const {
+    std::vector<std::string> seeds;
+    for (const auto& seed : options_.seeds) {
+      if (seed != options_.advertise_address) seeds.push_back(seed);
+    }
+    return seeds;
+  }
+
+  // I/O thread: counts a failure of kind `what` and logs it unless one was logged within
+  // kFailureLogPeriodMs (then the next line says how many were not).
+  void LogFailure(const std::string& what, const std::string& text, int64_t now) {
+    FailureLog& log = failure_logs_[what];
+    ++log.suppressed;
+    if (log.last_ms != 0 && now - log.last_ms < kFailureLogPeriodMs) return;
+    if (log.suppressed > 1) {
+      spdlog::warn("mesh: {} ({} like it in the last {} s)", text, log.suppressed - 1,
+                   (now - log.last_ms) / 1000);
+    } else {
+      spdlog::warn("mesh: {}", text);
+    }
+    log.last_ms = now;
+    log.suppressed = 0;
+  }
+
+ public:
+  cluster::HealthReport Health(int64_t now) const {
+    MeshHealthInputs in;
+    in.advertise_address = options_.grpc_address;
+    in.seeds = SeedsOtherThanSelf();
+    in.ever_joined = ever_joined_.load(std::memory_order_relaxed);
+    in.running_ms = now - started_ms_;
+    in.grace_ms = options_.suspicion_timeout_ms;
+    {
+      absl::MutexLock lock(&mu_);
+      in.members = engine_.Peers();
+      const MemberTable& members = engine_.members();
+      for (const auto& [id, member] : members.entries()) {
+        if (&member == &members.self() || !member.confirmed) continue;
+        const std::string name = absl::StrCat(id.node_id, " (", member.info.mesh_address, ")");
+        if (members.IsMember(member) && member.state == NodeState::kSuspect) {
+          in.suspect.push_back(name);
+        } else if (member.state == NodeState::kDead) {
+          in.dead.push_back(name);
+        }
+      }
+    }
+    absl::MutexLock lock(&rejections_mu_);
+    for (int i = 0; i < kDropReasonCount; ++i) {
+      const Rejection& r = rejections_[i];
+      if (r.count == 0 || now - r.last_ms > kRejectionWindowMs) continue;
+      in.rejections.push_back(absl::StrCat(DropReasonName(static_cast<DropReason>(i)),
+                                           DropHint(static_cast<DropReason>(i)), " from ",
+                                           r.last_from, ", ", r.count, " since start"));
+    }
+    return MeshHealthReport(in);
+  }
+
+ private:
 
   // Any thread: makes sure a push runs within push_interval. Leading edge: when the last push
   // is at least an interval old the push goes out at once, else when the interval ends; either
@@ -275,8 +398,20 @@ class Mesh::Impl {
     Decoded decoded = codec_.Decode(std::string_view(receive_buffer_.data(), bytes));
     if (!decoded.packet) {
       dropped_[static_cast<int>(decoded.reason)].fetch_add(1, std::memory_order_relaxed);
-      spdlog::debug("mesh: dropped a datagram from {}: {}", receive_from_.address().to_string(),
-                    DropReasonName(decoded.reason));
+      const std::string from =
+          common::JoinHostPort(receive_from_.address().to_string(), receive_from_.port());
+      const int64_t now = clock_.NowMillis();
+      if (PeerMisconfigured(decoded.reason)) {
+        absl::MutexLock lock(&rejections_mu_);
+        Rejection& r = rejections_[static_cast<int>(decoded.reason)];
+        ++r.count;
+        r.last_ms = now;
+        r.last_from = from;
+      }
+      LogFailure(absl::StrCat("drop:", DropReasonName(decoded.reason)),
+                 absl::StrCat("dropped a datagram from ", from, ": ",
+                              DropReasonName(decoded.reason), DropHint(decoded.reason)),
+                 now);
       return;
     }
     if (Denied(decoded.packet->sender().node_id())) {
@@ -309,6 +444,11 @@ class Mesh::Impl {
       socket_.send_to(asio::buffer(datagram), *endpoint, 0, ec);
       if (ec) {
         send_errors_.fetch_add(1, std::memory_order_relaxed);
+        LogFailure("send:" + o.address,
+                   absl::StrCat("cannot send to ", o.address,
+                                o.node_id.empty() ? "" : absl::StrCat(" (node ", o.node_id, ")"),
+                                ": ", ec.message()),
+                   clock_.NowMillis());
         continue;
       }
       packets_sent_.fetch_add(1, std::memory_order_relaxed);
@@ -364,6 +504,15 @@ class Mesh::Impl {
     int64_t expires = 0;
     bool pending = false;
   };
+  struct FailureLog {
+    int64_t last_ms = 0;     // when a line was last logged
+    uint64_t suppressed = 0;  // failures since, not logged
+  };
+  struct Rejection {
+    uint64_t count = 0;
+    int64_t last_ms = 0;
+    std::string last_from;
+  };
 
   MeshOptions options_;
   const core::Clock& clock_;
@@ -384,8 +533,12 @@ class Mesh::Impl {
   std::array<char, kReceiveBufferBytes> receive_buffer_{};
   udp::endpoint receive_from_;
   absl::flat_hash_map<std::string, Resolved> resolved_;
+  MemberWatch watch_;
+  absl::flat_hash_map<std::string, FailureLog> failure_logs_;
+  int64_t alone_logged_ms_ = 0;
 
-  mutable absl::Mutex mu_;
+  CounterTable counters_;  // thread-safe (sharded); shared by Decide and the engine
+  mutable absl::Mutex mu_;  // gossip state; never taken by Decide
   GossipEngine engine_ ABSL_GUARDED_BY(mu_);
 
   mutable absl::Mutex deny_mu_;
@@ -403,6 +556,13 @@ class Mesh::Impl {
   std::atomic<uint64_t> dropped_denied_{0};
   std::atomic<uint64_t> send_errors_{0};
   std::atomic<uint64_t> unresolved_{0};
+  const int64_t started_ms_;
+  std::atomic<bool> ever_joined_{false};
+  mutable absl::Mutex rejections_mu_;
+  std::array<Rejection, kDropReasonCount> rejections_ ABSL_GUARDED_BY(rejections_mu_);
+  std::atomic<uint64_t> admitted_{0};
+  std::atomic<uint64_t> rejected_{0};
+  std::atomic<uint64_t> errors_{0};
 };
 
 absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Start(MeshOptions options, const core::Clock& clock,
@@ -437,6 +597,7 @@ int Mesh::Subscribe(PeersCallback callback) { return impl_->Subscribe(std::move(
 void Mesh::Unsubscribe(int handle) { impl_->Unsubscribe(handle); }
 std::vector<cluster::PeerInfo> Mesh::Peers() const { return impl_->Peers(); }
 MeshStats Mesh::stats() const { return impl_->Stats(); }
+cluster::HealthReport Mesh::Health(int64_t now) const { return impl_->Health(now); }
 std::vector<MemberStatus> Mesh::Members() const { return impl_->Members(); }
 void Mesh::SetDeniedNodes(std::vector<std::string> node_ids) {
   impl_->SetDeniedNodes(std::move(node_ids));

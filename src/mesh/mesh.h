@@ -2,9 +2,14 @@
 // (Boost.Asio) that runs gossip rounds every gossip_interval, pushes this node's fresh slot
 // updates every push_interval, and answers peers (docs/mesh.md).
 //
-// Request threads call Decide (a short critical section; no I/O, no waiting on peers). The I/O
-// thread does all socket work; datagrams are decoded and authenticated outside the lock. Peers
+// Request threads call Decide, which locks only the counter table's shard of each key (no I/O,
+// no waiting on peers, never the gossip lock). The I/O thread does all socket work and runs the
+// protocol under the gossip lock; datagrams are decoded and authenticated outside it. Peers
 // callbacks run on the I/O thread (and inline from Subscribe), one at a time.
+//
+// Logging (I/O thread): each membership change (joined, suspect, dead, alive again, left,
+// restarted), rejected datagrams and send failures — the last two at most once per reason every
+// kFailureLogPeriodMs, with how many were not logged.
 //
 // Thread safety: every public method may be called from any thread. Stop (and the destructor)
 // announce a graceful leave, then join the I/O thread; no callback runs after Stop returns.
@@ -18,6 +23,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cluster/cluster_health.h"
 #include "cluster/peer_info.h"
 #include "core/clock.h"
 #include "core/rate_limit.h"
@@ -40,6 +46,9 @@ struct MeshStats {
   uint64_t dropped_denied = 0;                       // dropped by the test hook (SetDeniedNodes)
   uint64_t send_errors = 0;  // the socket refused a datagram (buffer full, unreachable)
   uint64_t unresolved = 0;   // not sent: the peer's host name is still being resolved
+  uint64_t admitted = 0;     // local decisions under the limit
+  uint64_t rejected = 0;     // local decisions over the limit
+  uint64_t errors = 0;       // local decisions answered with an error item
   // Gauges, at the time of the call.
   uint64_t windows = 0;       // tracked (key, window) counters
   uint64_t slots = 0;         // per-node slots across them
@@ -91,6 +100,8 @@ class Mesh {
   std::vector<cluster::PeerInfo> Peers() const;
 
   MeshStats stats() const;
+  // Honest health at this moment (mesh_health_report.h).
+  cluster::HealthReport Health() const;
   std::vector<MemberStatus> Members() const;
 
   // Test hook (partition tests): drop every datagram to or from these node ids. Empty heals.

@@ -1,11 +1,11 @@
-// MeshHealth: a mesh node's health — healthy, with the mesh's current members (this node
-// included) as local_peers and their count as peer_count. A mesh node decides locally, so an
-// unreachable peer never makes it unhealthy.
+// MeshHealth: a mesh node's HealthSource — Mesh::Health (mesh_health_report.h): the mesh's
+// members (this node included) as local_peers and peer_count; unhealthy while the node is alone
+// although it has seeds, degraded with a message for suspect or dead peers and rejected datagrams.
 //
 // Thread safety: Report may be called from any thread. The Mesh must outlive this object.
 #pragma once
 
-#include <string>
+#include <cstdint>
 
 #include "cluster/health.h"
 #include "mesh/mesh.h"
@@ -14,13 +14,11 @@ namespace sluice::mesh {
 
 class MeshHealth final : public cluster::HealthSource {
  public:
-  MeshHealth(const Mesh& mesh, std::string advertise_address)
-      : mesh_(mesh), advertise_address_(std::move(advertise_address)) {}
+  explicit MeshHealth(const Mesh& mesh) : mesh_(mesh) {}
   cluster::HealthReport Report(int64_t now) const override;
 
  private:
   const Mesh& mesh_;
-  const std::string advertise_address_;
 };
 
 }  // namespace sluice::mesh

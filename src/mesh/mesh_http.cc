@@ -32,7 +32,7 @@ std::string StatsJson(const Mesh& mesh) {
       ",\"slots_unchanged\":", e.slots_unchanged, ",\"slots_expired\":", e.slots_expired,
       ",\"slots_invalid\":", e.slots_invalid, ",\"slots_rejected_full\":", e.slots_rejected_full,
       ",\"windows_collected\":", e.windows_collected, ",\"nodes_forgotten\":", e.nodes_forgotten,
-      ",\"admitted\":", e.admitted, ",\"rejected\":", e.rejected, ",\"errors\":", e.errors,
+      ",\"admitted\":", s.admitted, ",\"rejected\":", s.rejected, ",\"errors\":", s.errors,
       ",\"nodes\":[");
   bool first = true;
   for (const MemberStatus& m : mesh.Members()) {

@@ -12,6 +12,7 @@
 #include "common/host_port.h"
 #include "server/settings_catalog.h"
 #include "core/store.h"
+#include "server/mode_settings.h"
 #include "server/settings_parser.h"
 #include "server/settings_values.h"
 #include "spdlog/spdlog.h"
@@ -141,6 +142,9 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
                "mesh mode: decide every request locally, share counters by UDP gossip");
   app.add_option("--node-id", c.node_id, "mesh: this node's id, kept across restarts (default: "
                                          "random)");
+  std::string mesh_seeds;
+  app.add_option("--mesh-seeds", mesh_seeds,
+                 "mesh: seed peers' mesh addresses, host:port,... (default: --peers)");
   app.add_option("--mesh-addr", c.mesh_address, "mesh: gossip UDP bind address")
       ->capture_default_str();
   app.add_option("--mesh-advertise-addr", c.mesh_advertise_address,
@@ -246,6 +250,12 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
   }
   c.dns_fqdns = absl::StrSplit(dns_fqdns, ',', absl::SkipWhitespace());
   c.etcd_endpoints = absl::StrSplit(etcd_endpoints, ',', absl::SkipWhitespace());
+  c.mesh_seeds = absl::StrSplit(mesh_seeds, ',', absl::SkipWhitespace());
+  std::vector<std::string> ignored;
+  if (auto status = ResolveMode(c, settings->sources, ignored); !status.ok()) {
+    if (auto failed = fail(status); !failed.ok()) return failed;
+  }
+  for (std::string& warning : ignored) out.warnings.push_back(std::move(warning));
   if (auto status = Validate(c); !status.ok()) {
     if (auto failed = fail(status); !failed.ok()) return failed;
   }
@@ -375,8 +385,8 @@ absl::Status Validate(const Config& c) {
           "--gossip-interval must be >= 10ms, --mesh-suspicion-timeout at least two gossip "
           "intervals and --gossip-push-interval at most one");
     }
-    for (const auto& peer : c.peers) {
-      if (auto s = check_dialed("--peers", peer); !s.ok()) return s;
+    for (const auto& seed : c.mesh_seeds) {
+      if (auto s = check_dialed("--mesh-seeds", seed); !s.ok()) return s;
     }
   }
   if (c.advertise_address.empty()) return absl::OkStatus();  // derived from the bound address

@@ -115,6 +115,10 @@ struct Config {
   bool mesh = false;
   // This node's mesh identity; keep it across restarts. Default: empty = 16 random hex digits.
   std::string node_id;
+  // Seed peers' mesh addresses (host:port) for mesh mode and --discovery mesh (Hivemind's
+  // mesh.bootstrap_peers). After parsing: the seeds the gossip uses (--peers when only those are
+  // given), empty when the mesh is off. Default: none.
+  std::vector<std::string> mesh_seeds;
   // Gossip UDP bind address. Default: 0.0.0.0:7946.
   std::string mesh_address = "0.0.0.0:7946";
   // The mesh address peers send to; never 0.0.0.0. Default: the bind address, a wildcard host

@@ -28,6 +28,22 @@ where the value came from (`flag --x`, `variable SLUICE_X` or `file path:line`) 
 values. Unknown `SLUICE_*` variables and `GUBER_*` variables Sluice does not support are logged
 as warnings at startup and otherwise ignored.
 
+## Modes
+
+A node is **standalone** (no peers), a **cluster** member (consistent-hash ownership; peers from
+`--peers`, or `--discovery dns|etcd|mesh`), or a **mesh** node (`--mesh`; every node decides
+locally, counts shared by gossip; seeds from `--mesh-seeds` or `--peers`). Settings that
+contradict the mode stop startup with a message naming both settings and their sources, e.g.
+`--mesh (flag --mesh) and --discovery etcd (variable GUBER_PEER_DISCOVERY_TYPE) contradict each
+other`: `--mesh` with `--discovery` other than static, with DNS, etcd or k8s discovery settings,
+or with forwarding or GLOBAL settings; one discovery's settings under another (`--dns-fqdn`
+with etcd, `--peers` with dns); gossip settings (`--node-id`, `--mesh-*`, `--gossip-*`) without
+`--mesh` or `--discovery mesh`; seeds given both as `--peers` and `--mesh-seeds`. The one
+exception is a settings file's mesh section while the mesh is off — Hivemind's `config.yaml`
+describes its mesh whether or not `mesh.enabled: true` turns it on — which is ignored with a
+warning: like Hivemind, such a node is standalone, and `mesh.bootstrap_peers` never become
+cluster peers.
+
 ## The settings file
 
 YAML: sections, each a mapping of keys to a value or a list (a YAML sequence or a

@@ -130,7 +130,7 @@ absl::StatusOr<mesh::MeshOptions> MeshOptionsFor(const Config& config,
     const bool wildcard = common::IsWildcardHost(http->host);
     o.http_address = common::JoinHostPort(wildcard ? grpc->host : http->host, http->port);
   }
-  o.seeds = config.peers;
+  o.seeds = config.mesh_seeds;
   o.cluster_id = config.mesh_cluster_id;
   if (!config.mesh_secret_file.empty()) {
     auto secret = mesh::ReadSecretFile(config.mesh_secret_file);
@@ -222,7 +222,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
     if (!started.ok()) return started.status();
     p.mesh = std::move(*started);
     p.router = std::make_unique<mesh::MeshRouter>(*p.mesh);
-    p.health = std::make_unique<mesh::MeshHealth>(*p.mesh, p.advertise_address);
+    p.health = std::make_unique<mesh::MeshHealth>(*p.mesh);
   } else if (config.discovery != "static" || !config.peers.empty()) {
     // Cluster mode: membership feeds a ClusterRouter; PeersV1 serves the other nodes.
     const core::Clock& clock = core::SystemClock::Instance();

@@ -109,7 +109,8 @@ TEST_F(SettingsSourcesTest, CatalogDerivesVariablesAndFileKeys) {
   for (const auto& [flag, key] : keys) EXPECT_EQ(catalog.FileKeyOf(*Option(flag)), key) << flag;
   EXPECT_EQ(catalog.ForFileKey("rules.watch")->kind, ValueKind::kInvertedBool);
   EXPECT_EQ(catalog.ForFileKey("server.grpc_port")->kind, ValueKind::kPort);
-  EXPECT_EQ(catalog.ForFileKey("mesh.bootstrap_peers")->flag, "--peers");
+  EXPECT_EQ(catalog.ForFileKey("mesh.bootstrap_peers")->flag, "--mesh-seeds")
+      << "Hivemind's seeds are mesh seeds, never consistent-hash cluster peers";
   EXPECT_FALSE(catalog.ForFileKey("server.settings"));
   EXPECT_FALSE(catalog.ForFileKey("cluster.etcd_endpoints"));  // no such option here
 }
@@ -142,7 +143,7 @@ TEST_F(SettingsSourcesTest, EnvironmentSluiceAndGuberNames) {
                                "--addr=0.0.0.0:1051 <variable GUBER_GRPC_ADDRESS>",
                                "--discovery=mesh <variable GUBER_PEER_DISCOVERY_TYPE>",
                                "--batch-wait-us=1000 <variable GUBER_BATCH_WAIT>",
-                               "--peers=a:7946,b:7946 <variable GUBER_MEMBERLIST_KNOWN_NODES>",
+                               "--mesh-seeds=a:7946|b:7946 <variable GUBER_MEMBERLIST_KNOWN_NODES>",
                                "--http-addr=127.0.0.1:2 <variable SLUICE_HTTP_ADDR>",
                                "--no-rules-watch=true <variable SLUICE_NO_RULES_WATCH>",
                                "--rules=/r <variable SLUICE_RULES>",
@@ -240,7 +241,8 @@ observability:
             (Values{
                 "--addr=127.0.0.1:8081 <file sluice.yaml:2 (server.grpc_port)>",
                 "--config=/etc/ratelimit.yaml <file sluice.yaml:4 (rate_limiting.config_path)>",
-                "--peers=10.0.0.1:7946,10.0.0.2:7946 <file sluice.yaml:6 (mesh.bootstrap_peers)>",
+                "--mesh-seeds=10.0.0.1:7946|10.0.0.2:7946 <file sluice.yaml:6 "
+                "(mesh.bootstrap_peers)>",
                 "--mesh-addr=0.0.0.0:7946 <file sluice.yaml:7 (mesh.bind_addr)>",
                 "--gossip-interval-ms=100 <file sluice.yaml:8 (mesh.gossip_interval_ms)>",
             }));

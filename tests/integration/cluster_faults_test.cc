@@ -73,6 +73,11 @@ TEST(ClusterFaultsTest, AKilledPeerGivesBoundedPerItemErrorsNeverHangs) {
   std::printf("kill -9 under load: %d calls, %d item errors, slowest call %lld ms\n", calls.load(),
               item_errors.load(), static_cast<long long>(slowest_ms.load()));
 
+  // The failure is in the survivors' log at the default level (at most once per 10 s).
+  EXPECT_NE(cluster.node(0).Output().find("[warning] cluster: GetPeerRateLimits to peer " +
+                                          dead_addr + " failed: "),
+            std::string::npos)
+      << cluster.node(0).Output();
   // Health names the dead peer while its errors are recent...
   pb::gubernator::HealthCheckResp health;
   grpc::Status status = cluster.HealthCheck(0, &health);
