@@ -1,6 +1,7 @@
 #include "cluster/k8s_api_client.h"
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -12,7 +13,9 @@
 #include <boost/beast/ssl.hpp>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <utility>
 
@@ -56,6 +59,11 @@ struct K8sApiClient::Io {
   ssl::context tls{ssl::context::tls_client};
   std::unique_ptr<TlsStream> stream;  // the connection of the call in progress
 
+  // The connected socket of the call in progress, for Cancel() from another thread: shutting a
+  // socket down is safe from any thread and ends the read waiting on it.
+  std::mutex fd_mu;
+  int fd = -1;  // guarded by fd_mu
+
   // Starts one asynchronous operation with a handler that records its outcome, and runs the
   // io_context on this thread until that handler has run. Handlers posted by Cancel() run here
   // too, so a cancel aborts whichever operation is waiting.
@@ -98,6 +106,10 @@ K8sApiClient::~K8sApiClient() = default;
 
 void K8sApiClient::Cancel() {
   cancelled_ = true;
+  {
+    std::lock_guard<std::mutex> lock(io_->fd_mu);
+    if (io_->fd >= 0) ::shutdown(io_->fd, SHUT_RDWR);
+  }
   asio::post(io_->ioc, [io = io_.get()] {
     if (io->stream) beast::get_lowest_layer(*io->stream).cancel();
   });
@@ -135,6 +147,10 @@ absl::StatusOr<K8sResponse> K8sApiClient::Request(
   struct Reset {  // the connection ends with the call, however it ends
     Io& io;
     ~Reset() {
+      {
+        std::lock_guard<std::mutex> lock(io.fd_mu);
+        io.fd = -1;
+      }
       if (io.stream) {
         beast::error_code ignored;
         beast::get_lowest_layer(*io.stream).socket().close(ignored);
@@ -159,6 +175,11 @@ absl::StatusOr<K8sResponse> K8sApiClient::Request(
   tcp_layer.expires_after(timeout);
   ec = io.Run([&](auto handler) { tcp_layer.async_connect(endpoints, std::move(handler)); });
   if (ec) return failure(ec, "connect");
+  {
+    std::lock_guard<std::mutex> lock(io.fd_mu);
+    io.fd = tcp_layer.socket().native_handle();
+  }
+  if (cancelled_) return absl::CancelledError("k8s API client stopped");
   ec = io.Run(
       [&](auto handler) { stream.async_handshake(ssl::stream_base::client, std::move(handler)); });
   if (ec) return failure(ec, "TLS handshake");
@@ -174,7 +195,7 @@ absl::StatusOr<K8sResponse> K8sApiClient::Request(
 
   beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
-  parser.body_limit(boost::none);  // a watch is unbounded; lists are bounded below
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());  // lists are bounded below
   ec = io.Run([&](auto handler) {
     http::async_read_header(stream, buffer, parser, std::move(handler));
   });
@@ -193,7 +214,9 @@ absl::StatusOr<K8sResponse> K8sApiClient::Request(
     } else {
       tcp_layer.expires_at(deadline);
     }
-    ec = io.Run([&](auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); });
+    // read_some: hand over each piece of a watch stream as it arrives, not when `chunk` is full.
+    ec = io.Run(
+        [&](auto handler) { http::async_read_some(stream, buffer, parser, std::move(handler)); });
     if (ec == http::error::need_buffer) ec = {};
     if (ec) return failure(ec, streaming ? "watch stream" : "reading the answer");
     const size_t got = sizeof(chunk) - parser.get().body().size;

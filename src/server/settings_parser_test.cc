@@ -218,7 +218,7 @@ TEST(SettingsParserTest, WarningsAreReturnedAndLogged) {
   auto previous = spdlog::default_logger();
   spdlog::set_default_logger(std::make_shared<spdlog::logger>(
       "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
-  auto cl = Parse({}, {{"GUBER_K8S_NAMESPACE", "default"},
+  auto cl = Parse({}, {{"GUBER_METRIC_FLAGS", "os"},
                        {"SLUICE_CACHE_SIZ", "10"},
                        {"GUBER_PEER_DISCOVERY_TYPE", "none"},
                        {"HOME", "/root"}});
@@ -226,11 +226,11 @@ TEST(SettingsParserTest, WarningsAreReturnedAndLogged) {
   ASSERT_TRUE(cl.ok()) << cl.status();
   EXPECT_EQ(cl->warnings,
             (std::vector<std::string>{
-                "variable GUBER_K8S_NAMESPACE: GUBER_K8S_NAMESPACE is not supported by Sluice; "
+                "variable GUBER_METRIC_FLAGS: GUBER_METRIC_FLAGS is not supported by Sluice; "
                 "ignored",
                 "variable SLUICE_CACHE_SIZ: SLUICE_CACHE_SIZ is not a Sluice setting; ignored",
             }));
-  EXPECT_NE(log.str().find("[warning] variable GUBER_K8S_NAMESPACE"), std::string::npos)
+  EXPECT_NE(log.str().find("[warning] variable GUBER_METRIC_FLAGS"), std::string::npos)
       << log.str();
   EXPECT_NE(log.str().find("SLUICE_CACHE_SIZ is not a Sluice setting"), std::string::npos);
 }
