@@ -10,6 +10,7 @@ packages=(
   libssl-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev rapidjson-dev
   openssl curl
   etcd-server
+  iproute2 util-linux
 )
 if [[ "${SLUICE_EXTRA_PACKAGES:-}" != "" ]]; then
   read -r -a extra <<<"${SLUICE_EXTRA_PACKAGES}"
