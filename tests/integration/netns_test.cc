@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include <fstream>
 #include <thread>
 
+#include "testing/child_process.h"
 #include "testing/fake_k8s_api_server.h"
 #include "testing/free_port.h"
 #include "testing/http_client.h"
@@ -98,6 +100,46 @@ TEST_F(NetnsTest, AWildcardBindAdvertisesTheInterfaceThatReachesThePeers) {
               HasSubstr("\"advertise_address\":\"" + self + "\""));
   EXPECT_THAT(node.Output(), HasSubstr("--addr is bound to '0.0.0.0'; advertising 10.20.0.1: the "
                                        "address of interface veth0, which routes to 10.20.0.2"));
+}
+
+// etcd on the peers' network: the node registers the address that reaches etcd.
+TEST_F(NetnsTest, AWildcardBindRegistersTheInterfaceThatReachesEtcd) {
+  if (access("/usr/bin/etcd", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/etcd";
+  char dir[] = "/tmp/sluice-netns-etcd-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string log = std::string(dir) + "/etcd.log";
+  const int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const pid_t etcd = SpawnChild(
+      {"/usr/bin/nsenter", "-t", std::to_string(g_peer_namespace), "-n", "/usr/bin/etcd", "--data-dir",
+       std::string(dir) + "/data", "--listen-client-urls", "http://10.20.0.2:2379",
+       "--advertise-client-urls", "http://10.20.0.2:2379", "--listen-peer-urls",
+       "http://127.0.0.1:2380"},
+      log_fd);
+  close(log_fd);
+  const int port = FreePort();
+  {
+    SluiceProcess node(SluiceProcess::Options{
+        .extra_args = {"--discovery", "etcd", "--etcd-endpoints", "10.20.0.2:2379",
+                       "--etcd-poll-interval", "100ms"},
+        .grpc_port = port,
+        .grpc_host = "0.0.0.0"});
+    ASSERT_TRUE(node.ready()) << node.Output();
+    // The node finds its own registration (the etcd key) under the routed address.
+    const std::string self = "10.20.0.1:" + std::to_string(port);
+    bool registered = false;
+    for (int i = 0; i < 200 && !registered; ++i) {
+      registered = HttpGet(node.http_url() + "/v1/HealthCheck")
+                       .body.find("\"advertise_address\":\"" + self + "\"") != std::string::npos;
+      if (!registered) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::ifstream etcd_log(log);
+    EXPECT_TRUE(registered) << node.Output() << "\netcd:\n" << etcd_log.rdbuf();
+    EXPECT_THAT(node.Output(), HasSubstr("advertising 10.20.0.1: the address of interface veth0, "
+                                         "which routes to 10.20.0.2"));
+  }
+  kill(etcd, SIGKILL);
+  waitpid(etcd, nullptr, 0);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(NetnsTest, AWildcardMeshAddressAdvertisesTheInterfaceThatReachesTheSeeds) {
