@@ -175,7 +175,7 @@ void K8sMembership::Apply(const K8sWatchEvent& event) {
   Report();
 }
 
-absl::Status K8sMembership::Watch(bool& gone) {
+absl::Status K8sMembership::Watch(bool& gone, int& events) {
   const std::string target =
       absl::StrCat(collection_, "&watch=true&allowWatchBookmarks=true&resourceVersion=",
                    K8sQueryEscape(resource_version_),
@@ -198,6 +198,7 @@ absl::Status K8sMembership::Watch(bool& gone) {
           return false;
         }
         metrics_.watch_events->Increment();
+        ++events;
         Recovered();
         Apply(*event);
         return true;
@@ -235,7 +236,9 @@ void K8sMembership::Loop() {
       backoff = options_.retry_initial;
     }
     bool gone = false;
-    absl::Status status = Watch(gone);
+    const absl::Time opened = absl::Now();
+    int events = 0;
+    absl::Status status = Watch(gone, events);
     if (absl::IsCancelled(status)) return;
     if (gone) {
       spdlog::info("k8s discovery: resource version {} is gone (410); listing again",
@@ -246,6 +249,14 @@ void K8sMembership::Loop() {
     }
     if (!status.ok()) {
       LogFailure(status);
+      if (!retry_later()) return;
+      continue;
+    }
+    if (events == 0 &&
+        absl::Now() - opened < absl::Seconds(1)) {
+      // Ended at once with nothing in it: a proxy or server misbehaving. Not a tight loop.
+      LogFailure(absl::UnavailableError(
+          absl::StrCat("the watch of ", collection_, " ended at once without events")));
       if (!retry_later()) return;
       continue;
     }

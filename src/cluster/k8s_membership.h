@@ -102,8 +102,9 @@ class K8sMembership final : public Membership {
   absl::Status ValidateOptions() const;
   // Lists the collection and reports; false when it failed.
   bool List(bool relist);
-  // Watches from resource_version_ until the stream ends. Returns whether the version is gone.
-  absl::Status Watch(bool& gone);
+  // Watches from resource_version_ until the stream ends; sets `gone` when the version is gone
+  // and counts the events applied.
+  absl::Status Watch(bool& gone, int& events);
   void Apply(const K8sWatchEvent& event);
   void Report();
   void Loop();

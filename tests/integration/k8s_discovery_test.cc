@@ -229,6 +229,21 @@ TEST_F(K8sDiscoveryTest, RetriesRefusedRequestsAndKeepsTheLastList) {
   EXPECT_EQ(Metric("sluice_k8s_discovery_lists_total"), 1);
 }
 
+TEST_F(K8sDiscoveryTest, AWatchThatEndsAtOnceIsRetriedWithBackOff) {
+  server_->Put(kSlices, FakeK8sApiServer::EndpointSliceJson("sluice-a", "sluice",
+                                                            {{"10.0.0.1", true}}));
+  server_->EndWatchesAtOnce(true);
+  Start(Options());  // back-off 20 ms doubling to 100 ms
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const size_t requests = server_->Requests().size();
+  EXPECT_LE(requests, 12u);  // not a tight loop
+  EXPECT_GE(Metric("sluice_k8s_discovery_errors_total"), 2);
+  server_->EndWatchesAtOnce(false);
+  server_->Put(kSlices, FakeK8sApiServer::EndpointSliceJson("sluice-b", "sluice",
+                                                            {{"10.0.0.2", true}}));
+  EXPECT_TRUE(AwaitPeers({"10.0.0.1:1051*", "10.0.0.2:1051"}));
+}
+
 TEST_F(K8sDiscoveryTest, AWrongTokenOrCaIsAnErrorNotAList) {
   server_->Put(kSlices, FakeK8sApiServer::EndpointSliceJson("sluice-a", "sluice",
                                                             {{"10.0.0.1", true}}));

@@ -206,6 +206,11 @@ void FakeK8sApiServer::Serve(int fd) {
     const auto end = std::chrono::steady_clock::now() +
                      std::chrono::seconds(timeout_text.empty() ? 3600 : std::stol(timeout_text));
     const bool gone = from < compacted_;
+    if (end_watches_at_once_) {
+      lock.unlock();
+      answer(200, "");
+      continue;
+    }
     if (gone && gone_as_http_) {
       lock.unlock();
       answer(410, StatusJson(410, "Expired", "too old resource version: " +
@@ -330,6 +335,11 @@ void FakeK8sApiServer::FailNext(int count, int status) {
   std::lock_guard<std::mutex> lock(mu_);
   fail_count_ = count;
   fail_status_ = status;
+}
+
+void FakeK8sApiServer::EndWatchesAtOnce(bool on) {
+  std::lock_guard<std::mutex> lock(mu_);
+  end_watches_at_once_ = on;
 }
 
 std::vector<std::string> FakeK8sApiServer::Requests() const {

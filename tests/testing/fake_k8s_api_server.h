@@ -58,6 +58,8 @@ class FakeK8sApiServer {
   void DropWatches();
   // The next `count` requests are answered `status` with a Status body.
   void FailNext(int count, int status);
+  // While on, every watch is answered 200 with an empty stream that ends at once.
+  void EndWatchesAtOnce(bool on);
 
   // The request targets served so far, in order.
   std::vector<std::string> Requests() const;
@@ -95,6 +97,7 @@ class FakeK8sApiServer {
   long bookmarks_ = 0;
   int fail_count_ = 0;
   int fail_status_ = 500;
+  bool end_watches_at_once_ = false;
   bool stopping_ = false;
   int open_watches_ = 0;
   std::map<std::string, std::map<std::string, std::string>> objects_;  // collection → name → JSON
