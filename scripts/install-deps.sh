@@ -11,7 +11,7 @@ packages=(
   openssl curl
   clang clang-tidy libclang-rt-14-dev python3
   etcd-server
-  python3-yaml systemd
+  python3-yaml systemd iproute2 util-linux
 )
 if [[ "${SLUICE_EXTRA_PACKAGES:-}" != "" ]]; then
   read -r -a extra <<<"${SLUICE_EXTRA_PACKAGES}"

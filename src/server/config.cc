@@ -6,6 +6,7 @@
 #include <map>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -93,10 +94,10 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
     app.add_option(flag, entry.first, help)->capture_default_str();
   };
   app.add_option("--discovery", c.discovery,
-                 "how cluster peers are found: static (--peers), dns (--dns-fqdn), etcd, mesh "
-                 "(gossip; --peers are mesh seeds)")
+                 "how cluster peers are found: static (--peers), dns (--dns-fqdn), etcd, k8s (the "
+                 "Kubernetes API, in a pod), mesh (gossip; --peers are mesh seeds)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"static", "dns", "etcd", "mesh"}));
+      ->check(CLI::IsMember({"static", "dns", "etcd", "k8s", "mesh"}));
   app.add_option("--data-center", c.data_center, "this node's data center");
   app.add_option("--dns-fqdn", dns_fqdns, "DNS discovery: names of the peers' A/AAAA records, a,b");
   add_duration("--max-clock-skew", &c.max_clock_skew,
@@ -121,6 +122,26 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
                  "cluster: ring points per peer")
       ->capture_default_str()
       ->check(CLI::Range(1, 65536));
+  app.add_option("--k8s-namespace", c.k8s_namespace, "k8s discovery: namespace watched")
+      ->capture_default_str();
+  app.add_option("--k8s-service-name", c.k8s_service_name,
+                 "k8s discovery: the Service whose EndpointSlices are watched");
+  app.add_option("--k8s-selector", c.k8s_selector,
+                 "k8s discovery: label selector of the pods (or, without --k8s-service-name, of "
+                 "the EndpointSlices), e.g. app=sluice");
+  app.add_option("--k8s-watch-mechanism", c.k8s_watch_mechanism,
+                 "k8s discovery: what is watched (endpoints = endpointslices)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"endpointslices", "endpoints", "pods"}));
+  app.add_option("--k8s-pod-ip", c.k8s_pod_ip,
+                 "k8s discovery: this pod's IP (Downward API status.podIP); advertised");
+  app.add_option("--k8s-pod-port", c.k8s_pod_port,
+                 "k8s discovery: every peer's gRPC port (0 = this node's gRPC port)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--k8s-service-account-dir", c.k8s_service_account_dir,
+                 "k8s discovery: directory holding the service account's token and ca.crt")
+      ->capture_default_str();
   add_duration("--batch-wait", &c.batch_wait, "forwarding: wait after a batch's first item");
   app.add_option("--batch-limit", c.batch_limit, "forwarding: items per batch")
       ->capture_default_str()
@@ -249,6 +270,17 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
     out.changed[flag] = IsSecretSetting(flag) && !value.empty() ? "****" : value;
   }
   c.dns_fqdns = absl::StrSplit(dns_fqdns, ',', absl::SkipWhitespace());
+  // The kubelet's variables (client-go's in-cluster config reads the same two).
+  if (auto host = env.find("KUBERNETES_SERVICE_HOST"); host != env.end()) {
+    c.k8s_api_host = host->second;
+  }
+  if (auto port = env.find("KUBERNETES_SERVICE_PORT"); port != env.end()) {
+    if (!absl::SimpleAtoi(port->second, &c.k8s_api_port) || c.k8s_api_port <= 0 ||
+        c.k8s_api_port > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "KUBERNETES_SERVICE_PORT: '", port->second, "' is not a port number"));
+    }
+  }
   c.etcd_endpoints = absl::StrSplit(etcd_endpoints, ',', absl::SkipWhitespace());
   c.mesh_seeds = absl::StrSplit(mesh_seeds, ',', absl::SkipWhitespace());
   std::vector<std::string> ignored;
@@ -282,6 +314,30 @@ namespace {
 int64_t MinCacheBytes(const Config& c) {
   return kStoreShards *
          static_cast<int64_t>(core::Store::EntryBytes(static_cast<size_t>(c.max_key_bytes)));
+}
+
+absl::Status ValidateK8s(const Config& c) {
+  if (c.k8s_api_host.empty() || c.k8s_api_port == 0) {
+    return absl::FailedPreconditionError(
+        "--discovery k8s: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set, so "
+        "this is not running in a Kubernetes pod; k8s discovery reads the cluster's API from "
+        "inside a pod (outside one use --discovery static, dns or etcd)");
+  }
+  if (c.k8s_pod_ip.empty()) {
+    return absl::InvalidArgumentError(
+        "--k8s-pod-ip (GUBER_K8S_POD_IP): required with --discovery k8s; set it from the "
+        "Downward API (fieldRef status.podIP)");
+  }
+  if (c.k8s_watch_mechanism == "pods" && c.k8s_selector.empty()) {
+    return absl::InvalidArgumentError(
+        "--k8s-selector (GUBER_K8S_SELECTOR): required with --k8s-watch-mechanism pods");
+  }
+  if (c.k8s_watch_mechanism != "pods" && c.k8s_service_name.empty() && c.k8s_selector.empty()) {
+    return absl::InvalidArgumentError(
+        "--k8s-service-name (GUBER_K8S_SERVICE_NAME) or --k8s-selector (GUBER_K8S_SELECTOR): "
+        "one is required with --discovery k8s watching endpointslices");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -328,6 +384,9 @@ absl::Status Validate(const Config& c) {
   }
   if (c.discovery == "etcd" && c.etcd_endpoints.empty()) {
     return absl::InvalidArgumentError("--etcd-endpoints: required with --discovery etcd");
+  }
+  if (c.discovery == "k8s") {
+    if (auto s = ValidateK8s(c); !s.ok()) return s;
   }
   if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
     return absl::InvalidArgumentError("--tls-cert and --tls-key: give both or neither");

@@ -85,6 +85,24 @@ struct Config {
   std::string peer_picker_hash;
   // Ring points per peer (GUBER_REPLICATED_HASH_REPLICAS). Default: 512.
   int replicated_hash_replicas = 512;
+  // k8s discovery (docs/cluster.md#kubernetes): the namespace and what is watched there —
+  // endpointslices of a Service (by name, or by label selector), or pods by label selector.
+  // Default: default, none, none, endpointslices.
+  std::string k8s_namespace = "default";
+  std::string k8s_service_name;
+  std::string k8s_selector;
+  std::string k8s_watch_mechanism = "endpointslices";
+  // k8s discovery: this pod's IP (the Downward API's status.podIP) and every peer's gRPC port;
+  // the node advertises <pod ip>:<pod port>. Default: none (required), 0 = the gRPC listen port.
+  std::string k8s_pod_ip;
+  int k8s_pod_port = 0;
+  // k8s discovery: where the service account's token and ca.crt are mounted.
+  // Default: /var/run/secrets/kubernetes.io/serviceaccount.
+  std::string k8s_service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+  // k8s discovery: the API server, from KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT
+  // (set by the kubelet in every pod; not a setting). Default: none = not in a cluster.
+  std::string k8s_api_host;
+  int k8s_api_port = 0;
   // Forwarding batches: wait after the first item, items per batch (1..1000), RPC deadline.
   // Default: 500 us, 1000, 500 ms.
   absl::Duration batch_wait = absl::Microseconds(500);

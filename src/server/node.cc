@@ -24,6 +24,7 @@
 #include "cluster/dns_membership.h"
 #include "cluster/etcd_membership.h"
 #include "cluster/grpc_peer_client.h"
+#include "cluster/k8s_membership.h"
 #include "cluster/static_membership.h"
 #include "cluster/router.h"
 #include "common/host_port.h"
@@ -40,6 +41,7 @@
 #include "rules/rule_store.h"
 #include "rules/rule_watcher.h"
 #include "server/http_routes.h"
+#include "server/advertise_address.h"
 #include "server/tls_files.h"
 #include "spdlog/spdlog.h"
 
@@ -48,27 +50,39 @@ namespace {
 
 constexpr int kMaxMessageBytes = 1 << 20;
 
-// The address peers should use when the gRPC server binds a wildcard host: this host's name
-// resolved to an address (as Gubernator does), else loopback.
-std::string AdvertiseAddressFor(const std::string& bind_host, int port) {
-  std::string host = bind_host;
-  if (common::IsWildcardHost(host)) {
-    host = "127.0.0.1";
-    char name[256] = {};
-    addrinfo hints{};
-    hints.ai_family = AF_INET;
-    addrinfo* result = nullptr;
-    if (gethostname(name, sizeof(name) - 1) == 0 &&
-        getaddrinfo(name, nullptr, &hints, &result) == 0 && result != nullptr) {
-      char buf[NI_MAXHOST];
-      if (getnameinfo(result->ai_addr, result->ai_addrlen, buf, sizeof(buf), nullptr, 0,
-                      NI_NUMERICHOST) == 0) {
-        host = buf;
-      }
-      freeaddrinfo(result);
+// The hosts this node must be reachable from, as far as the settings tell before discovery
+// runs: static peers or mesh seeds, etcd endpoints, DNS names. They pick the interface a node
+// bound to a wildcard address advertises (advertise_address.h).
+std::vector<std::string> PeerHosts(const Config& config) {
+  std::vector<std::string> hosts;
+  auto add = [&hosts](std::string address) {
+    if (auto scheme = address.find("://"); scheme != std::string::npos) {
+      address = address.substr(scheme + 3);
     }
+    auto split = common::SplitHostPort(address);
+    hosts.push_back(split.ok() ? split->host : address);
+  };
+  for (const auto& peer : config.peers) add(peer);
+  for (const auto& seed : config.mesh_seeds) add(seed);
+  if (config.discovery == "etcd") {
+    for (const auto& endpoint : config.etcd_endpoints) add(endpoint);
   }
-  return common::JoinHostPort(host, static_cast<uint16_t>(port));
+  if (config.discovery == "dns") hosts.insert(hosts.end(), config.dns_fqdns.begin(), config.dns_fqdns.end());
+  return hosts;
+}
+
+// `bind_host` itself, or for a wildcard the host ChooseAdvertiseHost picks; the choice is logged.
+std::string AdvertiseHostFor(const std::string& bind_host, const Config& config,
+                             std::string_view what) {
+  AdvertiseChoice choice = ChooseAdvertiseHost({.bind_host = bind_host,
+                                                .peer_hosts = PeerHosts(config),
+                                                .interfaces = LocalAddresses(),
+                                                .route_source = SourceAddressTowards});
+  if (common::IsWildcardHost(bind_host)) {
+    spdlog::info("{} is bound to '{}'; advertising {}: {}", std::string(what), bind_host,
+                 choice.host, choice.reason);
+  }
+  return choice.host;
 }
 
 // A port that was free a moment ago on `host` (the kernel's pick for port 0).
@@ -90,7 +104,25 @@ int FreePort(const std::string& host) {
 
 // The membership source `config.discovery` names (docs/cluster.md).
 std::unique_ptr<cluster::Membership> MakeMembership(const Config& config,
-                                                    const std::string& advertise_address) {
+                                                    const std::string& advertise_address,
+                                                    obs::Registry& registry) {
+  if (config.discovery == "k8s") {
+    auto advertise = common::SplitHostPort(advertise_address);
+    return std::make_unique<cluster::K8sMembership>(
+        cluster::K8sMembershipOptions{
+            .api = {.host = config.k8s_api_host,
+                    .port = static_cast<uint16_t>(config.k8s_api_port),
+                    .token_file = config.k8s_service_account_dir + "/token",
+                    .ca_file = config.k8s_service_account_dir + "/ca.crt"},
+            .resource = config.k8s_watch_mechanism == "pods" ? cluster::K8sResource::kPods
+                                                             : cluster::K8sResource::kEndpointSlices,
+            .k8s_namespace = config.k8s_namespace,
+            .service_name = config.k8s_service_name,
+            .selector = config.k8s_selector,
+            .pod_ip = config.k8s_pod_ip,
+            .pod_port = advertise.ok() ? advertise->port : uint16_t{0}},
+        registry);
+  }
   if (config.discovery == "dns") {
     return std::make_unique<cluster::DnsMembership>(
         cluster::DnsMembershipOptions{.fqdns = config.dns_fqdns,
@@ -120,9 +152,22 @@ absl::StatusOr<mesh::MeshOptions> MeshOptionsFor(const Config& config,
   auto bind = common::SplitHostPort(config.mesh_address);
   auto grpc = common::SplitHostPort(grpc_advertise);
   if (o.advertise_address.empty() && bind.ok()) {
-    const bool wildcard = common::IsWildcardHost(bind->host);
-    o.advertise_address =
-        common::JoinHostPort(wildcard && grpc.ok() ? grpc->host : bind->host, bind->port);
+    // A wildcard bind takes the gRPC advertise host when peers can reach that one, else the
+    // interface that reaches the seeds.
+    std::string host = bind->host;
+    if (common::IsWildcardHost(host)) {
+      host = grpc.ok() && !IsLoopbackHost(grpc->host)
+                 ? grpc->host
+                 : AdvertiseHostFor(bind->host, config, "--mesh-addr");
+    }
+    o.advertise_address = common::JoinHostPort(host, bind->port);
+  }
+  if (auto s = CheckAdvertiseReachable(config.mesh_advertise_address.empty()
+                                           ? "--mesh-addr"
+                                           : "--mesh-advertise-addr",
+                                       o.advertise_address, "--mesh-seeds", config.mesh_seeds);
+      !s.ok()) {
+    return s;
   }
   o.grpc_address = grpc_advertise;
   auto http = common::SplitHostPort(config.http_address, common::PortZero::kAllowed);
@@ -212,9 +257,16 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
   // first call can arrive.
   int grpc_port = grpc_hp->port == 0 ? FreePort(grpc_hp->host) : grpc_hp->port;
   std::string grpc_address = common::JoinHostPort(grpc_hp->host, static_cast<uint16_t>(grpc_port));
-  p.advertise_address = config.advertise_address.empty()
-                            ? AdvertiseAddressFor(grpc_hp->host, grpc_port)
-                            : config.advertise_address;
+  p.advertise_address =
+      config.advertise_address.empty()
+          ? common::JoinHostPort(AdvertiseHostFor(grpc_hp->host, config, "--addr"),
+                                 static_cast<uint16_t>(grpc_port))
+          : config.advertise_address;
+  if (config.discovery == "k8s") {  // peers know this pod by its IP (Gubernator: forced)
+    p.advertise_address = common::JoinHostPort(
+        config.k8s_pod_ip, static_cast<uint16_t>(config.k8s_pod_port != 0 ? config.k8s_pod_port
+                                                                           : grpc_port));
+  }
   p.health = std::make_unique<cluster::StandaloneHealth>(p.advertise_address);
   if (config.mesh) {
     // Mesh mode: every request is decided here; counters converge by gossip.
@@ -224,6 +276,14 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
     p.router = std::make_unique<mesh::MeshRouter>(*p.mesh);
     p.health = std::make_unique<mesh::MeshHealth>(*p.mesh);
   } else if (config.discovery != "static" || !config.peers.empty()) {
+    if (config.discovery == "static" || config.discovery == "mesh") {
+      if (auto s = CheckAdvertiseReachable(
+              config.advertise_address.empty() ? "--addr" : "--advertise-addr",
+              p.advertise_address, "--peers", config.peers);
+          !s.ok()) {
+        return s;
+      }
+    }
     // Cluster mode: membership feeds a ClusterRouter; PeersV1 serves the other nodes.
     const core::Clock& clock = core::SystemClock::Instance();
     cluster::PeerClientOptions peer_options{.batch_wait = config.batch_wait,
@@ -241,8 +301,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
                                                 .tls_server_name = (*tls)->peers.server_name}
                  : cluster::PeerChannelSecurity{}),
         cluster::ClusterRouterOptions{
-            // Static and DNS peers carry no data center: they are all local.
-            .view = {.data_center = config.discovery == "static" || config.discovery == "dns"
+            // Static, DNS and k8s peers carry no data center: they are all local.
+            .view = {.data_center = config.discovery == "static" || config.discovery == "dns" ||
+                                            config.discovery == "k8s"
                                         ? ""
                                         : config.data_center,
                      .ring = {.replicas = config.replicated_hash_replicas,
@@ -266,7 +327,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
       p.mesh = std::move(*started);
       p.membership = std::make_unique<mesh::MeshMembership>(*p.mesh);
     } else {
-      p.membership = MakeMembership(config, p.advertise_address);
+      p.membership = MakeMembership(config, p.advertise_address, p.registry);
     }
   }
   p.gubernator = std::make_unique<api::GubernatorHandler>(

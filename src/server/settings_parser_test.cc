@@ -219,7 +219,7 @@ TEST(SettingsParserTest, WarningsAreReturnedNotLogged) {
   auto previous = spdlog::default_logger();
   spdlog::set_default_logger(std::make_shared<spdlog::logger>(
       "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
-  auto cl = Parse({}, {{"GUBER_K8S_NAMESPACE", "default"},
+  auto cl = Parse({}, {{"GUBER_METRIC_FLAGS", "os"},
                        {"SLUICE_CACHE_SIZ", "10"},
                        {"GUBER_PEER_DISCOVERY_TYPE", "none"},
                        {"HOME", "/root"}});
@@ -227,7 +227,7 @@ TEST(SettingsParserTest, WarningsAreReturnedNotLogged) {
   ASSERT_TRUE(cl.ok()) << cl.status();
   EXPECT_EQ(cl->warnings,
             (std::vector<std::string>{
-                "variable GUBER_K8S_NAMESPACE: GUBER_K8S_NAMESPACE is not supported by Sluice; "
+                "variable GUBER_METRIC_FLAGS: GUBER_METRIC_FLAGS is not supported by Sluice; "
                 "ignored",
                 "variable SLUICE_CACHE_SIZ: SLUICE_CACHE_SIZ is not a Sluice setting; ignored",
             }));

@@ -121,7 +121,7 @@ TEST_F(SettingsSourcesTest, CatalogMapsGubernatorNamesOntoExistingFlagsOnly) {
   EXPECT_EQ(catalog.ForGuberVariable("GUBER_WORKER_COUNT")->flag, "--http-threads");
   EXPECT_EQ(catalog.ForGuberVariable("GUBER_BATCH_WAIT")->flag, "--batch-wait-us");
   EXPECT_FALSE(catalog.ForGuberVariable("GUBER_ETCD_ENDPOINTS"));  // no --etcd-endpoints here
-  EXPECT_FALSE(catalog.ForGuberVariable("GUBER_K8S_NAMESPACE"));   // not in the table
+  EXPECT_FALSE(catalog.ForGuberVariable("GUBER_METRIC_FLAGS"));    // not in the table
   EXPECT_EQ(catalog.GuberVariablesOf(*Option("--log-level")),
             (Values{"GUBER_LOG_LEVEL", "GUBER_DEBUG"}));
 }
@@ -167,16 +167,15 @@ TEST_F(SettingsSourcesTest, EnvironmentKeepsLocalhostAndOrdersOverrides) {
 }
 
 TEST_F(SettingsSourcesTest, UnsupportedGubernatorVariablesAreWarnedNotIgnoredSilently) {
-  auto layer = ReadEnvironment(SettingsCatalog(app_), {{"GUBER_K8S_NAMESPACE", "default"},
+  auto layer = ReadEnvironment(SettingsCatalog(app_), {{"GUBER_METRIC_FLAGS", "os"},
                                                        {"GUBER_ETCD_ENDPOINTS", "e:2379"},
                                                        {"GUBER_PEER_DISCOVERY_TYPE", "k8s"}});
   ASSERT_TRUE(layer.ok()) << layer.status();
-  EXPECT_TRUE(layer->items.empty());
+  ASSERT_EQ(layer->items.size(), 1u);  // k8s discovery is supported
   EXPECT_TRUE(HasWarning(*layer,
-                         "variable GUBER_K8S_NAMESPACE: GUBER_K8S_NAMESPACE is not "
+                         "variable GUBER_METRIC_FLAGS: GUBER_METRIC_FLAGS is not "
                          "supported by Sluice; ignored"));
   EXPECT_TRUE(HasWarning(*layer, "GUBER_ETCD_ENDPOINTS is not supported"));
-  EXPECT_TRUE(HasWarning(*layer, "variable GUBER_PEER_DISCOVERY_TYPE: discovery type 'k8s'"));
 }
 
 TEST_F(SettingsSourcesTest, EnvironmentConversionErrorNamesSettingSourceAndAllowedValues) {
@@ -304,7 +303,7 @@ TEST_F(SettingsSourcesTest, GubernatorKeyValueFile) {
                                  "GUBER_GRPC_ADDRESS = 127.0.0.1:9001\n"
                                  "  GUBER_CACHE_SIZE=1\n"  // leading space: skipped
                                  "GUBER_CACHE_SIZE=7\n"
-                                 "GUBER_K8S_NAMESPACE=default\n"
+                                 "GUBER_METRIC_FLAGS=os\n"
                                  "OTEL_SERVICE_NAME=sluice\n"
                                  "SLUICE_HTTP_ADDR=127.0.0.1:9002\r\n",
                                  "gubernator.conf");
@@ -316,8 +315,8 @@ TEST_F(SettingsSourcesTest, GubernatorKeyValueFile) {
                 "--http-addr=127.0.0.1:9002 <file gubernator.conf:8 (SLUICE_HTTP_ADDR)>",
             }));
   EXPECT_TRUE(HasWarning(*layer,
-                         "file gubernator.conf:6 (GUBER_K8S_NAMESPACE): "
-                         "GUBER_K8S_NAMESPACE is not supported by Sluice"));
+                         "file gubernator.conf:6 (GUBER_METRIC_FLAGS): "
+                         "GUBER_METRIC_FLAGS is not supported by Sluice"));
   EXPECT_TRUE(HasWarning(*layer, "OTEL_SERVICE_NAME is not a Sluice or Gubernator setting"));
 }
 

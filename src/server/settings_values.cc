@@ -93,7 +93,7 @@ std::string_view DescribeKind(ValueKind kind) {
     case ValueKind::kDebug:
       return "true → debug";
     case ValueKind::kDiscovery:
-      return "none → static, member-list → mesh, dns, etcd; k8s unsupported";
+      return "none → static, member-list → mesh, dns, etcd, k8s";
   }
   return "";
 }
@@ -233,15 +233,7 @@ absl::StatusOr<std::optional<std::vector<std::string>>> ConvertValue(
       const std::string type = absl::AsciiStrToLower(*text);
       if (type == "none") return Values{"static"};
       if (type == "member-list") return Values{"mesh"};
-      if (type == "dns" || type == "etcd") return Values{type};
-      if (type == "k8s") {
-        if (warnings != nullptr) {
-          warnings->push_back(
-              "discovery type 'k8s' is not supported by Sluice; ignored (use dns "
-              "with a headless Service)");
-        }
-        return std::nullopt;
-      }
+      if (type == "dns" || type == "etcd" || type == "k8s") return Values{type};
       return Invalid(*text, kTypes);
     }
   }

@@ -59,13 +59,13 @@ TEST(ConfigIntegrationTest, GubernatorKeyValueFileStartsANode) {
                     "\n"
                     "\n"
                     "GUBER_CACHE_SIZE=1234\n"
-                    "GUBER_K8S_NAMESPACE=default\n");
+                    "GUBER_METRIC_FLAGS=os\n");
   auto options = Unflagged(grpc_port, http_port);
   options.extra_args = {"--settings", conf.path()};
   SluiceProcess node(options);
   ExpectServing(node);
   EXPECT_NE(node.Output().find("cache size 1234"), std::string::npos) << node.Output();
-  EXPECT_NE(node.Output().find("GUBER_K8S_NAMESPACE is not supported by Sluice"), std::string::npos)
+  EXPECT_NE(node.Output().find("GUBER_METRIC_FLAGS is not supported by Sluice"), std::string::npos)
       << node.Output();
 }
 
