@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "cluster/cluster_health.h"
+#include "cluster/health.h"
 #include "cluster/peer_info.h"
 #include "core/clock.h"
 #include "core/rate_limit.h"
@@ -100,8 +100,8 @@ class Mesh {
   std::vector<cluster::PeerInfo> Peers() const;
 
   MeshStats stats() const;
-  // Honest health at this moment (mesh_health_report.h).
-  cluster::HealthReport Health() const;
+  // Honest health at `now` (epoch ms; mesh_health_report.h).
+  cluster::HealthReport Health(int64_t now) const;
   std::vector<MemberStatus> Members() const;
 
   // Test hook (partition tests): drop every datagram to or from these node ids. Empty heals.

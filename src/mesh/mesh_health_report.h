@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "cluster/cluster_health.h"
+#include "cluster/health.h"
 #include "cluster/peer_info.h"
 
 namespace sluice::mesh {
