@@ -284,8 +284,10 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
   c.etcd_endpoints = absl::StrSplit(etcd_endpoints, ',', absl::SkipWhitespace());
   c.mesh_seeds = absl::StrSplit(mesh_seeds, ',', absl::SkipWhitespace());
   std::vector<std::string> ignored;
+  // ResolveMode names each setting with its source itself, so its errors are not attributed.
   if (auto status = ResolveMode(c, settings->sources, ignored); !status.ok()) {
-    if (auto failed = fail(status); !failed.ok()) return failed;
+    if (!out.validate) return status;
+    out.errors.emplace_back(status.message());
   }
   for (std::string& warning : ignored) out.warnings.push_back(std::move(warning));
   if (auto status = Validate(c); !status.ok()) {

@@ -136,6 +136,9 @@ TEST(MetricsTest, EveryMetricTheOperationsGuideNamesIsExported) {
   const Scrape scrape = ScrapeMetrics(node);
   for (const std::string& entry : named) {
     const std::string family = entry.substr(0, entry.find('{'));
+    // k8s discovery registers its counters only when it runs (no API server outside a pod);
+    // k8s_discovery_test.cc reads each of them from /metrics.
+    if (family.rfind("sluice_k8s_discovery_", 0) == 0) continue;
     EXPECT_TRUE(scrape.types.count(family)) << "docs/operations.md names " << entry
                                             << " but /metrics has no family " << family;
     if (entry.find('{') == std::string::npos) continue;

@@ -21,7 +21,7 @@ using testing::TempFile;
 TEST(StartupLogTest, JsonLinesNameEverySettingAndItsSourceAndEachDecision) {
   TempFile settings("startup_log.yaml", "server:\n  drain_timeout: 3\nlog:\n  level: trace\n");
   SluiceProcess::Options options;
-  options.env = {"SLUICE_CACHE_SIZE=4321", "GUBER_K8S_NAMESPACE=default"};
+  options.env = {"SLUICE_CACHE_SIZE=4321", "GUBER_METRIC_FLAGS=os"};
   options.extra_args = {"--settings", settings.path(), "--log-format", "json"};
   SluiceProcess node(options);
   ASSERT_TRUE(node.ready()) << node.Output();
@@ -43,7 +43,7 @@ TEST(StartupLogTest, JsonLinesNameEverySettingAndItsSourceAndEachDecision) {
     messages.emplace_back(doc["msg"].GetString());
   }
   ASSERT_FALSE(messages.empty());
-  EXPECT_NE(messages[0].find("GUBER_K8S_NAMESPACE is not supported"), std::string::npos)
+  EXPECT_NE(messages[0].find("GUBER_METRIC_FLAGS is not supported"), std::string::npos)
       << messages[0];
   auto has = [&](const std::string& text) {
     for (const auto& m : messages) {
