@@ -76,15 +76,18 @@ Measured Drive(MeshCluster& mesh) {
         context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
         RateLimitResponse resp;
         grpc::Status status = stub->ShouldRateLimit(&context, req, &resp);
-        const int64_t now = NowMs();
+        const int64_t answered = NowMs();
         std::lock_guard<std::mutex> lock(mu);
         if (!status.ok() || resp.statuses_size() != 1) {
           ++out.errors;
           continue;
         }
-        const auto& reset = resp.statuses(0).duration_until_reset();
-        const int64_t until = reset.seconds() * 1000 + reset.nanos() / 1'000'000;
-        const int64_t window_end = (now + until + 500) / 1000 * 1000;
+        // The window the node decided in, from this machine's clock (the nodes share it):
+        // duration_until_reset is whole seconds, as in envoyproxy/ratelimit, so it cannot tell
+        // the window. A call that straddles a window edge (a call takes about a millisecond)
+        // counts in the later window: the earlier one's quota is spent in its first quarter at
+        // this rate, so an admission at the edge is the new window's.
+        const int64_t window_end = (answered / 1000 + 1) * 1000;
         ++out.total[window_end];
         if (resp.overall_code() == RateLimitResponse::OK) ++out.admitted[window_end];
       }
