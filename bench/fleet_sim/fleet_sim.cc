@@ -28,14 +28,31 @@ using Packet = std::shared_ptr<const mesh::wire::Packet>;
 constexpr int64_t kStart = 1'700'000'000'000;  // epoch ms, on a window boundary
 constexpr char kName[] = "fleet";               // rule name: keys are "fleet_k<rank>"
 
-std::string NodeId(size_t i) { return absl::StrFormat("n%05d", i); }
-std::string Address(size_t i) { return absl::StrFormat("n%d:7946", i); }
-// The node index of "n<i>:7946" or of "n<i>" (zero-padded); SIZE_MAX when it is not one.
-size_t IndexOf(std::string_view text) {
+// Names as long as real ones, since they travel in every digest and delta: node ids of 16
+// characters (sluice's default is 16 hex digits), pod-like IPv4 addresses.
+std::string NodeId(size_t i) { return absl::StrFormat("n%015d", i); }
+std::string Host(size_t i) { return absl::StrFormat("10.%d.%d.%d", i / 65536, (i / 256) % 256, i % 256); }
+std::string Address(size_t i) { return Host(i) + ":7946"; }
+// The node index of NodeId(i); SIZE_MAX when it is not one.
+size_t IndexOfId(std::string_view id) {
   size_t index = 0;
-  if (text.empty() || text[0] != 'n') return SIZE_MAX;
-  auto [end, ec] = std::from_chars(text.data() + 1, text.data() + text.size(), index);
-  return ec == std::errc() ? index : SIZE_MAX;
+  if (id.empty() || id[0] != 'n') return SIZE_MAX;
+  auto [end, ec] = std::from_chars(id.data() + 1, id.data() + id.size(), index);
+  return ec == std::errc() && end == id.data() + id.size() ? index : SIZE_MAX;
+}
+// The node index of Address(i); SIZE_MAX when it is not one.
+size_t IndexOfAddress(std::string_view address) {
+  size_t part[3] = {0, 0, 0};
+  const char* p = address.data();
+  const char* end = p + address.size();
+  if (address.rfind("10.", 0) != 0) return SIZE_MAX;
+  p += 3;
+  for (size_t k = 0; k < 3; ++k) {
+    auto [next, ec] = std::from_chars(p, end, part[k]);
+    if (ec != std::errc() || next == end || *next != (k < 2 ? '.' : ':')) return SIZE_MAX;
+    p = next + 1;
+  }
+  return part[0] * 65536 + part[1] * 256 + part[2];
 }
 
 struct Node {
@@ -71,7 +88,8 @@ class Fleet {
       m.node_id = NodeId(i);
       m.incarnation = 1;
       m.advertise_address = Address(i);
-      m.grpc_address = absl::StrFormat("n%d:1051", i);
+      m.grpc_address = Host(i) + ":1051";
+      m.http_address = Host(i) + ":1050";
       if (i > 0) m.seeds = {Address(0)};
       m.gossip_interval_ms = o.gossip_interval_ms;
       m.fanout = o.fanout;
@@ -95,6 +113,7 @@ class Fleet {
     const int64_t warmup_end = kStart + o_.max_warmup_ms;
     while (now_ < warmup_end) {
       Step(false);
+      Progress("warm-up");
       if ((now_ - kStart) % o_.gossip_interval_ms == 0 && Formed()) {
         report.formed = true;
         break;
@@ -114,6 +133,7 @@ class Fleet {
     while (now_ < end) {
       probing_ = now_ < probe_until;
       Step(true);
+      Progress("traffic");
       if ((now_ - measure_from_) % 1000 == 0) SampleState();
     }
 
@@ -204,7 +224,7 @@ class Fleet {
 
   void Send(size_t from, std::vector<Outgoing> out) {
     for (Outgoing& o : out) {
-      const size_t to = IndexOf(o.address);
+      const size_t to = IndexOfAddress(o.address);
       if (to >= nodes_.size()) continue;
       size_t bytes = 0;
       Packet packet;
@@ -230,10 +250,20 @@ class Fleet {
     Send(a.to, node.engine->Receive(*a.payload, Address(a.from), now_));
     if (!a.payload->has_delta()) return;
     for (const auto& origin : a.payload->delta().origins()) {
-      const size_t o = IndexOf(origin.node().node_id());
+      const size_t o = IndexOfId(origin.node().node_id());
       if (o >= nodes_.size() || !tracker_.Pending(o)) continue;
       tracker_.Observe(a.to, o, node.table->Watermark(nodes_[o].origin), now_);
     }
+  }
+
+  void Progress(const char* phase) {
+    if (!o_.progress || (now_ - kStart) % 1000 != 0) return;
+    size_t members = 0;
+    for (const Node& n : nodes_) members += n.engine->Peers().size();
+    o_.progress(absl::StrFormat("t=%ds %s: members/node %.1f, datagrams sent %d, in flight %d",
+                                (now_ - kStart) / 1000, phase,
+                                static_cast<double>(members) / static_cast<double>(nodes_.size()),
+                                net_.sent(), net_.in_flight()));
   }
 
   bool Formed() const {

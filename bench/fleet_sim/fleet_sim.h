@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "fleet_metrics.h"
@@ -43,6 +44,9 @@ struct FleetOptions {
   int64_t suspicion_timeout_ms = 3000;
   int64_t gc_grace_ms = 2000;
   bool codec = false;
+  // Called once per simulated second with a one-line status (phase, members, datagrams); unset:
+  // quiet.
+  std::function<void(const std::string&)> progress;
 };
 
 struct FleetReport {

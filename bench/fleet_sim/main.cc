@@ -8,7 +8,7 @@
 //             [--window-ms 1000] [--duration-ms 10000] [--max-warmup-ms 60000]
 //             [--latency-ms 1] [--jitter-ms 1] [--loss-pct 0] [--seed 1]
 //             [--gossip-interval-ms 100] [--fanout 3] [--push-interval-ms 10]
-//             [--probe-interval-ms 20] [--codec 0]
+//             [--probe-interval-ms 20] [--codec 0] [--progress 0]
 //
 // Prints the run's details, then the result line:
 //   nodes=… keys=… converge_p50_ms=… converge_p99_ms=… bytes_per_node_s=… state_bytes_per_node=…
@@ -127,6 +127,13 @@ int main(int argc, char** argv) {
   o.push_interval_ms = args.GetInt("--push-interval-ms", 10);
   o.probe_interval_ms = args.GetInt("--probe-interval-ms", 20);
   o.codec = args.GetInt("--codec", 0) != 0;
+  if (args.GetInt("--progress", 0) != 0) {
+    const auto t0 = std::chrono::steady_clock::now();
+    o.progress = [t0](const std::string& line) {
+      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::fprintf(stderr, "fleet_sim: %s (wall %.1f s)\n", line.c_str(), wall);
+    };
+  }
   if (const std::string unused = args.Unused(); !unused.empty()) {
     return Usage("unknown flag " + unused);
   }
