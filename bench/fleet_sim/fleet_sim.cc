@@ -1,7 +1,6 @@
 #include "fleet_sim.h"
 
 #include <algorithm>
-#include <charconv>
 #include <functional>
 #include <memory>
 #include <queue>
@@ -10,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
 #include "core/rate_limit.h"
 #include "mesh/codec.h"
@@ -28,34 +28,27 @@ using Packet = std::shared_ptr<const mesh::wire::Packet>;
 constexpr int64_t kStart = 1'700'000'000'000;  // epoch ms, on a window boundary
 constexpr char kName[] = "fleet";               // rule name: keys are "fleet_k<rank>"
 
-// Names as long as real ones, since they travel in every digest and delta: node ids of 16
-// characters (sluice's default is 16 hex digits), pod-like IPv4 addresses.
-std::string NodeId(size_t i) { return absl::StrFormat("n%015d", i); }
-std::string Host(size_t i) { return absl::StrFormat("10.%d.%d.%d", i / 65536, (i / 256) % 256, i % 256); }
-std::string Address(size_t i) { return Host(i) + ":7946"; }
-// The node index of NodeId(i); SIZE_MAX when it is not one.
-size_t IndexOfId(std::string_view id) {
-  size_t index = 0;
-  if (id.empty() || id[0] != 'n') return SIZE_MAX;
-  auto [end, ec] = std::from_chars(id.data() + 1, id.data() + id.size(), index);
-  return ec == std::errc() && end == id.data() + id.size() ? index : SIZE_MAX;
-}
-// The node index of Address(i); SIZE_MAX when it is not one.
-size_t IndexOfAddress(std::string_view address) {
-  size_t part[3] = {0, 0, 0};
-  const char* p = address.data();
-  const char* end = p + address.size();
-  if (address.rfind("10.", 0) != 0) return SIZE_MAX;
-  p += 3;
-  for (size_t k = 0; k < 3; ++k) {
-    auto [next, ec] = std::from_chars(p, end, part[k]);
-    if (ec != std::errc() || next == end || *next != (k < 2 ? '.' : ':')) return SIZE_MAX;
-    p = next + 1;
+// A node's names. They travel in every digest and delta, so their lengths matter: kPods gives
+// node ids of 16 characters (sluice's default is 16 hex digits) and pod-like IPv4 addresses;
+// kLoopback names nodes as tests/integration/mesh_harness.h does ("n<i>", 127.0.0.1 and
+// five-digit ports), for the comparison with real processes.
+struct Names {
+  std::string node_id;
+  std::string mesh;
+  std::string grpc;
+  std::string http;
+};
+Names NamesOf(size_t i, NameStyle style) {
+  if (style == NameStyle::kLoopback) {
+    return Names{absl::StrFormat("n%d", i), absl::StrFormat("127.0.0.1:%d", 30000 + i),
+                 absl::StrFormat("127.0.0.1:%d", 40000 + i), absl::StrFormat("127.0.0.1:%d", 50000 + i)};
   }
-  return part[0] * 65536 + part[1] * 256 + part[2];
+  const std::string host = absl::StrFormat("10.%d.%d.%d", i / 65536, (i / 256) % 256, i % 256);
+  return Names{absl::StrFormat("n%015d", i), host + ":7946", host + ":1051", host + ":1050"};
 }
 
 struct Node {
+  std::string address;  // mesh address
   mesh::OriginId origin;
   std::unique_ptr<mesh::CounterTable> table;
   std::unique_ptr<mesh::GossipEngine> engine;
@@ -85,12 +78,13 @@ class Fleet {
     nodes_.resize(o.nodes);
     for (size_t i = 0; i < o.nodes; ++i) {
       mesh::MeshOptions m;
-      m.node_id = NodeId(i);
+      const Names names = NamesOf(i, o.names);
+      m.node_id = names.node_id;
       m.incarnation = 1;
-      m.advertise_address = Address(i);
-      m.grpc_address = Host(i) + ":1051";
-      m.http_address = Host(i) + ":1050";
-      if (i > 0) m.seeds = {Address(0)};
+      m.advertise_address = names.mesh;
+      m.grpc_address = names.grpc;
+      m.http_address = names.http;
+      if (i > 0) m.seeds = {nodes_[0].address};
       m.gossip_interval_ms = o.gossip_interval_ms;
       m.fanout = o.fanout;
       m.push_interval_ms = o.push_interval_ms;
@@ -98,6 +92,9 @@ class Fleet {
       m.gc_grace_ms = o.gc_grace_ms;
       m.rng_seed = o.seed * 1'000'003 + i + 1;
       Node& n = nodes_[i];
+      n.address = names.mesh;
+      by_address_[names.mesh] = i;
+      by_id_[names.node_id] = i;
       n.origin = mesh::OriginId{m.node_id, m.incarnation};
       n.table = std::make_unique<mesh::CounterTable>(mesh::CounterOptionsFor(m));
       n.engine = std::make_unique<mesh::GossipEngine>(m, codec_.body_budget(), kStart, *n.table);
@@ -224,8 +221,9 @@ class Fleet {
 
   void Send(size_t from, std::vector<Outgoing> out) {
     for (Outgoing& o : out) {
-      const size_t to = IndexOfAddress(o.address);
-      if (to >= nodes_.size()) continue;
+      auto found = by_address_.find(o.address);
+      if (found == by_address_.end()) continue;
+      const size_t to = found->second;
       size_t bytes = 0;
       Packet packet;
       if (o_.codec) {
@@ -247,11 +245,12 @@ class Fleet {
 
   void Deliver(const SimNetwork<Packet>::Arrival& a) {
     Node& node = nodes_[a.to];
-    Send(a.to, node.engine->Receive(*a.payload, Address(a.from), now_));
+    Send(a.to, node.engine->Receive(*a.payload, nodes_[a.from].address, now_));
     if (!a.payload->has_delta()) return;
     for (const auto& origin : a.payload->delta().origins()) {
-      const size_t o = IndexOfId(origin.node().node_id());
-      if (o >= nodes_.size() || !tracker_.Pending(o)) continue;
+      auto found = by_id_.find(origin.node().node_id());
+      if (found == by_id_.end() || !tracker_.Pending(found->second)) continue;
+      const size_t o = found->second;
       tracker_.Observe(a.to, o, node.table->Watermark(nodes_[o].origin), now_);
     }
   }
@@ -287,6 +286,8 @@ class Fleet {
   Zipf zipf_;
   mesh::Codec codec_;
   std::vector<Node> nodes_;
+  absl::flat_hash_map<std::string, size_t> by_address_;
+  absl::flat_hash_map<std::string, size_t> by_id_;
   Timers rounds_;
   Timers pushes_;
   ConvergenceTracker tracker_;

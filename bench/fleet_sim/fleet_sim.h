@@ -25,6 +25,8 @@
 
 namespace sluice::fleet {
 
+enum class NameStyle { kPods, kLoopback };  // see NamesOf in fleet_sim.cc
+
 struct FleetOptions {
   size_t nodes = 10;
   size_t keys = 10'000;
@@ -44,6 +46,7 @@ struct FleetOptions {
   int64_t suspicion_timeout_ms = 3000;
   int64_t gc_grace_ms = 2000;
   bool codec = false;
+  NameStyle names = NameStyle::kPods;
   // Called once per simulated second with a one-line status (phase, members, datagrams); unset:
   // quiet.
   std::function<void(const std::string&)> progress;
