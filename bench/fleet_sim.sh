@@ -28,7 +28,7 @@ for lib in /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/lib/aarch64-linux-gnu
 done
 
 tsv=$out/fleet.tsv
-printf 'loss_pct\tnodes\tkeys\tconverge_p50_ms\tconverge_p99_ms\tbytes_per_node_s\tstate_bytes_per_node\tovershoot_max\tunconverged\tprobes\twarmup_ms\twall_s\n' >"$tsv"
+printf 'loss_pct\tnodes\tkeys\tconverge_p50_ms\tconverge_p99_ms\tbytes_per_node_s\tstate_bytes_per_node\tovershoot_max\tunconverged\tprobes\twarmup_ms\twall_s\tcpu_s\n' >"$tsv"
 for loss in $losses; do
   for n in $nodes; do
     log=$out/run_n${n}_loss${loss}.log
@@ -38,15 +38,16 @@ for loss in $losses; do
     [[ -n $line ]] || { echo "fleet_sim.sh: no result for nodes=$n loss=$loss (see $log)" >&2; exit 1; }
     echo "loss=${loss}% $line  [$detail]"
     get() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"; }
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$loss" "$n" "$keys" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$loss" "$n" "$keys" \
       "$(get converge_p50_ms "$line")" "$(get converge_p99_ms "$line")" "$(get bytes_per_node_s "$line")" \
       "$(get state_bytes_per_node "$line")" "$(get overshoot_max "$line")" "$(get unconverged "$detail")" \
-      "$(get probes "$detail")" "$(get warmup_ms "$detail")" "$(get wall_s "$detail")" >>"$tsv"
+      "$(get probes "$detail")" "$(get warmup_ms "$detail")" "$(get wall_s "$detail")" \
+      "$(get cpu_s "$detail")" >>"$tsv"
   done
 done
 
-awk -F'\t' 'NR == 1 { print "| loss | nodes | converge p50 / p99 (ms) | bytes/node/s | state bytes/node | overshoot max | unconverged probes | wall (s) |"; print "|---|---|---|---|---|---|---|---|"; next }
-  { printf "| %s %% | %s | %s / %s | %s | %s | %s | %s of %s | %s |\n", $1, $2, $4, $5, $6, $7, $8, $9, $10, $12 }' "$tsv" >"$out/fleet.md"
+awk -F'\t' 'NR == 1 { print "| loss | nodes | converge p50 / p99 (ms) | bytes/node/s | state bytes/node | overshoot max | unconverged probes | simulator CPU (s) |"; print "|---|---|---|---|---|---|---|---|"; next }
+  { printf "| %s %% | %s | %s / %s | %s | %s | %s | %s of %s | %s |\n", $1, $2, $4, $5, $6, $7, $8, $9, $10, $13 }' "$tsv" >"$out/fleet.md"
 cat "$out/fleet.md"
 
 if command -v gnuplot >/dev/null; then

@@ -17,6 +17,7 @@
 #include "mesh/decision.h"
 #include "mesh/gossip_engine.h"
 #include "mesh/mesh_options.h"
+#include "mix64.h"
 #include "zipf.h"
 
 namespace sluice::fleet {
@@ -44,7 +45,7 @@ Names NamesOf(size_t i, NameStyle style) {
                  absl::StrFormat("127.0.0.1:%d", 40000 + i), absl::StrFormat("127.0.0.1:%d", 50000 + i)};
   }
   const std::string host = absl::StrFormat("10.%d.%d.%d", i / 65536, (i / 256) % 256, i % 256);
-  return Names{absl::StrFormat("n%015d", i), host + ":7946", host + ":1051", host + ":1050"};
+  return Names{absl::StrFormat("%016x", Mix64(i)), host + ":7946", host + ":1051", host + ":1050"};
 }
 
 struct Node {

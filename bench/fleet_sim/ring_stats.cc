@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
+#include "mix64.h"
 
 namespace sluice::fleet {
 namespace {
@@ -37,10 +38,7 @@ std::vector<std::string> SyntheticKeys(size_t keys, bool random_ids) {
       out[i] = absl::StrFormat("requests_per_second_account-%d", i);
       continue;
     }
-    uint64_t x = i + 0x9e3779b97f4a7c15ULL;  // splitmix64: a fixed, well-mixed id per i
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    out[i] = absl::StrFormat("requests_per_second_account-%016x", x ^ (x >> 31));
+    out[i] = absl::StrFormat("requests_per_second_account-%016x", Mix64(i));
   }
   return out;
 }
