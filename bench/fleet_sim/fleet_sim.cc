@@ -81,7 +81,7 @@ class Fleet {
       mesh::MeshOptions m;
       const Names names = NamesOf(i, o.names);
       m.node_id = names.node_id;
-      m.incarnation = 1;
+      m.incarnation = kStart;  // epoch ms at start, as a real node: 6 bytes in every entry
       m.advertise_address = names.mesh;
       m.grpc_address = names.grpc;
       m.http_address = names.http;
