@@ -113,6 +113,12 @@ var corpusDifferences = []corpusDifference{
 	{"ENVOY-ALGORITHM-KEY", false, func(_ string, docs []*yaml.Node) bool {
 		return anyKey(docs, func(path []string, key string) bool { return key == "algorithm" })
 	}},
+	{"ENVOY-UNIT-MULTIPLIER", false, func(_ string, docs []*yaml.Node) bool {
+		return anyKey(docs, func(path []string, key string) bool { return key == "unit_multiplier" })
+	}},
+	{"ENVOY-RATE-LIMITS", false, func(_ string, docs []*yaml.Node) bool {
+		return anyKey(docs, func(path []string, key string) bool { return key == "rate_limits" })
+	}},
 	{"ENVOY-METADATA-KEY", false, func(_ string, docs []*yaml.Node) bool {
 		return anyKey(docs, func(path []string, key string) bool { return key == "metadata" })
 	}},

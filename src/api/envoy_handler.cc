@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/decision_trace.h"
 #include "rules/counter_key.h"
-#include "rules/replaces.h"
+#include "rules/resolve_limits.h"
 
 namespace sluice::api {
 namespace {
@@ -21,7 +21,6 @@ namespace {
 using envoy::service::ratelimit::v3::RateLimitRequest;
 using envoy::service::ratelimit::v3::RateLimitResponse;
 using ResponseUnit = RateLimitResponse::RateLimit::Unit;
-using envoy::extensions::common::ratelimit::v3::RateLimitDescriptor;
 
 constexpr uint32_t kUnlimitedRemaining = std::numeric_limits<uint32_t>::max();
 
@@ -56,6 +55,7 @@ int32_t CoreAlgorithm(rules::RuleAlgorithm algorithm) {
   switch (algorithm) {
     case rules::RuleAlgorithm::kTokenBucket: return static_cast<int32_t>(core::Algorithm::kTokenBucket);
     case rules::RuleAlgorithm::kLeakyBucket: return static_cast<int32_t>(core::Algorithm::kLeakyBucket);
+    case rules::RuleAlgorithm::kSlidingWindow: return static_cast<int32_t>(core::Algorithm::kSlidingWindow);
     case rules::RuleAlgorithm::kFixedWindow: break;
   }
   return static_cast<int32_t>(core::Algorithm::kFixedWindow);
@@ -67,6 +67,12 @@ int32_t CoreAlgorithm(rules::RuleAlgorithm algorithm) {
 struct Counted {
   int status_index = 0;
   bool shadow = false;
+  // One of several limits of its descriptor (`rate_limits`): its current_limit, for the status
+  // in case this is the limit reported.
+  bool one_of_several = false;
+  std::string name;
+  uint32_t requests_per_unit = 0;
+  ResponseUnit unit = RateLimitResponse::RateLimit::UNKNOWN;
 };
 // Scratch is inline (on the stack, or in the completion closure) up to this many descriptors,
 // entries twice as many; Envoy sends a handful per request, rarely more than a dozen. About 2 KiB
@@ -74,30 +80,43 @@ struct Counted {
 constexpr size_t kInlineDescriptors = 16;
 using CountedList = absl::InlinedVector<Counted, kInlineDescriptors>;
 
-// The limit a counted descriptor answers with, from its rule or its per-request override.
-struct Limit {
-  const std::string* name = nullptr;  // echoed as RateLimit.name; null for an override
-  uint32_t requests_per_unit = 0;
-  rules::Unit unit = rules::Unit::kSecond;
-  rules::RuleAlgorithm algorithm = rules::RuleAlgorithm::kFixedWindow;
+// A limit of a descriptor with several, checked before anything is counted.
+struct ProbedLimit {
+  size_t index = 0;    // in the batch
+  int descriptor = 0;  // its descriptor
 };
 
-// One descriptor's problems, named for the caller; checked for all before anything is counted.
-absl::Status ValidateDescriptor(int i, const RateLimitDescriptor& d) {
-  if (d.entries().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("descriptor ", i, " has no entries"));
+bool IsProbed(const std::vector<ProbedLimit>& probed, size_t index) {
+  for (const ProbedLimit& p : probed) {
+    if (p.index == index) return true;
   }
-  for (int j = 0; j < d.entries_size(); ++j) {
-    if (d.entries(j).key().empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("descriptor ", i, " entry ", j, " has an empty key"));
-    }
+  return false;
+}
+
+// The limit a descriptor's status reports among its limits [first, end) (rules::ReportedLimit).
+size_t ReportedOf(const std::vector<cluster::RoutedResponse>& results, size_t first, size_t end) {
+  if (end - first == 1) return 0;
+  absl::InlinedVector<bool, 4> over;
+  absl::InlinedVector<int64_t, 4> remaining;
+  for (size_t j = first; j < end; ++j) {
+    over.push_back(results[j].response.status == core::Status::kOverLimit);
+    remaining.push_back(results[j].response.remaining);
   }
-  if (d.has_limit() && !FromOverrideUnit(d.limit().unit())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "descriptor ", i, " limit override has unknown unit ", d.limit().unit()));
+  return rules::ReportedLimit(over, remaining);
+}
+
+// A descriptor with several limits was rejected: every limit of [first, end) that counted its
+// hits (counted_requests[j] has a name) gives them back.
+void AddRefunds(const std::vector<cluster::RoutedResponse>& results,
+                const std::vector<core::RateLimitRequest>& counted_requests, size_t first,
+                size_t end, std::vector<core::RateLimitRequest>& refunds) {
+  for (size_t j = first; j < end && j < counted_requests.size(); ++j) {
+    const core::RateLimitRequest& r = counted_requests[j];
+    if (r.name.empty() || r.hits <= 0) continue;
+    if (results[j].response.status != core::Status::kUnderLimit) continue;
+    core::RateLimitRequest& refund = refunds.emplace_back(r);
+    refund.hits = -r.hits;
   }
-  return absl::OkStatus();
 }
 
 // Whole seconds, rounded up, like the reference: Envoy's X-RateLimit-Reset reads only the
@@ -135,77 +154,80 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
   }
   const int64_t now = clock_.NowMillis();
   const rules::RuleSet& rules = rules_.Pinned();
-  const rules::Domain* domain = rules.FindDomain(req.domain());
 
-  // One pass validates every descriptor and finds its rule; nothing is counted before all are
-  // valid (counting starts at Route). Scratch is inline for the usual handful of descriptors
-  // (no allocation) and sized once.
+  // The wire message in the rules' terms: every descriptor's entry views in one array
+  // (descriptor i's are [first[i], first[i + 1])), inline for the usual handful of descriptors.
   const int n = req.descriptors_size();
   int total_entries = 0;
   for (const auto& d : req.descriptors()) total_entries += d.entries_size();
-  // Every descriptor's entry views in one array; descriptor i's are [first[i], first[i + 1]).
   absl::FixedArray<rules::DescriptorEntry, 2 * kInlineDescriptors> entries(total_entries);
-  absl::FixedArray<int, kInlineDescriptors + 1> first(n + 1);
-  absl::FixedArray<rules::RuleHit, kInlineDescriptors> hits(n);  // null: no limit, or override
-  auto entries_of = [&](int i) {
-    return absl::MakeConstSpan(entries).subspan(first[i], first[i + 1] - first[i]);
-  };
+  absl::FixedArray<rules::DescriptorRequest, kInlineDescriptors> descriptors(n);
   int next = 0;
-  first[0] = 0;
   for (int i = 0; i < n; ++i) {
     const auto& d = req.descriptors(i);
-    if (absl::Status status = ValidateDescriptor(i, d); !status.ok()) {
-      std::move(done)(status);
-      return;
-    }
+    const int first = next;
     for (const auto& e : d.entries()) entries[next++] = {e.key(), e.value()};
-    first[i + 1] = next;
-    if (domain != nullptr && !d.has_limit()) hits[i] = rules::RuleSet::Find(*domain, entries_of(i));
+    rules::DescriptorRequest& out = descriptors[i];
+    out.entries = absl::MakeConstSpan(entries).subspan(first, next - first);
+    if (d.has_limit()) {
+      std::optional<rules::Unit> unit = FromOverrideUnit(d.limit().unit());
+      if (!unit) {
+        std::move(done)(absl::InvalidArgumentError(absl::StrCat(
+            "descriptor ", i, " limit override has unknown unit ", d.limit().unit())));
+        return;
+      }
+      out.limit_override = rules::LimitOverride{d.limit().requests_per_unit(), *unit};
+    }
+    if (d.has_hits_addend()) out.hits_addend = d.hits_addend().value();
   }
-  if (domain != nullptr && domain->has_replaces) rules::ApplyReplaces(absl::MakeSpan(hits));
+  rules::Resolution resolution;
+  if (absl::Status status =
+          rules::ResolveLimits(rules, req.domain(), descriptors, req.hits_addend(), resolution);
+      !status.ok()) {
+    std::move(done)(std::move(status));
+    return;
+  }
 
   auto& statuses = answer->statuses;
   statuses.clear();
   statuses.resize(n);
   answer->response_headers_to_add.clear();
+  for (int i = 0; i < n; ++i) {
+    statuses[i].code = RateLimitResponse::OK;
+    if (resolution.outcomes[i] == rules::DescriptorOutcome::kUnlimited) {
+      statuses[i].limit_remaining = kUnlimitedRemaining;
+    }
+  }
   CountedList counted;
   std::vector<core::RateLimitRequest> batch;
+  batch.reserve(resolution.limits.size());
   const bool tracing = DecisionTrace::Enabled();
   DecisionTrace trace;
   const int32_t behavior = options_.global ? core::behavior::kGlobal : 0;
-  for (int i = 0; i < n; ++i) {
-    const auto& d = req.descriptors(i);
-    EnvoyDescriptorStatus& status = statuses[i];
-    status.code = RateLimitResponse::OK;
-    Limit limit;
-    bool shadow = false;
-    const rules::RuleHit& hit = hits[i];  // empty for an override
-    if (d.has_limit()) {
-      limit.requests_per_unit = d.limit().requests_per_unit();
-      limit.unit = *FromOverrideUnit(d.limit().unit());
-    } else if (hit.policy != nullptr) {
-      const rules::RateLimitPolicy& policy = *hit.policy;
-      if (policy.unlimited) {
-        status.limit_remaining = kUnlimitedRemaining;
-        continue;
-      }
-      limit = Limit{&policy.name, policy.requests_per_unit, policy.unit, policy.algorithm};
-      shadow = hit.shadow_mode;
-    } else {
-      continue;  // unmatched: OK, no current_limit
+  std::vector<core::RateLimitRequest> probes;  // probes[k] checks batch[probed[k].index]
+  std::vector<ProbedLimit> probed;
+  for (rules::ResolvedLimit& limit : resolution.limits) {
+    const int i = limit.descriptor;
+    Counted& c = counted.emplace_back(Counted{i, limit.shadow_mode, limit.one_of_several});
+    if (limit.one_of_several) {
+      // Which of the limits the status reports is known only from the answers: keep each one's
+      // current_limit (copied: the closure must not point into the rules snapshot).
+      c.name = limit.name;
+      c.requests_per_unit = limit.requests_per_unit;
+      c.unit = ToResponseUnit(limit.unit);
     }
-    status.has_current_limit = true;
-    if (limit.name != nullptr && !limit.name->empty()) status.limit_name = *limit.name;
-    status.requests_per_unit = limit.requests_per_unit;
-    status.unit = ToResponseUnit(limit.unit);
+    EnvoyDescriptorStatus& status = statuses[i];
+    if (!status.has_current_limit) {
+      status.has_current_limit = true;
+      if (!limit.name.empty()) status.limit_name = limit.name;
+      status.requests_per_unit = limit.requests_per_unit;
+      status.unit = ToResponseUnit(limit.unit);
+    }
 
-    const uint64_t addend = d.has_hits_addend() ? d.hits_addend().value()
-                                                : std::max<uint64_t>(1, req.hits_addend());
-    if (batch.empty()) batch.reserve(n - i);
     core::RateLimitRequest& r = batch.emplace_back();
     r.name = rules::kEnvoyCounterName;
-    r.store_hash =
-        rules::AppendCounterKey(r.unique_key, hit, req.domain(), entries_of(i), limit.unit);
+    r.unique_key = std::move(limit.counter_key);
+    r.store_hash = limit.store_hash;
     // Nothing is counted before Route, so a key over the limit rejects the call cleanly.
     if (std::string error = core::CheckKeyLength(r.name.size() + 1 + r.unique_key.size(),
                                                  options_.admission);
@@ -214,37 +236,56 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
       std::move(done)(absl::InvalidArgumentError(absl::StrCat("descriptor ", i, ": ", error)));
       return;
     }
-    r.hits = static_cast<int64_t>(std::min<uint64_t>(addend, INT64_MAX));
+    r.hits = static_cast<int64_t>(std::min<uint64_t>(limit.hits, INT64_MAX));
     r.limit = limit.requests_per_unit;
-    r.duration = rules::UnitSeconds(limit.unit) * 1000;
+    r.duration = limit.WindowSeconds() * 1000;
     r.algorithm = CoreAlgorithm(limit.algorithm);
     r.behavior = behavior;
     r.created_at = now;
-    counted.push_back(Counted{i, shadow});
-    if (tracing) {
-      trace.Capture(r, limit.name != nullptr && !limit.name->empty() ? *limit.name
-                                                                     : std::string_view("override"));
+    if (tracing) trace.Capture(r, limit.name.empty() ? std::string_view("override") : limit.name);
+    if (limit.one_of_several) {
+      probed.push_back(ProbedLimit{batch.size() - 1, i});
+      probes.push_back(r);
+      probes.back().hits = 0;  // a check: counts nothing
     }
   }
 
-  // counted[j] is answered by results[j].
+  // counted[j] is answered by results[j]. counted_requests[j] is what was counted for a limit
+  // of a descriptor with several (empty elsewhere), so that a rejection can be given back.
   auto finish = [this, answer, now, counted = std::move(counted), trace = std::move(trace),
-                 done = std::move(done)](std::vector<cluster::RoutedResponse> results) mutable {
+                 done = std::move(done)](
+                    std::vector<cluster::RoutedResponse> results,
+                    std::vector<core::RateLimitRequest> counted_requests) mutable {
     if (!trace.empty()) trace.Log("envoy", results);
+    for (size_t j = 0; j < counted.size(); ++j) {
+      if (const std::string& error = results.at(j).response.error; !error.empty()) {
+        std::move(done)(absl::UnavailableError(
+            absl::StrCat("descriptor ", counted[j].status_index, ": ", error)));
+        return;
+      }
+    }
     bool over = false;
     // The descriptor whose numbers go into RateLimit-* headers, chosen as the reference does:
     // the last OVER_LIMIT one, else the first with the lowest remaining below 4294967295.
     int header_source = -1;
     uint32_t header_remaining = kUnlimitedRemaining;
-    for (size_t j = 0; j < counted.size(); ++j) {
-      const core::RateLimitResponse& r = results.at(j).response;
+    std::vector<core::RateLimitRequest> refunds;
+    for (size_t j = 0; j < counted.size();) {
+      // One descriptor's limits: [j, end), more than one only for a `rate_limits` rule.
+      size_t end = j + 1;
+      while (end < counted.size() && counted[end].status_index == counted[j].status_index) ++end;
+      const size_t reported = j + ReportedOf(results, j, end);
+      const core::RateLimitResponse& r = results[reported].response;
       const int i = counted[j].status_index;
-      if (!r.error.empty()) {
-        std::move(done)(absl::UnavailableError(absl::StrCat("descriptor ", i, ": ", r.error)));
-        return;
-      }
       EnvoyDescriptorStatus& status = answer->statuses[i];
       bool limited = r.status == core::Status::kOverLimit;
+      if (counted[j].one_of_several) {
+        status.limit_name = counted[reported].name;
+        status.requests_per_unit = counted[reported].requests_per_unit;
+        status.unit = counted[reported].unit;
+        // A rejection by one limit does not consume the others: give back what they took.
+        if (limited) AddRefunds(results, counted_requests, j, end, refunds);
+      }
       // An over-limit status reports 0 remaining, as the reference's does, even when the
       // rejected hits left some quota unspent.
       status.limit_remaining = limited ? 0
@@ -267,6 +308,7 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
         header_source = i;
         header_remaining = status.limit_remaining;
       }
+      j = end;
     }
     answer->overall_code = over && !options_.shadow_mode ? RateLimitResponse::OVER_LIMIT
                                                          : RateLimitResponse::OK;
@@ -277,13 +319,71 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
       headers.push_back({"RateLimit-Remaining", std::to_string(s.limit_remaining)});
       headers.push_back({"RateLimit-Reset", std::to_string(s.reset_seconds)});
     }
+    if (!refunds.empty()) {
+      // Best effort; the answer does not wait for it (in mesh mode, which cannot give hits back,
+      // it fails and the hits stay counted).
+      router_.Route(std::move(refunds), now, [](std::vector<cluster::RoutedResponse>) {});
+    }
     std::move(done)(absl::OkStatus());
   };
   if (batch.empty()) {
-    finish({});
+    finish({}, {});
     return;
   }
-  router_.Route(std::move(batch), now, std::move(finish));
+  if (probes.empty()) {
+    router_.Route(std::move(batch), now,
+                  [finish = std::move(finish)](std::vector<cluster::RoutedResponse> results) mutable {
+                    finish(std::move(results), {});
+                  });
+    return;
+  }
+  // A descriptor with several limits is first checked against all of them without counting, so
+  // that one over its limit consumes none of the others; only descriptors whose every limit has
+  // room are then counted (a race between the two rounds is undone by refunds in `finish`).
+  router_.Route(
+      std::move(probes), now,
+      [this, now, batch = std::move(batch), probed = std::move(probed),
+       finish = std::move(finish)](std::vector<cluster::RoutedResponse> checked) mutable {
+        // The answers of descriptors that fail the check stand for their limits; none is counted.
+        std::vector<cluster::RoutedResponse> results(batch.size());
+        std::vector<bool> standing(batch.size(), false);
+        for (size_t k = 0; k < probed.size(); ++k) {
+          const ProbedLimit& p = probed[k];
+          const core::RateLimitResponse& r = checked.at(k).response;
+          const bool fails = !r.error.empty() || r.status == core::Status::kOverLimit ||
+                             r.remaining < batch[p.index].hits;
+          if (!fails) continue;
+          for (size_t q = 0; q < probed.size(); ++q) {
+            if (probed[q].descriptor != p.descriptor) continue;
+            standing[probed[q].index] = true;
+            results[probed[q].index] = checked[q];
+          }
+          results[p.index].response.status = core::Status::kOverLimit;
+        }
+        std::vector<core::RateLimitRequest> sent;
+        std::vector<size_t> sent_index;
+        std::vector<core::RateLimitRequest> counted_requests(batch.size());
+        for (size_t j = 0; j < batch.size(); ++j) {
+          if (standing[j]) continue;
+          sent_index.push_back(j);
+          if (batch[j].hits != 0 && IsProbed(probed, j)) counted_requests[j] = batch[j];
+          sent.push_back(std::move(batch[j]));
+        }
+        if (sent.empty()) {
+          finish(std::move(results), {});
+          return;
+        }
+        router_.Route(std::move(sent), now,
+                      [finish = std::move(finish), results = std::move(results),
+                       sent_index = std::move(sent_index),
+                       counted_requests = std::move(counted_requests)](
+                          std::vector<cluster::RoutedResponse> answers) mutable {
+                        for (size_t m = 0; m < sent_index.size(); ++m) {
+                          results[sent_index[m]] = std::move(answers.at(m));
+                        }
+                        finish(std::move(results), std::move(counted_requests));
+                      });
+      });
 }
 
 }  // namespace sluice::api

@@ -1,12 +1,12 @@
 // EnvoyHandler: the Envoy RLS v3 door's logic (reference/envoy_rls.md §1.8, §3.3–3.5), shared by
 // gRPC ShouldRateLimit and HTTP POST /json.
 //
-// Per descriptor: the effective addend (descriptor hits_addend if present, 0 allowed; else
-// max(1, request addend)); the limit from a per-descriptor override or from the rules snapshot
-// (exact, then wildcard, then default; depth must match); `replaces` across the request. Every
-// limited descriptor becomes one core request routed like any other, so cluster and mesh modes
-// apply to Envoy traffic too. The answer has one status per descriptor, in order, each limited
-// one carrying current_limit (with name), limit_remaining and duration_until_reset.
+// The policy — which limit each descriptor gets, its counter key and hits, `replaces` — is
+// rules::ResolveLimits (rules/resolve_limits.h), a pure function; this door translates the wire
+// message into it, routes every resolved limit as one core request (so cluster and mesh modes
+// apply to Envoy traffic too), and turns the decisions into the answer: one status per
+// descriptor, in order, each limited one carrying current_limit (with name), limit_remaining and
+// duration_until_reset.
 //
 // Thread safety: any thread, concurrently. `done` may run on another thread; it must not block.
 #pragma once

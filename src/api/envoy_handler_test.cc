@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "cluster/router.h"
 #include "core/clock.h"
 #include "core/limiter.h"
@@ -42,6 +44,14 @@ descriptors:
     rate_limit: {unit: second, requests_per_unit: 1, name: per-tenant}
   - key: bucket
     rate_limit: {unit: second, requests_per_unit: 3, algorithm: token_bucket}
+  - key: slow
+    rate_limit: {unit: second, unit_multiplier: 30, requests_per_unit: 2}
+  - key: sliding
+    rate_limit: {unit: second, requests_per_unit: 4, algorithm: sliding_window}
+  - key: pair
+    rate_limits:
+      - {unit: second, requests_per_unit: 3, name: pair-second}
+      - {unit: minute, requests_per_unit: 5, name: pair-minute}
 )";
 
 class EnvoyHandlerTest : public ::testing::Test {
@@ -128,6 +138,109 @@ TEST_F(EnvoyHandlerTest, PrecomputedCounterIsTheStoreEntryOfItsKey) {
   EXPECT_EQ(store_.Size(), 1u);
   RateLimitResponse resp = Check(Request({{{"generic_key", "limited"}}}));
   EXPECT_EQ(resp.statuses(0).limit_remaining(), 1u);  // 5 per second, the 4th hit
+}
+
+// 30-second windows aligned to the epoch: now is 1'700'000'000.25 s, 20.25 s into its window.
+TEST_F(EnvoyHandlerTest, UnitMultiplierWindowsAreAlignedToTheEpoch) {
+  auto req = Request({{{"slow", "x"}}});
+  for (int i = 0; i < 2; ++i) {
+    auto resp = Check(req);
+    const auto& s = resp.statuses(0);
+    EXPECT_EQ(s.code(), RateLimitResponse::OK) << i;
+    EXPECT_EQ(s.current_limit().requests_per_unit(), 2u);
+    EXPECT_EQ(s.current_limit().unit(), RateLimitResponse::RateLimit::SECOND);
+    EXPECT_EQ(s.duration_until_reset().seconds(), 10);  // 9.75 s, rounded up
+  }
+  EXPECT_EQ(Check(req).overall_code(), RateLimitResponse::OVER_LIMIT);
+  clock_.Advance(9'749);
+  EXPECT_EQ(Check(req).overall_code(), RateLimitResponse::OVER_LIMIT);
+  clock_.Advance(1);
+  auto next = Check(req);
+  EXPECT_EQ(next.overall_code(), RateLimitResponse::OK);
+  EXPECT_EQ(next.statuses(0).duration_until_reset().seconds(), 30);
+  const std::string key = core::HashKey("envoy", "shop_slow_x_30second");
+  EXPECT_TRUE(store_.Peek(key, clock_.NowMillis()).has_value()) << key;
+}
+
+TEST_F(EnvoyHandlerTest, SlidingWindowRuleWeighsThePreviousWindow) {
+  auto req = Request({{{"sliding", "x"}}});
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(Check(req).overall_code(), RateLimitResponse::OK) << i;
+  EXPECT_EQ(Check(req).overall_code(), RateLimitResponse::OVER_LIMIT);
+  clock_.Advance(1000);  // 0.25 s into the next second: 3 of the previous 4 still count
+  auto resp = Check(req);
+  EXPECT_EQ(resp.overall_code(), RateLimitResponse::OK);
+  EXPECT_EQ(resp.statuses(0).limit_remaining(), 0u);
+  // Free again once this second's hit has slid out: at the end of the next second (1.75 s).
+  EXPECT_EQ(resp.statuses(0).duration_until_reset().seconds(), 2);
+  EXPECT_EQ(Check(req).overall_code(), RateLimitResponse::OVER_LIMIT);
+}
+
+TEST_F(EnvoyHandlerTest, SeveralLimitsPassOnlyTogetherAndReportTheClosest) {
+  auto req = Request({{{"pair", "x"}}});
+  auto expect = [&](RateLimitResponse::Code code, const char* name, uint32_t remaining) {
+    RateLimitResponse resp = Check(req);
+    const auto& s = resp.statuses(0);
+    EXPECT_EQ(s.code(), code);
+    EXPECT_EQ(s.current_limit().name(), name);
+    EXPECT_EQ(s.limit_remaining(), remaining);
+  };
+  expect(RateLimitResponse::OK, "pair-second", 2);  // 2 of 3 left beats 4 of 5
+  expect(RateLimitResponse::OK, "pair-second", 1);
+  expect(RateLimitResponse::OK, "pair-second", 0);
+  expect(RateLimitResponse::OVER_LIMIT, "pair-second", 0);
+  auto minute = [&] {
+    auto item = store_.Peek(core::HashKey("envoy", "shop_pair_x_minute"), clock_.NowMillis());
+    return item ? std::get<core::FixedWindowState>(item->state).count : -1;
+  };
+  EXPECT_EQ(minute(), 3) << "the rejection by the per-second limit consumed nothing";
+  clock_.Advance(1000);
+  expect(RateLimitResponse::OK, "pair-minute", 1);
+  expect(RateLimitResponse::OK, "pair-minute", 0);
+  expect(RateLimitResponse::OVER_LIMIT, "pair-minute", 0);
+  auto second = store_.Peek(core::HashKey("envoy", "shop_pair_x_second"), clock_.NowMillis());
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(std::get<core::FixedWindowState>(second->state).count, 2);
+}
+
+// Between the check and the count another client takes the last of the per-minute quota: the
+// per-second limit, counted in the same round, gives its hit back.
+TEST_F(EnvoyHandlerTest, SeveralLimitsRefundWhenTheCountLosesARace) {
+  class RacingRouter : public cluster::Router {
+   public:
+    RacingRouter(cluster::Router& inner, std::function<void()> race)
+        : inner_(inner), race_(std::move(race)) {}
+    void Route(std::vector<core::RateLimitRequest> requests, int64_t now, Done done) override {
+      if (++calls_ == 2) race_();
+      inner_.Route(std::move(requests), now, std::move(done));
+    }
+
+   private:
+    cluster::Router& inner_;
+    std::function<void()> race_;
+    int calls_ = 0;
+  };
+  RacingRouter racing(router_, [&] {
+    core::RateLimitRequest other;
+    other.name = "envoy";
+    other.unique_key = "shop_pair_x_minute";
+    other.hits = 5;
+    other.limit = 5;
+    other.duration = 60'000;
+    other.algorithm = static_cast<int32_t>(core::Algorithm::kFixedWindow);
+    other.created_at = clock_.NowMillis();
+    limiter_.Check(other, clock_.NowMillis());
+  });
+  EnvoyHandler handler(racing, clock_, rules_, options_);
+  RateLimitResponse resp;
+  absl::Status status = absl::InternalError("done not called");
+  handler.ShouldRateLimit(Request({{{"pair", "x"}}}), &resp,
+                          [&](absl::Status s) { status = s; });
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(resp.overall_code(), RateLimitResponse::OVER_LIMIT);
+  EXPECT_EQ(resp.statuses(0).current_limit().name(), "pair-minute");
+  auto second = store_.Peek(core::HashKey("envoy", "shop_pair_x_second"), clock_.NowMillis());
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(std::get<core::FixedWindowState>(second->state).count, 0) << "given back";
 }
 
 TEST_F(EnvoyHandlerTest, UnmatchedIsOkWithoutLimitAndUnlimitedIsMaxUint32) {

@@ -18,7 +18,8 @@ std::string Validate(const pb::gubernator::RateLimitReq& req) {
   if (req.unique_key().empty()) return "field 'unique_key' cannot be empty";
   if (req.name().empty()) return "field 'namespace' cannot be empty";
   int algorithm = static_cast<int>(req.algorithm());
-  if (algorithm != pb::gubernator::TOKEN_BUCKET && algorithm != pb::gubernator::LEAKY_BUCKET) {
+  if (algorithm != pb::gubernator::TOKEN_BUCKET && algorithm != pb::gubernator::LEAKY_BUCKET &&
+      algorithm != pb::gubernator::SLIDING_WINDOW) {
     return "Error while apply rate limit for '" + req.name() + "_" + req.unique_key() +
            "': during workerPool.GetRateLimit: Invalid rate limit algorithm '" +
            std::to_string(algorithm) + "'";

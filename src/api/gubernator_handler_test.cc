@@ -66,6 +66,23 @@ TEST_F(GubernatorHandlerTest, AnswersInOrderWithPerItemErrors) {
   EXPECT_TRUE(resp.responses(5).metadata().empty());  // this node owns every key
 }
 
+TEST_F(GubernatorHandlerTest, SlidingWindowIsAlgorithmThreeAndTwoStaysAnError) {
+  pb::gubernator::GetRateLimitsReq req;
+  for (int i = 0; i < 3; ++i) {
+    Add(req, "n", "s", 2)->set_algorithm(pb::gubernator::SLIDING_WINDOW);
+  }
+  Add(req, "n", "f")->set_algorithm(static_cast<pb::gubernator::Algorithm>(2));
+  pb::gubernator::GetRateLimitsResp resp;
+  ASSERT_TRUE(Call(req, &resp).ok());
+  EXPECT_EQ(resp.responses(0).remaining(), 8);
+  EXPECT_EQ(resp.responses(1).remaining(), 6);
+  EXPECT_EQ(resp.responses(2).remaining(), 4);
+  EXPECT_EQ(resp.responses(2).status(), pb::gubernator::UNDER_LIMIT);
+  EXPECT_EQ(resp.responses(3).error(),
+            "Error while apply rate limit for 'n_f': during workerPool.GetRateLimit: Invalid rate "
+            "limit algorithm '2'");
+}
+
 TEST_F(GubernatorHandlerTest, RejectsBatchesOverOneThousand) {
   pb::gubernator::GetRateLimitsReq req;
   for (int i = 0; i < 1001; ++i) Add(req, "n", "k" + std::to_string(i));

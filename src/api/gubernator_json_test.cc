@@ -309,11 +309,19 @@ TEST(GubernatorJsonTest, CreatedAtPresenceFollowsProtobuf) {
 
 TEST(GubernatorJsonTest, UnknownEnumNameIsLeftToProtobuf) {
   // Protobuf ignores it (keeping the default), as it ignores unknown fields.
-  const std::string json = R"({"requests":[{"name":"n","algorithm":"SLIDING_WINDOW"}]})";
+  const std::string json = R"({"requests":[{"name":"n","algorithm":"ROLLING_WINDOW"}]})";
   EXPECT_FALSE(ParsesFast(json));
   GetRateLimitsReq req;
   ASSERT_TRUE(ParseGetRateLimitsReq(json, &req).ok());
   EXPECT_EQ(req.requests(0).algorithm(), pb::gubernator::TOKEN_BUCKET);
+  ExpectSameParse(json);
+}
+
+TEST(GubernatorJsonTest, SlidingWindowIsAnAlgorithmName) {
+  const std::string json = R"({"requests":[{"name":"n","algorithm":"SLIDING_WINDOW"}]})";
+  GetRateLimitsReq req;
+  ASSERT_TRUE(ParseGetRateLimitsReq(json, &req).ok());
+  EXPECT_EQ(req.requests(0).algorithm(), pb::gubernator::SLIDING_WINDOW);
   ExpectSameParse(json);
 }
 

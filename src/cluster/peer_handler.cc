@@ -45,6 +45,15 @@ std::optional<core::BucketItem> ReplicaItem(const GlobalUpdate& update,
                                           .window_start = s.reset_time - update.duration,
                                           .count = s.limit - s.remaining};
       return item;
+    case core::Algorithm::kSlidingWindow:
+      // The owner's weighted total, all of it in the current window: a replica never admits
+      // more than the owner would, and forgets the total one window later than the owner.
+      item.state = core::SlidingWindowState{
+          .limit = s.limit,
+          .duration = update.duration,
+          .window_start = update.duration > 0 ? now - now % update.duration : now,
+          .current = s.limit - s.remaining};
+      return item;
   }
   return std::nullopt;
 }

@@ -29,6 +29,11 @@ RateLimitResponse ApplyLeakyBucket(std::optional<BucketItem>& item, const RateLi
 RateLimitResponse ApplyFixedWindow(std::optional<BucketItem>& item, const RateLimitRequest& req,
                                    int64_t now);
 
+// Sliding-window counter over two epoch-aligned windows of `req.duration` ms
+// (core/sliding_window.h). A rejected request consumes nothing.
+RateLimitResponse ApplySlidingWindow(std::optional<BucketItem>& item, const RateLimitRequest& req,
+                                     int64_t now);
+
 // Dispatches on req.algorithm; an unknown algorithm is an error response.
 RateLimitResponse ApplyAlgorithm(std::optional<BucketItem>& item, const RateLimitRequest& req,
                                  int64_t now);

@@ -38,7 +38,16 @@ struct FixedWindowState {
   bool operator==(const FixedWindowState&) const = default;
 };
 
-using BucketState = std::variant<TokenBucketState, LeakyBucketState, FixedWindowState>;
+struct SlidingWindowState {
+  int64_t limit = 0;
+  int64_t duration = 0;      // window length, ms; a change starts the counts afresh
+  int64_t window_start = 0;  // epoch ms of the current window, aligned to `duration`
+  int64_t current = 0;       // admitted hits in the current window
+  int64_t previous = 0;      // admitted hits in the window before it
+};
+
+using BucketState =
+    std::variant<TokenBucketState, LeakyBucketState, FixedWindowState, SlidingWindowState>;
 
 struct BucketItem {
   BucketState state;

@@ -1,7 +1,5 @@
 // Epoch-aligned fixed window, the envoyproxy/ratelimit algorithm (reference/envoy_rls.md §3.6),
 // except that a rejected request consumes nothing.
-#include <string>
-
 #include "common/floor_div.h"
 #include "core/algorithm.h"
 #include "core/saturating.h"
@@ -37,21 +35,6 @@ RateLimitResponse ApplyFixedWindow(std::optional<BucketItem>& item, const RateLi
     if (w->count < 0) w->count = 0;
   }
   resp.remaining = req.limit > w->count ? SatSub(req.limit, w->count) : 0;
-  return resp;
-}
-
-RateLimitResponse ApplyAlgorithm(std::optional<BucketItem>& item, const RateLimitRequest& req,
-                                 int64_t now) {
-  switch (static_cast<Algorithm>(req.algorithm)) {
-    case Algorithm::kTokenBucket:
-      return ApplyTokenBucket(item, req, now);
-    case Algorithm::kLeakyBucket:
-      return ApplyLeakyBucket(item, req, now);
-    case Algorithm::kFixedWindow:
-      return ApplyFixedWindow(item, req, now);
-  }
-  RateLimitResponse resp;
-  resp.error = "Invalid rate limit algorithm '" + std::to_string(req.algorithm) + "'";
   return resp;
 }
 

@@ -17,6 +17,9 @@ enum class Algorithm : int32_t {
   // Sluice extension used by Envoy rules: epoch-aligned fixed window. Not accepted on the
   // Gubernator API, whose clients only know 0 and 1.
   kFixedWindow = 2,
+  // Sluice extension: the sliding-window counter (core/sliding_window.h). Accepted on every
+  // door; a Gubernator client meets it only if it sends 3 itself.
+  kSlidingWindow = 3,
 };
 
 // Behavior bits (Gubernator's Behavior enum used as a bit set).

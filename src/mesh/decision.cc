@@ -6,6 +6,7 @@
 #include "core/gregorian.h"
 #include "mesh/leaky_bucket.h"
 #include "mesh/mesh_options.h"
+#include "mesh/sliding_window.h"
 
 namespace sluice::mesh {
 
@@ -13,6 +14,7 @@ absl::StatusOr<WindowKey> WindowFor(const core::RateLimitRequest& req, int64_t n
   switch (static_cast<core::Algorithm>(req.algorithm)) {
     case core::Algorithm::kTokenBucket:
     case core::Algorithm::kFixedWindow:
+    case core::Algorithm::kSlidingWindow:
       break;
     case core::Algorithm::kLeakyBucket:
       break;
@@ -61,6 +63,9 @@ core::RateLimitResponse Decide(CounterTable& table, const core::RateLimitRequest
   }
   if (static_cast<core::Algorithm>(req.algorithm) == core::Algorithm::kLeakyBucket) {
     return DecideLeaky(table, req, now);
+  }
+  if (static_cast<core::Algorithm>(req.algorithm) == core::Algorithm::kSlidingWindow) {
+    return DecideSliding(table, req, *window, now);
   }
   auto result =
       table.Consume(*window, req.hits, req.limit, req.Has(core::behavior::kDrainOverLimit));

@@ -8,6 +8,7 @@
 //    hits (DURATION_IS_GREGORIAN: the calendar interval). Burst behaves like a refill at each
 //    window start instead of a continuous refill.
 //  * LEAKY_BUCKET: over epoch-aligned sub-windows of the drain time (leaky_bucket.h).
+//  * SLIDING_WINDOW: the current and the previous window, weighted (sliding_window.h).
 //  * RESET_REMAINING and negative hits: an error item (a G-counter cannot decrement).
 // The client's created_at is not used: all nodes must agree on window boundaries by their own
 // clocks. DRAIN_OVER_LIMIT is honoured.

@@ -6,17 +6,31 @@
 #include "core/store.h"
 
 namespace sluice::rules {
+namespace {
+
+// The key's last part: the unit name, preceded by the multiplier when it is not 1 ("30second").
+// `storage` holds the joined form when one is needed.
+std::string_view WindowName(Unit unit, uint32_t multiplier, std::string& storage) {
+  if (multiplier == 1) return UnitName(unit);
+  storage = std::to_string(multiplier);
+  storage.append(UnitName(unit));
+  return storage;
+}
+
+}  // namespace
 
 std::string CounterKey(std::string_view domain, absl::Span<const DescriptorEntry> entries,
-                       Unit unit) {
+                       Unit unit, uint32_t unit_multiplier) {
   std::string out;
-  AppendCounterKey(out, domain, entries, unit);
+  AppendCounterKey(out, domain, entries, unit, unit_multiplier);
   return out;
 }
 
 void AppendCounterKey(std::string& out, std::string_view domain,
-                      absl::Span<const DescriptorEntry> entries, Unit unit) {
-  const std::string_view unit_name = UnitName(unit);
+                      absl::Span<const DescriptorEntry> entries, Unit unit,
+                      uint32_t unit_multiplier) {
+  std::string storage;
+  const std::string_view unit_name = WindowName(unit, unit_multiplier, storage);
   size_t size = domain.size() + 1 + unit_name.size();
   for (const auto& [key, value] : entries) size += key.size() + value.size() + 2;
 
@@ -45,25 +59,29 @@ std::string CounterKeyLevel(std::string_view prefix, std::string_view part) {
 }
 
 void AppendCounterKey(std::string& out, std::string_view prefix, std::string_view last_value,
-                      Unit unit) {
-  const std::string_view unit_name = UnitName(unit);
+                      Unit unit, uint32_t unit_multiplier) {
+  std::string storage;
+  const std::string_view unit_name = WindowName(unit, unit_multiplier, storage);
   out.reserve(out.size() + prefix.size() + last_value.size() + 1 + unit_name.size());
   out.append(prefix).append(last_value).push_back('_');
   out.append(unit_name);
 }
 
 uint64_t AppendCounterKey(std::string& out, const RuleHit& hit, std::string_view domain,
-                          absl::Span<const DescriptorEntry> entries, Unit unit) {
-  // The precomputed parts were built with the rule's own unit.
-  const bool rule_unit = hit.policy != nullptr && hit.policy->unit == unit;
+                          absl::Span<const DescriptorEntry> entries, Unit unit,
+                          uint32_t unit_multiplier) {
+  // The precomputed parts were built with the rule's own window.
+  const bool rule_unit = hit.policy != nullptr && hit.policy->unit == unit &&
+                         hit.policy->unit_multiplier == unit_multiplier;
   if (rule_unit && !hit.counter_key.empty()) {
     out.append(hit.counter_key);
     return hit.counter_key_hash;
   }
-  if (rule_unit && !hit.counter_key_prefix.empty()) {
-    AppendCounterKey(out, hit.counter_key_prefix, entries.back().second, unit);
+  // The prefix holds only entries, so it serves every limit of the node whatever its window.
+  if (hit.policy != nullptr && !hit.counter_key_prefix.empty()) {
+    AppendCounterKey(out, hit.counter_key_prefix, entries.back().second, unit, unit_multiplier);
   } else {
-    AppendCounterKey(out, domain, entries, unit);
+    AppendCounterKey(out, domain, entries, unit, unit_multiplier);
   }
   return 0;
 }

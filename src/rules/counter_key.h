@@ -24,12 +24,15 @@ namespace sluice::rules {
 // core::HashKey(kEnvoyCounterName, counter key), i.e. "envoy_<counter key>".
 inline constexpr char kEnvoyCounterName[] = "envoy";
 
+// With a `unit_multiplier` N > 1 the unit part is N and the unit name, "..._30second", so
+// windows of different lengths never share a counter; with N = 1 the key is the reference's.
 std::string CounterKey(std::string_view domain, absl::Span<const DescriptorEntry> entries,
-                       Unit unit);
+                       Unit unit, uint32_t unit_multiplier = 1);
 
 // The same key appended to `out` (the request path builds it in place, one allocation at most).
 void AppendCounterKey(std::string& out, std::string_view domain,
-                      absl::Span<const DescriptorEntry> entries, Unit unit);
+                      absl::Span<const DescriptorEntry> entries, Unit unit,
+                      uint32_t unit_multiplier = 1);
 
 // The key's parts known from the rules alone, precomputed at load so a request copies instead of
 // joining. A prefix is "<domain>_<k1>_<v1>_..._<kN>_": `CounterKeyLevel("", domain)`, then one
@@ -38,15 +41,16 @@ std::string CounterKeyLevel(std::string_view prefix, std::string_view part);
 
 // The key from such a prefix and the request's last value: prefix + last_value + "_" + unit.
 void AppendCounterKey(std::string& out, std::string_view prefix, std::string_view last_value,
-                      Unit unit);
+                      Unit unit, uint32_t unit_multiplier = 1);
 
 // The key of a descriptor (`entries`, non-empty) that found `hit` in `domain`, counted in
-// `unit`: the rule's precomputed key or prefix when it has one, else the full join. The same
-// string as CounterKey(domain, entries, unit). Returns the key's precomputed store hash when it
-// appended the rule's whole precomputed key (core::RateLimitRequest::store_hash), else 0: the
-// store hashes the key itself.
+// windows of `unit_multiplier` × `unit`: the rule's precomputed key or prefix when it has one,
+// else the full join. The same string as CounterKey(domain, entries, unit, unit_multiplier).
+// Returns the key's precomputed store hash when it appended the rule's whole precomputed key
+// (core::RateLimitRequest::store_hash), else 0: the store hashes the key itself.
 uint64_t AppendCounterKey(std::string& out, const RuleHit& hit, std::string_view domain,
-                          absl::Span<const DescriptorEntry> entries, Unit unit);
+                          absl::Span<const DescriptorEntry> entries, Unit unit,
+                          uint32_t unit_multiplier = 1);
 
 // core::Store::KeyHash of the store key of `counter_key`; computed at load for static keys.
 uint64_t CounterStoreKeyHash(std::string_view counter_key);

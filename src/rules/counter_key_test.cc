@@ -25,6 +25,14 @@ TEST(CounterKeyTest, DifferentUnitsNeverShareACounter) {
             CounterKey("d", {{"k", "v"}}, Unit::kHour));
 }
 
+TEST(CounterKeyTest, AUnitMultiplierIsPartOfTheKeyOnlyWhenNotOne) {
+  EXPECT_EQ(CounterKey("d", {{"k", "v"}}, Unit::kSecond, 1), "d_k_v_second");
+  EXPECT_EQ(CounterKey("d", {{"k", "v"}}, Unit::kSecond, 30), "d_k_v_30second");
+  std::string from_prefix;
+  AppendCounterKey(from_prefix, "d_k_", "v", Unit::kSecond, 30);
+  EXPECT_EQ(from_prefix, "d_k_v_30second");
+}
+
 TEST(CounterKeyTest, AppendKeepsWhatIsAlreadyThere) {
   std::string out = "prefix:";
   AppendCounterKey(out, "d", {{"a", "1"}}, Unit::kMinute);

@@ -28,10 +28,15 @@ int ApplyReplaces(absl::Span<RuleHit> hits) {
     const RateLimitPolicy* policy = hits[i].policy;
     // An unlimited rule is never replaced (the reference drops it from the limits to check
     // before applying `replaces`); its own `replaces` still count.
-    if (policy == nullptr || policy->name.empty() || policy->unlimited) continue;
-    if (IsReplaced(policy->name, hits)) replaced.push_back(i);
+    if (policy == nullptr || policy->unlimited) continue;
+    // A descriptor with several limits (`rate_limits`) goes whole when any of them is replaced.
+    bool is_replaced = !policy->name.empty() && IsReplaced(policy->name, hits);
+    for (const RateLimitPolicy& more : hits[i].additional_policies) {
+      is_replaced = is_replaced || (!more.name.empty() && IsReplaced(more.name, hits));
+    }
+    if (is_replaced) replaced.push_back(i);
   }
-  for (size_t i : replaced) hits[i].policy = nullptr;
+  for (size_t i : replaced) hits[i] = RuleHit{};
   return static_cast<int>(replaced.size());
 }
 

@@ -26,10 +26,11 @@ struct AlgorithmInfo {
   std::string_view name;
 };
 
-constexpr std::array<AlgorithmInfo, 3> kAlgorithms = {{
+constexpr std::array<AlgorithmInfo, 4> kAlgorithms = {{
     {RuleAlgorithm::kFixedWindow, "fixed_window"},
     {RuleAlgorithm::kTokenBucket, "token_bucket"},
     {RuleAlgorithm::kLeakyBucket, "leaky_bucket"},
+    {RuleAlgorithm::kSlidingWindow, "sliding_window"},
 }};
 
 // ASCII case-insensitive equality (config names are ASCII).

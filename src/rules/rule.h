@@ -38,13 +38,21 @@ int64_t UnitSeconds(Unit unit);
 // Lower-case config spelling: "second", "minute", ..., "year".
 std::string_view UnitName(Unit unit);
 
+// The longest window a `unit_multiplier` may make: 100 years of 365 days.
+inline constexpr int64_t kMaxWindowSeconds = 100LL * 365 * 86400;
+
+// A window of `multiplier` units, in seconds (multiplier >= 1).
+inline int64_t WindowSeconds(Unit unit, uint32_t multiplier) {
+  return UnitSeconds(unit) * static_cast<int64_t>(multiplier);
+}
+
 // Parses a unit name case-insensitively ("second", "SECOND", "Week"). nullopt if unknown.
 std::optional<Unit> ParseUnit(std::string_view name);
 
 // The algorithm a rule is enforced with (Sluice extension key `algorithm:` inside `rate_limit`).
-enum class RuleAlgorithm { kFixedWindow, kTokenBucket, kLeakyBucket };
+enum class RuleAlgorithm { kFixedWindow, kTokenBucket, kLeakyBucket, kSlidingWindow };
 
-// Config spelling: "fixed_window", "token_bucket", "leaky_bucket".
+// Config spelling: "fixed_window", "token_bucket", "leaky_bucket", "sliding_window".
 std::string_view RuleAlgorithmName(RuleAlgorithm algorithm);
 
 // Parses an algorithm name case-insensitively. nullopt if unknown.
@@ -55,6 +63,9 @@ struct RateLimitPolicy {
   uint32_t requests_per_unit = 0;
   // Meaningless when `unlimited` is set.
   Unit unit = Unit::kSecond;
+  // Sluice extension: the window is this many units (30 seconds, 5 minutes), still aligned to
+  // the Unix epoch. 1 ..., with the window at most kMaxWindowSeconds. Default: 1.
+  uint32_t unit_multiplier = 1;
   // No counting at all; the descriptor is always answered OK without a current limit.
   bool unlimited = false;
   // Optional. Echoed to Envoy as RateLimit.name and used by other rules' `replaces`.
@@ -139,8 +150,13 @@ struct DescriptorNode {
   // has no value, `key_value` otherwise, wildcards as written). Stable across reloads of the same
   // config and bounded in cardinality, so it is usable as a metric label.
   std::string path;
-  // The `rate_limit` block, if any. A node without one only groups children.
+  // The `rate_limit` block, or the first limit of a `rate_limits` list, if any. A node without
+  // one only groups children.
   std::optional<RateLimitPolicy> policy;
+  // The other limits of a `rate_limits` list (Sluice extension): a request passes only if every
+  // limit passes. Each has a window of its own (no two alike), none is `unlimited` or lists
+  // `replaces`.
+  std::vector<RateLimitPolicy> additional_policies;
   // The counter key's static parts (rules/counter_key.h), when every level above this node is an
   // exact node (a value without wildcards), so they are known before any request; else empty.
   // counter_key_prefix is "<domain>_<k1>_<v1>_..._<key>_"; counter_key is the whole key, set

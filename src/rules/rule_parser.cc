@@ -81,6 +81,7 @@ constexpr KeyHome kKeyHomes[] = {
     {"value", Level::kDescriptor},
     {"descriptors", Level::kDescriptor},
     {"rate_limit", Level::kDescriptor},
+    {"rate_limits", Level::kDescriptor},
     {"shadow_mode", Level::kDescriptor},
     {"quota_mode", Level::kDescriptor},
     {"detailed_metric", Level::kDescriptor},
@@ -93,6 +94,7 @@ constexpr KeyHome kKeyHomes[] = {
     {"name", Level::kRateLimit},
     {"replaces", Level::kRateLimit},
     {"algorithm", Level::kRateLimit},
+    {"unit_multiplier", Level::kRateLimit},
     {"name", Level::kReplaces},
 };
 
@@ -320,10 +322,21 @@ class Parser {
         metadata != nullptr && !metadata->value.IsMap()) {
       return Error(metadata->line, "'metadata' must be a map");
     }
-    if (const Field* rate_limit = fields->Find("rate_limit"); rate_limit != nullptr) {
+    const Field* rate_limit = fields->Find("rate_limit");
+    const Field* rate_limits = fields->Find("rate_limits");
+    if (rate_limit != nullptr && rate_limits != nullptr) {
+      return Error(rate_limits->line,
+                   absl::StrCat("a descriptor has 'rate_limit' or 'rate_limits', not both "
+                                "('rate_limit' at line ",
+                                rate_limit->line, ")"));
+    }
+    if (rate_limit != nullptr) {
       absl::StatusOr<RateLimitPolicy> policy = ParsePolicy(*rate_limit);
       if (!policy.ok()) return policy.status();
       node->policy = *std::move(policy);
+    }
+    if (rate_limits != nullptr) {
+      if (absl::Status s = ParsePolicyList(*rate_limits, node.get()); !s.ok()) return s;
     }
     // An exact node matches only its own value, so the key below it is as static as above it.
     const bool exact = !node->value.empty() && !WildcardPattern::HasWildcard(node->value);
@@ -334,7 +347,7 @@ class Parser {
         children_key_prefix = CounterKeyLevel(node->counter_key_prefix, node->value);
         if (node->policy.has_value() && !node->policy->unlimited) {
           AppendCounterKey(node->counter_key, node->counter_key_prefix, node->value,
-                           node->policy->unit);
+                           node->policy->unit, node->policy->unit_multiplier);
           node->counter_key_hash = CounterStoreKeyHash(node->counter_key);
         }
       }
@@ -347,6 +360,44 @@ class Parser {
       }
     }
     return node;
+  }
+
+  // `rate_limits:` (Sluice extension): a list of `rate_limit` bodies, every one counted.
+  absl::Status ParsePolicyList(const Field& list, DescriptorNode* node) {
+    if (absl::Status s = CheckList(list); !s.ok()) return s;
+    if (list.value.IsNull() || list.value.size() == 0) {
+      return Error(list.line, "'rate_limits' must list at least one limit");
+    }
+    std::vector<int> lines;
+    for (const YAML::Node& item : list.value) {
+      const int line = LineOf(item, list.line);
+      absl::StatusOr<RateLimitPolicy> policy = ParsePolicy(Field{"rate_limits", item, line});
+      if (!policy.ok()) return policy.status();
+      if (policy->unlimited) {
+        return Error(line, "'unlimited' is not valid in rate_limits; write "
+                           "'rate_limit: {unlimited: true}'");
+      }
+      if (!policy->replaces.empty()) {
+        return Error(line, "'replaces' is not valid in rate_limits; only a single rate_limit "
+                           "may replace others");
+      }
+      const int64_t window = WindowSeconds(policy->unit, policy->unit_multiplier);
+      for (size_t i = 0; i < lines.size(); ++i) {
+        const RateLimitPolicy& other = i == 0 ? *node->policy : node->additional_policies[i - 1];
+        if (WindowSeconds(other.unit, other.unit_multiplier) == window) {
+          return Error(line, absl::StrCat("two limits with a window of ", window,
+                                          " seconds in rate_limits (first at line ", lines[i],
+                                          "); the lower one alone would decide"));
+        }
+      }
+      lines.push_back(line);
+      if (!node->policy.has_value()) {
+        node->policy = *std::move(policy);
+      } else {
+        node->additional_policies.push_back(*std::move(policy));
+      }
+    }
+    return absl::OkStatus();
   }
 
   absl::StatusOr<RateLimitPolicy> ParsePolicy(const Field& block) {
@@ -382,6 +433,23 @@ class Parser {
       return Error(unit != nullptr ? unit->line : block.line, "rate_limit is missing 'unit'");
     }
 
+    if (const Field* multiplier = fields->Find("unit_multiplier"); multiplier != nullptr) {
+      absl::StatusOr<uint32_t> value = Uint32(*multiplier);
+      if (!value.ok()) return value.status();
+      if (policy.unlimited) {
+        return Error(multiplier->line,
+                     "a rate limit with 'unlimited: true' must not specify a unit_multiplier");
+      }
+      if (*value == 0) return Error(multiplier->line, "unit_multiplier must be at least 1");
+      if (WindowSeconds(policy.unit, *value) > kMaxWindowSeconds) {
+        return Error(multiplier->line,
+                     absl::StrCat("unit_multiplier ", *value, " makes a window of ",
+                                  WindowSeconds(policy.unit, *value),
+                                  " seconds; at most 100 years (", kMaxWindowSeconds, ")"));
+      }
+      policy.unit_multiplier = *value;
+    }
+
     if (const Field* rpu = fields->Find("requests_per_unit"); rpu != nullptr) {
       absl::StatusOr<uint32_t> value = Uint32(*rpu);
       if (!value.ok()) return value.status();
@@ -403,7 +471,8 @@ class Parser {
       if (!parsed.has_value()) {
         return Error(algorithm->line,
                      absl::StrCat("unknown algorithm '", *text,
-                                  "' (expected fixed_window, token_bucket or leaky_bucket)"));
+                                  "' (expected fixed_window, token_bucket, leaky_bucket or "
+                                  "sliding_window)"));
       }
       policy.algorithm = *parsed;
     }

@@ -89,6 +89,103 @@ descriptors:
   EXPECT_EQ(other->counter_key, "");   // unlimited: never counted
 }
 
+TEST(RuleParserTest, UnitMultiplierMakesLongerWindows) {
+  Domain domain = MustParse(R"(
+domain: d
+descriptors:
+  - key: k
+    value: v
+    rate_limit: {unit: second, unit_multiplier: 30, requests_per_unit: 10}
+  - key: plain
+    rate_limit: {unit: hour, requests_per_unit: 1}
+)");
+  const DescriptorNode* k = domain.descriptors.FindForEntry("k", "v");
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(k->policy->unit_multiplier, 30u);
+  EXPECT_EQ(WindowSeconds(k->policy->unit, k->policy->unit_multiplier), 30);
+  EXPECT_EQ(k->counter_key, "d_k_v_30second");
+  EXPECT_EQ(domain.descriptors.FindForEntry("plain", "x")->policy->unit_multiplier, 1u);
+}
+
+TEST(RuleParserTest, RejectsBadUnitMultipliers) {
+  ExpectRejected("domain: d\ndescriptors:\n  - key: k\n    rate_limit:\n      unit: second\n"
+                 "      requests_per_unit: 1\n      unit_multiplier: 0\n",
+                 7, "unit_multiplier must be at least 1");
+  ExpectRejected("domain: d\ndescriptors:\n  - key: k\n    rate_limit:\n      unit: year\n"
+                 "      requests_per_unit: 1\n      unit_multiplier: 101\n",
+                 7, "unit_multiplier 101 makes a window of 3185136000 seconds; at most 100 years");
+  ExpectRejected("domain: d\ndescriptors:\n  - key: k\n    rate_limit:\n      unlimited: true\n"
+                 "      unit_multiplier: 2\n",
+                 6, "must not specify a unit_multiplier");
+  ExpectRejected("domain: d\ndescriptors:\n  - key: k\n    unit_multiplier: 2\n", 4,
+                 "it belongs in rate_limit");
+}
+
+TEST(RuleParserTest, RateLimitsListsSeveralLimits) {
+  Domain domain = MustParse(R"(
+domain: d
+descriptors:
+  - key: api
+    value: v
+    rate_limits:
+      - {unit: second, requests_per_unit: 10, name: burst}
+      - {unit: hour, requests_per_unit: 1000, name: hourly, algorithm: sliding_window}
+      - {unit: minute, unit_multiplier: 5, requests_per_unit: 200}
+)");
+  const DescriptorNode* api = domain.descriptors.FindForEntry("api", "v");
+  ASSERT_NE(api, nullptr);
+  ASSERT_TRUE(api->policy.has_value());
+  EXPECT_EQ(api->policy->name, "burst");
+  ASSERT_EQ(api->additional_policies.size(), 2u);
+  EXPECT_EQ(api->additional_policies[0].name, "hourly");
+  EXPECT_EQ(api->additional_policies[0].algorithm, RuleAlgorithm::kSlidingWindow);
+  EXPECT_EQ(api->additional_policies[1].unit_multiplier, 5u);
+  EXPECT_EQ(api->counter_key, "d_api_v_second");  // the first limit's
+}
+
+TEST(RuleParserTest, RejectsBadRateLimitsLists) {
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limit: {unit: second, requests_per_unit: 1}
+    rate_limits:
+      - {unit: hour, requests_per_unit: 1}
+)",
+                 5, "a descriptor has 'rate_limit' or 'rate_limits', not both ('rate_limit' at line 4)");
+  ExpectRejected("domain: d\ndescriptors:\n  - key: k\n    rate_limits: []\n", 4,
+                 "'rate_limits' must list at least one limit");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limits:
+      - {unit: second, requests_per_unit: 1}
+      - {unit: second, unit_multiplier: 60, requests_per_unit: 5}
+      - {unit: minute, requests_per_unit: 9}
+)",
+                 7, "two limits with a window of 60 seconds in rate_limits (first at line 6)");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limits:
+      - {unlimited: true}
+)",
+                 5, "'unlimited' is not valid in rate_limits");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limits:
+      - {unit: second, requests_per_unit: 1, name: a, replaces: [{name: b}]}
+)",
+                 5, "'replaces' is not valid in rate_limits");
+  ExpectRejected(R"(domain: d
+descriptors:
+  - key: k
+    rate_limits:
+      - {unit: fortnight, requests_per_unit: 1}
+)",
+                 5, "invalid rate limit unit 'fortnight'");
+}
+
 TEST(RuleParserTest, CounterKeyIsStaticOnlyBelowExactNodes) {
   Domain domain = MustParse(R"(
 domain: d
@@ -471,9 +568,9 @@ descriptors:
     rate_limit:
       unit: second
       requests_per_unit: 1
-      algorithm: sliding_window
+      algorithm: rolling_window
 )",
-                 7, "unknown algorithm 'sliding_window'");
+                 7, "unknown algorithm 'rolling_window'");
 }
 
 TEST(RuleParserTest, ShareThresholdNeedsAWildcard) {

@@ -85,8 +85,8 @@ RuleHit RuleSet::Find(const Domain& domain, absl::Span<const DescriptorEntry> en
   bool via_wildcard = false;
   const DescriptorNode* node = FindNode(domain, entries, &via_wildcard);
   if (node == nullptr) return {};
-  return RuleHit{&*node->policy, node->shadow_mode, node->counter_key, node->counter_key_prefix,
-                 node->counter_key_hash};
+  return RuleHit{&*node->policy,           node->shadow_mode,        node->additional_policies,
+                 node->counter_key,         node->counter_key_prefix, node->counter_key_hash};
 }
 
 const DescriptorNode* RuleSet::FindNode(const Domain& domain,

@@ -61,6 +61,8 @@ struct RuleHit {
   const RateLimitPolicy* policy = nullptr;
   // The rule's descriptor-level `shadow_mode`.
   bool shadow_mode = false;
+  // The node's further limits (DescriptorNode::additional_policies); empty unless `policy` is set.
+  absl::Span<const RateLimitPolicy> additional_policies;
   // The counter key's precomputed parts (DescriptorNode): the whole key, or else the prefix to
   // which the request's last value and the unit are appended; both empty when neither is static.
   std::string_view counter_key;

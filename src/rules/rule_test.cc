@@ -41,7 +41,9 @@ TEST(RuleAlgorithmTest, ParseAndName) {
   EXPECT_EQ(ParseRuleAlgorithm("fixed_window"), RuleAlgorithm::kFixedWindow);
   EXPECT_EQ(ParseRuleAlgorithm("token_bucket"), RuleAlgorithm::kTokenBucket);
   EXPECT_EQ(ParseRuleAlgorithm("LEAKY_BUCKET"), RuleAlgorithm::kLeakyBucket);
-  EXPECT_FALSE(ParseRuleAlgorithm("sliding_window").has_value());
+  EXPECT_EQ(ParseRuleAlgorithm("Sliding_Window"), RuleAlgorithm::kSlidingWindow);
+  EXPECT_EQ(RuleAlgorithmName(RuleAlgorithm::kSlidingWindow), "sliding_window");
+  EXPECT_FALSE(ParseRuleAlgorithm("rolling_window").has_value());
   EXPECT_EQ(RuleAlgorithmName(RuleAlgorithm::kTokenBucket), "token_bucket");
   EXPECT_EQ(RateLimitPolicy().algorithm, RuleAlgorithm::kFixedWindow);
 }
