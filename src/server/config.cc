@@ -112,6 +112,14 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
   add_duration("--etcd-lease-ttl", &c.etcd_lease_ttl, "etcd discovery: registration lease TTL");
   add_duration("--etcd-poll-interval", &c.etcd_poll_interval, "etcd discovery: list period");
   add_duration("--etcd-timeout", &c.etcd_timeout, "etcd discovery: request timeout");
+  app.add_flag("--etcd-tls", c.etcd_tls, "etcd discovery: https (implied by any --etcd-tls-*)");
+  app.add_option("--etcd-tls-ca", c.etcd_tls_ca, "etcd discovery: CA file of etcd's certificate");
+  app.add_option("--etcd-tls-cert", c.etcd_tls_cert, "etcd discovery: client certificate file");
+  app.add_option("--etcd-tls-key", c.etcd_tls_key, "etcd discovery: client key file");
+  app.add_flag("--etcd-tls-skip-verify", c.etcd_tls_skip_verify,
+               "etcd discovery: accept any certificate from etcd");
+  app.add_option("--etcd-user", c.etcd_user, "etcd discovery: user (with --etcd-password)");
+  app.add_option("--etcd-password", c.etcd_password, "etcd discovery: password");
   app.add_option("--peer-picker", c.peer_picker,
                  "cluster: the ring (Gubernator's GUBER_PEER_PICKER); only replicated-hash")
       ->check(CLI::IsMember({"", "replicated-hash"}));
@@ -282,6 +290,8 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
     }
   }
   c.etcd_endpoints = absl::StrSplit(etcd_endpoints, ',', absl::SkipWhitespace());
+  c.etcd_tls = c.etcd_tls || !c.etcd_tls_ca.empty() || !c.etcd_tls_cert.empty() ||
+               !c.etcd_tls_key.empty() || c.etcd_tls_skip_verify;
   c.mesh_seeds = absl::StrSplit(mesh_seeds, ',', absl::SkipWhitespace());
   std::vector<std::string> ignored;
   // ResolveMode names each setting with its source itself, so its errors are not attributed.

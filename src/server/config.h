@@ -77,6 +77,16 @@ struct Config {
   absl::Duration etcd_lease_ttl = absl::Seconds(30);
   absl::Duration etcd_poll_interval = absl::Seconds(1);
   absl::Duration etcd_timeout = absl::Seconds(5);
+  // etcd discovery: TLS (GUBER_ETCD_TLS_*; any of them turns it on) with a CA file, a client
+  // certificate and key, or no verification; and auth as user/password (GUBER_ETCD_USER,
+  // GUBER_ETCD_PASSWORD). Default: plaintext, no auth.
+  bool etcd_tls = false;
+  std::string etcd_tls_ca;
+  std::string etcd_tls_cert;
+  std::string etcd_tls_key;
+  bool etcd_tls_skip_verify = false;
+  std::string etcd_user;
+  std::string etcd_password;
   // Ring (docs/cluster.md#ownership). The peer picker: "" or "replicated-hash", the only one
   // (GUBER_PEER_PICKER). Default: "".
   std::string peer_picker;

@@ -41,6 +41,7 @@
 #include "rules/rule_store.h"
 #include "rules/rule_watcher.h"
 #include "server/http_routes.h"
+#include "server/node_status.h"
 #include "server/advertise_address.h"
 #include "server/tls_files.h"
 #include "spdlog/spdlog.h"
@@ -136,7 +137,14 @@ std::unique_ptr<cluster::Membership> MakeMembership(const Config& config,
         .self = {.grpc_address = advertise_address, .data_center = config.data_center},
         .lease_ttl = config.etcd_lease_ttl,
         .poll_interval = config.etcd_poll_interval,
-        .timeout = config.etcd_timeout});
+        .timeout = config.etcd_timeout,
+        .tls = {.enabled = config.etcd_tls,
+                .ca_file = config.etcd_tls_ca,
+                .cert_file = config.etcd_tls_cert,
+                .key_file = config.etcd_tls_key,
+                .skip_verify = config.etcd_tls_skip_verify},
+        .user = config.etcd_user,
+        .password = config.etcd_password});
   }
   return std::make_unique<cluster::StaticMembership>(config.peers, advertise_address);
 }
@@ -223,6 +231,7 @@ struct Node::Parts {
   std::unique_ptr<api::PeersService> peers_service;
   std::unique_ptr<cluster::Router> router;
   std::unique_ptr<cluster::HealthSource> health;
+  std::unique_ptr<NodeStatus> status;  // the status page; wraps `router` for the doors
   std::unique_ptr<api::GubernatorHandler> gubernator;
   std::unique_ptr<api::GubernatorService> gubernator_service;
   std::unique_ptr<rules::RuleStore> rules;  // empty, never reloaded, without a rules path
@@ -243,7 +252,9 @@ struct Node::Parts {
                                  .shards = static_cast<size_t>(kStoreShards)}) {}
 };
 
-absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
+absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
+                                                   std::vector<StatusSetting> settings) {
+  const int64_t started_ms = core::SystemClock::Instance().NowMillis();
   auto parts = std::make_unique<Parts>(config);
   Parts& p = *parts;
 
@@ -330,11 +341,17 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
       p.membership = MakeMembership(config, p.advertise_address, p.registry);
     }
   }
+  p.status = std::make_unique<NodeStatus>(*p.router);
   p.gubernator = std::make_unique<api::GubernatorHandler>(
-      *p.router, core::SystemClock::Instance(), *p.health, &p.metrics, AdmissionOptionsFor(config));
+      p.status->router(), core::SystemClock::Instance(), *p.health, &p.metrics,
+      AdmissionOptionsFor(config));
   p.gubernator_service = std::make_unique<api::GubernatorService>(*p.gubernator, p.metrics);
   p.rules = std::make_unique<rules::RuleStore>(
-      config.rules_path, [&metrics = p.metrics](bool ok) { metrics.RecordRulesReload(ok); });
+      config.rules_path, [&metrics = p.metrics, &reloads = p.status->reloads()](
+                             const absl::Status& result) {
+        metrics.RecordRulesReload(result.ok());
+        reloads.Record(result, core::SystemClock::Instance().NowMillis());
+      });
   if (!config.rules_path.empty()) {
     // Watch first, then load: a change between the two is not missed.
     if (config.rules_watch) {
@@ -345,13 +362,28 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
     if (absl::Status status = p.rules->Reload(); !status.ok()) return status;
   }
   p.envoy = std::make_unique<api::EnvoyHandler>(
-      *p.router, core::SystemClock::Instance(),
+      p.status->router(), core::SystemClock::Instance(),
       *p.rules,
       api::EnvoyOptions{.shadow_mode = config.envoy_shadow_mode,
                         .rate_limit_headers = config.envoy_rate_limit_headers,
                         .admission = AdmissionOptionsFor(config)},
       &p.metrics);
   p.envoy_service = std::make_unique<api::EnvoyService>(*p.envoy, p.metrics);
+  p.status->Bind(StatusInputs{
+      .version = kVersion,
+      .mode = config.mesh             ? std::string("mesh")
+              : p.cluster_router    ? "cluster (" + config.discovery + " discovery)"
+                                    : std::string("standalone"),
+      .instance_id = config.instance_id,
+      .advertise_address = p.advertise_address,
+      .started_ms = started_ms,
+      .settings = std::move(settings),
+      .health = p.health.get(),
+      .cluster_view = p.cluster_router ? std::function([r = p.cluster_router] { return r->view(); })
+                                       : nullptr,
+      .peer_error_window = config.peer_error_window,
+      .mesh = p.mesh.get(),
+      .rules = p.rules.get()});
   p.metrics.BindStore([&store = p.store] {
     core::StoreStats s = store.Stats();
     return obs::StoreReading{.items = s.size, .hits = s.hits, .misses = s.misses,
@@ -403,7 +435,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
                                 .registry = p.registry,
                                 .metrics = p.metrics,
                                 .mesh = p.mesh.get(),
-                                .mesh_test_hooks = config.mesh_test_hooks};
+                                .mesh_test_hooks = config.mesh_test_hooks,
+                                .status = p.status->collector()};
   AddNodeRoutes(*p.http_server, routes);
   // The status listener first: once the main HTTP port answers, every listener does.
   if (!config.status_http_address.empty()) {
