@@ -12,6 +12,7 @@ packages=(
   openssl curl
   clang clang-tidy libclang-rt-14-dev python3
   etcd-server
+  chromium  # the status page test renders GET / headless (skipped without it)
   python3-yaml systemd iproute2 util-linux
 )
 if [[ "${SLUICE_EXTRA_PACKAGES:-}" != "" ]]; then

@@ -13,7 +13,7 @@
 //    dial itself for this node's keys. Start-up refuses the case for peers known then.
 //  * A forward's failure is recorded by the peer client before the request's answer is
 //    released, so a HealthCheck made after a failed answer always reports it, until
-//    `error_window` after the failure (cluster_health_test.cc pins this down).
+//    `error_window` after the failure (grpc_peer_client_test.cc pins this down).
 //
 // Time comes in as `now` (epoch ms); the door stamps it. Thread safety: Report() may be called
 // from any thread concurrently.

@@ -101,6 +101,11 @@ absl::Status ErrorIn(const Struct& s) {
   return absl::UnavailableError("etcd: " + message);
 }
 
+// etcd 3.4's answer, not JSON, to a gateway call with a client certificate that has a CN while
+// auth is enabled.
+constexpr char kGatewayRefusesCommonName[] =
+    "CommonName of client sending a request against gateway will be ignored";
+
 // An answer saying the token sent is no longer valid (expired, or etcd restarted).
 bool TokenRefused(const std::string& reply) {
   return absl::StrContains(reply, "invalid auth token") ||
@@ -109,7 +114,8 @@ bool TokenRefused(const std::string& reply) {
 }
 
 // What a failed transfer means, naming the setting to fix where one is at fault.
-std::string TransferError(CURLcode rc, const char* detail, const EtcdTlsOptions& tls) {
+std::string TransferError(CURLcode rc, const char* detail, const EtcdTlsOptions& tls,
+                          bool https) {
   const std::string what = detail[0] != '\0' ? std::string(detail) : curl_easy_strerror(rc);
   switch (rc) {
     case CURLE_PEER_FAILED_VERIFICATION:
@@ -127,6 +133,17 @@ std::string TransferError(CURLcode rc, const char* detail, const EtcdTlsOptions&
                           "--etcd-tls-cert/--etcd-tls-key?): ",
                           what);
     default:
+      // TLS 1.3: a refused client certificate shows only when the first answer is read.
+      // Or as the connection closing under the request, when no certificate was given.
+      const bool closed = rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
+                          rc == CURLE_GOT_NOTHING;
+      if (absl::StrContains(what, "alert bad certificate") ||
+          absl::StrContains(what, "alert certificate required") ||
+          (https && closed && tls.cert_file.empty())) {
+        return absl::StrCat("TLS: etcd refused this node's client certificate (or its absence); "
+                            "give --etcd-tls-cert/--etcd-tls-key signed by a CA etcd trusts: ",
+                            what);
+      }
       return what;
   }
 }
@@ -241,10 +258,17 @@ absl::StatusOr<std::string> EtcdClient::PostLocked(const std::string& path,
     curl_slist_free_all(headers);
     if (rc == CURLE_OK && http_status != 0) {
       current_ = index;
+      if (absl::StrContains(reply, kGatewayRefusesCommonName)) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "etcd refuses a client certificate with a CommonName while its authentication is on "
+            "(over its JSON gateway the CN cannot stand for the user): with --etcd-user, give a "
+            "--etcd-tls-cert without a CN, or none; etcd said: ",
+            reply));
+      }
       return reply;  // a gateway error (HTTP 4xx/5xx) still has a JSON body; callers read it
     }
     absl::StrAppend(&errors, errors.empty() ? "" : "; ", endpoints[index], ": ",
-                    TransferError(rc, detail, tls));
+                    TransferError(rc, detail, tls, absl::StartsWith(url, "https://")));
   }
   return absl::UnavailableError(absl::StrCat("etcd unreachable: ", errors));
 }

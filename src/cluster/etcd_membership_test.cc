@@ -2,6 +2,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "testing/etcd_test_server.h"
+#include "testing/test_certs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -135,6 +136,183 @@ TEST(EtcdMembershipUnreachableTest, StartSucceedsAndKeepsRetrying) {
   absl::SleepFor(absl::Milliseconds(100));
   EXPECT_TRUE(sees.Addresses().empty());
   EXPECT_GE(a.stats().failed_polls, 1u);
+}
+
+// A real etcd serving https with certificates made here; `client_cert_auth`: it wants client
+// certificates too.
+class EtcdTlsTest : public ::testing::Test {
+ protected:
+  void StartEtcd(bool client_cert_auth) {
+    if (EtcdTestServer::Binary().empty()) GTEST_SKIP() << "etcd is not installed";
+    ASSERT_TRUE(certs_.ok());
+    etcd_ = std::make_unique<EtcdTestServer>(
+        EtcdTestServer::Tls{.cert_file = certs_.Path("server.pem"),
+                            .key_file = certs_.Path("server.key"),
+                            .ca_file = certs_.Path("ca.pem"),
+                            .client_cert_auth = client_cert_auth});
+    ASSERT_TRUE(etcd_->ready());
+  }
+
+  testing::TestCerts certs_;
+  std::unique_ptr<EtcdTestServer> etcd_;
+};
+
+// etcd with TLS and auth, as GUBER_ETCD_TLS_CA and GUBER_ETCD_USER/PASSWORD configure it.
+class EtcdSecureTest : public EtcdTlsTest {
+ protected:
+  void SetUp() override {
+    StartEtcd(false);
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_TRUE(etcd_->EnableAuth("sluice", "s3cret", "/secure-peers/"));
+  }
+
+  EtcdClientOptions Client(const std::string& password = "s3cret") const {
+    EtcdClientOptions options = etcd_->ClientOptions();
+    options.user = "sluice";
+    options.password = password;
+    return options;
+  }
+};
+
+TEST_F(EtcdSecureTest, MembershipRegistersOverTlsWithUserAndPassword) {
+  const EtcdClientOptions client = Client();
+  Reports a_sees, b_sees;
+  auto options = [&](const std::string& address) {
+    return EtcdMembershipOptions{.endpoints = client.endpoints,
+                                 .key_prefix = "/secure-peers/",
+                                 .self = {.grpc_address = address},
+                                 .lease_ttl = absl::Seconds(3),
+                                 .poll_interval = absl::Milliseconds(50),
+                                 .timeout = absl::Seconds(2),
+                                 .tls = client.tls,
+                                 .user = client.user,
+                                 .password = client.password};
+  };
+  EtcdMembership a(options("127.0.0.1:1001"));
+  EtcdMembership b(options("127.0.0.1:1002"));
+  ASSERT_TRUE(a.Start(a_sees.Callback()).ok());
+  ASSERT_TRUE(b.Start(b_sees.Callback()).ok());
+  EXPECT_TRUE(a_sees.Await({"127.0.0.1:1001*", "127.0.0.1:1002"}));
+  EXPECT_TRUE(b_sees.Await({"127.0.0.1:1001", "127.0.0.1:1002*"}));
+  EXPECT_EQ(a.stats().failed_polls, 0u);
+}
+
+TEST_F(EtcdSecureTest, TheUsersPermissionsApply) {
+  EtcdClient client(Client());
+  EXPECT_TRUE(client.Put("/secure-peers/x", "1", 0).ok());
+  const absl::Status outside = client.Put("/elsewhere", "1", 0);
+  EXPECT_EQ(outside.code(), absl::StatusCode::kPermissionDenied) << outside;
+  EXPECT_THAT(std::string(outside.message()), ::testing::HasSubstr("--etcd-user"));
+}
+
+TEST_F(EtcdSecureTest, AWrongPasswordIsAClearError) {
+  EtcdClient client(Client("wrong"));
+  const auto listed = client.RangePrefix("/secure-peers/");
+  ASSERT_FALSE(listed.ok());
+  EXPECT_EQ(listed.status().code(), absl::StatusCode::kUnauthenticated) << listed.status();
+  EXPECT_THAT(std::string(listed.status().message()),
+              ::testing::HasSubstr("authenticating as --etcd-user 'sluice' failed (check "
+                                   "--etcd-user and --etcd-password)"));
+}
+
+TEST_F(EtcdSecureTest, NoUserWhileEtcdWantsOneIsAClearError) {
+  EtcdClientOptions options = Client();
+  options.user.clear();
+  options.password.clear();
+  EtcdClient client(options);
+  const auto listed = client.RangePrefix("/secure-peers/");
+  ASSERT_FALSE(listed.ok());
+  EXPECT_THAT(std::string(listed.status().message()),
+              ::testing::HasSubstr("set --etcd-user and --etcd-password"));
+}
+
+TEST_F(EtcdSecureTest, ACaThatDoesNotSignEtcdsCertificateIsAClearError) {
+  EtcdClientOptions options = Client();
+  options.tls.ca_file = certs_.Path("other_ca.pem");
+  EtcdClient client(options);
+  const auto listed = client.RangePrefix("/secure-peers/");
+  ASSERT_FALSE(listed.ok());
+  EXPECT_THAT(std::string(listed.status().message()),
+              ::testing::HasSubstr("etcd's certificate is not trusted by --etcd-tls-ca " +
+                                   certs_.Path("other_ca.pem")));
+  // Skipping verification gets through.
+  options.tls.skip_verify = true;
+  EXPECT_TRUE(EtcdClient(options).RangePrefix("/secure-peers/").ok());
+}
+
+TEST_F(EtcdSecureTest, AnExpiredTokenIsRenewed) {
+  EtcdClient client(Client());
+  ASSERT_TRUE(client.Put("/secure-peers/x", "1", 0).ok());
+  // The test etcd drops a token unused for 1 s (--auth-token-ttl=1); the next call is refused
+  // with "invalid auth token", authenticates again and succeeds.
+  absl::SleepFor(absl::Milliseconds(2500));
+  const auto listed = client.RangePrefix("/secure-peers/");
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->size(), 1u);
+}
+
+// etcd that wants client certificates (--client-cert-auth; GUBER_ETCD_TLS_CERT/KEY).
+class EtcdMutualTlsTest : public EtcdTlsTest {
+ protected:
+  void SetUp() override { StartEtcd(true); }
+};
+
+TEST_F(EtcdMutualTlsTest, MembershipRegistersWithAClientCertificate) {
+  const EtcdClientOptions client = etcd_->ClientOptions();
+  ASSERT_FALSE(client.tls.cert_file.empty());
+  Reports sees;
+  EtcdMembership a({.endpoints = client.endpoints,
+                    .key_prefix = "/mtls-peers/",
+                    .self = {.grpc_address = "127.0.0.1:1001"},
+                    .poll_interval = absl::Milliseconds(50),
+                    .timeout = absl::Seconds(2),
+                    .tls = client.tls});
+  ASSERT_TRUE(a.Start(sees.Callback()).ok());
+  EXPECT_TRUE(sees.Await({"127.0.0.1:1001*"}));
+}
+
+TEST_F(EtcdMutualTlsTest, NoClientCertificateIsAClearError) {
+  EtcdClientOptions options = etcd_->ClientOptions();
+  options.tls.cert_file.clear();
+  options.tls.key_file.clear();
+  const auto listed = EtcdClient(options).RangePrefix("/mtls-peers/");
+  ASSERT_FALSE(listed.ok());
+  EXPECT_THAT(std::string(listed.status().message()),
+              ::testing::HasSubstr("etcd refused this node's client certificate (or its "
+                                   "absence); give --etcd-tls-cert/--etcd-tls-key"));
+}
+
+TEST_F(EtcdMutualTlsTest, ACertificateWithACommonNameAndAuthIsAClearError) {
+  // etcd 3.4's gateway refuses this pair; the node says what to change.
+  ASSERT_TRUE(etcd_->EnableAuth("sluice", "s3cret", "/mtls-peers/"));
+  EtcdClientOptions options = etcd_->ClientOptions();
+  options.user = "sluice";
+  options.password = "s3cret";
+  const auto listed = EtcdClient(options).RangePrefix("/mtls-peers/");
+  ASSERT_FALSE(listed.ok());
+  EXPECT_EQ(listed.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(listed.status().message()),
+              ::testing::HasSubstr("give a --etcd-tls-cert without a CN, or none"));
+}
+
+TEST(EtcdMembershipOptionsTest, HalfATlsPairOrHalfACredentialIsRejected) {
+  EtcdMembership cert_only({.endpoints = {"127.0.0.1:1"},
+                            .self = {.grpc_address = "127.0.0.1:1001"},
+                            .tls = {.enabled = true, .cert_file = "/etc/hostname"}});
+  const absl::Status tls = cert_only.Start([](std::vector<PeerInfo>) {});
+  EXPECT_THAT(std::string(tls.message()), ::testing::HasSubstr("--etcd-tls-cert and --etcd-tls-key"));
+  EtcdMembership user_only({.endpoints = {"127.0.0.1:1"},
+                            .self = {.grpc_address = "127.0.0.1:1001"},
+                            .user = "u"});
+  const absl::Status auth = user_only.Start([](std::vector<PeerInfo>) {});
+  EXPECT_THAT(std::string(auth.message()),
+              ::testing::HasSubstr("--etcd-user and --etcd-password"));
+  EtcdMembership missing_ca({.endpoints = {"127.0.0.1:1"},
+                             .self = {.grpc_address = "127.0.0.1:1001"},
+                             .tls = {.enabled = true, .ca_file = "/nonexistent/ca.pem"}});
+  const absl::Status ca = missing_ca.Start([](std::vector<PeerInfo>) {});
+  EXPECT_THAT(std::string(ca.message()),
+              ::testing::HasSubstr("--etcd-tls-ca: cannot read /nonexistent/ca.pem"));
 }
 
 }  // namespace

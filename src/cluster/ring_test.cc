@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <random>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -211,6 +212,24 @@ TEST(RingTest, RejectsInvalidInput) {
   std::vector<PeerInfo> two_selves = Peers({"a:1", "b:1"});
   two_selves[0].is_self = two_selves[1].is_self = true;
   EXPECT_EQ(Ring::Build(two_selves).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(RingTest, OwnershipSharesMatchWhereKeysGo) {
+  auto ring = Ring::Build({{.grpc_address = "10.0.0.1:81"},
+                           {.grpc_address = "10.0.0.2:81"},
+                           {.grpc_address = "10.0.0.3:81"}});
+  ASSERT_TRUE(ring.ok());
+  const std::vector<double> shares = ring->OwnershipShares();
+  ASSERT_EQ(shares.size(), 3u);
+  EXPECT_NEAR(shares[0] + shares[1] + shares[2], 1.0, 1e-9);
+  // The shares predict where 30000 uniformly drawn key hashes land, within sampling noise.
+  std::mt19937_64 random(17);
+  std::map<std::string, int> owned;
+  for (int i = 0; i < 30000; ++i) ++owned[ring->Owner(random())->grpc_address];
+  for (size_t p = 0; p < 3; ++p) {
+    EXPECT_NEAR(owned[ring->peers()[p].grpc_address] / 30000.0, shares[p], 0.02) << p;
+  }
+  EXPECT_TRUE(Ring().OwnershipShares().empty());
 }
 
 }  // namespace

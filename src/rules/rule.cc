@@ -123,4 +123,12 @@ void DescriptorChildren::Add(std::unique_ptr<DescriptorNode> node) {
   exact_.emplace(std::move(key), std::move(node));
 }
 
+std::vector<const DescriptorNode*> DescriptorChildren::All() const {
+  std::vector<const DescriptorNode*> out;
+  out.reserve(size());
+  for (const auto& [key, node] : exact_) out.push_back(node.get());
+  for (const WildcardChild& child : wildcards_) out.push_back(child.node.get());
+  return out;
+}
+
 }  // namespace sluice::rules

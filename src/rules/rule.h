@@ -107,6 +107,9 @@ class DescriptorChildren {
   bool empty() const { return exact_.empty() && wildcards_.empty(); }
   size_t size() const { return exact_.size() + wildcards_.size(); }
 
+  // Every child, in no particular order (for showing the tree, never on the request path).
+  std::vector<const DescriptorNode*> All() const;
+
  private:
   struct KeyView {
     std::string_view key;

@@ -53,7 +53,7 @@ void RuleStore::Install(std::shared_ptr<const RuleSet> rules) {
   current_.store(std::move(rules), std::memory_order_release);
   generation_.store(NewGeneration(), std::memory_order_release);
   successes_.fetch_add(1, std::memory_order_relaxed);
-  if (on_reload_) on_reload_(true);
+  if (on_reload_) on_reload_(absl::OkStatus());
 }
 
 absl::Status RuleStore::Reload() {
@@ -61,7 +61,7 @@ absl::Status RuleStore::Reload() {
   absl::StatusOr<std::shared_ptr<const RuleSet>> loaded = LoadRuleSet(path_);
   if (!loaded.ok()) {
     failures_.fetch_add(1, std::memory_order_relaxed);
-    if (on_reload_) on_reload_(false);
+    if (on_reload_) on_reload_(loaded.status());
     spdlog::error("rules: reload of {} failed, keeping the previous rules: {}", path_,
                   std::string(loaded.status().message()));
     return loaded.status();

@@ -29,9 +29,9 @@ namespace sluice::rules {
 
 class RuleStore {
  public:
-  // Called after each load with its outcome (true: installed), under the reload mutex: it must
-  // not call back into the store.
-  using ReloadObserver = std::function<void(bool ok)>;
+  // Called after each load with its outcome (OK: installed; else the error, with file and
+  // line), under the reload mutex: it must not call back into the store.
+  using ReloadObserver = std::function<void(const absl::Status& result)>;
 
   // Does not load anything; call Reload() for the first load. An empty path makes a store whose
   // rules come only from Replace() (rules built in code by a library user, tests).

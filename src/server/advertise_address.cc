@@ -39,10 +39,6 @@ std::string HostOf(const std::string& address) {
 
 }  // namespace
 
-bool IsLoopbackHost(std::string_view host) {
-  return host == "localhost" || host == "::1" || host.substr(0, 4) == "127.";
-}
-
 std::vector<InterfaceAddress> LocalAddresses() {
   std::vector<InterfaceAddress> out;
   ifaddrs* list = nullptr;

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/loopback_host.h"
 
 namespace sluice::server {
 
@@ -55,8 +56,8 @@ struct AdvertiseInputs {
 
 AdvertiseChoice ChooseAdvertiseHost(const AdvertiseInputs& inputs);
 
-// 127.0.0.0/8, ::1 and "localhost".
-bool IsLoopbackHost(std::string_view host);
+// 127.0.0.0/8, ::1 and "localhost" (common/loopback_host.h).
+using common::IsLoopbackHost;
 
 // FailedPrecondition when `advertise` (host:port) is on loopback while one of `peers`
 // (host:port) is not: such peers would dial themselves. The message names both settings.

@@ -128,6 +128,17 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
   add_duration("--etcd-poll-interval", &c.cluster.etcd.poll_interval,
                "etcd discovery: list period");
   add_duration("--etcd-timeout", &c.cluster.etcd.timeout, "etcd discovery: request timeout");
+  app.add_flag("--etcd-tls", c.cluster.etcd.tls.enabled,
+               "etcd discovery: https (implied by any --etcd-tls-*)");
+  app.add_option("--etcd-tls-ca", c.cluster.etcd.tls.ca_file,
+                 "etcd discovery: CA file of etcd's certificate");
+  app.add_option("--etcd-tls-cert", c.cluster.etcd.tls.cert_file,
+                 "etcd discovery: client certificate file");
+  app.add_option("--etcd-tls-key", c.cluster.etcd.tls.key_file, "etcd discovery: client key file");
+  app.add_flag("--etcd-tls-skip-verify", c.cluster.etcd.tls.skip_verify,
+               "etcd discovery: accept any certificate from etcd");
+  app.add_option("--etcd-user", c.cluster.etcd.user, "etcd discovery: user (with --etcd-password)");
+  app.add_option("--etcd-password", c.cluster.etcd.password, "etcd discovery: password");
   app.add_option("--peer-picker", c.cluster.peer_picker,
                  "cluster: the ring (Gubernator's GUBER_PEER_PICKER); only replicated-hash")
       ->check(CLI::IsMember({"", "replicated-hash"}));
@@ -310,6 +321,9 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
     c.cluster.k8s.api.port = static_cast<uint16_t>(api_port);
   }
   c.cluster.etcd.endpoints = absl::StrSplit(etcd_endpoints, ',', absl::SkipWhitespace());
+  auto& etcd_tls = c.cluster.etcd.tls;
+  etcd_tls.enabled = etcd_tls.enabled || !etcd_tls.ca_file.empty() || !etcd_tls.cert_file.empty() ||
+                     !etcd_tls.key_file.empty() || etcd_tls.skip_verify;
   c.mesh.gossip.seeds = absl::StrSplit(mesh_seeds, ',', absl::SkipWhitespace());
   std::vector<std::string> ignored;
   // ResolveMode names each setting with its source itself, so its errors are not attributed.

@@ -3,6 +3,7 @@
 #include "api/envoy_service.h"
 #include "api/gubernator_http.h"
 #include "mesh/mesh_http.h"
+#include "server/status_http.h"
 
 namespace sluice::server {
 
@@ -11,6 +12,11 @@ void AddNodeRoutes(net::HttpServer& server, const HttpRouteTargets& t) {
   AddStatusRoutes(server, t);
   server.Route("GET", "/metrics", api::MetricsHttpHandler(t.registry, t.metrics));
   server.Route("POST", "/json", api::EnvoyJsonHttpHandler(t.envoy, t.metrics));
+  if (t.status != nullptr) {
+    server.Route("GET", "/", StatusPageHttpHandler());
+    server.Route("GET", "/status.json",
+                 StatusJsonHttpHandler(*t.status, core::SystemClock::Instance()));
+  }
   if (t.mesh != nullptr) {
     server.Route("GET", "/v1/mesh/stats", mesh::MeshStatsHttpHandler(*t.mesh));
     if (t.mesh_test_hooks) server.Route("POST", "/v1/mesh/deny", mesh::MeshDenyHttpHandler(*t.mesh));

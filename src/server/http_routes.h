@@ -3,8 +3,10 @@
 // method and path reach each, on which listener.
 //
 //   main listener (--http-addr)        status listener (--status-http-addr, plaintext)
-//   POST /v1/GetRateLimits             GET /v1/HealthCheck
-//   GET  /v1/HealthCheck               GET /v1/LiveCheck
+//   GET  /  (status page, HTML)        GET /v1/HealthCheck
+//   GET  /status.json
+//   POST /v1/GetRateLimits             GET /v1/LiveCheck
+//   GET  /v1/HealthCheck
 //   GET  /v1/LiveCheck
 //   GET  /metrics
 //   POST /json
@@ -20,6 +22,7 @@
 #include "net/http_server.h"
 #include "obs/registry.h"
 #include "obs/sluice_metrics.h"
+#include "server/status_collector.h"
 
 namespace sluice::server {
 
@@ -31,6 +34,7 @@ struct HttpRouteTargets {
   const obs::Metrics& metrics;
   mesh::Mesh* mesh = nullptr;    // mesh mode only
   bool mesh_test_hooks = false;  // --mesh-test-hooks
+  const StatusCollector* status = nullptr;  // the status page; none when null
 };
 
 // The main listener's routes.

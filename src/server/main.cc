@@ -7,6 +7,7 @@
 #include "obs/logging.h"
 #include "server/config.h"
 #include "server/node.h"
+#include "server/node_status.h"
 #include "server/validate.h"
 #include "spdlog/spdlog.h"
 
@@ -51,7 +52,8 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto node = sluice::server::Node::Start(config);
+  auto node = sluice::server::Node::Start(
+      config, sluice::server::StatusSettings(command_line->changed, command_line->sources));
   if (!node.ok()) {
     spdlog::error("startup failed: {}", std::string(node.status().message()));
     return 1;

@@ -23,6 +23,7 @@
 #include "server/http_routes.h"
 #include "server/node_builder.h"
 #include "server/port_reservation.h"
+#include "server/node_status.h"
 #include "server/tls_files.h"
 #include "spdlog/spdlog.h"
 
@@ -44,6 +45,7 @@ struct Node::Parts {
   // The mode's router, health, membership and peer service (node_builder.h). Declared before
   // the doors and the gRPC server so they are destroyed after them.
   ModeParts mode;
+  std::unique_ptr<NodeStatus> status;  // the status page; wraps the router for the doors
   std::unique_ptr<api::GubernatorHandler> gubernator;
   std::unique_ptr<api::GubernatorService> gubernator_service;
   std::unique_ptr<rules::RuleStore> rules;  // empty, never reloaded, without a rules path
@@ -64,7 +66,9 @@ struct Node::Parts {
                                  .shards = static_cast<size_t>(kStoreShards)}) {}
 };
 
-absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
+absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
+                                                   std::vector<StatusSetting> settings) {
+  const int64_t started_ms = core::SystemClock::Instance().NowMillis();
   auto parts = std::make_unique<Parts>(config);
   Parts& p = *parts;
 
@@ -96,7 +100,25 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
                                    .tls = p.tls});
   if (!mode.ok()) return mode.status();
   p.mode = std::move(*mode);
+  p.status = std::make_unique<NodeStatus>(*p.mode.router);
   if (auto status = BuildDoors(p); !status.ok()) return status;
+  p.status->Bind(StatusInputs{
+      .version = kVersion,
+      .mode = config.mesh.enabled ? std::string("mesh")
+              : p.mode.cluster_router
+                  ? absl::StrCat("cluster (", DiscoveryName(config.cluster.discovery), " discovery)")
+                  : std::string("standalone"),
+      .instance_id = config.server.instance_id,
+      .advertise_address = p.advertise_address,
+      .started_ms = started_ms,
+      .settings = std::move(settings),
+      .health = p.mode.health.get(),
+      .cluster_view = p.mode.cluster_router
+                          ? std::function([r = p.mode.cluster_router] { return r->view(); })
+                          : nullptr,
+      .peer_error_window = config.cluster.peer_error_window,
+      .mesh = p.mode.mesh.get(),
+      .rules = p.rules.get()});
   p.metrics.BindStore([&store = p.store] {
     core::StoreStats s = store.Stats();
     return obs::StoreReading{.items = s.size, .hits = s.hits, .misses = s.misses,
@@ -147,7 +169,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
                                 .registry = p.registry,
                                 .metrics = p.metrics,
                                 .mesh = p.mode.mesh.get(),
-                                .mesh_test_hooks = config.mesh.test_hooks};
+                                .mesh_test_hooks = config.mesh.test_hooks,
+                                .status = p.status->collector()};
   AddNodeRoutes(*p.http_server, routes);
   // The status listener first: once the main HTTP port answers, every listener does.
   if (!config.server.status_http_address.empty()) {
@@ -184,10 +207,14 @@ absl::Status Node::BuildDoors(Parts& p) {
   const Config& config = p.config;
   const core::Clock& clock = core::SystemClock::Instance();
   p.gubernator = std::make_unique<api::GubernatorHandler>(
-      *p.mode.router, clock, *p.mode.health, &p.metrics, AdmissionOptionsFor(config));
+      p.status->router(), clock, *p.mode.health, &p.metrics, AdmissionOptionsFor(config));
   p.gubernator_service = std::make_unique<api::GubernatorService>(*p.gubernator, p.metrics);
   p.rules = std::make_unique<rules::RuleStore>(
-      config.rules.path, [&metrics = p.metrics](bool ok) { metrics.RecordRulesReload(ok); });
+      config.rules.path, [&metrics = p.metrics, &reloads = p.status->reloads()](
+                             const absl::Status& result) {
+        metrics.RecordRulesReload(result.ok());
+        reloads.Record(result, core::SystemClock::Instance().NowMillis());
+      });
   if (!config.rules.path.empty()) {
     // Watch first, then load: a change between the two is not missed.
     if (config.rules.watch) {
@@ -198,7 +225,7 @@ absl::Status Node::BuildDoors(Parts& p) {
     if (absl::Status status = p.rules->Reload(); !status.ok()) return status;
   }
   p.envoy = std::make_unique<api::EnvoyHandler>(
-      *p.mode.router, clock, *p.rules,
+      p.status->router(), clock, *p.rules,
       api::EnvoyOptions{.shadow_mode = config.rules.shadow_mode,
                         .rate_limit_headers = config.rules.rate_limit_headers,
                         .admission = AdmissionOptionsFor(config)},

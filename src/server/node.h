@@ -7,16 +7,20 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/config.h"
+#include "server/status_report.h"
 
 namespace sluice::server {
 
 class Node {
  public:
   // Builds and starts a node; fails with a message naming the setting or address at fault.
-  static absl::StatusOr<std::unique_ptr<Node>> Start(const Config& config);
+  // `settings`: what the status page lists as the effective settings (StatusSettings()).
+  static absl::StatusOr<std::unique_ptr<Node>> Start(const Config& config,
+                                                     std::vector<StatusSetting> settings = {});
   ~Node();
 
   // Graceful stop: reports shutting down, stops accepting, drains in-flight calls, exits.
