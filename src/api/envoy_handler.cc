@@ -109,10 +109,28 @@ void SetDurationUntilReset(int64_t millis, EnvoyDescriptorStatus& status) {
   status.reset_nanos = 0;
 }
 
+// The rules-lookup span's attributes: the domain, whether it has rules, and the rules matched.
+void AnnotateLookup(trace::Span& span, const RateLimitRequest& req, bool domain_known,
+                    absl::Span<const rules::RuleHit> hits) {
+  span.SetAttribute("sluice.domain", req.domain());
+  span.SetAttribute("sluice.domain_known", domain_known);
+  span.SetAttribute("sluice.descriptors", static_cast<int64_t>(req.descriptors_size()));
+  std::string names;
+  int64_t matched = 0;
+  for (const rules::RuleHit& hit : hits) {
+    if (hit.policy == nullptr) continue;
+    ++matched;
+    if (!names.empty()) names += ',';
+    names += hit.policy->name.empty() ? std::string("(unnamed)") : hit.policy->name;
+  }
+  span.SetAttribute("sluice.matched_rules", matched);
+  if (!names.empty()) span.SetAttribute("sluice.rules", names);
+}
+
 }  // namespace
 
 void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitResponse* resp,
-                                   Done done) {
+                                   Done done, CallTrace* trace) {
   auto answer = std::make_unique<EnvoyAnswer>();
   EnvoyAnswer* filled = answer.get();
   ShouldRateLimit(req, filled,
@@ -120,11 +138,12 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
                       absl::Status status) mutable {
                     if (status.ok()) ToProto(*answer, resp);
                     std::move(done)(std::move(status));
-                  });
+                  },
+                  trace);
 }
 
 void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* answer,
-                                   Done done) {
+                                   Done done, CallTrace* call_trace) {
   if (req.domain().empty()) {
     std::move(done)(absl::InvalidArgumentError("rate limit domain must not be empty"));
     return;
@@ -134,6 +153,8 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
     return;
   }
   const int64_t now = clock_.NowMillis();
+  trace::Span lookup;
+  if (call_trace) lookup = call_trace->StartChild("sluice.rules_lookup", trace::TracingLevel::kInfo);
   const rules::RuleSet& rules = rules_.Pinned();
   const rules::Domain* domain = rules.FindDomain(req.domain());
 
@@ -163,6 +184,8 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
     if (domain != nullptr && !d.has_limit()) hits[i] = rules::RuleSet::Find(*domain, entries_of(i));
   }
   if (domain != nullptr && domain->has_replaces) rules::ApplyReplaces(absl::MakeSpan(hits));
+  if (lookup.recording()) AnnotateLookup(lookup, req, domain != nullptr, hits);
+  lookup.End();
 
   auto& statuses = answer->statuses;
   statuses.clear();
@@ -229,7 +252,9 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
 
   // counted[j] is answered by results[j].
   auto finish = [this, answer, now, counted = std::move(counted), trace = std::move(trace),
-                 done = std::move(done)](std::vector<cluster::RoutedResponse> results) mutable {
+                 call_trace, done = std::move(done)](
+                    std::vector<cluster::RoutedResponse> results) mutable {
+    if (call_trace) call_trace->Routed(results);
     if (!trace.empty()) trace.Log("envoy", results);
     bool over = false;
     // The descriptor whose numbers go into RateLimit-* headers, chosen as the reference does:
@@ -283,6 +308,8 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
     finish({});
     return;
   }
+  std::optional<trace::ScopedActiveContext> active;
+  if (call_trace) call_trace->Route(batch, active);
   router_.Route(std::move(batch), now, std::move(finish));
 }
 

@@ -7,10 +7,10 @@
 namespace sluice::server {
 
 void AddNodeRoutes(net::HttpServer& server, const HttpRouteTargets& t) {
-  server.Route("POST", "/v1/GetRateLimits", api::GetRateLimitsHttpHandler(t.gubernator, t.metrics));
+  server.Route("POST", "/v1/GetRateLimits", api::GetRateLimitsHttpHandler(t.gubernator, t.metrics, t.tracer));
   AddStatusRoutes(server, t);
   server.Route("GET", "/metrics", api::MetricsHttpHandler(t.registry, t.metrics));
-  server.Route("POST", "/json", api::EnvoyJsonHttpHandler(t.envoy, t.metrics));
+  server.Route("POST", "/json", api::EnvoyJsonHttpHandler(t.envoy, t.metrics, t.tracer));
   if (t.mesh != nullptr) {
     server.Route("GET", "/v1/mesh/stats", mesh::MeshStatsHttpHandler(*t.mesh));
     if (t.mesh_test_hooks) server.Route("POST", "/v1/mesh/deny", mesh::MeshDenyHttpHandler(*t.mesh));

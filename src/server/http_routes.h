@@ -20,6 +20,7 @@
 #include "net/http_server.h"
 #include "obs/registry.h"
 #include "obs/sluice_metrics.h"
+#include "trace/tracer.h"
 
 namespace sluice::server {
 
@@ -31,6 +32,7 @@ struct HttpRouteTargets {
   const obs::Metrics& metrics;
   mesh::Mesh* mesh = nullptr;    // mesh mode only
   bool mesh_test_hooks = false;  // --mesh-test-hooks
+  const trace::Tracer* tracer = nullptr;  // null: tracing off
 };
 
 // The main listener's routes.
