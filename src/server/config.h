@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "trace/tracing.h"
 
 namespace sluice::server {
 
@@ -56,6 +57,9 @@ struct Config {
   std::string instance_id;
   // Static peers (cluster) or seeds (mesh), host:port each. Default: none.
   std::vector<std::string> peers;
+  // OpenTelemetry tracing (docs/operations.md#tracing); instance_id is copied from above.
+  // Default: off (no endpoint).
+  trace::TracingOptions tracing;
 
   // ---- Cluster (docs/cluster.md) ----
   // How cluster peers are found: static (--peers), dns (--dns-fqdn), etcd (--etcd-endpoints).

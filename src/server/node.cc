@@ -214,6 +214,9 @@ struct Node::Parts {
   obs::Metrics metrics{registry, kVersion};
   core::Store store;
   core::Limiter limiter{store};
+  // --otlp-endpoint: null when tracing is off. Outlives everything that starts spans.
+  std::unique_ptr<trace::Tracing> tracing;
+  const trace::Tracer* tracer = nullptr;
   // Mesh mode, or --discovery mesh (docs/mesh.md); outlives the router and membership using it.
   std::unique_ptr<mesh::Mesh> mesh;
   // Cluster mode only (docs/cluster.md). Declared before the router and the gRPC server so they
@@ -251,6 +254,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
   if (!grpc_hp.ok()) return grpc_hp.status();
   auto tls = LoadTlsMaterial(config);
   if (!tls.ok()) return tls.status();
+  auto tracing = trace::Tracing::Create(config.tracing, &p.registry);
+  if (!tracing.ok()) return tracing.status();
+  p.tracing = std::move(*tracing);
+  if (p.tracing) p.tracer = &p.tracing->tracer();
 
   p.router = std::make_unique<cluster::LocalRouter>(p.limiter);
   // Port 0 asks for a free port; it is chosen now so the advertise address is known before the
@@ -299,7 +306,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
             *tls ? cluster::PeerChannelSecurity{.credentials =
                                                     net::GrpcChannelCredentials((*tls)->peers),
                                                 .tls_server_name = (*tls)->peers.server_name}
-                 : cluster::PeerChannelSecurity{}),
+                 : cluster::PeerChannelSecurity{},
+            p.tracer),
         cluster::ClusterRouterOptions{
             // Static, DNS and k8s peers carry no data center: they are all local.
             .view = {.data_center = config.discovery == "static" || config.discovery == "dns" ||
@@ -320,7 +328,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
         [r = p.cluster_router] { return r->view(); }, p.advertise_address,
         config.peer_error_window);
     p.peers_service =
-        std::make_unique<api::PeersService>(p.cluster_router->peer_handler(), clock, p.metrics);
+        std::make_unique<api::PeersService>(p.cluster_router->peer_handler(), clock, p.metrics,
+                                            p.tracer);
     if (config.discovery == "mesh") {  // gossip as the membership source of the ring
       auto started = StartMesh(config, p.advertise_address, p.metrics);
       if (!started.ok()) return started.status();
@@ -332,7 +341,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
   }
   p.gubernator = std::make_unique<api::GubernatorHandler>(
       *p.router, core::SystemClock::Instance(), *p.health, &p.metrics, AdmissionOptionsFor(config));
-  p.gubernator_service = std::make_unique<api::GubernatorService>(*p.gubernator, p.metrics);
+  p.gubernator_service = std::make_unique<api::GubernatorService>(*p.gubernator, p.metrics, p.tracer);
   p.rules = std::make_unique<rules::RuleStore>(
       config.rules_path, [&metrics = p.metrics](bool ok) { metrics.RecordRulesReload(ok); });
   if (!config.rules_path.empty()) {
@@ -351,7 +360,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
                         .rate_limit_headers = config.envoy_rate_limit_headers,
                         .admission = AdmissionOptionsFor(config)},
       &p.metrics);
-  p.envoy_service = std::make_unique<api::EnvoyService>(*p.envoy, p.metrics);
+  p.envoy_service = std::make_unique<api::EnvoyService>(*p.envoy, p.metrics, p.tracer);
   p.metrics.BindStore([&store = p.store] {
     core::StoreStats s = store.Stats();
     return obs::StoreReading{.items = s.size, .hits = s.hits, .misses = s.misses,
@@ -403,7 +412,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
                                 .registry = p.registry,
                                 .metrics = p.metrics,
                                 .mesh = p.mesh.get(),
-                                .mesh_test_hooks = config.mesh_test_hooks};
+                                .mesh_test_hooks = config.mesh_test_hooks,
+                                .tracer = p.tracer};
   AddNodeRoutes(*p.http_server, routes);
   // The status listener first: once the main HTTP port answers, every listener does.
   if (!config.status_http_address.empty()) {
@@ -457,6 +467,7 @@ void Node::Shutdown() {
   if (p.status_server) p.status_server->Stop();
   if (p.mesh) p.mesh->Stop();  // pushes the last counts and announces the leave
   if (p.cluster_router) p.cluster_router->Stop();  // GLOBAL sync and peer clients
+  if (p.tracing) p.tracing->Stop();  // sends the spans still queued
   if (p.rules_watcher) p.rules_watcher->Stop();
   spdlog::info("stopped");
 }
