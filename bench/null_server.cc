@@ -177,6 +177,10 @@ int Main(int argc, char** argv) {
   http.Route("POST", "/v1/GetRateLimits", [](const net::HttpRequest&, net::HttpRespond respond) {
     respond(net::HttpResponse{.body = kHttpAnswer});
   });
+  // An OTLP/HTTP sink for the tracing rows of bench/run.sh: accepts and discards spans.
+  http.Route("POST", "/v1/traces", [](const net::HttpRequest&, net::HttpRespond respond) {
+    respond(net::HttpResponse{.body = "{}"});
+  });
   http.Route("GET", "/v1/HealthCheck", [](const net::HttpRequest&, net::HttpRespond respond) {
     respond(net::HttpResponse{.body = R"({"status":"healthy","peer_count":1})"});
   });

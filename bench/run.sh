@@ -8,7 +8,7 @@
 #
 #   bench/run.sh                     full suite: 5 runs of 3 s (+1 s warm-up) per side (~7 min)
 #   bench/run.sh --quick             1 run of 2 s per side, fewer samples (~2 min)
-#   bench/run.sh --only transport,cluster,mesh,redis,gubernator,envoy-reference   a subset of the sections
+#   bench/run.sh --only transport,tracing,cluster,mesh,redis,gubernator,envoy-reference   a subset
 #   options: --runs N --duration S --warmup S --out DIR --build DIR --port-base P
 #
 # Needs: h2load (nghttp2-client), wrk, redis-server, redis-benchmark (scripts/install-bench-deps.sh)
@@ -22,7 +22,7 @@ BUILD="$ROOT/build/release"
 RUNS=5
 DURATION=3
 WARMUP=1
-ONLY="transport,cluster,mesh,redis,gubernator,envoy-reference"
+ONLY="transport,tracing,cluster,mesh,redis,gubernator,envoy-reference"
 PORT_BASE=31000
 LAT_CALLS=3000      # cluster_latency rounds (each: local, nobatch, batch, null)
 CONV_SAMPLES=100    # mesh convergence samples per mesh size
@@ -243,10 +243,12 @@ check_bodies() {
 P=$PORT_BASE
 S_GRPC=$LOCAL:$((P + 51)); S_HTTP=$LOCAL:$((P + 50))       # standalone Sluice
 N_GRPC=$LOCAL:$((P + 151)); N_HTTP=$LOCAL:$((P + 150))     # null server
+T_GRPC=$LOCAL:$((P + 451)); T_HTTP=$LOCAL:$((P + 450))     # tracing rows: the traced node
 C_PORTS=($((P + 251)) $((P + 261)) $((P + 271)))            # 3-node cluster (gRPC; HTTP = -1)
 M_PORTS=($((P + 351)) $((P + 361)) $((P + 371)) $((P + 381)) $((P + 391)))  # mesh (UDP = +2)
 REDIS_PORT=$((P + 379))
-for port in $((P + 50)) $((P + 51)) $((P + 150)) $((P + 151)) "${C_PORTS[@]}" "${M_PORTS[@]}" \
+for port in $((P + 50)) $((P + 51)) $((P + 150)) $((P + 151)) $((P + 450)) $((P + 451)) \
+            "${C_PORTS[@]}" "${M_PORTS[@]}" \
             "$REDIS_PORT"; do
   port_free "$port" || { echo "run.sh: port $port is in use; try --port-base" >&2; exit 1; }
 done
@@ -297,6 +299,36 @@ if has transport; then
   compare http_1 "HTTP POST /v1/GetRateLimits, 1 item" wrk "$S_HTTP" "$N_HTTP" /v1/GetRateLimits
   compare rtt_1 "gRPC GetRateLimits, 1 item, 1 connection, 1 in flight" h2load "$S_GRPC" "$N_GRPC" \
     "$GUB" "$B/g1" 1 1
+  cleanup
+fi
+
+# ---------------------------------------------------------------- tracing: what spans cost
+
+# The same standalone node with tracing on (ratio 0.01, then 1.0) against one with tracing off,
+# 1-item gRPC calls without a traceparent (each call a new trace, sampled at the ratio). The
+# "null" column of these rows is the untraced node, so the ratio is traced/untraced (docs/
+# BENCHMARKS.md "Tracing"). Spans go to null_server's /v1/traces, which answers 200.
+if has tracing; then
+  start null "$TOOLS/null_server" --addr "$N_GRPC" --http-addr "$N_HTTP"
+  wait_http "$N_HTTP"
+  start sluice-untraced "$SLUICE" -a "$S_GRPC" --http-addr "$S_HTTP" --log-level warn
+  NULL_PIDS=${PIDS[-1]}
+  wait_http "$S_HTTP"
+  bodies "$B/t1" gubernator --items 1 --keys 10000
+  for ratio in 0.01 1.0; do
+    start "sluice-traced-$ratio" "$SLUICE" -a "$T_GRPC" --http-addr "$T_HTTP" --log-level warn \
+      --otlp-endpoint "http://$N_HTTP" --trace-sampler parentbased_traceidratio \
+      --trace-sampler-arg "$ratio"
+    traced=${PIDS[-1]}
+    SLUICE_PIDS=$traced
+    wait_http "$T_HTTP"
+    check_bodies "$T_GRPC" gubernator "$B/t1"
+    compare "trace_$ratio" "gRPC GetRateLimits, 1 item, traced at $ratio vs untraced" h2load \
+      "$T_GRPC" "$S_GRPC" "$GUB" "$B/t1" 8 8
+    curl -s "http://$T_HTTP/metrics" | grep '^sluice_trace_' >"$OUT/logs/trace_$ratio.metrics" || true
+    kill "$traced"; wait "$traced" 2>/dev/null || true
+    PIDS=("${PIDS[@]/$traced}")
+  done
   cleanup
 fi
 

@@ -128,10 +128,28 @@ void SetDurationUntilReset(int64_t millis, EnvoyDescriptorStatus& status) {
   status.reset_nanos = 0;
 }
 
+// The rules-lookup span's attributes: the domain, whether it has rules, and the rules matched.
+void AnnotateLookup(trace::Span& span, const RateLimitRequest& req, bool domain_known,
+                    const rules::Resolution& resolution) {
+  span.SetAttribute("sluice.domain", req.domain());
+  span.SetAttribute("sluice.domain_known", domain_known);
+  span.SetAttribute("sluice.descriptors", static_cast<int64_t>(req.descriptors_size()));
+  std::string names;
+  int64_t matched = 0;
+  for (const rules::ResolvedLimit& limit : resolution.limits) {
+    if (limit.is_override) continue;
+    ++matched;
+    if (!names.empty()) names += ',';
+    names += limit.name.empty() ? std::string("(unnamed)") : std::string(limit.name);
+  }
+  span.SetAttribute("sluice.matched_rules", matched);
+  if (!names.empty()) span.SetAttribute("sluice.rules", names);
+}
+
 }  // namespace
 
 void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitResponse* resp,
-                                   Done done) {
+                                   Done done, CallTrace* trace) {
   auto answer = std::make_unique<EnvoyAnswer>();
   EnvoyAnswer* filled = answer.get();
   ShouldRateLimit(req, filled,
@@ -139,11 +157,12 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, RateLimitRespons
                       absl::Status status) mutable {
                     if (status.ok()) ToProto(*answer, resp);
                     std::move(done)(std::move(status));
-                  });
+                  },
+                  trace);
 }
 
 void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* answer,
-                                   Done done) {
+                                   Done done, CallTrace* call_trace) {
   if (req.domain().empty()) {
     std::move(done)(absl::InvalidArgumentError("rate limit domain must not be empty"));
     return;
@@ -153,6 +172,8 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
     return;
   }
   const int64_t now = clock_.NowMillis();
+  trace::Span lookup;
+  if (call_trace) lookup = call_trace->StartChild("sluice.rules_lookup", trace::TracingLevel::kInfo);
   const rules::RuleSet& rules = rules_.Pinned();
 
   // The wire message in the rules' terms: every descriptor's entry views in one array
@@ -187,6 +208,10 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
     std::move(done)(std::move(status));
     return;
   }
+  if (lookup.recording()) {
+    AnnotateLookup(lookup, req, rules.FindDomain(req.domain()) != nullptr, resolution);
+  }
+  lookup.End();
 
   auto& statuses = answer->statuses;
   statuses.clear();
@@ -253,9 +278,10 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
   // counted[j] is answered by results[j]. counted_requests[j] is what was counted for a limit
   // of a descriptor with several (empty elsewhere), so that a rejection can be given back.
   auto finish = [this, answer, now, counted = std::move(counted), trace = std::move(trace),
-                 done = std::move(done)](
+                 call_trace, done = std::move(done)](
                     std::vector<cluster::RoutedResponse> results,
                     std::vector<core::RateLimitRequest> counted_requests) mutable {
+    if (call_trace) call_trace->Routed(results);
     if (!trace.empty()) trace.Log("envoy", results);
     for (size_t j = 0; j < counted.size(); ++j) {
       if (const std::string& error = results.at(j).response.error; !error.empty()) {
@@ -330,6 +356,8 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
     finish({}, {});
     return;
   }
+  std::optional<trace::ScopedActiveContext> active;
+  if (call_trace) call_trace->Route(batch, active);
   if (probes.empty()) {
     router_.Route(std::move(batch), now,
                   [finish = std::move(finish)](std::vector<cluster::RoutedResponse> results) mutable {

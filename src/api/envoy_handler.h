@@ -13,6 +13,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "api/call_trace.h"
 #include "api/envoy_answer.h"
 #include "cluster/router.h"
 #include "core/admission.h"
@@ -49,12 +50,14 @@ class EnvoyHandler {
   // Fills `answer` (alive until `done`) and calls `done` once: OK, INVALID_ARGUMENT for an empty
   // domain, no descriptors, an empty entry key or a counter key over max_key_bytes, UNAVAILABLE when a counter could not be read
   // (so Envoy's failure_mode_deny applies).
+  // `trace` (may be null; alive until `done`) gets the rules-lookup and routing spans.
   void ShouldRateLimit(const envoy::service::ratelimit::v3::RateLimitRequest& req,
-                       EnvoyAnswer* answer, Done done);
+                       EnvoyAnswer* answer, Done done, CallTrace* trace = nullptr);
 
   // The same answer as the generated message (ToProto), for HTTP /json and tests.
   void ShouldRateLimit(const envoy::service::ratelimit::v3::RateLimitRequest& req,
-                       envoy::service::ratelimit::v3::RateLimitResponse* resp, Done done);
+                       envoy::service::ratelimit::v3::RateLimitResponse* resp, Done done,
+                       CallTrace* trace = nullptr);
 
  private:
   cluster::Router& router_;

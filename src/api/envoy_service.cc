@@ -7,6 +7,7 @@
 #include "api/json.h"
 #include "api/raw_message.h"
 #include "api/status_mapping.h"
+#include "trace/rpc_span.h"
 #include "net/http_error.h"
 #include "obs/timer.h"
 
@@ -19,8 +20,10 @@ bool ParseEnvoyRequest(const grpc::ByteBuffer& request, RateLimitRequest* out) {
   return ParseRawRequest(request, out).ok();
 }
 
-EnvoyService::EnvoyService(EnvoyHandler& handler, const obs::Metrics& metrics)
+EnvoyService::EnvoyService(EnvoyHandler& handler, const obs::Metrics& metrics,
+                           const trace::Tracer* tracer)
     : handler_(handler),
+      tracer_(tracer),
       should_rate_limit_(metrics.Request(obs::Door::kEnvoy, obs::kMethodShouldRateLimit)) {}
 
 grpc::ServerUnaryReactor* EnvoyService::ShouldRateLimit(grpc::CallbackServerContext* ctx,
@@ -29,7 +32,11 @@ grpc::ServerUnaryReactor* EnvoyService::ShouldRateLimit(grpc::CallbackServerCont
   const auto start = obs::SteadyClock::now();
   auto* reactor = ctx->DefaultReactor();
   auto call = std::make_unique<EnvoyCall>();
+  if (tracer_) {
+    call->trace = CallTrace(tracer_, obs::kMethodShouldRateLimit, "grpc", trace::ExtractFromGrpc(*ctx));
+  }
   if (!ParseEnvoyRequest(*request, call->request)) {
+    call->trace.Finish(0, 0, absl::InvalidArgumentError("not a RateLimitRequest"));
     should_rate_limit_.Record(false, obs::SecondsBetween(start, obs::SteadyClock::now()));
     reactor->Finish(grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
@@ -40,29 +47,43 @@ grpc::ServerUnaryReactor* EnvoyService::ShouldRateLimit(grpc::CallbackServerCont
   handler_.ShouldRateLimit(
       *c.request, &c.answer,
       [this, reactor, response, start, call = std::move(call)](absl::Status status) {
+        call->trace.Finish(call->answer.statuses.size(), 0, status);
         if (status.ok()) *response = EnvoyWireBuffer(call->answer);
         should_rate_limit_.Record(status.ok(),
                                   obs::SecondsBetween(start, obs::SteadyClock::now()));
         reactor->Finish(ToGrpcStatus(status));
-      });
+      },
+      &c.trace);
   return reactor;
 }
 
-net::HttpHandler EnvoyJsonHttpHandler(EnvoyHandler& handler, const obs::Metrics& metrics) {
+net::HttpHandler EnvoyJsonHttpHandler(EnvoyHandler& handler, const obs::Metrics& metrics,
+                                      const trace::Tracer* tracer) {
   const auto& json = metrics.Request(obs::Door::kHttp, obs::kHttpEnvoyJson);
-  return [&handler, &json](const net::HttpRequest& http, net::HttpRespond respond) {
-    auto call = std::make_shared<std::pair<RateLimitRequest, RateLimitResponse>>();
+  return [&handler, &json, tracer](const net::HttpRequest& http, net::HttpRespond respond) {
+    struct Call {
+      RateLimitRequest first;
+      RateLimitResponse second;
+      CallTrace trace;
+    };
+    auto call = std::make_shared<Call>();
+    if (tracer) {
+      call->trace = CallTrace(tracer, obs::kMethodShouldRateLimit, "http",
+                              trace::ExtractTraceContext(http.traceparent, http.tracestate));
+    }
     auto start = obs::SteadyClock::now();
     auto reply = [&json, start, respond = std::move(respond)](net::HttpResponse r) {
       json.Record(r.status < 500, obs::SecondsBetween(start, obs::SteadyClock::now()));
       respond(std::move(r));
     };
     if (absl::Status status = ParseJson(http.body, &call->first); !status.ok()) {
+      call->trace.Finish(0, 0, status);
       reply(net::HttpResponse{.status = net::HttpStatusFor(status.code()), .body = net::GatewayErrorJson(status)});
       return;
     }
     handler.ShouldRateLimit(call->first, &call->second,
                             [call, reply = std::move(reply)](absl::Status status) {
+                              call->trace.Finish(call->second.statuses_size(), 0, status);
                               if (!status.ok()) {
                                 reply(net::HttpResponse{.status = net::HttpStatusFor(status.code()),
                                                    .body = net::GatewayErrorJson(status)});
@@ -72,7 +93,8 @@ net::HttpHandler EnvoyJsonHttpHandler(EnvoyHandler& handler, const obs::Metrics&
                                   call->second.overall_code() == RateLimitResponse::OVER_LIMIT;
                               reply(net::HttpResponse{.status = limited ? 429 : 200,
                                                  .body = ToJson(call->second)});
-                            });
+                            },
+                            &call->trace);
   };
 }
 

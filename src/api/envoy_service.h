@@ -24,6 +24,7 @@ struct EnvoyCall {
       google::protobuf::Arena::CreateMessage<envoy::service::ratelimit::v3::RateLimitRequest>(
           arena.get());
   EnvoyAnswer answer;
+  CallTrace trace;
 };
 
 // Parses a raw ShouldRateLimit request into `out`; false when the bytes are not a
@@ -35,7 +36,9 @@ class EnvoyService final
     : public envoy::service::ratelimit::v3::RateLimitService::WithRawCallbackMethod_ShouldRateLimit<
           envoy::service::ratelimit::v3::RateLimitService::Service> {
  public:
-  EnvoyService(EnvoyHandler& handler, const obs::Metrics& metrics);
+  // `tracer` (may be null) traces each call from its traceparent metadata.
+  EnvoyService(EnvoyHandler& handler, const obs::Metrics& metrics,
+               const trace::Tracer* tracer = nullptr);
 
   // A request that does not parse as a RateLimitRequest is answered INVALID_ARGUMENT.
   grpc::ServerUnaryReactor* ShouldRateLimit(grpc::CallbackServerContext* ctx,
@@ -44,11 +47,13 @@ class EnvoyService final
 
  private:
   EnvoyHandler& handler_;
+  const trace::Tracer* const tracer_;
   const obs::RequestMetrics& should_rate_limit_;
 };
 
 // POST /json: the proto3-JSON RateLimitRequest, answered with the JSON RateLimitResponse and
 // HTTP 200 when allowed, 429 when limited (as envoyproxy/ratelimit's /json).
-net::HttpHandler EnvoyJsonHttpHandler(EnvoyHandler& handler, const obs::Metrics& metrics);
+net::HttpHandler EnvoyJsonHttpHandler(EnvoyHandler& handler, const obs::Metrics& metrics,
+                                      const trace::Tracer* tracer = nullptr);
 
 }  // namespace sluice::api

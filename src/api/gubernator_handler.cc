@@ -30,7 +30,8 @@ std::string Validate(const pb::gubernator::RateLimitReq& req) {
 }  // namespace
 
 void GubernatorHandler::GetRateLimits(const pb::gubernator::GetRateLimitsReq& req,
-                                      pb::gubernator::GetRateLimitsResp* resp, Done done) {
+                                      pb::gubernator::GetRateLimitsResp* resp, Done done,
+                                      CallTrace* call_trace) {
   const int n = req.requests_size();
   if (n > kMaxBatchSize) {
     if (metrics_) metrics_->RecordCheckError("Request too large");
@@ -81,9 +82,12 @@ void GubernatorHandler::GetRateLimits(const pb::gubernator::GetRateLimitsReq& re
   if (DecisionTrace::Enabled()) {
     for (const core::RateLimitRequest& r : valid) trace.Capture(r);
   }
+  std::optional<trace::ScopedActiveContext> active;
+  if (call_trace) call_trace->Route(valid, active);
   router_.Route(std::move(valid), now,
-                [this, resp, positions = std::move(positions), trace = std::move(trace),
+                [this, resp, positions = std::move(positions), trace = std::move(trace), call_trace,
                  done = std::move(done)](std::vector<cluster::RoutedResponse> results) mutable {
+                  if (call_trace) call_trace->Routed(results);
                   if (!trace.empty()) trace.Log("gubernator", results);
                   for (size_t i = 0; i < results.size() && i < positions.size(); ++i) {
                     auto* item = resp->mutable_responses(positions[i]);
@@ -96,6 +100,14 @@ void GubernatorHandler::GetRateLimits(const pb::gubernator::GetRateLimitsReq& re
                   if (metrics_) metrics_->gubernator_concurrent_checks->Decrement();
                   std::move(done)(absl::OkStatus());
                 });
+}
+
+void FinishCallTrace(CallTrace& trace, const pb::gubernator::GetRateLimitsResp& resp,
+                     const absl::Status& status) {
+  if (!trace.recording()) return;
+  size_t errors = 0;
+  for (const auto& item : resp.responses()) errors += item.error().empty() ? 0 : 1;
+  trace.Finish(resp.responses_size(), errors, status);
 }
 
 void GubernatorHandler::Record(const cluster::RoutedResponse& routed) const {

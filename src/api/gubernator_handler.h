@@ -15,6 +15,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "api/call_trace.h"
 #include "api/health.h"
 #include "cluster/router.h"
 #include "core/admission.h"
@@ -26,6 +27,10 @@ namespace sluice::api {
 
 inline constexpr int kMaxBatchSize = 1000;
 inline constexpr char kBatchTooLarge[] = "Requests.RateLimits list too large; max size is '1000'";
+
+// Ends `trace`'s door span with the answer's item and error counts.
+void FinishCallTrace(CallTrace& trace, const pb::gubernator::GetRateLimitsResp& resp,
+                     const absl::Status& status);
 
 class GubernatorHandler {
  public:
@@ -39,9 +44,11 @@ class GubernatorHandler {
         admission_(admission) {}
 
   // Fills `resp` (owned by the caller, alive until `done`) and then calls `done` once with OK,
-  // or with OUT_OF_RANGE for batches over 1000 items (then `resp` is untouched).
+  // or with OUT_OF_RANGE for batches over 1000 items (then `resp` is untouched). `trace` (may be
+  // null; alive until `done`) gets the routing spans.
   void GetRateLimits(const pb::gubernator::GetRateLimitsReq& req,
-                     pb::gubernator::GetRateLimitsResp* resp, Done done);
+                     pb::gubernator::GetRateLimitsResp* resp, Done done,
+                     CallTrace* trace = nullptr);
 
   // OK with the health in `resp`, or UNAVAILABLE carrying the unhealthy message.
   absl::Status HealthCheck(pb::gubernator::HealthCheckResp* resp) const;

@@ -38,20 +38,34 @@ net::HttpRespond Recorded(const obs::RequestMetrics& metrics, net::HttpRespond r
 
 }  // namespace
 
-net::HttpHandler GetRateLimitsHttpHandler(GubernatorHandler& handler, const obs::Metrics& metrics) {
+net::HttpHandler GetRateLimitsHttpHandler(GubernatorHandler& handler, const obs::Metrics& metrics,
+                                          const trace::Tracer* tracer) {
   const auto& get_rate_limits = metrics.Request(obs::Door::kHttp, obs::kHttpGetRateLimits);
-  return [&handler, &get_rate_limits](const net::HttpRequest& req, net::HttpRespond respond) {
+  return [&handler, &get_rate_limits, tracer](const net::HttpRequest& req,
+                                              net::HttpRespond respond) {
     respond = Recorded(get_rate_limits, std::move(respond));
-    auto call = std::make_shared<std::pair<pb::gubernator::GetRateLimitsReq,
-                                           pb::gubernator::GetRateLimitsResp>>();
-    if (auto status = ParseGetRateLimitsReq(req.body, &call->first); !status.ok()) {
+    struct Call {
+      pb::gubernator::GetRateLimitsReq request;
+      pb::gubernator::GetRateLimitsResp response;
+      CallTrace trace;
+    };
+    auto call = std::make_shared<Call>();
+    if (tracer) {
+      call->trace = CallTrace(tracer, obs::kMethodGetRateLimits, "http",
+                              trace::ExtractTraceContext(req.traceparent, req.tracestate));
+    }
+    if (auto status = ParseGetRateLimitsReq(req.body, &call->request); !status.ok()) {
+      call->trace.Finish(0, 0, status);
       respond(ErrorResponse(status));
       return;
     }
-    handler.GetRateLimits(call->first, &call->second,
-                          [call, respond = std::move(respond)](absl::Status status) {
-                            respond(GetRateLimitsJsonOrError(status, call->second));
-                          });
+    handler.GetRateLimits(
+        call->request, &call->response,
+        [call, respond = std::move(respond)](absl::Status status) {
+          FinishCallTrace(call->trace, call->response, status);
+          respond(GetRateLimitsJsonOrError(status, call->response));
+        },
+        &call->trace);
   };
 }
 

@@ -5,11 +5,14 @@
 #include "api/raw_message.h"
 #include "api/status_mapping.h"
 #include "obs/timer.h"
+#include "trace/rpc_span.h"
 
 namespace sluice::api {
 
-GubernatorService::GubernatorService(GubernatorHandler& handler, const obs::Metrics& metrics)
+GubernatorService::GubernatorService(GubernatorHandler& handler, const obs::Metrics& metrics,
+                                     const trace::Tracer* tracer)
     : handler_(handler),
+      tracer_(tracer),
       get_rate_limits_(metrics.Request(obs::Door::kGrpc, obs::kMethodGetRateLimits)),
       health_check_(metrics.Request(obs::Door::kGrpc, obs::kMethodHealthCheck)),
       live_check_(metrics.Request(obs::Door::kGrpc, obs::kMethodLiveCheck)) {}
@@ -20,7 +23,11 @@ grpc::ServerUnaryReactor* GubernatorService::GetRateLimits(grpc::CallbackServerC
   const auto start = obs::SteadyClock::now();
   auto* reactor = ctx->DefaultReactor();
   auto call = std::make_unique<GubernatorCall>();
+  if (tracer_) {
+    call->trace = CallTrace(tracer_, obs::kMethodGetRateLimits, "grpc", trace::ExtractFromGrpc(*ctx));
+  }
   if (absl::Status parsed = ParseRawRequest(*request, call->request); !parsed.ok()) {
+    call->trace.Finish(0, 0, parsed);
     get_rate_limits_.Record(false, obs::SecondsBetween(start, obs::SteadyClock::now()));
     reactor->Finish(ToGrpcStatus(parsed));
     return reactor;
@@ -29,10 +36,12 @@ grpc::ServerUnaryReactor* GubernatorService::GetRateLimits(grpc::CallbackServerC
   handler_.GetRateLimits(
       *c.request, c.response,
       [this, reactor, response, start, call = std::move(call)](absl::Status status) {
+        FinishCallTrace(call->trace, *call->response, status);
         if (status.ok()) *response = SerializeRaw(*call->response);
         get_rate_limits_.Record(status.ok(), obs::SecondsBetween(start, obs::SteadyClock::now()));
         reactor->Finish(ToGrpcStatus(status));
-      });
+      },
+      &c.trace);
   return reactor;
 }
 

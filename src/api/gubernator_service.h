@@ -18,6 +18,7 @@ namespace sluice::api {
 // One GetRateLimits call's messages, alive until the call finishes: one allocation per call.
 struct GubernatorCall {
   CallArena arena;
+  CallTrace trace;
   pb::gubernator::GetRateLimitsReq* request =
       google::protobuf::Arena::CreateMessage<pb::gubernator::GetRateLimitsReq>(arena.get());
   pb::gubernator::GetRateLimitsResp* response =
@@ -28,7 +29,9 @@ class GubernatorService final
     : public pb::gubernator::V1::WithRawCallbackMethod_GetRateLimits<
           pb::gubernator::V1::CallbackService> {
  public:
-  GubernatorService(GubernatorHandler& handler, const obs::Metrics& metrics);
+  // `tracer` (may be null) traces each GetRateLimits call from its traceparent metadata.
+  GubernatorService(GubernatorHandler& handler, const obs::Metrics& metrics,
+                    const trace::Tracer* tracer = nullptr);
 
   grpc::ServerUnaryReactor* GetRateLimits(grpc::CallbackServerContext* ctx,
                                           const grpc::ByteBuffer* request,
@@ -42,6 +45,7 @@ class GubernatorService final
 
  private:
   GubernatorHandler& handler_;
+  const trace::Tracer* const tracer_;
   // Resolved once: recording is then lock-free and allocation-free.
   const obs::RequestMetrics& get_rate_limits_;
   const obs::RequestMetrics& health_check_;

@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "obs/sluice_metrics.h"
 #include "peers.grpc.pb.h"
+#include "trace/tracer.h"
 
 namespace sluice::api {
 
@@ -24,9 +25,11 @@ inline constexpr char kPeerBatchTooLarge[] =
 
 class PeersService final : public pb::gubernator::PeersV1::CallbackService {
  public:
-  // All three must outlive the service.
+  // All must outlive the service. With a `tracer`, each call is a server span under the
+  // caller's gRPC `traceparent` (the forwarding node's peer-call span); at tracing level DEBUG
+  // each item gets a span under the context in its own `traceparent` metadata.
   PeersService(cluster::PeerHandler& handler, const core::Clock& clock,
-               const obs::Metrics& metrics);
+               const obs::Metrics& metrics, const trace::Tracer* tracer = nullptr);
 
   grpc::ServerUnaryReactor* GetPeerRateLimits(grpc::CallbackServerContext* ctx,
                                               const pb::gubernator::GetPeerRateLimitsReq* req,
@@ -38,6 +41,7 @@ class PeersService final : public pb::gubernator::PeersV1::CallbackService {
  private:
   cluster::PeerHandler& handler_;
   const core::Clock& clock_;
+  const trace::Tracer* const tracer_;
   const obs::RequestMetrics& get_peer_rate_limits_;
   const obs::RequestMetrics& update_peer_globals_;
   ArenaMessageAllocator<pb::gubernator::GetPeerRateLimitsReq,

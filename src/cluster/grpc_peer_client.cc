@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "cluster/peer_wire.h"
 #include "spdlog/spdlog.h"
+#include "trace/active_context.h"
+#include "trace/rpc_span.h"
 
 namespace sluice::cluster {
 namespace {
@@ -19,6 +21,8 @@ constexpr size_t kMaxRecordedErrors = 100;
 // were not.
 constexpr int64_t kFailureLogPeriodMs = 10'000;
 constexpr char kWrongSize[] = "server responded with incorrect rate limit list size";
+constexpr char kGetPeerRateLimits[] = "/pb.gubernator.PeersV1/GetPeerRateLimits";
+constexpr char kUpdatePeerGlobals[] = "/pb.gubernator.PeersV1/UpdatePeerGlobals";
 
 // Deletes peer clients on a thread of its own. The last reference to a client is often dropped
 // inside an RPC completion, on a gRPC callback thread, and destroying a channel there makes gRPC
@@ -68,13 +72,14 @@ struct GrpcPeerClient::BatchCall {
   pb::gubernator::GetPeerRateLimitsResp response;
   std::vector<Pending> items;
   absl::Time started;
+  trace::Span span;  // the peer call, when traced
 };
 
 std::shared_ptr<GrpcPeerClient> GrpcPeerClient::Create(
     PeerInfo peer, std::shared_ptr<grpc::ChannelInterface> channel, PeerClientOptions options,
-    const core::Clock& clock, const obs::Metrics* metrics) {
+    const core::Clock& clock, const obs::Metrics* metrics, const trace::Tracer* tracer) {
   std::shared_ptr<GrpcPeerClient> client(
-      new GrpcPeerClient(std::move(peer), std::move(channel), options, clock, metrics),
+      new GrpcPeerClient(std::move(peer), std::move(channel), options, clock, metrics, tracer),
       [](GrpcPeerClient* c) { Reaper::Instance().Delete(c); });
   client->batcher_ = std::thread([raw = client.get()] { raw->BatcherLoop(); });
   return client;
@@ -82,11 +87,12 @@ std::shared_ptr<GrpcPeerClient> GrpcPeerClient::Create(
 
 GrpcPeerClient::GrpcPeerClient(PeerInfo peer, std::shared_ptr<grpc::ChannelInterface> channel,
                                PeerClientOptions options, const core::Clock& clock,
-                               const obs::Metrics* metrics)
+                               const obs::Metrics* metrics, const trace::Tracer* tracer)
     : peer_(std::move(peer)),
       options_(options),
       clock_(clock),
       metrics_(metrics),
+      tracer_(tracer),
       stub_(pb::gubernator::PeersV1::NewStub(channel)) {}
 
 GrpcPeerClient::~GrpcPeerClient() {
@@ -95,6 +101,12 @@ GrpcPeerClient::~GrpcPeerClient() {
 }
 
 void GrpcPeerClient::Forward(core::RateLimitRequest request, ItemDone done) {
+  std::unique_ptr<ItemTrace> item_trace;
+  if (tracer_ != nullptr) {
+    if (const trace::TraceContext* active = trace::ActiveContext()) {
+      item_trace.reset(new ItemTrace{*active, tracer_->clock().NowNanos()});
+    }
+  }
   std::vector<Pending> ready;
   bool shut_down = false;
   {
@@ -102,10 +114,10 @@ void GrpcPeerClient::Forward(core::RateLimitRequest request, ItemDone done) {
     if (shutdown_) {
       shut_down = true;
     } else if (options_.disable_batching || request.Has(core::behavior::kNoBatching)) {
-      ready.push_back({std::move(request), std::move(done)});
+      ready.push_back({std::move(request), std::move(done), std::move(item_trace)});
     } else {
       if (queue_.empty()) batch_deadline_ = absl::Now() + options_.batch_wait;
-      queue_.push_back({std::move(request), std::move(done)});
+      queue_.push_back({std::move(request), std::move(done), std::move(item_trace)});
       if (static_cast<int>(queue_.size()) >= options_.batch_limit) ready.swap(queue_);
     }
   }
@@ -155,6 +167,7 @@ void GrpcPeerClient::SendBatch(std::vector<Pending> items) {
   call->items = std::move(items);
   call->started = absl::Now();
   call->context.set_deadline(DeadlineAfter(options_.batch_timeout));
+  if (tracer_ != nullptr) TraceBatch(*call);
   forward_rpcs_.fetch_add(1, std::memory_order_relaxed);
   forwarded_items_.fetch_add(call->items.size(), std::memory_order_relaxed);
   stub_->async()->GetPeerRateLimits(
@@ -171,6 +184,8 @@ void GrpcPeerClient::FinishBatch(BatchCall& call, const grpc::Status& status) {
     failure = Failure("GetPeerRateLimits", grpc::Status(grpc::StatusCode::INTERNAL, kWrongSize));
   }
   if (metrics_) metrics_->RecordPeerBatch(n, failure.ok());
+  if (!failure.ok()) call.span.SetError(std::string(failure.message()));
+  call.span.End();
   for (size_t i = 0; i < n; ++i) {
     if (!failure.ok()) {
       std::move(call.items[i].done)(failure);
@@ -181,25 +196,68 @@ void GrpcPeerClient::FinishBatch(BatchCall& call, const grpc::Status& status) {
   call.items.clear();
 }
 
+void GrpcPeerClient::TraceBatch(BatchCall& call) {
+  const ItemTrace* first = nullptr;  // the batch belongs to its first sampled item's trace
+  for (size_t i = 0; i < call.items.size(); ++i) {
+    const ItemTrace* item = call.items[i].trace.get();
+    if (item == nullptr) continue;
+    // As Gubernator: the owner may continue each item's own trace.
+    (*call.request.mutable_requests(static_cast<int>(i))
+          ->mutable_metadata())[trace::kTraceparentHeader] = trace::FormatTraceparent(item->context);
+    if (first == nullptr || (!first->context.sampled && item->context.sampled)) first = item;
+  }
+  if (first == nullptr) return;
+  const int64_t now = tracer_->clock().NowNanos();
+  trace::Span batch = tracer_->StartSpan("sluice.forward_batch", trace::SpanKind::kInternal,
+                                         first->context, trace::TracingLevel::kInfo);
+  batch.SetStartNanos(first->queued_ns);
+  batch.SetAttribute("sluice.batch.size", call.items.size());
+  batch.SetAttribute("sluice.batch.wait_us", (now - first->queued_ns) / 1000);
+  batch.SetAttribute("server.address", peer_.grpc_address);
+  call.span = trace::StartRpcSpan(tracer_, kGetPeerRateLimits, trace::SpanKind::kClient,
+                                  batch.context(), trace::TracingLevel::kError);
+  call.span.SetAttribute("server.address", peer_.grpc_address);
+  call.span.SetAttribute("sluice.batch.size", call.items.size());
+  batch.End();
+  trace::InjectIntoGrpc(call.span.context(), call.context);
+}
+
+trace::Span GrpcPeerClient::StartGlobalSpan(std::string_view method, grpc::ClientContext& context,
+                                            size_t items) {
+  if (tracer_ == nullptr) return trace::Span();
+  trace::Span span = trace::StartRpcSpan(tracer_, method, trace::SpanKind::kClient, std::nullopt,
+                                         trace::TracingLevel::kError);
+  span.SetAttribute("server.address", peer_.grpc_address);
+  span.SetAttribute("sluice.items", items);
+  trace::InjectIntoGrpc(span.context(), context);
+  return span;
+}
+
 void GrpcPeerClient::SendRateLimits(std::vector<core::RateLimitRequest> requests, BatchDone done) {
   struct Call {
     grpc::ClientContext context;
     pb::gubernator::GetPeerRateLimitsReq request;
     pb::gubernator::GetPeerRateLimitsResp response;
     BatchDone done;
+    trace::Span span;
   };
   auto call = std::make_shared<Call>();
   for (const auto& r : requests) ToProto(r, call->request.add_requests());
   call->done = std::move(done);
   call->context.set_deadline(DeadlineAfter(options_.global_timeout));
   const size_t n = requests.size();
+  call->span = StartGlobalSpan(kGetPeerRateLimits, call->context, n);
   stub_->async()->GetPeerRateLimits(
       &call->context, &call->request, &call->response,
       [self = shared_from_this(), call, n](grpc::Status status) {
         if (!status.ok()) {
-          std::move(call->done)(self->Failure("GetPeerRateLimits", status));
+          absl::Status failure = self->Failure("GetPeerRateLimits", status);
+          call->span.SetError(std::string(failure.message()));
+          call->span.End();
+          std::move(call->done)(std::move(failure));
           return;
         }
+        call->span.End();
         if (call->response.rate_limits_size() != static_cast<int>(n)) {
           std::move(call->done)(self->Failure(
               "GetPeerRateLimits", grpc::Status(grpc::StatusCode::INTERNAL, kWrongSize)));
@@ -218,16 +276,21 @@ void GrpcPeerClient::UpdatePeerGlobals(std::vector<GlobalUpdate> updates, Status
     pb::gubernator::UpdatePeerGlobalsReq request;
     pb::gubernator::UpdatePeerGlobalsResp response;
     StatusDone done;
+    trace::Span span;
   };
   auto call = std::make_shared<Call>();
   for (const auto& u : updates) ToProto(u, call->request.add_globals());
   call->done = std::move(done);
   call->context.set_deadline(DeadlineAfter(options_.global_timeout));
+  call->span = StartGlobalSpan(kUpdatePeerGlobals, call->context, updates.size());
   stub_->async()->UpdatePeerGlobals(
       &call->context, &call->request, &call->response,
       [self = shared_from_this(), call](grpc::Status status) {
-        std::move(call->done)(status.ok() ? absl::OkStatus()
-                                          : self->Failure("UpdatePeerGlobals", status));
+        absl::Status result =
+            status.ok() ? absl::OkStatus() : self->Failure("UpdatePeerGlobals", status);
+        if (!result.ok()) call->span.SetError(std::string(result.message()));
+        call->span.End();
+        std::move(call->done)(std::move(result));
       });
 }
 
@@ -306,10 +369,11 @@ PeerClientStats GrpcPeerClient::stats() const {
 
 PeerClientFactory MakeGrpcPeerClientFactory(PeerClientOptions options, const core::Clock& clock,
                                             const obs::Metrics* metrics,
-                                            PeerChannelSecurity security) {
+                                            PeerChannelSecurity security,
+                                            const trace::Tracer* tracer) {
   auto credentials =
       security.credentials ? security.credentials : grpc::InsecureChannelCredentials();
-  return [options, &clock, metrics, credentials,
+  return [options, &clock, metrics, credentials, tracer,
           server_name = security.tls_server_name](const PeerInfo& peer)
              -> std::shared_ptr<PeerClient> {
     grpc::ChannelArguments args;
@@ -321,7 +385,7 @@ PeerClientFactory MakeGrpcPeerClientFactory(PeerClientOptions options, const cor
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
     if (!server_name.empty()) args.SetSslTargetNameOverride(server_name);
     auto channel = grpc::CreateCustomChannel(peer.grpc_address, credentials, args);
-    return GrpcPeerClient::Create(peer, std::move(channel), options, clock, metrics);
+    return GrpcPeerClient::Create(peer, std::move(channel), options, clock, metrics, tracer);
   };
 }
 

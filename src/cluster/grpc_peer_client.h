@@ -8,6 +8,13 @@
 // `batch_timeout` deadline; answers are matched by index and a reply of the wrong length fails
 // every item of its batch with "server responded with incorrect rate limit list size".
 //
+// Tracing (with a tracer): a forwarded item remembers the trace context active on the thread that
+// called Forward (the door's routing span) and carries it to the owner as Gubernator does, in the
+// item's `traceparent` metadata. Each forwarding RPC records the batch it sent (a span from the
+// first item's queueing to the send, under that item's context: size and wait) and the peer call
+// (a client span whose context goes in the call's gRPC metadata, so the owner's server span is
+// its child). GLOBAL hit sends and broadcasts are client spans of their own traces.
+//
 // Nothing blocks while a peer answers: RPCs use gRPC's callback API and callbacks run on gRPC's
 // threads. Transport errors are recorded with the clock's time for health (ErrorsSince: at most
 // 100 distinct messages, each with its latest time).
@@ -35,6 +42,7 @@
 #include "core/clock.h"
 #include "obs/sluice_metrics.h"
 #include "peers.grpc.pb.h"
+#include "trace/tracer.h"
 
 namespace sluice::cluster {
 
@@ -50,10 +58,12 @@ class GrpcPeerClient final : public PeerClient,
  public:
   // `channel` connects to peer.grpc_address. `clock` (for error times) and `metrics` (may be
   // null) must outlive the client. Options must be valid (ValidatePeerClientOptions).
+  // `tracer` (may be null: no tracing) must outlive the client too.
   static std::shared_ptr<GrpcPeerClient> Create(PeerInfo peer,
                                                 std::shared_ptr<grpc::ChannelInterface> channel,
                                                 PeerClientOptions options, const core::Clock& clock,
-                                                const obs::Metrics* metrics = nullptr);
+                                                const obs::Metrics* metrics = nullptr,
+                                                const trace::Tracer* tracer = nullptr);
   ~GrpcPeerClient() override;
 
   const PeerInfo& info() const override { return peer_; }
@@ -66,19 +76,31 @@ class GrpcPeerClient final : public PeerClient,
   PeerClientStats stats() const;
 
  private:
+  // The trace of a forwarded item: the context it was forwarded under and when it was queued.
+  struct ItemTrace {
+    trace::TraceContext context;
+    int64_t queued_ns = 0;
+  };
   struct Pending {
     core::RateLimitRequest request;
     ItemDone done;
+    std::unique_ptr<ItemTrace> trace;  // null when the call is not traced
   };
   struct BatchCall;
 
   GrpcPeerClient(PeerInfo peer, std::shared_ptr<grpc::ChannelInterface> channel,
-                 PeerClientOptions options, const core::Clock& clock, const obs::Metrics* metrics);
+                 PeerClientOptions options, const core::Clock& clock, const obs::Metrics* metrics,
+                 const trace::Tracer* tracer);
 
   void BatcherLoop();
   // Sends `items` as one forwarding RPC; `items` is non-empty.
   void SendBatch(std::vector<Pending> items);
   void FinishBatch(BatchCall& call, const grpc::Status& status);
+  // Tags the batch's items with their contexts and starts the batch and peer-call spans.
+  void TraceBatch(BatchCall& call);
+  // A client span for a GLOBAL call, its context added to `context`'s metadata.
+  trace::Span StartGlobalSpan(std::string_view method, grpc::ClientContext& context,
+                              size_t items);
   // Records a transport failure for health and returns it as a status naming the peer.
   absl::Status Failure(std::string_view method, const grpc::Status& status);
 
@@ -86,6 +108,7 @@ class GrpcPeerClient final : public PeerClient,
   const PeerClientOptions options_;
   const core::Clock& clock_;
   const obs::Metrics* const metrics_;
+  const trace::Tracer* const tracer_;
   std::unique_ptr<pb::gubernator::PeersV1::Stub> stub_;
 
   mutable absl::Mutex mu_;
@@ -116,6 +139,7 @@ struct PeerChannelSecurity {
 // wraps the channel in a GrpcPeerClient.
 PeerClientFactory MakeGrpcPeerClientFactory(PeerClientOptions options, const core::Clock& clock,
                                             const obs::Metrics* metrics = nullptr,
-                                            PeerChannelSecurity security = {});
+                                            PeerChannelSecurity security = {},
+                                            const trace::Tracer* tracer = nullptr);
 
 }  // namespace sluice::cluster

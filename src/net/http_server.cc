@@ -129,6 +129,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (auto it = msg.find(http::field::content_type); it != msg.end()) {
       req.content_type = std::string(it->value());
     }
+    if (auto it = msg.find("traceparent"); it != msg.end()) {
+      req.traceparent = std::string(it->value());
+      if (auto state = msg.find("tracestate"); state != msg.end()) {
+        req.tracestate = std::string(state->value());
+      }
+    }
     Dispatch(req);
   }
 

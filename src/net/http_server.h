@@ -31,6 +31,9 @@ struct HttpRequest {
   std::string path;    // target without the query string
   std::string body;
   std::string content_type;
+  // The W3C trace context headers (docs/operations.md "Tracing"); empty when absent.
+  std::string traceparent;
+  std::string tracestate;
 };
 
 struct HttpResponse {

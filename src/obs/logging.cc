@@ -1,5 +1,6 @@
 #include "obs/logging.h"
 
+#include <atomic>
 #include <string>
 #include <utility>
 
@@ -32,6 +33,32 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
   }
 };
 
+std::atomic<LogTraceIdSource> trace_id_source{nullptr};
+
+// The %& flag: the trace id of the work on the logging thread, when tracing knows one —
+// `[trace_id=<hex>] ` in text lines, `"trace_id":"<hex>",` in JSON lines; nothing otherwise.
+class TraceIdFlag final : public spdlog::custom_flag_formatter {
+ public:
+  explicit TraceIdFlag(bool json) : json_(json) {}
+  void format(const spdlog::details::log_msg& /*msg*/, const std::tm& /*tm_time*/,
+              spdlog::memory_buf_t& dest) override {
+    const LogTraceIdSource source = trace_id_source.load(std::memory_order_acquire);
+    char id[32];
+    if (source == nullptr || !source(id)) return;
+    const std::string_view open = json_ ? R"("trace_id":")" : "[trace_id=";
+    const std::string_view close = json_ ? R"(",)" : "] ";
+    dest.append(open.data(), open.data() + open.size());
+    dest.append(id, id + sizeof(id));
+    dest.append(close.data(), close.data() + close.size());
+  }
+  std::unique_ptr<spdlog::custom_flag_formatter> clone() const override {
+    return std::make_unique<TraceIdFlag>(json_);
+  }
+
+ private:
+  const bool json_;
+};
+
 // Text that a pattern shows as is: '%' starts a flag, so it is doubled.
 std::string PatternLiteral(std::string_view text) {
   std::string out;
@@ -43,6 +70,10 @@ std::string PatternLiteral(std::string_view text) {
 }
 
 }  // namespace
+
+void SetLogTraceIdSource(LogTraceIdSource source) {
+  trace_id_source.store(source, std::memory_order_release);
+}
 
 absl::StatusOr<spdlog::level::level_enum> ParseLogLevel(std::string_view level) {
   const std::string name = absl::AsciiStrToLower(absl::string_view(level.data(), level.size()));
@@ -67,6 +98,7 @@ absl::StatusOr<LogFormat> ParseLogFormat(std::string_view format) {
 
 std::unique_ptr<spdlog::formatter> MakeLogFormatter(LogFormat format, std::string_view instance) {
   auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+  formatter->add_flag<TraceIdFlag>('&', format == LogFormat::kJson);
   if (format == LogFormat::kJson) {
     formatter->add_flag<JsonMessageFlag>('*');
     std::string instance_field;
@@ -75,11 +107,11 @@ std::unique_ptr<spdlog::formatter> MakeLogFormatter(LogFormat format, std::strin
       common::AppendJsonEscaped(instance, &escaped);
       instance_field = fmt::format(R"("instance":"{}",)", PatternLiteral(escaped));
     }
-    formatter->set_pattern(fmt::format(R"({{"time":"{}","level":"%l",{}"msg":"%*"}})",
+    formatter->set_pattern(fmt::format(R"({{"time":"{}","level":"%l",{}%&"msg":"%*"}})",
                                        kTimePattern, instance_field));
   } else {
     const std::string tag = instance.empty() ? "" : fmt::format("[{}] ", PatternLiteral(instance));
-    formatter->set_pattern(fmt::format("{} [%l] {}%v", kTimePattern, tag));
+    formatter->set_pattern(fmt::format("{} [%l] {}%&%v", kTimePattern, tag));
   }
   return formatter;
 }

@@ -6,6 +6,9 @@
 // With an instance name (--instance-id) every line carries it: `[info] [node-1] message`, and
 // `"instance":"node-1"` before "msg".
 //
+// When tracing knows the trace of the work on the logging thread, the line carries its id:
+// `[info] [node-1] [trace_id=4bf9...] message`, `"trace_id":"4bf9...",` before "msg".
+//
 // JSON lines are one object per line; the message is JSON-escaped (quote, backslash and
 // control characters; other bytes are passed through, so UTF-8 stays UTF-8). Times are UTC
 // with millisecond precision. Code logs through spdlog as usual (spdlog::info(...)).
@@ -27,6 +30,12 @@
 namespace sluice::obs {
 
 enum class LogFormat { kText, kJson };
+
+// Writes the 32 lowercase hex digits of the current thread's trace id into `out` and returns
+// true, or returns false when there is none. Must not log.
+using LogTraceIdSource = bool (*)(char* out);
+// Installs the source log lines take trace ids from (tracing does, at startup); null: none.
+void SetLogTraceIdSource(LogTraceIdSource source);
 
 // Case-insensitive: trace, debug, info, warn (or warning), error, critical (or Gubernator's
 // fatal, panic), off. Anything else: InvalidArgument naming the allowed values.

@@ -150,6 +150,38 @@ TEST_F(LoggingTest, TextFormatHasTimeLevelMessage) {
           R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z \[info\] hello world)"));
 }
 
+// A trace id source for the test: "on" while `traced` is set.
+bool traced = false;
+bool FixedTraceId(char* out) {
+  if (!traced) return false;
+  const std::string_view id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  std::copy(id.begin(), id.end(), out);
+  return true;
+}
+
+TEST_F(LoggingTest, LinesCarryTheTraceIdWhenThereIsOne) {
+  SetLogTraceIdSource(&FixedTraceId);
+  ASSERT_TRUE(ConfigureLogging("info", "text", Sink(), "node-1").ok());
+  spdlog::info("untraced");
+  traced = true;
+  spdlog::info("traced");
+  ASSERT_TRUE(ConfigureLogging("info", "json", Sink()).ok());
+  spdlog::info("traced json");
+  traced = false;
+  SetLogTraceIdSource(nullptr);
+  spdlog::info("no source");
+  const std::vector<std::string> lines = Lines();
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_THAT(lines[0], HasSubstr("[info] [node-1] untraced"));
+  EXPECT_THAT(lines[1],
+              HasSubstr("[info] [node-1] [trace_id=4bf92f3577b34da6a3ce929d0e0e4736] traced"));
+  const auto json = ParseFlatJsonObject(lines[2]);
+  ASSERT_TRUE(json.has_value()) << lines[2];
+  EXPECT_EQ(json->at("trace_id"), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(json->at("msg"), "traced json");
+  EXPECT_EQ(ParseFlatJsonObject(lines[3])->count("trace_id"), 0u);
+}
+
 TEST_F(LoggingTest, JsonLinesAreValidJsonWithEscapedMessage) {
   ASSERT_TRUE(ConfigureLogging("debug", "json", Sink()).ok());
   const std::string tricky = "say \"hi\" \\ path\nnext\tline \x01 ünïcode";

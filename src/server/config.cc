@@ -222,6 +222,24 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
   add_milliseconds("--mesh-gc-grace", &c.mesh.gossip.gc_grace_ms,
                "mesh: ended windows are deleted this long after their end");
   app.add_flag("--mesh-test-hooks", c.mesh.test_hooks)->group("");  // hidden: tests only
+  // Tracing (docs/operations.md#tracing).
+  app.add_option("--otlp-endpoint", c.tracing.endpoint,
+                 "tracing: the collector's OTLP/HTTP base URL (http://host:4318); off without it");
+  app.add_option("--otlp-traces-endpoint", c.tracing.traces_endpoint,
+                 "tracing: the full OTLP/HTTP traces URL; wins over --otlp-endpoint");
+  app.add_option("--trace-service-name", c.tracing.service_name,
+                 "tracing: service.name of the exported spans")
+      ->capture_default_str();
+  app.add_option("--trace-sampler", c.tracing.sampler,
+                 "tracing: always_on, always_off, traceidratio, parentbased_always_on, "
+                 "parentbased_always_off or parentbased_traceidratio")
+      ->capture_default_str();
+  app.add_option("--trace-sampler-arg", c.tracing.sampler_arg,
+                 "tracing: the ratio (0..1) of the traceidratio samplers (default 1)");
+  app.add_option("--tracing-level", c.tracing.level,
+                 "tracing: ERROR (door and peer calls), INFO (+ routing, batches, rules) or "
+                 "DEBUG (+ a span per item)")
+      ->capture_default_str();
   // TLS (docs/operations.md#tls).
   app.add_option("--tls-cert,--tls-cert-file", c.tls.cert_file,
                  "TLS: this node's certificate chain (PEM); turns TLS on for gRPC, HTTP and "
@@ -332,6 +350,7 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
     out.errors.emplace_back(status.message());
   }
   for (std::string& warning : ignored) out.warnings.push_back(std::move(warning));
+  c.tracing.instance_id = c.server.instance_id;
   if (auto status = Validate(c); !status.ok()) {
     if (auto failed = fail(status); !failed.ok()) return failed;
   }
@@ -388,6 +407,11 @@ absl::Status Validate(const Config& c) {
   if (auto s = ValidateStoreSettings(c.store); !s.ok()) return s;
   if (auto s = ValidateClusterSettings(c.cluster); !s.ok()) return s;
   if (auto s = ValidateTlsSettings(c.tls); !s.ok()) return s;
+  if (auto s = trace::ValidateTracingOptions(c.tracing); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tracing (--otlp-endpoint, --trace-sampler, --tracing-level): ",
+                     std::string(s.message())));
+  }
   if (c.tls.auto_certificate && c.clustered()) {
     return absl::InvalidArgumentError(
         "--tls-auto: a cluster's peers cannot verify each other's self-signed certificates; "

@@ -21,6 +21,7 @@
 #include "cluster/peer_client_options.h"
 #include "cluster/k8s_membership.h"
 #include "mesh/mesh_options.h"
+#include "trace/tracing.h"
 
 namespace sluice::server {
 
@@ -201,6 +202,9 @@ struct Config {
   ClusterSettings cluster;
   MeshSettings mesh;
   TlsSettings tls;
+  // OpenTelemetry tracing (docs/operations.md#tracing); instance_id is copied from
+  // server.instance_id. Default: off (no endpoint).
+  trace::TracingOptions tracing;
 
   // Whether this node gossips: mesh mode, or --discovery mesh.
   bool gossip() const { return mesh.enabled || cluster.discovery == Discovery::kMesh; }

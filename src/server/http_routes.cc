@@ -8,10 +8,10 @@
 namespace sluice::server {
 
 void AddNodeRoutes(net::HttpServer& server, const HttpRouteTargets& t) {
-  server.Route("POST", "/v1/GetRateLimits", api::GetRateLimitsHttpHandler(t.gubernator, t.metrics));
+  server.Route("POST", "/v1/GetRateLimits", api::GetRateLimitsHttpHandler(t.gubernator, t.metrics, t.tracer));
   AddStatusRoutes(server, t);
   server.Route("GET", "/metrics", api::MetricsHttpHandler(t.registry, t.metrics));
-  server.Route("POST", "/json", api::EnvoyJsonHttpHandler(t.envoy, t.metrics));
+  server.Route("POST", "/json", api::EnvoyJsonHttpHandler(t.envoy, t.metrics, t.tracer));
   if (t.status != nullptr) {
     server.Route("GET", "/", StatusPageHttpHandler());
     server.Route("GET", "/status.json",

@@ -23,6 +23,7 @@
 #include "obs/registry.h"
 #include "obs/sluice_metrics.h"
 #include "server/status_collector.h"
+#include "trace/tracer.h"
 
 namespace sluice::server {
 
@@ -35,6 +36,7 @@ struct HttpRouteTargets {
   mesh::Mesh* mesh = nullptr;    // mesh mode only
   bool mesh_test_hooks = false;  // --mesh-test-hooks
   const StatusCollector* status = nullptr;  // the status page; none when null
+  const trace::Tracer* tracer = nullptr;  // null: tracing off
 };
 
 // The main listener's routes.

@@ -25,6 +25,7 @@
 #include "server/port_reservation.h"
 #include "server/node_status.h"
 #include "server/tls_files.h"
+#include "trace/tracing.h"
 #include "spdlog/spdlog.h"
 
 namespace sluice::server {
@@ -42,6 +43,9 @@ struct Node::Parts {
   obs::Metrics metrics{registry, kVersion};
   core::Store store;
   core::Limiter limiter{store};
+  // --otlp-endpoint: null when tracing is off. Outlives everything that starts spans.
+  std::unique_ptr<trace::Tracing> tracing;
+  const trace::Tracer* tracer = nullptr;
   // The mode's router, health, membership and peer service (node_builder.h). Declared before
   // the doors and the gRPC server so they are destroyed after them.
   ModeParts mode;
@@ -77,6 +81,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
   auto tls = LoadTlsMaterial(config);
   if (!tls.ok()) return tls.status();
   p.tls = std::move(*tls);
+  auto tracing = trace::Tracing::Create(config.tracing, &p.registry);
+  if (!tracing.ok()) return tracing.status();
+  p.tracing = std::move(*tracing);
+  if (p.tracing) p.tracer = &p.tracing->tracer();
 
   // Port 0 asks for a free port. It is reserved now, so the advertise address is known before
   // the mode is built, and held until gRPC has bound it (port_reservation.h).
@@ -97,7 +105,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
                                    .clock = core::SystemClock::Instance(),
                                    .registry = p.registry,
                                    .metrics = p.metrics,
-                                   .tls = p.tls});
+                                   .tls = p.tls,
+                                   .tracer = p.tracer});
   if (!mode.ok()) return mode.status();
   p.mode = std::move(*mode);
   p.status = std::make_unique<NodeStatus>(*p.mode.router);
@@ -170,7 +179,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
                                 .metrics = p.metrics,
                                 .mesh = p.mode.mesh.get(),
                                 .mesh_test_hooks = config.mesh.test_hooks,
-                                .status = p.status->collector()};
+                                .status = p.status->collector(),
+                                .tracer = p.tracer};
   AddNodeRoutes(*p.http_server, routes);
   // The status listener first: once the main HTTP port answers, every listener does.
   if (!config.server.status_http_address.empty()) {
@@ -208,7 +218,7 @@ absl::Status Node::BuildDoors(Parts& p) {
   const core::Clock& clock = core::SystemClock::Instance();
   p.gubernator = std::make_unique<api::GubernatorHandler>(
       p.status->router(), clock, *p.mode.health, &p.metrics, AdmissionOptionsFor(config));
-  p.gubernator_service = std::make_unique<api::GubernatorService>(*p.gubernator, p.metrics);
+  p.gubernator_service = std::make_unique<api::GubernatorService>(*p.gubernator, p.metrics, p.tracer);
   p.rules = std::make_unique<rules::RuleStore>(
       config.rules.path, [&metrics = p.metrics, &reloads = p.status->reloads()](
                              const absl::Status& result) {
@@ -230,7 +240,7 @@ absl::Status Node::BuildDoors(Parts& p) {
                         .rate_limit_headers = config.rules.rate_limit_headers,
                         .admission = AdmissionOptionsFor(config)},
       &p.metrics);
-  p.envoy_service = std::make_unique<api::EnvoyService>(*p.envoy, p.metrics);
+  p.envoy_service = std::make_unique<api::EnvoyService>(*p.envoy, p.metrics, p.tracer);
   return absl::OkStatus();
 }
 
@@ -255,6 +265,7 @@ void Node::Shutdown() {
   http_stop.join();
   if (p.status_server) p.status_server->Stop();
   p.mode.Stop();  // the mesh's last push and leave; GLOBAL sync and peer clients
+  if (p.tracing) p.tracing->Stop();  // sends the spans still queued
   if (p.rules_watcher) p.rules_watcher->Stop();
   spdlog::info("stopped");
 }

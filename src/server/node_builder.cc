@@ -202,7 +202,8 @@ absl::StatusOr<ModeParts> BuildCluster(const ModeInputs& in) {
              : cluster::PeerChannelSecurity{};
   auto router = std::make_unique<cluster::ClusterRouter>(
       in.limiter, in.clock,
-      cluster::MakeGrpcPeerClientFactory(settings.forwarding, in.clock, &in.metrics, security),
+      cluster::MakeGrpcPeerClientFactory(settings.forwarding, in.clock, &in.metrics, security,
+                                         in.tracer),
       cluster::ClusterRouterOptions{
           .view = {.data_center = RingDataCenter(settings),
                    .ring = {.replicas = settings.replicated_hash_replicas,
@@ -218,7 +219,7 @@ absl::StatusOr<ModeParts> BuildCluster(const ModeInputs& in) {
       [r = parts.cluster_router] { return r->view(); }, in.advertise_address,
       settings.peer_error_window);
   parts.peers_service = std::make_unique<api::PeersService>(parts.cluster_router->peer_handler(),
-                                                            in.clock, in.metrics);
+                                                            in.clock, in.metrics, in.tracer);
   if (settings.discovery == Discovery::kMesh) {  // gossip as the membership source of the ring
     auto started = StartMesh(in);
     if (!started.ok()) return started.status();

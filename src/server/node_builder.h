@@ -39,6 +39,7 @@
 #include "obs/sluice_metrics.h"
 #include "server/config.h"
 #include "server/tls_files.h"
+#include "trace/tracer.h"
 
 namespace sluice::server {
 
@@ -54,6 +55,8 @@ struct ModeInputs {
   // The node's TLS material: its `peers` part secures the links to cluster peers. nullopt =
   // plaintext.
   const std::optional<TlsMaterial>& tls;
+  // Spans of peer calls (forwards, GLOBAL) and of PeersV1; null = tracing off.
+  const trace::Tracer* tracer = nullptr;
 };
 
 // What a builder wired. Members are declared so that destruction runs users before what they

@@ -49,12 +49,15 @@ constexpr std::pair<std::string_view, std::string_view> kSectionWords[] = {
     {"data-center", "cluster"},
     {"replicated", "cluster"},
     {"envoy", "envoy"},
+    {"otlp", "tracing"},
+    {"trace", "tracing"},
+    {"tracing", "tracing"},
     {"shadow-mode", "envoy"},
     {"rate-limit-headers", "envoy"},
 };
 
-constexpr std::string_view kSections[] = {"server", "rules", "cluster", "mesh",
-                                          "tls",    "log",   "metrics", "envoy"};
+constexpr std::string_view kSections[] = {"server", "rules",   "cluster", "mesh",   "tls",
+                                          "log",    "metrics", "envoy",   "tracing"};
 
 constexpr SettingAlias kGuberMappings[] = {
     {"GUBER_GRPC_ADDRESS", "--addr", K::kListenAddress, ""},
@@ -122,6 +125,13 @@ constexpr SettingAlias kGuberMappings[] = {
     {"GUBER_TLS_CLIENT_AUTH_SERVER_NAME", "--tls-peer-server-name --tls-server-name", K::kPlain,
      ""},
     {"GUBER_TLS_INSECURE_SKIP_VERIFY", "--tls-insecure-skip-verify", K::kBool, ""},
+    {"GUBER_TRACING_LEVEL", "--tracing-level", K::kPlain, "ERROR, INFO or DEBUG"},
+    // OpenTelemetry's standard variables, which Gubernator reads too.
+    {"OTEL_EXPORTER_OTLP_ENDPOINT", "--otlp-endpoint", K::kPlain, "http:// only"},
+    {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "--otlp-traces-endpoint", K::kPlain, ""},
+    {"OTEL_SERVICE_NAME", "--trace-service-name", K::kPlain, ""},
+    {"OTEL_TRACES_SAMPLER", "--trace-sampler", K::kPlain, ""},
+    {"OTEL_TRACES_SAMPLER_ARG", "--trace-sampler-arg", K::kPlain, ""},
 };
 
 constexpr SettingAlias kFileAliases[] = {

@@ -50,7 +50,7 @@ absl::Status AddItem(const SettingTarget& target, const std::vector<std::string>
   return absl::OkStatus();
 }
 
-// SLUICE_* and GUBER_* variables, from the environment or a KEY=VALUE file.
+// SLUICE_*, GUBER_* and OTEL_* variables, from the environment or a KEY=VALUE file.
 absl::StatusOr<SettingsLayer> ReadVariables(const SettingsCatalog& catalog,
                                             std::vector<Variable> variables, bool from_file) {
   // GUBER_* in table order, then SLUICE_*: later items win.
@@ -74,7 +74,8 @@ absl::StatusOr<SettingsLayer> ReadVariables(const SettingsCatalog& catalog,
         return absl::InvalidArgumentError(
             absl::StrCat(variable.source, ": a settings file cannot name another one"));
       }
-    } else if (absl::StartsWith(variable.name, "GUBER_")) {
+    } else if (absl::StartsWith(variable.name, "GUBER_") ||
+               absl::StartsWith(variable.name, "OTEL_")) {
       target = catalog.ForGuberVariable(variable.name);
       if (!target) {
         // Without --discovery, static peers are all there is: "none" asks for nothing else.
@@ -266,7 +267,10 @@ absl::StatusOr<SettingsLayer> ReadEnvironment(const SettingsCatalog& catalog,
                                               const Environment& environment) {
   std::vector<Variable> variables;
   for (const auto& [name, value] : environment) {
-    if (!absl::StartsWith(name, "SLUICE_") && !absl::StartsWith(name, "GUBER_")) continue;
+    if (!absl::StartsWith(name, "SLUICE_") && !absl::StartsWith(name, "GUBER_") &&
+        !absl::StartsWith(name, "OTEL_")) {
+      continue;
+    }
     variables.push_back(Variable{name, value, absl::StrCat("variable ", name)});
   }
   return ReadVariables(catalog, std::move(variables), /*from_file=*/false);

@@ -304,7 +304,8 @@ TEST_F(SettingsSourcesTest, GubernatorKeyValueFile) {
                                  "  GUBER_CACHE_SIZE=1\n"  // leading space: skipped
                                  "GUBER_CACHE_SIZE=7\n"
                                  "GUBER_METRIC_FLAGS=os\n"
-                                 "OTEL_SERVICE_NAME=sluice\n"
+                                 "OTEL_SERVICE_NAME=edge\n"
+                                 "JAVA_HOME=/opt/java\n"
                                  "SLUICE_HTTP_ADDR=127.0.0.1:9002\r\n",
                                  "gubernator.conf");
   ASSERT_TRUE(layer.ok()) << layer.status();
@@ -312,12 +313,13 @@ TEST_F(SettingsSourcesTest, GubernatorKeyValueFile) {
             (Values{
                 "--addr=127.0.0.1:9001 <file gubernator.conf:3 (GUBER_GRPC_ADDRESS)>",
                 "--cache-size=7 <file gubernator.conf:5 (GUBER_CACHE_SIZE)>",
-                "--http-addr=127.0.0.1:9002 <file gubernator.conf:8 (SLUICE_HTTP_ADDR)>",
+                "--trace-service-name=edge <file gubernator.conf:7 (OTEL_SERVICE_NAME)>",
+                "--http-addr=127.0.0.1:9002 <file gubernator.conf:9 (SLUICE_HTTP_ADDR)>",
             }));
   EXPECT_TRUE(HasWarning(*layer,
                          "file gubernator.conf:6 (GUBER_METRIC_FLAGS): "
                          "GUBER_METRIC_FLAGS is not supported by Sluice"));
-  EXPECT_TRUE(HasWarning(*layer, "OTEL_SERVICE_NAME is not a Sluice or Gubernator setting"));
+  EXPECT_TRUE(HasWarning(*layer, "JAVA_HOME is not a Sluice or Gubernator setting"));
 }
 
 TEST_F(SettingsSourcesTest, GubernatorKeyValueFileErrors) {

@@ -1,5 +1,8 @@
 #include "trace/active_context.h"
 
+#include <algorithm>
+#include <string>
+
 namespace sluice::trace {
 namespace {
 thread_local const TraceContext* active = nullptr;
@@ -7,8 +10,16 @@ thread_local const TraceContext* active = nullptr;
 
 const TraceContext* ActiveContext() { return active; }
 
-ScopedActiveContext::ScopedActiveContext(const TraceContext& context) : previous_(active) {
-  if (context.valid()) active = &context;
+bool ActiveTraceIdHex(char* out) {
+  if (active == nullptr) return false;
+  const std::string hex = ToHex(active->trace_id);
+  std::copy(hex.begin(), hex.end(), out);
+  return true;
+}
+
+ScopedActiveContext::ScopedActiveContext(const TraceContext& context)
+    : context_(context), previous_(active) {
+  if (context_.valid()) active = &context_;
 }
 
 ScopedActiveContext::~ScopedActiveContext() { active = previous_; }

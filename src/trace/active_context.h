@@ -15,15 +15,20 @@ namespace sluice::trace {
 // The innermost active context on this thread, or null.
 const TraceContext* ActiveContext();
 
+// obs::LogTraceIdSource over ActiveContext(): log lines carry the active trace id.
+bool ActiveTraceIdHex(char* out);
+
 class ScopedActiveContext {
  public:
-  // `context` must outlive the scope; an invalid context leaves the thread's context unchanged.
+  // Copies `context` (the caller's may end before the scope does, when a callback runs inline);
+  // an invalid context leaves the thread's context unchanged.
   explicit ScopedActiveContext(const TraceContext& context);
   ~ScopedActiveContext();
   ScopedActiveContext(const ScopedActiveContext&) = delete;
   ScopedActiveContext& operator=(const ScopedActiveContext&) = delete;
 
  private:
+  const TraceContext context_;
   const TraceContext* previous_;
 };
 

@@ -103,15 +103,15 @@ TEST(ActiveContextTest, ScopesNest) {
   TraceContext inner{.trace_id = NewTraceId(), .span_id = NewSpanId()};
   {
     ScopedActiveContext a(outer);
-    EXPECT_EQ(ActiveContext(), &outer);
+    EXPECT_EQ(ActiveContext()->trace_id, outer.trace_id);
     {
       ScopedActiveContext b(inner);
-      EXPECT_EQ(ActiveContext(), &inner);
+      EXPECT_EQ(ActiveContext()->trace_id, inner.trace_id);
       TraceContext invalid;
       ScopedActiveContext c(invalid);
-      EXPECT_EQ(ActiveContext(), &inner);
+      EXPECT_EQ(ActiveContext()->trace_id, inner.trace_id);
     }
-    EXPECT_EQ(ActiveContext(), &outer);
+    EXPECT_EQ(ActiveContext()->trace_id, outer.trace_id);
   }
   EXPECT_EQ(ActiveContext(), nullptr);
 }
