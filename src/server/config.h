@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "persist/persistence.h"
 
 namespace sluice::server {
 
@@ -56,6 +57,8 @@ struct Config {
   std::string instance_id;
   // Static peers (cluster) or seeds (mesh), host:port each. Default: none.
   std::vector<std::string> peers;
+  // Snapshot file and write-through store (docs/persistence.md). Default: neither.
+  persist::PersistenceOptions persistence;
 
   // ---- Cluster (docs/cluster.md) ----
   // How cluster peers are found: static (--peers), dns (--dns-fqdn), etcd (--etcd-endpoints).

@@ -37,6 +37,7 @@
 #include "mesh/mesh_router.h"
 #include "obs/registry.h"
 #include "obs/sluice_metrics.h"
+#include "persist/persistence.h"
 #include "rules/rule_set.h"
 #include "rules/rule_store.h"
 #include "rules/rule_watcher.h"
@@ -209,11 +210,13 @@ absl::StatusOr<std::unique_ptr<mesh::Mesh>> StartMesh(const Config& config,
 
 struct Node::Parts {
   Config config;
+  // Snapshot and write-through store (docs/persistence.md); outlives the limiter and registry.
+  std::unique_ptr<persist::Persistence> persistence;
   std::string advertise_address;
   obs::Registry registry;
   obs::Metrics metrics{registry, kVersion};
   core::Store store;
-  core::Limiter limiter{store};
+  core::Limiter limiter{store, persistence->store()};
   // Mesh mode, or --discovery mesh (docs/mesh.md); outlives the router and membership using it.
   std::unique_ptr<mesh::Mesh> mesh;
   // Cluster mode only (docs/cluster.md). Declared before the router and the gRPC server so they
@@ -236,16 +239,21 @@ struct Node::Parts {
   int grpc_port = 0;
   bool stopped = false;
 
-  explicit Parts(const Config& c)
+  Parts(const Config& c, std::unique_ptr<persist::Persistence> p)
       : config(c),
+        persistence(std::move(p)),
         store(core::StoreOptions{.capacity = static_cast<size_t>(c.cache_size),
                                  .max_bytes = static_cast<size_t>(CacheMaxBytes(c)),
                                  .shards = static_cast<size_t>(kStoreShards)}) {}
 };
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
-  auto parts = std::make_unique<Parts>(config);
+  auto persistence = persist::Persistence::Open(config.persistence);
+  if (!persistence.ok()) return persistence.status();
+  auto parts = std::make_unique<Parts>(config, std::move(*persistence));
   Parts& p = *parts;
+  if (auto s = p.persistence->Restore(p.limiter, core::SystemClock::Instance()); !s.ok()) return s;
+  p.persistence->BindMetrics(p.registry, p.limiter);
 
   auto grpc_hp = common::SplitHostPort(config.grpc_address, common::PortZero::kAllowed);
   if (!grpc_hp.ok()) return grpc_hp.status();
@@ -422,6 +430,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config) {
     return status;
   }
 
+  p.persistence->Start(p.limiter, core::SystemClock::Instance());
   auto http_hp = common::SplitHostPort(config.http_address, common::PortZero::kAllowed);
   spdlog::info(
       "sluice {} ready{}: gRPC on {}:{}, HTTP on {}:{}, advertising {}, cache size {}, TLS {}",
@@ -458,6 +467,7 @@ void Node::Shutdown() {
   if (p.mesh) p.mesh->Stop();  // pushes the last counts and announces the leave
   if (p.cluster_router) p.cluster_router->Stop();  // GLOBAL sync and peer clients
   if (p.rules_watcher) p.rules_watcher->Stop();
+  p.persistence->Stop();  // the last snapshot, once no call can change a key any more
   spdlog::info("stopped");
 }
 

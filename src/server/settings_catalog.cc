@@ -51,10 +51,12 @@ constexpr std::pair<std::string_view, std::string_view> kSectionWords[] = {
     {"envoy", "envoy"},
     {"shadow-mode", "envoy"},
     {"rate-limit-headers", "envoy"},
+    {"snapshot", "persistence"},
+    {"store", "persistence"},
 };
 
-constexpr std::string_view kSections[] = {"server", "rules", "cluster", "mesh",
-                                          "tls",    "log",   "metrics", "envoy"};
+constexpr std::string_view kSections[] = {"server", "rules",   "cluster", "mesh",       "tls",
+                                          "log",    "metrics", "envoy",   "persistence"};
 
 constexpr SettingAlias kGuberMappings[] = {
     {"GUBER_GRPC_ADDRESS", "--addr", K::kListenAddress, ""},
