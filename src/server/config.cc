@@ -1,4 +1,5 @@
 #include "server/config.h"
+#include "server/version.h"
 
 #include <CLI/CLI.hpp>
 
@@ -32,7 +33,7 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
   Config& c = out.config;
   CLI::App app{"Sluice: a distributed rate-limiting service (Gubernator and Envoy RLS compatible)",
                "sluice"};
-  app.set_version_flag("-V,--version", kVersion);
+  app.set_version_flag("-V,--version", VersionText());
   // A command, not a setting: no variable or settings-file key (settings_catalog.cc).
   app.add_flag(std::string(kValidateFlag), out.validate,
                "check the settings and rules files, print every error as file:line, exit 1 if "
@@ -276,6 +277,22 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
       ->check(CLI::IsMember({"1.2", "1.3"}));
   add_duration("--tls-reload-interval", &c.tls.reload_interval,
                "TLS: how often gRPC re-reads the certificate files (SIGHUP reloads HTTP's)");
+  // Persistence (docs/persistence.md).
+  persist::PersistenceOptions& persistence = c.persistence;
+  app.add_option("--snapshot", persistence.snapshot_path,
+                 "snapshot file: loaded at start, written at graceful stop and every "
+                 "--snapshot-interval");
+  add_duration("--snapshot-interval", &persistence.snapshot_interval,
+               "time between snapshots while running (0 = only at stop)");
+  app.add_flag("--snapshot-ignore-errors", persistence.snapshot_ignore_errors,
+               "start empty when the snapshot is corrupt, foreign or unreadable (logged)");
+  app.add_option("--store-dir", persistence.store_dir,
+                 "RocksDB directory: every change of a long-window key is written through and "
+                 "read back after a restart or crash");
+  add_duration("--store-min-duration", &persistence.store_min_duration,
+               "keys with shorter windows are not stored");
+  app.add_flag("--store-sync", persistence.store_sync,
+               "fsync every store write (survives a power loss; slower)");
   app.add_option("--status-http-addr", c.server.status_http_address,
                  "plaintext HTTP listener with only /v1/HealthCheck and /v1/LiveCheck (probes "
                  "under mTLS)");

@@ -22,6 +22,7 @@
 #include "cluster/k8s_membership.h"
 #include "mesh/mesh_options.h"
 #include "trace/tracing.h"
+#include "persist/persistence.h"
 
 namespace sluice::server {
 
@@ -205,6 +206,8 @@ struct Config {
   // OpenTelemetry tracing (docs/operations.md#tracing); instance_id is copied from
   // server.instance_id. Default: off (no endpoint).
   trace::TracingOptions tracing;
+  // Snapshot file and write-through store (docs/persistence.md). Default: neither.
+  persist::PersistenceOptions persistence;
 
   // Whether this node gossips: mesh mode, or --discovery mesh.
   bool gossip() const { return mesh.enabled || cluster.discovery == Discovery::kMesh; }

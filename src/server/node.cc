@@ -18,6 +18,8 @@
 #include "net/http_server.h"
 #include "obs/registry.h"
 #include "obs/sluice_metrics.h"
+#include "persist/persistence.h"
+#include "rules/rule_set.h"
 #include "rules/rule_store.h"
 #include "rules/rule_watcher.h"
 #include "server/http_routes.h"
@@ -37,12 +39,14 @@ constexpr int kMaxMessageBytes = 1 << 20;
 
 struct Node::Parts {
   Config config;
+  // Snapshot and write-through store (docs/persistence.md); outlives the limiter and registry.
+  std::unique_ptr<persist::Persistence> persistence;
   std::string advertise_address;
   std::optional<TlsMaterial> tls;
   obs::Registry registry;
   obs::Metrics metrics{registry, kVersion};
   core::Store store;
-  core::Limiter limiter{store};
+  core::Limiter limiter{store, persistence->store()};
   // --otlp-endpoint: null when tracing is off. Outlives everything that starts spans.
   std::unique_ptr<trace::Tracing> tracing;
   const trace::Tracer* tracer = nullptr;
@@ -63,8 +67,9 @@ struct Node::Parts {
   int grpc_port = 0;
   bool stopped = false;
 
-  explicit Parts(const Config& c)
+  Parts(const Config& c, std::unique_ptr<persist::Persistence> p)
       : config(c),
+        persistence(std::move(p)),
         store(core::StoreOptions{.capacity = static_cast<size_t>(c.store.cache_size),
                                  .max_bytes = static_cast<size_t>(CacheMaxBytes(c)),
                                  .shards = static_cast<size_t>(kStoreShards)}) {}
@@ -73,8 +78,12 @@ struct Node::Parts {
 absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
                                                    std::vector<StatusSetting> settings) {
   const int64_t started_ms = core::SystemClock::Instance().NowMillis();
-  auto parts = std::make_unique<Parts>(config);
+  auto persistence = persist::Persistence::Open(config.persistence);
+  if (!persistence.ok()) return persistence.status();
+  auto parts = std::make_unique<Parts>(config, std::move(*persistence));
   Parts& p = *parts;
+  if (auto s = p.persistence->Restore(p.limiter, core::SystemClock::Instance()); !s.ok()) return s;
+  p.persistence->BindMetrics(p.registry, p.limiter);
 
   auto grpc_hp = common::SplitHostPort(config.server.grpc_address, common::PortZero::kAllowed);
   if (!grpc_hp.ok()) return grpc_hp.status();
@@ -199,6 +208,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
     return status;
   }
 
+  p.persistence->Start(p.limiter, core::SystemClock::Instance());
   auto http_hp = common::SplitHostPort(config.server.http_address, common::PortZero::kAllowed);
   spdlog::info(
       "sluice {} ready{}: gRPC on {}:{}, HTTP on {}:{}, advertising {}, cache size {}, TLS {}",
@@ -267,6 +277,7 @@ void Node::Shutdown() {
   p.mode.Stop();  // the mesh's last push and leave; GLOBAL sync and peer clients
   if (p.tracing) p.tracing->Stop();  // sends the spans still queued
   if (p.rules_watcher) p.rules_watcher->Stop();
+  p.persistence->Stop();  // the last snapshot, once no call can change a key any more
   spdlog::info("stopped");
 }
 

@@ -54,10 +54,12 @@ constexpr std::pair<std::string_view, std::string_view> kSectionWords[] = {
     {"tracing", "tracing"},
     {"shadow-mode", "envoy"},
     {"rate-limit-headers", "envoy"},
+    {"snapshot", "persistence"},
+    {"store", "persistence"},
 };
 
-constexpr std::string_view kSections[] = {"server", "rules",   "cluster", "mesh",   "tls",
-                                          "log",    "metrics", "envoy",   "tracing"};
+constexpr std::string_view kSections[] = {"server", "rules",   "cluster", "mesh",    "tls",
+                                          "log",    "metrics", "envoy",   "tracing", "persistence"};
 
 constexpr SettingAlias kGuberMappings[] = {
     {"GUBER_GRPC_ADDRESS", "--addr", K::kListenAddress, ""},
