@@ -147,6 +147,13 @@ struct Config {
   // File holding the shared key (at least 16 bytes) that signs every mesh packet with
   // HMAC-SHA256. Default: none = packets unsigned.
   std::string mesh_secret_file;
+  // Gossip unsigned on a non-loopback --mesh-addr. Default: false = without --mesh-secret-file
+  // such a bind stops start-up (loopback binds never need a key).
+  bool mesh_insecure = false;
+  // Most node lives tracked (this one included); new nodes beyond it are refused. Default: 1024.
+  int mesh_max_members = 1024;
+  // Most node slots in one window of one key (this node's own always fits). Default: 256.
+  int mesh_max_slots_per_key = 256;
   // Anti-entropy period: a digest to gossip_fanout random live peers. Default: 100 ms.
   absl::Duration gossip_interval = absl::Milliseconds(100);
   // Live peers contacted per anti-entropy round. Default: 3.

@@ -182,6 +182,9 @@ absl::StatusOr<mesh::MeshOptions> MeshOptionsFor(const Config& config,
     if (!secret.ok()) return secret.status();
     o.secret = std::move(*secret);
   }
+  o.insecure = config.mesh_insecure;
+  o.max_members = static_cast<size_t>(config.mesh_max_members);
+  o.max_slots_per_key = static_cast<size_t>(config.mesh_max_slots_per_key);
   o.gossip_interval_ms = absl::ToInt64Milliseconds(config.gossip_interval);
   o.fanout = config.gossip_fanout;
   o.push_interval_ms = absl::ToInt64Milliseconds(config.gossip_push_interval);

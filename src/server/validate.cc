@@ -62,6 +62,13 @@ ValidationReport ValidateConfiguration(const CommandLine& command_line) {
       Add(report, absl::StrCat("--mesh-secret-file: ", std::string(secret.status().message())));
     }
   }
+  if (config.mesh || config.discovery == "mesh") {
+    if (auto s = mesh::CheckUnsignedBind(config.mesh_address, !config.mesh_secret_file.empty(),
+                                         config.mesh_insecure);
+        !s.ok()) {
+      Add(report, std::string(s.message()));
+    }
+  }
   report.summary = absl::StrCat(
       "settings ok (", command_line.changed.size(), " not at their default); ", rules, " ok");
   return report;
