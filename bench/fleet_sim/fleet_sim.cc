@@ -246,7 +246,9 @@ class Fleet {
 
   void Deliver(const SimNetwork<Packet>::Arrival& a) {
     Node& node = nodes_[a.to];
-    Send(a.to, node.engine->Receive(*a.payload, nodes_[a.from].address, now_));
+    const size_t datagram =
+        a.payload->ByteSizeLong() + mesh::kFrameHeaderBytes + mesh::kChecksumBytes;
+    Send(a.to, node.engine->Receive(*a.payload, datagram, now_).replies);
     if (!a.payload->has_delta()) return;
     for (const auto& origin : a.payload->delta().origins()) {
       auto found = by_id_.find(origin.node().node_id());

@@ -5,6 +5,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <boost/crc.hpp>
+
 #include "mesh/mesh_options.h"
 
 namespace sluice::mesh {
@@ -14,7 +16,24 @@ constexpr unsigned char kMagic0 = 'S';
 constexpr unsigned char kMagic1 = 'M';
 constexpr unsigned char kFlagSigned = 0x01;
 
+void AppendLittleEndian(uint32_t value, std::string& out) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+uint32_t ReadLittleEndian(const unsigned char* bytes) {
+  uint32_t value = 0;
+  for (int i = 3; i >= 0; --i) value = (value << 8) | bytes[i];
+  return value;
+}
+
 }  // namespace
+
+// Catches every 1-3 bit error and every burst up to 32 bits in a datagram of this size.
+uint32_t Crc32c(std::string_view data) {
+  boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;
+  crc.process_bytes(data.data(), data.size());
+  return crc.checksum();
+}
 
 const char* DropReasonName(DropReason reason) {
   switch (reason) {
@@ -32,6 +51,12 @@ const char* DropReasonName(DropReason reason) {
       return "malformed";
     case DropReason::kWrongCluster:
       return "wrong_cluster";
+    case DropReason::kChecksum:
+      return "checksum";
+    case DropReason::kUnverified:
+      return "unverified";
+    case DropReason::kMembersFull:
+      return "members_full";
   }
   return "unknown";
 }
@@ -42,7 +67,7 @@ Codec::Codec(std::string cluster_id, std::string secret)
       1 + google::protobuf::io::CodedOutputStream::VarintSize64(cluster_id_.size()) +
       cluster_id_.size();
   body_budget_ =
-      kMaxDatagramBytes - kFrameHeaderBytes - (secret_.empty() ? 0 : kTagBytes) - cluster_field;
+      kMaxDatagramBytes - kFrameHeaderBytes - TrailerBytes() - cluster_field - kStampBytes;
 }
 
 void Codec::Sign(std::string_view data, unsigned char* tag) const {
@@ -60,7 +85,9 @@ std::string Codec::Encode(wire::Packet& packet) const {
   out.push_back(static_cast<char>(kProtocolVersion));
   out.push_back(static_cast<char>(secret_.empty() ? 0 : kFlagSigned));
   packet.AppendToString(&out);
-  if (!secret_.empty()) {
+  if (secret_.empty()) {
+    AppendLittleEndian(Crc32c(out), out);
+  } else {
     unsigned char tag[kTagBytes];
     Sign(out, tag);
     out.append(reinterpret_cast<const char*>(tag), kTagBytes);
@@ -84,17 +111,17 @@ Decoded Codec::Decode(std::string_view datagram) const {
   const bool is_signed = (flags & kFlagSigned) != 0;
   if (is_signed != !secret_.empty()) return drop(DropReason::kBadAuth);
 
-  std::string_view body = datagram.substr(kFrameHeaderBytes);
+  if (datagram.size() < kFrameHeaderBytes + TrailerBytes()) return drop(DropReason::kTruncated);
+  const std::string_view covered = datagram.substr(0, datagram.size() - TrailerBytes());
+  const unsigned char* trailer = bytes + covered.size();
   if (is_signed) {
-    if (datagram.size() < kFrameHeaderBytes + kTagBytes) return drop(DropReason::kTruncated);
-    std::string_view signed_part = datagram.substr(0, datagram.size() - kTagBytes);
     unsigned char expected[kTagBytes];
-    Sign(signed_part, expected);
-    if (CRYPTO_memcmp(expected, bytes + signed_part.size(), kTagBytes) != 0) {
-      return drop(DropReason::kBadAuth);
-    }
-    body = signed_part.substr(kFrameHeaderBytes);
+    Sign(covered, expected);
+    if (CRYPTO_memcmp(expected, trailer, kTagBytes) != 0) return drop(DropReason::kBadAuth);
+  } else if (Crc32c(covered) != ReadLittleEndian(trailer)) {
+    return drop(DropReason::kChecksum);
   }
+  const std::string_view body = covered.substr(kFrameHeaderBytes);
 
   wire::Packet packet;
   if (!packet.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
@@ -104,7 +131,7 @@ Decoded Codec::Decode(std::string_view datagram) const {
   const auto& sender = packet.sender();
   if (!packet.has_sender() || sender.node_id().empty() ||
       sender.node_id().size() > kMaxNodeIdBytes || sender.incarnation() == 0 ||
-      packet.body_case() == wire::Packet::BODY_NOT_SET) {
+      packet.token() == 0 || packet.body_case() == wire::Packet::BODY_NOT_SET) {
     return drop(DropReason::kMalformed);
   }
   out.packet = std::move(packet);

@@ -1,15 +1,17 @@
 // Codec: frames mesh Packets into datagrams and checks incoming ones (docs/mesh.md, "Frame").
 //
-//   0     1     2         3       4                       n             n+32
-//   +-----+-----+---------+-------+-----------------------+---------------+
-//   | 'S' | 'M' | version | flags | Packet (protobuf)     | HMAC-SHA256   |
-//   +-----+-----+---------+-------+-----------------------+---------------+
-//   flags bit 0: the 32-byte tag is present; it covers bytes [0, n). Other bits must be 0.
+//   0     1     2         3       4                       n                    n+4 | n+32
+//   +-----+-----+---------+-------+-----------------------+----------------------------+
+//   | 'S' | 'M' | version | flags | Packet (protobuf)     | CRC-32C  |  HMAC-SHA256    |
+//   +-----+-----+---------+-------+-----------------------+----------------------------+
+//   version = 2. flags bit 0: signed — a 32-byte HMAC-SHA256 tag follows; otherwise a 4-byte
+//   CRC-32C (little-endian). Either covers bytes [0, n). Other flag bits must be 0.
 //
 // Decode drops (and names why) anything that is not a well-formed packet of this cluster signed
-// with this node's key: oversized, truncated, wrong magic, unknown version, missing, unexpected
-// or wrong tag, unparsable or incomplete protobuf, another cluster id. It never throws and never
-// trusts a length from the wire.
+// with this node's key: oversized, truncated, wrong magic, unknown version, a checksum that does
+// not match (a corrupted datagram never becomes a packet), missing, unexpected or wrong tag,
+// unparsable or incomplete protobuf (no sender, incarnation, token or body), another cluster id. It never throws and never trusts a
+// length from the wire.
 //
 // Thread safety: const methods may run concurrently.
 #pragma once
@@ -24,9 +26,13 @@
 
 namespace sluice::mesh {
 
-inline constexpr uint8_t kProtocolVersion = 1;
+inline constexpr uint8_t kProtocolVersion = 2;
 inline constexpr size_t kFrameHeaderBytes = 4;
 inline constexpr size_t kTagBytes = 32;
+inline constexpr size_t kChecksumBytes = 4;
+// Room body_budget() keeps for the Packet's token and echo (two fixed64 fields), which the
+// engine sets on every packet after sizing it.
+inline constexpr size_t kStampBytes = 2 * (1 + 8);
 
 enum class DropReason {
   kOversized,     // longer than kMaxDatagramBytes
@@ -36,12 +42,20 @@ enum class DropReason {
   kBadAuth,       // tag missing, unexpected, or not matching the shared key
   kMalformed,     // unknown flags, unparsable protobuf, or a packet missing required fields
   kWrongCluster,  // another mesh's cluster id
+  kChecksum,      // an unsigned datagram whose CRC-32C does not match: corrupted on the way
+  // Dropped by the protocol (GossipEngine::Receive), not the codec:
+  kUnverified,   // the sender has not proved it receives at its address (answered: Challenge)
+  kMembersFull,  // a new node while the member table is full of live members
 };
-inline constexpr int kDropReasonCount = 7;
+inline constexpr int kDropReasonCount = 10;
 
-// "oversize", "truncated", "bad_magic", "version", "auth", "malformed", "wrong_cluster" (the
-// reason label of sluice_gossip_dropped_packets_total).
+// "oversize", "truncated", "bad_magic", "version", "auth", "malformed", "wrong_cluster",
+// "checksum", "unverified", "members_full" (the reason label of
+// sluice_gossip_dropped_packets_total).
 const char* DropReasonName(DropReason reason);
+
+// CRC-32C (Castagnoli, as iSCSI and SCTP) of `data`: the unsigned frame's checksum.
+uint32_t Crc32c(std::string_view data);
 
 struct Decoded {
   std::optional<wire::Packet> packet;          // set when accepted
@@ -53,8 +67,8 @@ class Codec {
   // `secret` empty: packets are neither signed nor expected to be.
   Codec(std::string cluster_id, std::string secret);
 
-  // Room for a Packet's other fields: a packet whose ByteSizeLong() (cluster_id unset) is at most
-  // this encodes to at most kMaxDatagramBytes.
+  // Room for a Packet's other fields: a packet whose ByteSizeLong() (cluster_id, token and echo
+  // unset) is at most this encodes to at most kMaxDatagramBytes with all three set.
   size_t body_budget() const { return body_budget_; }
 
   // Sets the packet's cluster id and frames it.
@@ -64,6 +78,8 @@ class Codec {
 
  private:
   void Sign(std::string_view data, unsigned char* tag) const;
+  // Bytes after the packet: the tag when signed, else the checksum.
+  size_t TrailerBytes() const { return secret_.empty() ? kChecksumBytes : kTagBytes; }
 
   std::string cluster_id_;
   std::string secret_;

@@ -16,6 +16,7 @@ wire::Packet Sample() {
   p.mutable_sender()->set_node_id("node-a");
   p.mutable_sender()->set_incarnation(1700000000000);
   p.mutable_sender()->set_mesh_address("10.0.0.1:7946");
+  p.set_token(0x5eed);
   auto* od = p.mutable_delta()->add_origins();
   *od->mutable_node() = p.sender();
   od->set_from_version(3);
@@ -34,8 +35,8 @@ TEST(CodecTest, RoundTripsUnsignedAndSigned) {
     Codec codec("prod", key);
     wire::Packet p = Sample();
     std::string bytes = codec.Encode(p);
-    EXPECT_EQ(bytes.substr(0, 3), std::string("SM\x01", 3));
-    EXPECT_EQ(bytes.size(), 4 + p.ByteSizeLong() + (key.empty() ? 0 : kTagBytes));
+    EXPECT_EQ(bytes.substr(0, 3), std::string("SM\x02", 3));
+    EXPECT_EQ(bytes.size(), 4 + p.ByteSizeLong() + (key.empty() ? kChecksumBytes : kTagBytes));
     Decoded d = codec.Decode(bytes);
     ASSERT_TRUE(d.packet.has_value()) << DropReasonName(d.reason);
     EXPECT_EQ(d.packet->SerializeAsString(), p.SerializeAsString());
@@ -48,11 +49,17 @@ TEST(CodecTest, BodyBudgetKeepsDatagramsUnderTheMtuBound) {
     wire::Packet p;
     p.mutable_sender()->set_node_id("n");
     p.mutable_sender()->set_incarnation(1);
+    p.set_token(1);
     auto* slot = p.mutable_delta()->add_origins()->add_slots();
-    // Grow the packet to the budget: the frame adds exactly what the budget leaves out.
+    // Grow the packet to the budget: the frame, token and echo add exactly what the budget
+    // leaves out.
+    p.clear_token();
     while (p.ByteSizeLong() < codec.body_budget()) slot->mutable_key()->push_back('k');
     const size_t body = p.ByteSizeLong();
+    p.set_token(~uint64_t{0});
+    p.set_echo(1);
     EXPECT_EQ(codec.Encode(p).size(), kMaxDatagramBytes - codec.body_budget() + body);
+    EXPECT_LE(codec.Encode(p).size(), kMaxDatagramBytes);
   }
 }
 
@@ -65,18 +72,22 @@ TEST(CodecTest, DropsAndNamesBadDatagrams) {
   EXPECT_EQ(codec.Decode("SM").reason, DropReason::kTruncated);
   EXPECT_EQ(codec.Decode("").reason, DropReason::kTruncated);
   EXPECT_EQ(codec.Decode("GET / HTTP/1.1\r\n").reason, DropReason::kBadMagic);
-  std::string v2 = good;
-  v2[2] = 2;
-  EXPECT_EQ(codec.Decode(v2).reason, DropReason::kBadVersion);
+  for (char version : {1, 3}) {  // 1: before the checksum and address verification
+    std::string other = good;
+    other[2] = version;
+    EXPECT_EQ(codec.Decode(other).reason, DropReason::kBadVersion);
+  }
   std::string flags = good;
   flags[3] = 0x04;
   EXPECT_EQ(codec.Decode(flags).reason, DropReason::kMalformed);
   std::string truncated = good.substr(0, good.size() - 5);
-  EXPECT_EQ(codec.Decode(truncated).reason, DropReason::kMalformed);
+  EXPECT_EQ(codec.Decode(truncated).reason, DropReason::kChecksum);
+  EXPECT_EQ(codec.Decode(good.substr(0, 7)).reason, DropReason::kTruncated) << "no room for a CRC";
   EXPECT_EQ(Codec("staging", "").Decode(good).reason, DropReason::kWrongCluster);
 
   wire::Packet no_body;
   *no_body.mutable_sender() = p.sender();
+  no_body.set_token(1);
   EXPECT_EQ(codec.Decode(codec.Encode(no_body)).reason, DropReason::kMalformed);
   wire::Packet no_sender;
   no_sender.mutable_leave();
@@ -84,6 +95,39 @@ TEST(CodecTest, DropsAndNamesBadDatagrams) {
   wire::Packet zero_incarnation = Sample();
   zero_incarnation.mutable_sender()->set_incarnation(0);
   EXPECT_EQ(codec.Decode(codec.Encode(zero_incarnation)).reason, DropReason::kMalformed);
+  wire::Packet no_token = Sample();
+  no_token.clear_token();
+  EXPECT_EQ(codec.Decode(codec.Encode(no_token)).reason, DropReason::kMalformed);
+}
+
+TEST(CodecTest, TheChecksumIsCrc32cLittleEndian) {
+  EXPECT_EQ(Crc32c("123456789"), 0xE3069283u) << "the check value of RFC 3720, B.4";
+  Codec codec("prod", "");
+  wire::Packet p = Sample();
+  const std::string bytes = codec.Encode(p);
+  const uint32_t crc = Crc32c(std::string_view(bytes).substr(0, bytes.size() - kChecksumBytes));
+  std::string trailer;
+  for (int i = 0; i < 4; ++i) trailer.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  EXPECT_EQ(bytes.substr(bytes.size() - kChecksumBytes), trailer);
+}
+
+// Corruption used to create phantom members: a flipped bit inside a node id or a count still
+// parsed as a packet. Now every single-bit error anywhere in the datagram is dropped.
+TEST(CodecTest, EveryFlippedBitIsDroppedAndNamed) {
+  Codec codec("prod", "");
+  wire::Packet p = Sample();
+  const std::string good = codec.Encode(p);
+  for (size_t i = 0; i < good.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string bad = good;
+      bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
+      Decoded d = codec.Decode(bad);
+      ASSERT_FALSE(d.packet.has_value()) << "byte " << i << " bit " << bit;
+      if (i >= kFrameHeaderBytes) {
+        EXPECT_EQ(d.reason, DropReason::kChecksum) << "byte " << i << " bit " << bit;
+      }
+    }
+  }
 }
 
 TEST(CodecTest, AuthenticationRejectsForgedMissingAndUnexpectedTags) {
@@ -126,11 +170,7 @@ TEST(CodecTest, RandomBytesNeverCrashAndAreNeverAccepted) {
       bytes.resize(std::uniform_int_distribution<size_t>(4, bytes.size())(rng));
     }
     Decoded d = codec.Decode(bytes);
-    if (d.packet) {
-      // A mutation may still be a valid packet; it must then satisfy the required fields.
-      EXPECT_FALSE(d.packet->sender().node_id().empty());
-      EXPECT_NE(d.packet->sender().incarnation(), 0u);
-    }
+    EXPECT_FALSE(d.packet.has_value()) << "the checksum catches random bytes and mutations";
     EXPECT_FALSE(keyed.Decode(bytes).packet.has_value());
   }
 }

@@ -156,15 +156,26 @@ MergeResult CounterTable::Merge(const OriginId& origin, const WindowKey& window,
     if (it == shard.counters.end() && count == 0) return MergeResult::kUnchanged;
     Entry* entry = it == shard.counters.end() ? Create(shard, window) : &*it;
     if (entry == nullptr) return MergeResult::kFull;
-    OriginSlots& slots = SlotsOf(shard, origin);
-    auto slot = std::find_if(entry->second.slots.begin(), entry->second.slots.end(),
-                             [&](const Slot& s) { return s.origin == &slots; });
-    if (slot == entry->second.slots.end()) {
-      SetSlot(*entry, slots, count, version);
+    auto& entry_slots = entry->second.slots;
+    auto known = shard.origins.find(origin);
+    auto slot = known == shard.origins.end()
+                    ? entry_slots.end()
+                    : std::find_if(entry_slots.begin(), entry_slots.end(),
+                                   [&](const Slot& s) { return s.origin == &known->second; });
+    if (slot == entry_slots.end()) {
+      auto self = shard.origins.find(options_.self);
+      const bool has_own =
+          self != shard.origins.end() &&
+          std::any_of(entry_slots.begin(), entry_slots.end(),
+                      [&](const Slot& s) { return s.origin == &self->second; });
+      if (entry_slots.size() - (has_own ? 1 : 0) >= options_.max_slots_per_key) {
+        return MergeResult::kKeyFull;
+      }
+      SetSlot(*entry, SlotsOf(shard, origin), count, version);
     } else if (count <= slot->count && version <= slot->version) {
       return MergeResult::kUnchanged;
     } else {
-      SetSlot(*entry, slots, std::max(count, slot->count), std::max(version, slot->version));
+      SetSlot(*entry, known->second, std::max(count, slot->count), std::max(version, slot->version));
     }
   }
   absl::MutexLock lock(&origins_mu_);

@@ -85,6 +85,7 @@ enum class MergeResult {
   kUnchanged,  // nothing newer than what is known
   kExpired,    // the window has ended (plus grace): ignored
   kFull,       // a new window but the table is at max_windows: ignored
+  kKeyFull,    // a new slot but the window holds max_slots_per_key other slots: ignored
   kInvalid,    // malformed (empty or long key, bad window, negative count, version 0)
   kOwn,        // an update of this node's own slot: ignored, this node is its only writer
 };
@@ -100,6 +101,8 @@ class CounterTable {
     OriginId self;
     size_t max_windows = 1'000'000;
     int64_t gc_grace_ms = 2000;
+    // Most slots of other origins in one window (this node's own slot always fits).
+    size_t max_slots_per_key = 256;
   };
 
   explicit CounterTable(Options options);

@@ -304,5 +304,22 @@ TEST(CounterTableTest, ConcurrentDecisionsAndGossipLoseNoVersion) {
   EXPECT_EQ(t.windows(), 500u);
 }
 
+TEST(CounterTableTest, AKeysWindowHoldsAtMostMaxSlotsOfOtherNodes) {
+  CounterTable::Options options = Opts();
+  options.max_slots_per_key = 2;
+  CounterTable t(options);
+  ASSERT_TRUE(t.Consume(kWin, 1, 100, false).ok());  // this node's own slot never counts
+  EXPECT_EQ(t.Merge(kB, kWin, 1, 1, 1500), MergeResult::kApplied);
+  EXPECT_EQ(t.Merge(kC, kWin, 1, 1, 1500), MergeResult::kApplied);
+  EXPECT_EQ(t.Merge(OriginId{"d", 1}, kWin, 1, 1, 1500), MergeResult::kKeyFull);
+  EXPECT_EQ(t.Merge(kB, kWin, 5, 2, 1500), MergeResult::kApplied) << "known slots still grow";
+  EXPECT_EQ(t.Total(kWin), 1 + 5 + 1);
+  EXPECT_EQ(t.slots(), 3u);
+  EXPECT_FALSE(t.HasSlots(OriginId{"d", 1})) << "a refused origin leaves nothing behind";
+  EXPECT_EQ(t.Merge(OriginId{"d", 1}, WindowKey{"n_other", 1000, 2000}, 1, 1, 1500),
+            MergeResult::kApplied)
+      << "per key, not per table";
+}
+
 }  // namespace
 }  // namespace sluice::mesh

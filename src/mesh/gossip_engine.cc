@@ -1,6 +1,8 @@
 #include "mesh/gossip_engine.h"
 
 #include <google/protobuf/io/coded_stream.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <limits>
@@ -9,6 +11,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
 
 namespace sluice::mesh {
 namespace {
@@ -39,6 +42,17 @@ std::optional<NodeInfo> FromWire(const wire::NodeInfo& in) {
                   .mesh_address = in.mesh_address(),
                   .grpc_address = in.grpc_address(),
                   .http_address = in.http_address()};
+}
+
+// The first 8 bytes of HMAC-SHA256(key, text), never 0.
+uint64_t KeyedHash(const std::string& key, const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, &length);
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = (value << 8) | digest[i];
+  return value == 0 ? 1 : value;
 }
 
 bool InRange(const std::string& node_id, const wire::Digest& digest) {
@@ -156,7 +170,8 @@ class GossipEngine::DeltaWriter {
 CounterTable::Options CounterOptionsFor(const MeshOptions& options) {
   return CounterTable::Options{.self = OriginId{options.node_id, options.incarnation},
                                .max_windows = options.max_windows,
-                               .gc_grace_ms = options.gc_grace_ms};
+                               .gc_grace_ms = options.gc_grace_ms,
+                               .max_slots_per_key = options.max_slots_per_key};
 }
 
 GossipEngine::GossipEngine(const MeshOptions& options, size_t body_budget, int64_t now,
@@ -169,10 +184,95 @@ GossipEngine::GossipEngine(const MeshOptions& options, size_t body_budget, int64
                         .grpc_address = options.grpc_address,
                         .http_address = options.http_address},
                MemberTable::Options{.suspicion_timeout_ms = options.suspicion_timeout_ms,
-                                    .forget_after_ms = 10 * options.suspicion_timeout_ms},
+                                    .forget_after_ms = 10 * options.suspicion_timeout_ms,
+                                    .max_members = options.max_members},
                now),
       rng_(options.rng_seed) {
   self_wire_ = ToWire(members_.self().info);
+  cookie_key_ = options.cookie_key.empty()
+                    ? absl::StrCat("test-key/", options.node_id, "/", options.incarnation, "/",
+                                   options.rng_seed)
+                    : options.cookie_key;
+  token_ = KeyedHash(cookie_key_, "token");
+}
+
+uint64_t GossipEngine::CookieFor(const wire::NodeInfo& node) const {
+  return KeyedHash(cookie_key_, absl::StrCat(node.mesh_address(), "\n", node.node_id(), "\n",
+                                             node.incarnation()));
+}
+
+size_t GossipEngine::DatagramBytes(const wire::Packet& packet) const {
+  return packet.ByteSizeLong() + (kMaxDatagramBytes - body_budget_ - kStampBytes);
+}
+
+std::optional<Outgoing> GossipEngine::ChallengeFor(const wire::Packet& packet,
+                                                   size_t datagram_bytes) {
+  const wire::NodeInfo& sender = packet.sender();
+  Outgoing o{.address = sender.mesh_address(), .node_id = sender.node_id()};
+  o.packet.mutable_sender()->set_node_id(self_wire_.node_id());
+  o.packet.mutable_sender()->set_incarnation(self_wire_.incarnation());
+  o.packet.mutable_sender()->set_mesh_address(self_wire_.mesh_address());
+  o.packet.mutable_challenge()->set_cookie(CookieFor(sender));
+  o.packet.mutable_challenge()->set_echo_token(packet.token());
+  o.packet.set_token(token_);
+  o.packet.set_echo(~uint64_t{0});  // sized at its largest: Stamp may set a cookie
+  const size_t bytes = DatagramBytes(o.packet);
+  if (sender.mesh_address().empty() || sender.mesh_address().size() > kMaxAddressBytes ||
+      bytes > kMaxAmplification * datagram_bytes || bytes > challenge_budget_ ||
+      !challenged_.insert(sender.mesh_address()).second) {
+    ++stats_.challenges_withheld;
+    return std::nullopt;
+  }
+  o.packet.clear_echo();
+  challenge_budget_ -= bytes;
+  ++stats_.challenges_sent;
+  return o;
+}
+
+std::vector<Outgoing> GossipEngine::AcceptChallenge(const wire::Packet& packet, int64_t now) {
+  const wire::NodeInfo& sender = packet.sender();
+  if (cookies_.size() >= options_.max_members && !cookies_.contains(sender.node_id())) {
+    cookies_.erase(cookies_.begin());  // bounded; a dropped cookie costs one more challenge
+  }
+  cookies_[sender.node_id()] = packet.challenge().cookie();
+  ++stats_.challenges_accepted;
+  // Say hello again at once with the cookie, so a join takes round trips, not rounds.
+  std::vector<Outgoing> out;
+  const std::string& address = sender.mesh_address();
+  if (address.empty() || address.size() > kMaxAddressBytes ||
+      greeted_.size() >= kMaxHellosPerRound || !greeted_.insert(address).second) {
+    return out;
+  }
+  Outgoing& o = out.emplace_back();
+  o.address = address;
+  o.node_id = sender.node_id();
+  *o.packet.mutable_sender() = self_wire_;
+  *o.packet.mutable_syn() = BuildDigest(now).front();
+  return out;
+}
+
+void GossipEngine::Stamp(std::vector<Outgoing>& out) const {
+  for (Outgoing& o : out) {
+    o.packet.set_token(token_);
+    auto it = cookies_.find(o.node_id);
+    if (it != cookies_.end()) o.packet.set_echo(it->second);
+  }
+}
+
+Member* GossipEngine::Admit(const NodeInfo& info, uint64_t heartbeat, int64_t now) {
+  if (members_.Find(info.id) == nullptr) {
+    MemberTable::Room room =
+        members_.MakeRoom([this](const OriginId& id) { return counters_.HasSlots(id); });
+    if (room.evicted) {
+      ++stats_.members_evicted;
+      counters_.ForgetOrigin(*room.evicted);
+    }
+    if (!room.fits) {
+      ++stats_.members_refused;
+      return nullptr;
+    }
+  }
+  return members_.Learn(info, heartbeat, now);
 }
 
 bool GossipEngine::InDigest(const Member& member, int64_t now) const {
@@ -267,11 +367,10 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, int64_t now) {
       continue;
     }
     if (info->id == self().id) continue;  // this node is the only writer of its slots
-    Member* member = members_.Learn(*info, od.heartbeat(), now);
-    if (member != nullptr) {
-      members_.ObserveHeartbeat(*member, od.heartbeat(), now);
-      if (od.left()) members_.MarkLeft(*member);
-    }
+    Member* member = Admit(*info, od.heartbeat(), now);
+    if (member == nullptr) continue;  // no room: its slots are offered again later
+    members_.ObserveHeartbeat(*member, od.heartbeat(), now);
+    if (od.left()) members_.MarkLeft(*member);
     bool refused = false;
     for (const auto& slot : od.slots()) {
       const bool fits =
@@ -300,6 +399,10 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, int64_t now) {
           ++stats_.slots_rejected_full;
           refused = true;
           break;
+        case MergeResult::kKeyFull:
+          ++stats_.slots_rejected_key_full;
+          refused = true;
+          break;
         case MergeResult::kInvalid:
           ++stats_.slots_invalid;
           break;
@@ -312,26 +415,41 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, int64_t now) {
   }
 }
 
-Member* GossipEngine::LearnSender(const wire::NodeInfo& sender, int64_t now) {
-  auto info = FromWire(sender);
-  if (!info) return nullptr;
-  Member* member = members_.Learn(*info, 0, now);
-  if (member != nullptr) members_.ObserveContact(*member, now);
-  return member;
-}
-
-std::vector<Outgoing> GossipEngine::Receive(const wire::Packet& packet, const std::string& from,
-                                            int64_t now) {
+Received GossipEngine::Receive(const wire::Packet& packet, size_t datagram_bytes, int64_t now) {
+  Received result;
   const OriginId sender_id{packet.sender().node_id(), packet.sender().incarnation()};
   if (sender_id == self().id) {
     ++stats_.own_packets;
-    return {};
+    return result;
   }
-  Member* sender = LearnSender(packet.sender(), now);
-  if (sender == nullptr) {
+  if (packet.has_challenge()) {
+    if (packet.challenge().echo_token() != token_ || packet.challenge().cookie() == 0) {
+      result.dropped = DropReason::kUnverified;  // answers no packet of this life
+      return result;
+    }
+    result.replies = AcceptChallenge(packet, now);
+    Stamp(result.replies);
+    return result;
+  }
+  if (packet.echo() == 0 || packet.echo() != CookieFor(packet.sender())) {
+    result.dropped = DropReason::kUnverified;
+    if (auto challenge = ChallengeFor(packet, datagram_bytes)) {
+      result.replies.push_back(std::move(*challenge));
+      Stamp(result.replies);
+    }
+    return result;
+  }
+  auto info = FromWire(packet.sender());
+  if (!info) {
     ++stats_.slots_invalid;
-    return {};
+    return result;
   }
+  Member* sender = Admit(*info, 0, now);
+  if (sender == nullptr) {
+    result.dropped = DropReason::kMembersFull;
+    return result;
+  }
+  members_.ObserveContact(*sender, now);
   std::vector<wire::Packet> replies;
   switch (packet.body_case()) {
     case wire::Packet::kSyn:
@@ -359,16 +477,17 @@ std::vector<Outgoing> GossipEngine::Receive(const wire::Packet& packet, const st
       ++stats_.leaves_received;
       members_.MarkLeft(*sender);
       break;
+    case wire::Packet::kChallenge:
     case wire::Packet::BODY_NOT_SET:
       break;
   }
-  std::vector<Outgoing> out;
-  out.reserve(replies.size());
+  result.replies.reserve(replies.size());
   for (auto& reply : replies) {
-    out.push_back(
-        Outgoing{.address = from, .node_id = sender_id.node_id, .packet = std::move(reply)});
+    result.replies.push_back(Outgoing{
+        .address = info->mesh_address, .node_id = sender_id.node_id, .packet = std::move(reply)});
   }
-  return out;
+  Stamp(result.replies);
+  return result;
 }
 
 std::string GossipEngine::NodeIdAt(const std::string& address) const {
@@ -380,6 +499,9 @@ std::string GossipEngine::NodeIdAt(const std::string& address) const {
 
 std::vector<Outgoing> GossipEngine::Round(int64_t now) {
   ++stats_.rounds;
+  challenge_budget_ = kChallengeBudgetBytes;
+  challenged_.clear();
+  greeted_.clear();
   members_.Beat();
   stats_.windows_collected += counters_.Collect(now);
   if (members_.Tick(now)) membership_changed_ = true;
@@ -441,6 +563,7 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
       *o.packet.mutable_syn() = part;
     }
   }
+  Stamp(out);
   return out;
 }
 
@@ -474,6 +597,7 @@ std::vector<Outgoing> GossipEngine::Push(int64_t /*now*/) {
           .address = peer->info.mesh_address, .node_id = peer->info.id.node_id, .packet = packet});
     }
   }
+  Stamp(out);
   return out;
 }
 
@@ -489,6 +613,7 @@ std::vector<Outgoing> GossipEngine::Leave(int64_t now) {
     *o.packet.mutable_sender() = self_wire_;
     o.packet.mutable_leave();
   }
+  Stamp(out);
   return out;
 }
 

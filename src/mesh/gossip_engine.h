@@ -15,18 +15,34 @@
 // Every packet returned fits in `body_budget` bytes (ByteSizeLong() without cluster_id), and a
 // reply is capped at kMaxReplyPackets datagrams; the rest follows in later rounds.
 //
+// Verified addresses (docs/mesh.md): a packet is acted on only when it echoes the cookie this
+// node gave its sender — a keyed hash of the sender's life and advertised mesh address, so it
+// needs no state here, and only whoever receives at that address can learn it. Any other
+// packet is dropped and answered at most with a Challenge carrying the cookie, sent to the
+// advertised address (never to the datagram's source), no larger than kMaxAmplification times
+// the packet it answers, within kChallengeBudgetBytes per round. So a forged source address
+// gets nothing, a forged node never becomes a member, and replies — which go to the sender's
+// verified address — cannot be aimed at a third party. A Challenge is believed only when it
+// echoes this life's random token (it answers a packet this node sent); its cookie is then
+// echoed to that node from now on. The member table is capped (max_members), and so are the
+// slots of one key's window (max_slots_per_key).
+//
 // Not thread-safe: the runtime serializes every call. The CounterTable is shared: request
 // threads decide on it (decision.h) while the engine gossips it, shard by shard.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "cluster/peer_info.h"
 #include "mesh.pb.h"
+#include "mesh/codec.h"
 #include "mesh/counter_table.h"
 #include "mesh/member_table.h"
 #include "mesh/mesh_options.h"
@@ -35,6 +51,12 @@ namespace sluice::mesh {
 
 inline constexpr size_t kMaxReplyPackets = 32;
 inline constexpr size_t kMaxPushPackets = 16;
+// A reply to an unverified packet is at most this many times its size (QUIC allows 3).
+inline constexpr size_t kMaxAmplification = 3;
+// Bytes of Challenges sent per gossip round (one per address per round).
+inline constexpr size_t kChallengeBudgetBytes = 8192;
+// Syns sent at once to answer valid Challenges, per round (one per address per round).
+inline constexpr size_t kMaxHellosPerRound = 32;
 
 // One datagram to send.
 struct Outgoing {
@@ -59,6 +81,19 @@ struct EngineStats {
   uint64_t slots_rejected_full = 0;  // new windows refused because the table was full
   uint64_t windows_collected = 0;    // windows deleted after they ended
   uint64_t nodes_forgotten = 0;      // dead/left entries dropped
+  uint64_t challenges_sent = 0;      // unverified packets answered with a Challenge
+  uint64_t challenges_withheld = 0;  // unverified packets not answered: too small, or over budget
+  uint64_t challenges_accepted = 0;  // Challenges answering this node's packets (cookie kept)
+  uint64_t members_evicted = 0;      // unconfirmed or gone entries dropped to make room
+  uint64_t members_refused = 0;      // new nodes refused: the member table is full
+  uint64_t slots_rejected_key_full = 0;  // new slots refused: the key's window is full
+};
+
+// What Receive did with a packet.
+struct Received {
+  std::vector<Outgoing> replies;
+  // Set when the packet was not acted on: kUnverified or kMembersFull.
+  std::optional<DropReason> dropped;
 };
 
 // The table options that go with `options` (this node's life, capacity, GC grace).
@@ -78,8 +113,13 @@ class GossipEngine {
   std::vector<Outgoing> Push(int64_t now);
   bool HasUnpushed() const;
 
-  // Handles one accepted packet received from `from` (host:port); returns the replies.
-  std::vector<Outgoing> Receive(const wire::Packet& packet, const std::string& from, int64_t now);
+  // Handles one packet the codec accepted, `datagram_bytes` long; returns the replies. Replies go
+  // to the sender's advertised (and verified) address, whatever the datagram's source was.
+  Received Receive(const wire::Packet& packet, size_t datagram_bytes, int64_t now);
+
+  // The cookie this node gives `node` (never 0): a keyed hash of its mesh address, id and
+  // incarnation. Public for tests and the fuzzer; peers learn it only from a Challenge.
+  uint64_t CookieFor(const wire::NodeInfo& node) const;
 
   // Graceful leave: pushes what is left and announces the leave to every live peer.
   std::vector<Outgoing> Leave(int64_t now);
@@ -103,12 +143,28 @@ class GossipEngine {
   // The deltas a peer lacks according to its digest part.
   std::vector<wire::Packet> AnswerDigest(const wire::Digest& digest, int64_t now);
   void ApplyDelta(const wire::Delta& delta, int64_t now);
-  Member* LearnSender(const wire::NodeInfo& sender, int64_t now);
+  // Learns (or refreshes) a node, making room in a full table; nullptr when refused.
+  Member* Admit(const NodeInfo& info, uint64_t heartbeat, int64_t now);
   std::string NodeIdAt(const std::string& address) const;
+  // The Challenge answering an unverified `packet`, when its size and the round's budget allow.
+  std::optional<Outgoing> ChallengeFor(const wire::Packet& packet, size_t datagram_bytes);
+  // Keeps a valid Challenge's cookie; answers it with a Syn (a hello) unless this round's are
+  // used up.
+  std::vector<Outgoing> AcceptChallenge(const wire::Packet& packet, int64_t now);
+  // Encoded size of `packet` (codec overhead included).
+  size_t DatagramBytes(const wire::Packet& packet) const;
+  // Sets this life's token, and the receiver's cookie when known, on every packet.
+  void Stamp(std::vector<Outgoing>& out) const;
 
   MeshOptions options_;
   size_t body_budget_;
   wire::NodeInfo self_wire_;
+  std::string cookie_key_;  // keys CookieFor; options.cookie_key, or derived for tests
+  uint64_t token_ = 0;      // this life's random token (never 0)
+  absl::flat_hash_map<std::string, uint64_t> cookies_;  // node id -> cookie it gave us
+  size_t challenge_budget_ = kChallengeBudgetBytes;     // left this round
+  absl::flat_hash_set<std::string> challenged_;         // addresses challenged this round
+  absl::flat_hash_set<std::string> greeted_;            // addresses sent a hello this round
   CounterTable& counters_;
   MemberTable members_;
   std::mt19937_64 rng_;

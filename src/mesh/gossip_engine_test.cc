@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -143,12 +144,14 @@ class Sim {
       if (it == nodes_.end()) continue;
       Decoded decoded = codec_.Decode(d.bytes);
       ASSERT_TRUE(decoded.packet.has_value()) << DropReasonName(decoded.reason);
-      Enqueue(it->second->Receive(*decoded.packet, d.from, now_), d.to);
+      Enqueue(it->second->Receive(*decoded.packet, d.bytes.size(), now_).replies, d.to);
     }
   }
 
   std::mt19937_64 rng_;
+ public:
   Codec codec_{"test", "a-shared-key-0123456789"};
+ private:
   std::map<std::string, std::unique_ptr<CounterTable>> tables_;  // declared first: outlives nodes_
   std::map<std::string, std::unique_ptr<GossipEngine>> nodes_;
   std::deque<Datagram> queue_;
@@ -371,19 +374,40 @@ TEST(GossipEngineTest, WindowsRollOverAndAreCollectedEverywhere) {
   EXPECT_GT(sim.At("a").stats().windows_collected, 0u);
 }
 
+// A packet from `sender` (not a Sim node) that `engine` acts on: it first answers with a
+// Challenge, whose cookie the packet then echoes — what a real node does on its first contact.
+wire::Packet Verified(GossipEngine& engine, wire::Packet packet, int64_t now) {
+  packet.set_token(0x70c3);
+  Received first = engine.Receive(packet, kMaxDatagramBytes, now);
+  EXPECT_EQ(first.dropped, DropReason::kUnverified);
+  if (first.replies.size() != 1 || !first.replies[0].packet.has_challenge()) {
+    ADD_FAILURE() << "no challenge";
+    return packet;
+  }
+  EXPECT_EQ(first.replies[0].address, packet.sender().mesh_address());
+  EXPECT_EQ(first.replies[0].packet.challenge().echo_token(), packet.token());
+  packet.set_echo(first.replies[0].packet.challenge().cookie());
+  return packet;
+}
+
+wire::Packet From(const std::string& id, uint64_t incarnation = 1) {
+  wire::Packet p;
+  p.mutable_sender()->set_node_id(id);
+  p.mutable_sender()->set_incarnation(incarnation);
+  p.mutable_sender()->set_mesh_address(id + ":7946");
+  p.set_token(0x70c3);
+  return p;
+}
+
 TEST(GossipEngineTest, PacketsFromItselfAndBadOriginsAreIgnored) {
   Sim sim;
   GossipEngine& a = sim.Add("a");
-  wire::Packet own;
-  own.mutable_sender()->set_node_id("a");
-  own.mutable_sender()->set_incarnation(1);
+  wire::Packet own = From("a");
   own.mutable_syn();
-  EXPECT_TRUE(a.Receive(own, "a:7946", sim.now_).empty());
+  EXPECT_TRUE(a.Receive(own, 100, sim.now_).replies.empty());
   EXPECT_EQ(a.stats().own_packets, 1u);
 
-  wire::Packet bad;
-  bad.mutable_sender()->set_node_id("x");
-  bad.mutable_sender()->set_incarnation(1);
+  wire::Packet bad = From("x");
   auto* od = bad.mutable_delta()->add_origins();
   od->mutable_node()->set_node_id(std::string(200, 'y'));  // too long
   od->mutable_node()->set_incarnation(1);
@@ -397,9 +421,174 @@ TEST(GossipEngineTest, PacketsFromItselfAndBadOriginsAreIgnored) {
   slot->set_window_length(100);  // overflows
   slot->set_count(1);
   slot->set_version(1);
-  a.Receive(bad, "x:7946", sim.now_);
+  Received r = a.Receive(Verified(a, bad, sim.now_), 1000, sim.now_);
+  EXPECT_FALSE(r.dropped.has_value());
   EXPECT_EQ(a.stats().slots_invalid, 2u);
   EXPECT_EQ(a.counters().windows(), 0u);
+}
+
+// The reproduction of issue 18 #3: a node with plenty of state answered a forged 60-byte join
+// with every delta the forger "lacked" (38.7 KB, 645x) sent to the forged source. Now the
+// forger gets one small Challenge, sent to the address it claims, and never becomes a member.
+TEST(GossipEngineTest, AForgedJoinIsAnsweredOnlyWithASmallChallenge) {
+  Sim sim;
+  sim.Form({"a", "b"});
+  for (int i = 0; i < 3000; ++i) sim.Hit("a", "key-number-" + std::to_string(i), 1);
+  GossipEngine& a = sim.At("a");
+
+  wire::Packet forged = From("evil");
+  forged.mutable_syn();
+  const std::string datagram = sim.codec_.Encode(forged);
+  Received r = a.Receive(forged, datagram.size(), sim.now_);
+  EXPECT_EQ(r.dropped, DropReason::kUnverified);
+  ASSERT_EQ(r.replies.size(), 1u);
+  EXPECT_TRUE(r.replies[0].packet.has_challenge());
+  EXPECT_EQ(r.replies[0].address, "evil:7946") << "to the claimed address, never the source";
+  const size_t reply = sim.codec_.Encode(r.replies[0].packet).size();
+  EXPECT_LE(reply, kMaxAmplification * datagram.size())
+      << datagram.size() << " bytes in, " << reply << " out";
+  EXPECT_EQ(a.members().Find(OriginId{"evil", 1}), nullptr);
+
+  // A request too small to answer within the ratio gets nothing at all.
+  Received tiny = a.Receive(forged, reply / kMaxAmplification - 1, sim.now_);
+  EXPECT_EQ(tiny.dropped, DropReason::kUnverified);
+  EXPECT_TRUE(tiny.replies.empty());
+  EXPECT_GE(a.stats().challenges_withheld, 1u);
+
+  // A wrong cookie is no better than none.
+  forged.set_echo(12345);
+  EXPECT_EQ(a.Receive(forged, datagram.size(), sim.now_).dropped, DropReason::kUnverified);
+  EXPECT_EQ(a.members().Find(OriginId{"evil", 1}), nullptr);
+}
+
+TEST(GossipEngineTest, ChallengesStayWithinTheRoundsBudget) {
+  Sim sim;
+  GossipEngine& a = sim.Add("a");
+  size_t sent = 0;
+  for (int i = 0; i < 10'000; ++i) {
+    wire::Packet forged = From("forged-" + std::to_string(i));
+    forged.mutable_syn();
+    for (const Outgoing& o : a.Receive(forged, 200, sim.now_).replies) {
+      wire::Packet copy = o.packet;
+      sent += sim.codec_.Encode(copy).size();
+    }
+  }
+  EXPECT_LE(sent, kChallengeBudgetBytes);
+  EXPECT_GT(sent, kChallengeBudgetBytes / 2);
+  EXPECT_GT(a.stats().challenges_withheld, 9'000u);
+  EXPECT_EQ(a.members().size(), 1u) << "no forged node was learned";
+  sim.Step();  // a new round, a new budget
+  wire::Packet late = From("late");
+  late.mutable_syn();
+  EXPECT_EQ(a.Receive(late, 200, sim.now_).replies.size(), 1u);
+}
+
+TEST(GossipEngineTest, AChallengeThatAnswersNoPacketOfOursIsIgnored) {
+  Sim sim;
+  GossipEngine& a = sim.Add("a");
+  wire::Packet spoofed = From("m");
+  spoofed.mutable_challenge()->set_cookie(777);
+  spoofed.mutable_challenge()->set_echo_token(1);  // not a's token
+  Received r = a.Receive(spoofed, 100, sim.now_);
+  EXPECT_EQ(r.dropped, DropReason::kUnverified);
+  EXPECT_TRUE(r.replies.empty());
+  EXPECT_EQ(a.stats().challenges_accepted, 0u);
+}
+
+TEST(GossipEngineTest, JoiningTakesAVerifiedRoundTripBothWays) {
+  Sim sim;
+  sim.Add("a");
+  sim.Add("b", {"a:7946"});
+  sim.Step();  // b's syn is challenged, b answers at once; then a is challenged the same way
+  EXPECT_EQ(sim.MemberCount("a"), 2u);
+  EXPECT_EQ(sim.MemberCount("b"), 2u);
+  EXPECT_EQ(sim.At("a").stats().challenges_sent, 1u);
+  EXPECT_EQ(sim.At("b").stats().challenges_sent, 1u);
+  EXPECT_EQ(sim.At("a").stats().challenges_accepted, 1u);
+  EXPECT_EQ(sim.At("b").stats().challenges_accepted, 1u);
+  sim.Steps(5);
+  EXPECT_EQ(sim.At("a").stats().challenges_sent, 1u) << "verified once, then trusted";
+}
+
+// One engine outside a Sim (options changed by `tweak`) and a Delta from a verified peer,
+// "relay", to fill with origins.
+struct LoneEngine {
+  explicit LoneEngine(const std::function<void(MeshOptions&)>& tweak) {
+    options.node_id = "a";
+    options.incarnation = 1;
+    options.advertise_address = "a:7946";
+    tweak(options);
+    table = std::make_unique<CounterTable>(CounterOptionsFor(options));
+    engine = std::make_unique<GossipEngine>(options, codec.body_budget(), now, *table);
+    wire::Packet p = From("relay");
+    p.mutable_delta();
+    delta = Verified(*engine, p, now);
+  }
+  Codec codec{"test", ""};
+  MeshOptions options;
+  const int64_t now = 1'700'000'000'000;
+  std::unique_ptr<CounterTable> table;
+  std::unique_ptr<GossipEngine> engine;
+  wire::Packet delta;
+};
+
+// Issue 18 #3: 108,000 forged node ids took 87 MB. The member table now has a cap, and a new
+// node beyond it replaces only an entry that is not a confirmed live member.
+TEST(GossipEngineTest, ForgedNodeIdsAreBoundedByTheMemberCap) {
+  LoneEngine lone([](MeshOptions& o) { o.max_members = 8; });
+  GossipEngine& a = *lone.engine;
+  const int64_t now = lone.now;
+  wire::Packet& delta = lone.delta;
+  for (int i = 0; i < 100; ++i) {
+    auto* od = delta.mutable_delta()->add_origins();
+    od->mutable_node()->set_node_id("forged-" + std::to_string(i));
+    od->mutable_node()->set_incarnation(1);
+    od->set_heartbeat(1);
+    od->set_to_version(1);
+  }
+  EXPECT_FALSE(a.Receive(delta, 1000, now).dropped.has_value());
+  EXPECT_LE(a.members().size(), 8u);
+  EXPECT_GT(a.stats().members_evicted, 80u) << "unconfirmed entries make room";
+  EXPECT_NE(a.members().Find(OriginId{"relay", 1}), nullptr) << "a live member is never evicted";
+
+  // Confirmed live members fill the table: the next new node is refused, counted by reason.
+  for (int i = 0; i < 10; ++i) {
+    wire::Packet hello = From("node-" + std::to_string(i));
+    hello.mutable_syn();
+    hello = Verified(a, hello, now);
+    Received r = a.Receive(hello, 1000, now);
+    if (i < 6) {
+      EXPECT_FALSE(r.dropped.has_value()) << i;
+    } else {
+      EXPECT_EQ(r.dropped, DropReason::kMembersFull) << i;
+    }
+  }
+  EXPECT_EQ(a.members().size(), 8u);
+  EXPECT_EQ(a.stats().members_refused, 4u);
+}
+
+TEST(GossipEngineTest, SlotsOfOneKeyAreCapped) {
+  LoneEngine lone([](MeshOptions& o) { o.max_slots_per_key = 4; });
+  GossipEngine& a = *lone.engine;
+  const int64_t now = lone.now;
+  CounterTable& table = *lone.table;
+  wire::Packet& delta = lone.delta;
+  for (int i = 0; i < 10; ++i) {
+    auto* od = delta.mutable_delta()->add_origins();
+    od->mutable_node()->set_node_id("origin-" + std::to_string(i));
+    od->mutable_node()->set_incarnation(1);
+    od->set_to_version(1);
+    auto* slot = od->add_slots();
+    slot->set_key("n_k");
+    slot->set_window_start(now / kHour * kHour);
+    slot->set_window_length(kHour);
+    slot->set_count(1);
+    slot->set_version(1);
+  }
+  a.Receive(delta, 1000, now);
+  EXPECT_EQ(table.slots(), 4u);
+  EXPECT_EQ(a.stats().slots_rejected_key_full, 6u);
+  EXPECT_EQ(table.Total(WindowKey{"n_k", now / kHour * kHour, now / kHour * kHour + kHour}), 4);
 }
 
 }  // namespace

@@ -38,6 +38,7 @@ Member* MemberTable::Learn(const NodeInfo& info, uint64_t heartbeat, int64_t now
     member.info.http_address = info.http_address;
     return &member;
   }
+  if (members_.size() >= options_.max_members) return nullptr;
   if (info.id.node_id == self_->info.id.node_id &&
       info.id.incarnation > self_->info.id.incarnation) {
     ++id_conflicts_;
@@ -59,6 +60,20 @@ Member* MemberTable::Learn(const NodeInfo& info, uint64_t heartbeat, int64_t now
   }
   member.state = StateAt(member, now);
   return &members_.emplace(info.id, std::move(member)).first->second;
+}
+
+MemberTable::Room MemberTable::MakeRoom(absl::FunctionRef<bool(const OriginId&)> keep) {
+  if (members_.size() < options_.max_members) return Room{.fits = true};
+  auto victim = members_.end();
+  for (auto it = members_.begin(); it != members_.end(); ++it) {
+    const Member& member = it->second;
+    if (&member == self_ || IsMember(member) || keep(it->first)) continue;
+    if (victim == members_.end() || member.state_since < victim->second.state_since) victim = it;
+  }
+  if (victim == members_.end()) return Room{};
+  Room room{.fits = true, .evicted = victim->first};
+  members_.erase(victim);
+  return room;
 }
 
 Member* MemberTable::Find(const OriginId& id) {

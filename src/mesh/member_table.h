@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,13 @@ class MemberTable {
     // Dead, left or superseded entries are dropped this long after entering that state (when
     // the caller no longer needs them).
     int64_t forget_after_ms = 30'000;
+    // Most entries, this node's included (Learn refuses more; MakeRoom frees one).
+    size_t max_members = 1024;
+  };
+
+  struct Room {
+    bool fits = false;                // a new entry can be learned now
+    std::optional<OriginId> evicted;  // the entry dropped to make room, if any
   };
 
   MemberTable(NodeInfo self, Options options, int64_t now);
@@ -68,10 +76,17 @@ class MemberTable {
   MemberTable& operator=(const MemberTable&) = delete;
 
   // Learns a node (unconfirmed, heartbeat `heartbeat`) or refreshes its addresses. Returns
-  // nullptr for this node's own life and for an empty node id.
+  // nullptr for this node's own life, for an empty node id, and for a new node while the table
+  // holds max_members entries.
   Member* Learn(const NodeInfo& info, uint64_t heartbeat, int64_t now);
   Member* Find(const OriginId& id);
   const Member* Find(const OriginId& id) const;
+
+  // Room for one more entry: at once below max_members, else by dropping the entry that has been
+  // unconfirmed, dead, left or superseded the longest and for which `keep` is false. Confirmed
+  // live members are never dropped.
+  Room MakeRoom(absl::FunctionRef<bool(const OriginId&)> keep);
+  size_t size() const { return members_.size(); }
 
   // Heartbeat evidence: a value above the known one means the node was alive just now.
   void ObserveHeartbeat(Member& member, uint64_t heartbeat, int64_t now);

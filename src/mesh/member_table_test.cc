@@ -152,5 +152,32 @@ TEST(MemberTableTest, AddressChangeIsAMembershipChange) {
   EXPECT_TRUE(t.Tick(1));
 }
 
+TEST(MemberTableTest, AFullTableMakesRoomOnlyFromEntriesThatAreNotLiveMembers) {
+  MemberTable t(Info("self"),
+                MemberTable::Options{.suspicion_timeout_ms = kT, .max_members = 3}, 0);
+  Member* live = t.Learn(Info("live"), 0, 0);
+  ASSERT_NE(live, nullptr);
+  t.ObserveContact(*live, 0);  // confirmed
+  ASSERT_NE(t.Learn(Info("rumour"), 0, 10), nullptr);  // second hand, never seen alive
+  EXPECT_EQ(t.Learn(Info("new"), 0, 20), nullptr) << "full";
+
+  auto keep_nothing = [](const OriginId&) { return false; };
+  MemberTable::Room room = t.MakeRoom(keep_nothing);
+  EXPECT_TRUE(room.fits);
+  ASSERT_TRUE(room.evicted.has_value());
+  EXPECT_EQ(room.evicted->node_id, "rumour");
+  Member* added = t.Learn(Info("new"), 0, 20);
+  ASSERT_NE(added, nullptr);
+  t.ObserveContact(*added, 20);
+
+  room = t.MakeRoom(keep_nothing);
+  EXPECT_FALSE(room.fits) << "self and two live members: nothing to evict";
+  EXPECT_EQ(t.size(), 3u);
+  t.Tick(3 * kT);  // both dead now
+  room = t.MakeRoom([](const OriginId& id) { return id.node_id == "live"; });
+  ASSERT_TRUE(room.evicted.has_value());
+  EXPECT_EQ(room.evicted->node_id, "new") << "the dead one whose slots need not be kept";
+}
+
 }  // namespace
 }  // namespace sluice::mesh

@@ -11,6 +11,8 @@
 #include <thread>
 #include <utility>
 
+#include <openssl/rand.h>
+
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -20,6 +22,7 @@
 #include "mesh/decision.h"
 #include "mesh/mesh_health_report.h"
 #include "mesh/member_watch.h"
+#include "mesh/protobuf_log.h"
 #include "spdlog/spdlog.h"
 
 namespace sluice::mesh {
@@ -45,6 +48,10 @@ const char* DropHint(DropReason reason) {
       return " (another or no --mesh-secret-file)";
     case DropReason::kBadVersion:
       return " (a Sluice speaking another mesh protocol version)";
+    case DropReason::kChecksum:
+      return " (corrupted on the way)";
+    case DropReason::kMembersFull:
+      return " (a new node, but --mesh-max-members live members are known)";
     default:
       return "";
   }
@@ -396,35 +403,42 @@ class Mesh::Impl {
     bytes_received_.fetch_add(bytes, std::memory_order_relaxed);
     Decoded decoded = codec_.Decode(std::string_view(receive_buffer_.data(), bytes));
     if (!decoded.packet) {
-      dropped_[static_cast<int>(decoded.reason)].fetch_add(1, std::memory_order_relaxed);
-      const std::string from =
-          common::JoinHostPort(receive_from_.address().to_string(), receive_from_.port());
-      const int64_t now = clock_.NowMillis();
-      if (PeerMisconfigured(decoded.reason)) {
-        absl::MutexLock lock(&rejections_mu_);
-        Rejection& r = rejections_[static_cast<int>(decoded.reason)];
-        ++r.count;
-        r.last_ms = now;
-        r.last_from = from;
-      }
-      LogFailure(absl::StrCat("drop:", DropReasonName(decoded.reason)),
-                 absl::StrCat("dropped a datagram from ", from, ": ",
-                              DropReasonName(decoded.reason), DropHint(decoded.reason)),
-                 now);
+      Dropped(decoded.reason);
       return;
     }
     if (Denied(decoded.packet->sender().node_id())) {
       dropped_denied_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    const std::string from =
-        common::JoinHostPort(receive_from_.address().to_string(), receive_from_.port());
-    std::vector<Outgoing> out;
+    Received received;
     {
       absl::MutexLock lock(&mu_);
-      out = engine_.Receive(*decoded.packet, from, clock_.NowMillis());
+      received = engine_.Receive(*decoded.packet, bytes, clock_.NowMillis());
     }
-    Send(out);
+    if (received.dropped) Dropped(*received.dropped);
+    Send(received.replies);
+  }
+
+  // I/O thread: counts a datagram dropped for `reason` (receive_from_ sent it) and logs it
+  // (throttled). Unverified packets are part of every join (each is answered with a
+  // challenge), so they are counted but not logged.
+  void Dropped(DropReason reason) {
+    dropped_[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
+    if (reason == DropReason::kUnverified) return;
+    const std::string from =
+        common::JoinHostPort(receive_from_.address().to_string(), receive_from_.port());
+    const int64_t now = clock_.NowMillis();
+    if (PeerMisconfigured(reason)) {
+      absl::MutexLock lock(&rejections_mu_);
+      Rejection& r = rejections_[static_cast<int>(reason)];
+      ++r.count;
+      r.last_ms = now;
+      r.last_from = from;
+    }
+    LogFailure(absl::StrCat("drop:", DropReasonName(reason)),
+               absl::StrCat("dropped a datagram from ", from, ": ", DropReasonName(reason),
+                            DropHint(reason)),
+               now);
   }
 
   void Send(std::vector<Outgoing>& out) {
@@ -570,7 +584,14 @@ absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Start(MeshOptions options, const cor
   if (options.incarnation == 0) options.incarnation = static_cast<uint64_t>(clock.NowMillis());
   if (options.incarnation == 0) options.incarnation = 1;
   if (options.rng_seed == 0) options.rng_seed = std::random_device()() ^ options.incarnation;
+  if (options.cookie_key.empty()) {
+    options.cookie_key.resize(32);
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(options.cookie_key.data()), 32) != 1) {
+      return absl::InternalError("mesh: no random bytes for the address-verification key");
+    }
+  }
   if (auto status = ValidateOptions(options); !status.ok()) return status;
+  InstallProtobufLogThrottle();  // bad datagrams must not flood the log through libprotobuf
   auto impl = std::make_unique<Impl>(std::move(options), clock, metrics);
   if (auto status = impl->Bind(); !status.ok()) return status;
   impl->Run();

@@ -31,6 +31,10 @@ std::string StatsJson(const Mesh& mesh) {
       ",\"own_packets\":", e.own_packets, ",\"slots_applied\":", e.slots_applied,
       ",\"slots_unchanged\":", e.slots_unchanged, ",\"slots_expired\":", e.slots_expired,
       ",\"slots_invalid\":", e.slots_invalid, ",\"slots_rejected_full\":", e.slots_rejected_full,
+      ",\"slots_rejected_key_full\":", e.slots_rejected_key_full,
+      ",\"challenges_sent\":", e.challenges_sent, ",\"challenges_withheld\":", e.challenges_withheld,
+      ",\"challenges_accepted\":", e.challenges_accepted,
+      ",\"members_evicted\":", e.members_evicted, ",\"members_refused\":", e.members_refused,
       ",\"windows_collected\":", e.windows_collected, ",\"nodes_forgotten\":", e.nodes_forgotten,
       ",\"admitted\":", s.admitted, ",\"rejected\":", s.rejected, ",\"errors\":", s.errors,
       ",\"nodes\":[");

@@ -4,6 +4,8 @@
 #include <random>
 #include <sstream>
 
+#include <boost/asio/ip/address.hpp>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/host_port.h"
@@ -22,6 +24,14 @@ absl::Status CheckAddress(const char* setting, const std::string& address) {
         absl::StrCat(setting, ": ", std::string(hp.status().message())));
   }
   return absl::OkStatus();
+}
+
+// "localhost" or a loopback IP literal (127.0.0.0/8, ::1).
+bool IsLoopbackHost(const std::string& host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
 }
 
 }  // namespace
@@ -55,6 +65,13 @@ absl::Status ValidateOptions(const MeshOptions& o) {
     return absl::InvalidArgumentError(
         absl::StrCat("--mesh-secret-file: the key must be at least ", kMinSecretBytes, " bytes"));
   }
+  if (auto s = CheckUnsignedBind(o.bind_address, !o.secret.empty(), o.insecure); !s.ok()) {
+    return s;
+  }
+  if (o.max_members < 2 || o.max_slots_per_key < 2) {
+    return absl::InvalidArgumentError(
+        "--mesh-max-members, --mesh-max-slots-per-key: must be at least 2");
+  }
   if (o.gossip_interval_ms < 10 || o.gossip_interval_ms > 60'000) {
     return absl::InvalidArgumentError("--gossip-interval: must be between 10ms and 1m");
   }
@@ -76,6 +93,16 @@ absl::Status ValidateOptions(const MeshOptions& o) {
     return absl::InvalidArgumentError("mesh capacity must be at least 1 window");
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckUnsignedBind(const std::string& bind_address, bool has_secret, bool insecure) {
+  auto hp = common::SplitHostPort(bind_address);
+  if (has_secret || insecure || !hp.ok() || IsLoopbackHost(hp->host)) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "--mesh-addr '", bind_address,
+      "' is not a loopback address, and unsigned gossip there lets anyone who can send it a "
+      "datagram join the mesh and forge counts: give --mesh-secret-file (a key of at least ",
+      kMinSecretBytes, " bytes shared by every node), or --mesh-insecure to gossip unsigned anyway"));
 }
 
 absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {

@@ -42,6 +42,15 @@ struct MeshOptions {
   std::string cluster_id = "sluice";
   // Shared key for HMAC-SHA256 on every packet; empty = unauthenticated. Default: empty.
   std::string secret;
+  // Gossip unsigned on a non-loopback bind address; without it (and without `secret`) such a
+  // bind is refused. Default: false.
+  bool insecure = false;
+  // Most node lives tracked, this one included; a new node beyond it (once no unconfirmed or
+  // gone entry can make room) is refused. Default: 1024.
+  size_t max_members = 1024;
+  // Most slots (one per node life) in one window of one key; a new one beyond it is refused and
+  // re-offered later. This node's own slot always fits. Default: 256.
+  size_t max_slots_per_key = 256;
   // Anti-entropy round period (digest to `fanout` random live peers). Default: 100 ms.
   int64_t gossip_interval_ms = 100;
   // Live peers contacted per round. Default: 3.
@@ -60,11 +69,18 @@ struct MeshOptions {
   uint64_t incarnation = 0;
   // Seed for peer selection; 0 = random. Default: 0.
   uint64_t rng_seed = 0;
+  // Key of the address-verification cookies and of this life's token (gossip_engine.h); empty
+  // = random at Start (tests: derived from node id, incarnation and rng_seed). Default: empty.
+  std::string cookie_key;
 };
 
 // Checks ranges and addresses; the message names the setting. Does not check node_id emptiness
 // or incarnation (Mesh::Start fills them).
 absl::Status ValidateOptions(const MeshOptions& options);
+
+// FailedPrecondition naming --mesh-secret-file and --mesh-insecure when gossip would be unsigned
+// (`has_secret` false) on a bind address that is not loopback, unless `insecure`.
+absl::Status CheckUnsignedBind(const std::string& bind_address, bool has_secret, bool insecure);
 
 // Reads a shared secret from `path`: the file's bytes with trailing whitespace removed; at least
 // kMinSecretBytes long.

@@ -63,6 +63,36 @@ TEST(MeshTest, RejectsBadOptions) {
   EXPECT_FALSE(Mesh::Start(o, core::SystemClock::Instance()).ok());
 }
 
+TEST(MeshTest, AnUnsignedNonLoopbackBindNeedsMeshInsecure) {
+  MeshOptions o;
+  const std::string bind = "0.0.0.0:" + std::to_string(FreeUdpPort());
+  o.bind_address = bind;
+  o.advertise_address = "127.0.0.1:7946";
+  auto refused = Mesh::Start(o, core::SystemClock::Instance());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
+  EXPECT_NE(refused.status().message().find("--mesh-addr '" + bind + "' is not a loopback address"),
+            std::string::npos)
+      << refused.status();
+  EXPECT_NE(refused.status().message().find("--mesh-secret-file"), std::string::npos);
+  EXPECT_NE(refused.status().message().find("--mesh-insecure"), std::string::npos);
+
+  o.insecure = true;
+  auto insecure = Mesh::Start(o, core::SystemClock::Instance());
+  EXPECT_TRUE(insecure.ok()) << insecure.status();
+  insecure = absl::InternalError("stopped");  // frees the port
+  o.insecure = false;
+  o.secret = "a-shared-key-0123456789";
+  auto signed_mesh = Mesh::Start(o, core::SystemClock::Instance());
+  EXPECT_TRUE(signed_mesh.ok()) << signed_mesh.status();
+  o.secret.clear();
+  for (const char* loopback : {"127.0.0.1:0", "localhost:0", "[::1]:0"}) {
+    EXPECT_TRUE(CheckUnsignedBind(loopback, false, false).ok()) << loopback;
+  }
+  EXPECT_FALSE(CheckUnsignedBind("10.1.2.3:7946", false, false).ok());
+  EXPECT_FALSE(CheckUnsignedBind("[::]:7946", false, false).ok());
+}
+
 TEST(MeshTest, TwoNodesConvergeThroughTheRouter) {
   const int pa = FreeUdpPort();
   const int pb = FreeUdpPort();

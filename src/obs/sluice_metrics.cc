@@ -38,9 +38,9 @@ constexpr std::string_view kGubernatorCheckErrors[] = {
 
 // Every reason the mesh drops a packet for (mesh/codec.cc DropReasonName, and "denied" for the
 // test hook), so each series exists, at 0, from the first scrape: alerts need not wait for one.
-constexpr std::string_view kGossipDropReasons[] = {"malformed", "auth",          "oversize",
-                                                   "version",   "truncated",     "bad_magic",
-                                                   "wrong_cluster", "denied"};
+constexpr std::string_view kGossipDropReasons[] = {
+    "malformed", "auth",     "oversize",   "version",      "truncated", "bad_magic",
+    "wrong_cluster", "checksum", "unverified", "members_full", "denied"};
 
 // Items per forwarding RPC; Gubernator's batch limit is 1000.
 constexpr double kBatchSizeBuckets[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000};

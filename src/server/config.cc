@@ -211,6 +211,16 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
       ->capture_default_str();
   app.add_option("--mesh-secret-file", c.mesh.secret_file,
                  "mesh: file with the shared key (>= 16 bytes) that signs every packet");
+  app.add_flag("--mesh-insecure", c.mesh.gossip.insecure,
+               "mesh: allow unsigned gossip on a non-loopback --mesh-addr (no --mesh-secret-file)");
+  app.add_option("--mesh-max-members", c.mesh.gossip.max_members,
+                 "mesh: most node lives tracked; packets of new nodes beyond it are dropped")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 65536));
+  app.add_option("--mesh-max-slots-per-key", c.mesh.gossip.max_slots_per_key,
+                 "mesh: most node slots in one window of a key; more are refused")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 65536));
   add_milliseconds("--gossip-interval", &c.mesh.gossip.gossip_interval_ms,
                "mesh: anti-entropy period (digest to --gossip-fanout peers)");
   app.add_option("--gossip-fanout", c.mesh.gossip.fanout, "mesh: live peers per anti-entropy round")

@@ -62,6 +62,14 @@ ValidationReport ValidateConfiguration(const CommandLine& command_line) {
       Add(report, absl::StrCat("--mesh-secret-file: ", std::string(secret.status().message())));
     }
   }
+  if (config.gossip()) {
+    if (auto s = mesh::CheckUnsignedBind(config.mesh.gossip.bind_address,
+                                         !config.mesh.secret_file.empty(),
+                                         config.mesh.gossip.insecure);
+        !s.ok()) {
+      Add(report, std::string(s.message()));
+    }
+  }
   report.summary = absl::StrCat(
       "settings ok (", command_line.changed.size(), " not at their default); ", rules, " ok");
   return report;

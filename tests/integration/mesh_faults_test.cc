@@ -35,6 +35,7 @@ mesh::wire::Packet LeavePacket(const std::string& node_id) {
   p.mutable_sender()->set_node_id(node_id);
   p.mutable_sender()->set_incarnation(1);
   p.mutable_sender()->set_mesh_address("127.0.0.1:9");
+  p.set_token(1);
   p.mutable_leave();
   return p;
 }
@@ -65,7 +66,7 @@ TEST(MeshFaultsTest, RandomAndHostileDatagramsAreDroppedAndCounted) {
   for (int i = 0; i < kRandom; ++i) {
     std::string bytes(std::uniform_int_distribution<size_t>(0, 1400)(rng), '\0');
     for (char& c : bytes) c = static_cast<char>(rng());
-    if (i % 3 == 0 && bytes.size() >= 4) bytes.replace(0, 4, std::string("SM\x01\x01", 4));
+    if (i % 3 == 0 && bytes.size() >= 4) bytes.replace(0, 4, std::string("SM\x02\x01", 4));
     hostile.push_back(std::move(bytes));
   }
   // In batches, each sent only after the node has counted the one before: at most one batch

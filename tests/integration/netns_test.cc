@@ -145,7 +145,7 @@ TEST_F(NetnsTest, AWildcardBindRegistersTheInterfaceThatReachesEtcd) {
 TEST_F(NetnsTest, AWildcardMeshAddressAdvertisesTheInterfaceThatReachesTheSeeds) {
   const int mesh_port = FreeLoopbackPort(SOCK_DGRAM);
   SluiceProcess node(SluiceProcess::Options{
-      .extra_args = {"--mesh", "--mesh-addr", "0.0.0.0:" + std::to_string(mesh_port), "--peers",
+      .extra_args = {"--mesh", "--mesh-insecure", "--mesh-addr", "0.0.0.0:" + std::to_string(mesh_port), "--peers",
                      "10.20.0.2:" + std::to_string(mesh_port)}});
   ASSERT_TRUE(node.ready()) << node.Output();
   EXPECT_THAT(node.Output(), HasSubstr("--mesh-addr is bound to '0.0.0.0'; advertising 10.20.0.1: "
