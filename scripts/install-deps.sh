@@ -12,6 +12,7 @@ packages=(
   clang clang-tidy libclang-rt-14-dev python3
   etcd-server
   python3-yaml systemd iproute2 util-linux
+  nghttp2-client wrk  # h2load and wrk: benchmarks and the drain test (tests/integration/drain_test.cc)
 )
 if [[ "${SLUICE_EXTRA_PACKAGES:-}" != "" ]]; then
   read -r -a extra <<<"${SLUICE_EXTRA_PACKAGES}"

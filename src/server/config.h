@@ -48,6 +48,12 @@ struct Config {
   int shutdown_delay_seconds = 0;
   // Seconds in-flight calls may take to finish once the node stops accepting. Default: 10.
   int drain_timeout_seconds = 10;
+  // gRPC server limits (docs/operations.md "Limits"): concurrent streams one connection may
+  // open (SETTINGS_MAX_CONCURRENT_STREAMS), and the resource quota bounding gRPC's buffers and
+  // threads. Defaults: 100 streams, 256 MiB, 64 threads.
+  int grpc_max_concurrent_streams = 100;
+  int64_t grpc_max_memory_mb = 256;
+  int grpc_max_threads = 64;
   // Log level (trace, debug, info, warn, error) and format (text, json). Default: info, text.
   std::string log_level = "info";
   std::string log_format = "text";
