@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both install missing Debian packages.
-.PHONY: deps run build test check-code fuzz bench interop interop-envoy clean format install
+.PHONY: deps run build test check-code fuzz bench soak interop interop-envoy clean format install
 
 # `make run` serves the example Envoy rules too; override with ARGS="...".
 ARGS ?= --config deploy/examples/ratelimit.yaml
@@ -57,6 +57,12 @@ bench: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release --target bench_tools
 	@bash bench/run.sh $(BENCH_ARGS)
+
+# `make soak`: bench/soak.sh on the release build: a 3-node cluster under mixed gRPC, HTTP and
+# Envoy load for 10 minutes, failing if RSS or open descriptors grow by more than 5 % after the
+# first 20 %. SOAK_ARGS=--quick for 60 s (also `ctest --test-dir build/asan -L soak`; not in `make test`).
+soak: build
+	@bash bench/soak.sh $(SOAK_ARGS)
 
 # `make interop-envoy`: Sluice against the real envoyproxy/ratelimit + Redis (installed from the Go
 # module proxy by scripts/envoy-ratelimit.sh): rules files, 100,000 ShouldRateLimit calls, reload.

@@ -14,6 +14,7 @@ packages=(
   etcd-server
   chromium  # the status page test renders GET / headless (skipped without it)
   python3-yaml systemd iproute2 util-linux
+  nghttp2-client wrk  # h2load and wrk: benchmarks and the drain test (tests/integration/drain_test.cc)
 )
 if [[ "${SLUICE_EXTRA_PACKAGES:-}" != "" ]]; then
   read -r -a extra <<<"${SLUICE_EXTRA_PACKAGES}"

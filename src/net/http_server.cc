@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -10,7 +11,9 @@
 #include <boost/beast/version.hpp>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <optional>
 #include <thread>
 
@@ -38,8 +41,24 @@ struct Shared {
   Routes routes;
   HttpServerOptions options;
   std::atomic<int> in_flight{0};      // requests read and not yet answered
+  std::atomic<int> connections{0};    // sessions alive
   std::atomic<bool> draining{false};  // answer with Connection: close, read no more
+  std::atomic<uint64_t> accept_failures{0};
 };
+
+// Accept errors that say the process or the machine ran out of something: retrying at once
+// fails again (and spins a core), so the accept loop waits instead.
+bool IsResourceShortage(const beast::error_code& ec) {
+  return ec == asio::error::no_descriptors ||  // EMFILE
+         ec == asio::error::no_buffer_space || ec == asio::error::no_memory ||
+         ec.value() == ENFILE;
+}
+
+// The accept loop's wait after a resource shortage: 5 ms doubling to 1 s (as Go's net/http),
+// back to 5 ms after a successful accept.
+constexpr std::chrono::milliseconds kMinAcceptBackoff{5};
+constexpr std::chrono::milliseconds kMaxAcceptBackoff{1000};
+
 
 HttpResponse ErrorResponse(absl::Status status) {
   HttpResponse resp;
@@ -54,14 +73,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(tcp::socket socket, Shared& shared) requires std::is_same_v<Stream, beast::tcp_stream>
       : stream_(std::move(socket)), shared_(shared), routes_(shared.routes),
-        options_(shared.options) {}
+        options_(shared.options) {
+    shared_.connections.fetch_add(1);
+  }
   // `tls` stays alive as long as the connection, even if a reload replaces it meanwhile.
   Session(tcp::socket socket, Shared& shared, std::shared_ptr<ssl::context> tls)
       : tls_(std::move(tls)), stream_(std::move(socket), *tls_), shared_(shared),
-        routes_(shared.routes), options_(shared.options) {}
+        routes_(shared.routes), options_(shared.options) {
+    shared_.connections.fetch_add(1);
+  }
 
   ~Session() {
     if (counted_) shared_.in_flight.fetch_sub(1);
+    shared_.connections.fetch_sub(1);
   }
 
   void Start() {
@@ -92,7 +116,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(64 * 1024);
-    Tcp().expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    if (shared_.draining.load()) {
+      Tcp().expires_after(options_.drain_idle_grace);
+    } else {
+      Tcp().expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    }
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
                        self->OnRead(ec);
@@ -242,7 +270,8 @@ class HttpServer::Impl {
         options_(shared_.options),
         routes_(shared_.routes),
         ioc_(options_.threads),
-        acceptor_(asio::make_strand(ioc_)) {}
+        acceptor_(asio::make_strand(ioc_)),
+        accept_retry_(acceptor_.get_executor()) {}
 
   absl::Status Start() {
     if (options_.tls) {
@@ -288,9 +317,18 @@ class HttpServer::Impl {
     asio::post(acceptor_.get_executor(), [this] {
       beast::error_code ignored;
       acceptor_.close(ignored);
+      accept_retry_.cancel();
     });
-    auto deadline = std::chrono::steady_clock::now() + drain;
-    while (shared_.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    // Requests in progress are answered (with Connection: close) until `drain`; a connection
+    // with none may still send one until the idle grace ends.
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + drain;
+    const auto idle_deadline = start + std::min(drain, options_.drain_idle_grace);
+    for (auto now = start; now < deadline; now = std::chrono::steady_clock::now()) {
+      if (shared_.in_flight.load() == 0 &&
+          (shared_.connections.load() == 0 || now >= idle_deadline)) {
+        break;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     ioc_.stop();
@@ -302,6 +340,8 @@ class HttpServer::Impl {
   void Accept() {
     acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+      if (ec && IsResourceShortage(ec)) return RetryAcceptLater(ec);
+      accept_backoff_ = std::chrono::milliseconds(0);
       if (!ec) {
         s.set_option(tcp::no_delay(true), ec);
         if (auto tls = CurrentTls()) {
@@ -310,6 +350,23 @@ class HttpServer::Impl {
           std::make_shared<Session<beast::tcp_stream>>(std::move(s), shared_)->Start();
         }
       }
+      Accept();
+    });
+  }
+
+  // Counts and reports a failed accept, then accepts again after the backoff. Runs on the
+  // acceptor's strand.
+  void RetryAcceptLater(const beast::error_code& ec) {
+    shared_.accept_failures.fetch_add(1);
+    accept_backoff_ = std::clamp(accept_backoff_ * 2, kMinAcceptBackoff, kMaxAcceptBackoff);
+    if (options_.on_accept_failure) {
+      options_.on_accept_failure(absl::StrCat("HTTP port ", port_, ": accept failed (",
+                                              ec.message(), "); retrying in ",
+                                              accept_backoff_.count(), " ms"));
+    }
+    accept_retry_.expires_after(accept_backoff_);
+    accept_retry_.async_wait([this](beast::error_code wait_ec) {
+      if (wait_ec || !acceptor_.is_open()) return;
       Accept();
     });
   }
@@ -336,6 +393,9 @@ class HttpServer::Impl {
   // HTTPS when set; replaced by ReloadTls.
   std::shared_ptr<ssl::context> tls_ ABSL_GUARDED_BY(tls_mu_);
   tcp::acceptor acceptor_;
+  // The accept loop's backoff state; touched only on the acceptor's strand.
+  asio::steady_timer accept_retry_;
+  std::chrono::milliseconds accept_backoff_{0};
   std::vector<std::thread> threads_;
   std::atomic<bool> stopped_{false};
   int port_ = 0;
@@ -354,6 +414,8 @@ absl::Status HttpServer::Start() { return impl_->Start(); }
 void HttpServer::Stop(std::chrono::milliseconds drain) { impl_->Stop(drain); }
 absl::Status HttpServer::ReloadTls(const ServerTls& tls) { return impl_->ReloadTls(tls); }
 int HttpServer::in_flight() const { return impl_->shared_.in_flight.load(); }
+int HttpServer::connections() const { return impl_->shared_.connections.load(); }
+uint64_t HttpServer::accept_failures() const { return impl_->shared_.accept_failures.load(); }
 int HttpServer::port() const { return impl_->port_; }
 
 }  // namespace sluice::net

@@ -52,6 +52,14 @@ struct HttpServerOptions {
   size_t max_body_bytes = 1 << 20;         // larger bodies get 413
   int idle_timeout_seconds = 60;           // a connection silent this long is closed
   std::optional<ServerTls> tls;            // HTTPS only when set; plaintext is then refused
+  // While draining, a keep-alive connection with no request in progress may still send one (a
+  // client writing its next request as the drain starts must not get a closed socket); it is
+  // answered with `Connection: close`. After this long an idle connection is closed.
+  std::chrono::milliseconds drain_idle_grace{1000};
+  // Called (from an I/O thread) each time accept fails for want of a resource (EMFILE, ENFILE,
+  // ENOBUFS, ENOMEM), with a line naming the port, the error and the wait: the accept loop then
+  // waits (5 ms doubling to 1 s) before trying again instead of spinning. It must not block.
+  std::function<void(const std::string& what)> on_accept_failure;
 };
 
 class HttpServer {
@@ -67,8 +75,9 @@ class HttpServer {
   // Binds, listens and starts the I/O threads. Fails with a message naming the address.
   absl::Status Start();
   // Graceful stop: stops accepting, lets requests already being handled finish (answered with
-  // `Connection: close`) for up to `drain`, then closes every connection and joins the I/O
-  // threads. Idempotent.
+  // `Connection: close`), gives idle keep-alive connections `drain_idle_grace` to send one last
+  // request, all within `drain`, then closes every connection and joins the I/O threads.
+  // Idempotent.
   void Stop(std::chrono::milliseconds drain = std::chrono::milliseconds(0));
 
   // Replaces the certificate, key and client policy for connections accepted from now on
@@ -77,6 +86,10 @@ class HttpServer {
 
   // Requests read but not yet answered.
   int in_flight() const;
+  // Connections open now.
+  int connections() const;
+  // Accepts that failed for want of a resource since Start (see on_accept_failure).
+  uint64_t accept_failures() const;
 
   // The bound port (after Start).
   int port() const;

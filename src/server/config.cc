@@ -80,6 +80,19 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
                  "seconds in-flight calls may take to finish during shutdown")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600));
+  app.add_option("--grpc-max-concurrent-streams", c.server.grpc_max_concurrent_streams,
+                 "gRPC: streams (calls) one connection may have open at once; more wait in the "
+                 "client")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--grpc-max-memory-mb", c.server.grpc_max_memory_mb,
+                 "gRPC: MiB of buffers all connections may hold (resource quota)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{16}, int64_t{1} << 20));
+  app.add_option("--grpc-max-threads", c.server.grpc_max_threads,
+                 "gRPC: threads its resource quota allows")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 4096));
   app.add_option("--log-level", c.log.level, "log level")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));

@@ -48,6 +48,12 @@ struct ServerSettings {
   // Plaintext HTTP listener serving only /v1/HealthCheck and /v1/LiveCheck, for probes that
   // cannot present a client certificate when mTLS is on. Default: none.
   std::string status_http_address;
+  // gRPC server limits (docs/operations.md "Limits"): concurrent streams one connection may
+  // open (SETTINGS_MAX_CONCURRENT_STREAMS), and the resource quota bounding gRPC's buffers and
+  // threads. Defaults: 100 streams, 256 MiB, 64 threads.
+  int grpc_max_concurrent_streams = 100;
+  int64_t grpc_max_memory_mb = 256;
+  int grpc_max_threads = 64;
   // Address peers use to reach this node's gRPC; never 0.0.0.0. Default: the gRPC address.
   std::string advertise_address;
   // HTTP I/O threads. Default: 0 = number of CPUs.

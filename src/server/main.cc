@@ -6,6 +6,7 @@
 #include "absl/synchronization/mutex.h"
 #include "obs/logging.h"
 #include "server/config.h"
+#include "server/file_limit.h"
 #include "server/node.h"
 #include "server/node_status.h"
 #include "server/validate.h"
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   sluice::server::LogStartupSettings(*command_line);
+  spdlog::info("{}", sluice::server::RaiseFileLimit());
 
   // Block the signals before any thread starts so only the sigwait loop below receives them.
   sigset_t signals;

@@ -2,6 +2,7 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/resource_quota.h>
 
 #include <thread>
 
@@ -26,6 +27,8 @@
 #include "server/node_builder.h"
 #include "server/port_reservation.h"
 #include "server/node_status.h"
+#include "server/grpc_drain.h"
+#include "server/throttled_log.h"
 #include "server/tls_files.h"
 #include "trace/tracing.h"
 #include "spdlog/spdlog.h"
@@ -60,6 +63,14 @@ struct Node::Parts {
   std::unique_ptr<rules::RuleWatcher> rules_watcher;
   std::unique_ptr<api::EnvoyHandler> envoy;
   std::unique_ptr<api::EnvoyService> envoy_service;
+  // sluice_accept_failures_total{listener="http"}: the HTTP listener out of descriptors.
+  obs::Counter* http_accept_failures = registry.AddCounter(
+      "sluice_accept_failures_total",
+      "Connections a listener could not accept for want of a resource (file descriptors, "
+      "memory); the listener waits and retries.",
+      {{"listener", "http"}});
+  ThrottledLog accept_failure_log{std::chrono::seconds(10)};
+  GrpcDrain grpc_drain;  // counts gRPC calls in progress; stops the server (grpc_drain.h)
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<api::GrpcHealthPublisher> grpc_health;  // grpc.health.v1, following health
   std::unique_ptr<net::HttpServer> http_server;
@@ -151,9 +162,19 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
                                  : grpc::InsecureServerCredentials(),
                            &p.grpc_port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  // Bounded per connection and in total (docs/operations.md "Limits"): a client opening more
+  // streams waits for one to finish, and buffers beyond the quota are refused, not grown.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config.server.grpc_max_concurrent_streams);
+  grpc::ResourceQuota quota("sluice-grpc");
+  quota.Resize(static_cast<size_t>(config.server.grpc_max_memory_mb) << 20);
+  quota.SetMaxThreads(config.server.grpc_max_threads);
+  builder.SetResourceQuota(quota);
   builder.RegisterService(p.gubernator_service.get());
   builder.RegisterService(p.envoy_service.get());
   if (p.mode.peers_service) builder.RegisterService(p.mode.peers_service.get());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(p.grpc_drain.MakeCallCounter());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   p.grpc_server = builder.BuildAndStart();
   if (reserved) reserved->Release();  // gRPC holds the port now (or failed to bind it)
   if (!p.grpc_server || p.grpc_port == 0) {
@@ -181,7 +202,13 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
   p.http_server = std::make_unique<net::HttpServer>(net::HttpServerOptions{
       .address = config.server.http_address,
       .threads = std::max(1, threads),
-      .tls = p.tls ? std::optional<net::ServerTls>(p.tls->server) : std::nullopt});
+      .tls = p.tls ? std::optional<net::ServerTls>(p.tls->server) : std::nullopt,
+      .on_accept_failure =
+          [&p](const std::string& what) {
+            p.http_accept_failures->Increment();
+            p.accept_failure_log.Warn(what);
+          }});
+
   const HttpRouteTargets routes{.gubernator = *p.gubernator,
                                 .envoy = *p.envoy,
                                 .registry = p.registry,
@@ -271,7 +298,7 @@ void Node::Shutdown() {
   // Stop accepting on both doors; in-flight calls finish within the drain timeout.
   const auto drain = std::chrono::seconds(p.config.server.drain_timeout_seconds);
   std::thread http_stop([&p, drain] { p.http_server->Stop(drain); });
-  p.grpc_server->Shutdown(std::chrono::system_clock::now() + drain);
+  p.grpc_drain.Shutdown(*p.grpc_server, drain);
   http_stop.join();
   if (p.status_server) p.status_server->Stop();
   p.mode.Stop();  // the mesh's last push and leave; GLOBAL sync and peer clients
