@@ -8,6 +8,7 @@ packages=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libabsl-dev
   libboost-dev libboost-system-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libssl-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev rapidjson-dev
+  librocksdb-dev zlib1g-dev
   openssl curl
   clang clang-tidy libclang-rt-14-dev python3
   etcd-server

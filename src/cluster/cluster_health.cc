@@ -4,8 +4,28 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/host_port.h"
+#include "common/loopback_host.h"
 
 namespace sluice::cluster {
+
+std::string LoopbackAdvertiseProblem(const std::string& advertise,
+                                     const std::vector<PeerInfo>& peers) {
+  auto host_of = [](const std::string& address) {
+    auto split = common::SplitHostPort(address);
+    return split.ok() ? split->host : address;
+  };
+  if (!common::IsLoopbackHost(host_of(advertise))) return "";
+  for (const PeerInfo& peer : peers) {
+    if (peer.is_self || common::IsLoopbackHost(host_of(peer.grpc_address))) continue;
+    return absl::StrCat("this node advertises ", advertise, ", a loopback address, but peer ",
+                        peer.grpc_address,
+                        " is on another host and would dial itself for this node's keys; set "
+                        "--advertise-addr (GUBER_ADVERTISE_ADDRESS) to the address peers reach "
+                        "this node at, or bind a non-loopback address");
+  }
+  return "";
+}
 
 HealthReport BuildHealthReport(const ClusterView& view, const std::string& advertise_address,
                                int64_t now, absl::Duration error_window) {
@@ -29,6 +49,10 @@ HealthReport BuildHealthReport(const ClusterView& view, const std::string& adver
     }
   }
   if (!self_listed) errors.push_back("this instance is not found in the peer list");
+  if (std::string loopback = LoopbackAdvertiseProblem(advertise_address, report.local_peers);
+      !loopback.empty()) {
+    errors.push_back(std::move(loopback));
+  }
   if (!errors.empty()) {
     report.healthy = false;
     report.message = absl::StrJoin(errors, "|");

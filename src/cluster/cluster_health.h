@@ -8,6 +8,12 @@
 //    error, joined with "|"; "this instance is not found in the peer list" is appended when this
 //    node is not a local peer. Gubernator's window is 5 minutes; Sluice's default is 30 s so a
 //    cluster turns healthy again soon after a dead peer left the ring (docs/cluster.md).
+//  * Unhealthy while this node advertises a loopback address and a peer is on another host
+//    (LoopbackAdvertiseProblem): such a peer, found by etcd, DNS or k8s after start-up, would
+//    dial itself for this node's keys. Start-up refuses the case for peers known then.
+//  * A forward's failure is recorded by the peer client before the request's answer is
+//    released, so a HealthCheck made after a failed answer always reports it, until
+//    `error_window` after the failure (cluster_health_test.cc pins this down).
 //
 // Time comes in as `now` (epoch ms); the door stamps it. Thread safety: Report() may be called
 // from any thread concurrently.
@@ -25,6 +31,11 @@
 #include "cluster/peer_info.h"
 
 namespace sluice::cluster {
+
+// "" when `advertise` (host:port) is not on loopback or every peer is; else the message that
+// names the first peer on another host and the setting to fix.
+std::string LoopbackAdvertiseProblem(const std::string& advertise,
+                                     const std::vector<PeerInfo>& peers);
 
 // The report for `view` at `now`; pure.
 HealthReport BuildHealthReport(const ClusterView& view, const std::string& advertise_address,

@@ -63,6 +63,27 @@ TEST_F(ClusterHealthTest, MissingSelfIsReported) {
             "found in the peer list");
 }
 
+TEST_F(ClusterHealthTest, ALoopbackAdvertiseAddressWithAPeerOnAnotherHostIsUnhealthy) {
+  // Start-up refuses this for the peers it knows; here a peer arrives later (etcd, DNS, k8s).
+  std::shared_ptr<const ClusterView> view =
+      View({{.grpc_address = "127.0.0.1:81", .is_self = true}, {.grpc_address = "127.0.0.2:81"}});
+  ClusterHealth health([&] { return view; }, "127.0.0.1:81");
+  EXPECT_TRUE(health.Report(kNow).healthy) << "every peer on loopback: one machine";
+  view = View({{.grpc_address = "127.0.0.1:81", .is_self = true},
+               {.grpc_address = "127.0.0.2:81"},
+               {.grpc_address = "10.0.0.7:81"}});
+  const HealthReport r = health.Report(kNow);
+  EXPECT_FALSE(r.healthy);
+  EXPECT_EQ(r.message,
+            "this node advertises 127.0.0.1:81, a loopback address, but peer 10.0.0.7:81 is on "
+            "another host and would dial itself for this node's keys; set --advertise-addr "
+            "(GUBER_ADVERTISE_ADDRESS) to the address peers reach this node at, or bind a "
+            "non-loopback address");
+  EXPECT_EQ(LoopbackAdvertiseProblem("10.0.0.1:81", view->ring.peers()), "");
+  EXPECT_EQ(LoopbackAdvertiseProblem("localhost:81", {{.grpc_address = "[fd00::1]:81"}}).empty(),
+            false);
+}
+
 TEST_F(ClusterHealthTest, ReportsTheCurrentView) {
   std::shared_ptr<const ClusterView> view;
   ClusterHealth health([&] { return view; }, "a:1");

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "cluster/cluster_health.h"
 #include "spdlog/spdlog.h"
 
 namespace sluice::cluster {
@@ -65,6 +66,12 @@ absl::Status ClusterRouter::SetPeers(std::vector<PeerInfo> peers) {
   const PeerInfo* self = change->view->ring.self();
   spdlog::info("cluster: {} peers ({} in this data center), self {}", count,
                change->view->ring.size(), self ? self->grpc_address : "not in the list");
+  if (self != nullptr) {  // start-up refused this for the peers known then; these came later
+    if (std::string problem = LoopbackAdvertiseProblem(self->grpc_address, change->view->ring.peers());
+        !problem.empty()) {
+      spdlog::error("cluster: {}; reporting unhealthy", problem);
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -1,6 +1,9 @@
 #include "cluster/cluster_router.h"
 
 #include "absl/synchronization/notification.h"
+#include "cluster/cluster_health.h"
+#include "spdlog/sinks/ostream_sink.h"
+#include "spdlog/spdlog.h"
 #include "testing/fake_peer_client.h"
 #include "core/store.h"
 #include "gmock/gmock.h"
@@ -259,6 +262,37 @@ TEST_F(ClusterRouterTest, AnEmptyRingIsAnItemError) {
   EXPECT_EQ(out[0].response.error,
             "Error in GetPeer, looking up peer that owns rate limit 'n_k': Error in "
             "conf.LocalPicker.Get: unable to pick a peer; pool is empty");
+}
+
+// Membership found after start-up (etcd, DNS, k8s) puts a peer on another host while this node
+// advertises loopback: logged as an error and reported unhealthy.
+TEST_F(ClusterRouterTest, ALaterPeerOnAnotherHostOfALoopbackNodeIsLoggedAndUnhealthy) {
+  router_ = std::make_unique<ClusterRouter>(limiter_, clock_, fakes_.Factory(),
+                                            ClusterRouterOptions{});
+  ClusterHealth health([this] { return router_->view(); }, "127.0.0.1:81");
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  ASSERT_TRUE(router_
+                  ->SetPeers({{.grpc_address = "127.0.0.1:81", .is_self = true},
+                              {.grpc_address = "127.0.0.1:82"}})
+                  .ok());
+  const bool healthy_on_one_machine = health.Report(kNow).healthy;
+  const std::string quiet = log.str();
+  ASSERT_TRUE(router_
+                  ->SetPeers({{.grpc_address = "127.0.0.1:81", .is_self = true},
+                              {.grpc_address = "127.0.0.1:82"},
+                              {.grpc_address = "10.1.2.3:81"}})
+                  .ok());
+  spdlog::set_default_logger(previous);
+  EXPECT_TRUE(healthy_on_one_machine);
+  EXPECT_THAT(quiet, ::testing::Not(HasSubstr("loopback")));
+  EXPECT_THAT(log.str(), HasSubstr("[error] cluster: this node advertises 127.0.0.1:81, a "
+                                   "loopback address, but peer 10.1.2.3:81 is on another host"));
+  const HealthReport r = health.Report(kNow);
+  EXPECT_FALSE(r.healthy);
+  EXPECT_THAT(r.message, HasSubstr("peer 10.1.2.3:81 is on another host"));
 }
 
 TEST_F(ClusterRouterTest, InvalidPeerListsKeepThePreviousView) {

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/json_string.h"
 
 namespace sluice::cluster {
 namespace {
@@ -89,25 +90,70 @@ absl::Status ErrorIn(const Struct& s) {
     }
   }
   if (absl::StrContains(message, "not found")) return absl::NotFoundError("etcd: " + message);
+  if (absl::StrContains(message, "user name is empty")) {
+    return absl::UnauthenticatedError(
+        "etcd: authentication is enabled on etcd; set --etcd-user and --etcd-password "
+        "(GUBER_ETCD_USER, GUBER_ETCD_PASSWORD): " + message);
+  }
+  if (absl::StrContains(message, "permission denied")) {
+    return absl::PermissionDeniedError("etcd: the --etcd-user lacks a permission: " + message);
+  }
   return absl::UnavailableError("etcd: " + message);
+}
+
+// An answer saying the token sent is no longer valid (expired, or etcd restarted).
+bool TokenRefused(const std::string& reply) {
+  return absl::StrContains(reply, "invalid auth token") ||
+         absl::StrContains(reply, "auth token is expired") ||
+         absl::StrContains(reply, "user name is empty");
+}
+
+// What a failed transfer means, naming the setting to fix where one is at fault.
+std::string TransferError(CURLcode rc, const char* detail, const EtcdTlsOptions& tls) {
+  const std::string what = detail[0] != '\0' ? std::string(detail) : curl_easy_strerror(rc);
+  switch (rc) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+      return absl::StrCat("TLS: etcd's certificate is not trusted by ",
+                          tls.ca_file.empty() ? std::string("the system's CAs (set --etcd-tls-ca)")
+                                              : "--etcd-tls-ca " + tls.ca_file,
+                          ": ", what);
+    case CURLE_SSL_CACERT_BADFILE:
+      return absl::StrCat("TLS: --etcd-tls-ca ", tls.ca_file, " cannot be read: ", what);
+    case CURLE_SSL_CERTPROBLEM:
+      return absl::StrCat("TLS: --etcd-tls-cert ", tls.cert_file, " / --etcd-tls-key ",
+                          tls.key_file, " unusable: ", what);
+    case CURLE_SSL_CONNECT_ERROR:
+      return absl::StrCat("TLS handshake failed (does etcd want a client certificate, "
+                          "--etcd-tls-cert/--etcd-tls-key?): ",
+                          what);
+    default:
+      return what;
+  }
+}
+
+std::vector<std::string> WithScheme(std::vector<std::string> endpoints, bool tls) {
+  for (auto& e : endpoints) {
+    if (!absl::StartsWith(e, "http://") && !absl::StartsWith(e, "https://")) {
+      e = (tls ? "https://" : "http://") + e;
+    }
+    while (absl::EndsWith(e, "/")) e.pop_back();
+  }
+  return endpoints;
 }
 
 }  // namespace
 
-EtcdClient::EtcdClient(std::vector<std::string> endpoints, absl::Duration timeout)
-    : endpoints_([&] {
-        for (auto& e : endpoints) {
-          if (!absl::StartsWith(e, "http://") && !absl::StartsWith(e, "https://")) {
-            e = "http://" + e;
-          }
-          while (absl::EndsWith(e, "/")) e.pop_back();
-        }
-        return std::move(endpoints);
-      }()),
-      timeout_(timeout) {
+EtcdClient::EtcdClient(EtcdClientOptions options)
+    : options_([&] {
+        options.endpoints = WithScheme(std::move(options.endpoints), options.tls.enabled);
+        return std::move(options);
+      }()) {
   static std::once_flag curl_init;
   std::call_once(curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
+
+EtcdClient::EtcdClient(std::vector<std::string> endpoints, absl::Duration timeout)
+    : EtcdClient(EtcdClientOptions{.endpoints = std::move(endpoints), .timeout = timeout}) {}
 
 EtcdClient::~EtcdClient() {
   absl::MutexLock lock(&mu_);
@@ -116,16 +162,61 @@ EtcdClient::~EtcdClient() {
 
 absl::StatusOr<std::string> EtcdClient::Post(const std::string& path, const std::string& body) {
   absl::MutexLock lock(&mu_);
-  if (endpoints_.empty()) return absl::InvalidArgumentError("etcd: no endpoints");
+  const bool auth = !options_.user.empty();
+  for (int round = 0;; ++round) {
+    if (auth && token_.empty()) {
+      if (auto s = AuthenticateLocked(); !s.ok()) return s;
+    }
+    absl::StatusOr<std::string> reply = PostLocked(path, body, token_);
+    if (!reply.ok() || !auth || round == 1 || !TokenRefused(*reply)) return reply;
+    token_.clear();  // expired or forgotten by a restarted etcd: once more with a new one
+  }
+}
+
+absl::Status EtcdClient::AuthenticateLocked() {
+  std::string body = R"({"name":)";
+  common::AppendJsonString(options_.user, &body);
+  body += R"(,"password":)";
+  common::AppendJsonString(options_.password, &body);
+  body += "}";
+  auto reply = PostLocked("/v3/auth/authenticate", body, "");
+  if (!reply.ok()) return reply.status();
+  auto json = ParseObject(*reply);
+  if (!json.ok()) return json.status();
+  if (auto s = ErrorIn(*json); !s.ok()) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("etcd: authenticating as --etcd-user '", options_.user,
+                     "' failed (check --etcd-user and --etcd-password): ", s.message()));
+  }
+  const Value* token = Field(*json, "token");
+  if (token == nullptr || !token->has_string_value() || token->string_value().empty()) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "etcd: authenticating as --etcd-user '", options_.user,
+        "' gave no token (is authentication enabled on etcd?): ", reply->substr(0, 200)));
+  }
+  token_ = token->string_value();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> EtcdClient::PostLocked(const std::string& path,
+                                                   const std::string& body,
+                                                   const std::string& token) {
+  const std::vector<std::string>& endpoints = options_.endpoints;
+  if (endpoints.empty()) return absl::InvalidArgumentError("etcd: no endpoints");
   if (curl_ == nullptr) curl_ = curl_easy_init();
   CURL* curl = static_cast<CURL*>(curl_);
+  const EtcdTlsOptions& tls = options_.tls;
   std::string errors;
-  for (size_t attempt = 0; attempt < endpoints_.size(); ++attempt) {
-    const size_t index = (current_ + attempt) % endpoints_.size();
-    const std::string url = endpoints_[index] + path;
+  for (size_t attempt = 0; attempt < endpoints.size(); ++attempt) {
+    const size_t index = (current_ + attempt) % endpoints.size();
+    const std::string url = endpoints[index] + path;
     std::string reply;
+    char detail[CURL_ERROR_SIZE] = {};
     curl_easy_reset(curl);
     curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+    if (!token.empty()) {
+      headers = curl_slist_append(headers, absl::StrCat("Authorization: ", token).c_str());
+    }
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
@@ -133,9 +224,17 @@ absl::StatusOr<std::string> EtcdClient::Post(const std::string& path, const std:
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
-                     static_cast<long>(absl::ToInt64Milliseconds(timeout_)));
+                     static_cast<long>(absl::ToInt64Milliseconds(options_.timeout)));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    if (!tls.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls.ca_file.c_str());
+    if (!tls.cert_file.empty()) curl_easy_setopt(curl, CURLOPT_SSLCERT, tls.cert_file.c_str());
+    if (!tls.key_file.empty()) curl_easy_setopt(curl, CURLOPT_SSLKEY, tls.key_file.c_str());
+    if (tls.skip_verify) {
+      curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
     const CURLcode rc = curl_easy_perform(curl);
     long http_status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_status);
@@ -144,8 +243,8 @@ absl::StatusOr<std::string> EtcdClient::Post(const std::string& path, const std:
       current_ = index;
       return reply;  // a gateway error (HTTP 4xx/5xx) still has a JSON body; callers read it
     }
-    absl::StrAppend(&errors, errors.empty() ? "" : "; ", endpoints_[index], ": ",
-                    curl_easy_strerror(rc));
+    absl::StrAppend(&errors, errors.empty() ? "" : "; ", endpoints[index], ": ",
+                    TransferError(rc, detail, tls));
   }
   return absl::UnavailableError(absl::StrCat("etcd unreachable: ", errors));
 }

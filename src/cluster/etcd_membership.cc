@@ -1,5 +1,10 @@
 #include "cluster/etcd_membership.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
@@ -64,11 +69,33 @@ absl::Status EtcdMembership::ValidateOptions() const {
   if (options_.poll_interval <= absl::ZeroDuration() || options_.timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("etcd poll interval and timeout must be > 0");
   }
+  if (options_.tls.cert_file.empty() != options_.tls.key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--etcd-tls-cert and --etcd-tls-key (GUBER_ETCD_TLS_CERT, GUBER_ETCD_TLS_KEY) go together");
+  }
+  if (options_.user.empty() != options_.password.empty()) {
+    return absl::InvalidArgumentError(
+        "--etcd-user and --etcd-password (GUBER_ETCD_USER, GUBER_ETCD_PASSWORD) go together");
+  }
+  for (const std::string* file :
+       {&options_.tls.ca_file, &options_.tls.cert_file, &options_.tls.key_file}) {
+    if (!file->empty() && access(file->c_str(), R_OK) != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          file == &options_.tls.ca_file    ? "--etcd-tls-ca"
+          : file == &options_.tls.cert_file ? "--etcd-tls-cert"
+                                            : "--etcd-tls-key",
+          ": cannot read ", *file, ": ", std::strerror(errno)));
+    }
+  }
   return absl::OkStatus();
 }
 
 void EtcdMembership::Starting() {
-  client_ = std::make_unique<EtcdClient>(options_.endpoints, options_.timeout);
+  client_ = std::make_unique<EtcdClient>(EtcdClientOptions{.endpoints = options_.endpoints,
+                                                            .timeout = options_.timeout,
+                                                            .tls = options_.tls,
+                                                            .user = options_.user,
+                                                            .password = options_.password});
 }
 
 void EtcdMembership::Leave() {

@@ -46,6 +46,11 @@ struct EtcdMembershipOptions {
   absl::Duration poll_interval = absl::Seconds(1);
   // Timeout of each etcd request (GUBER_ETCD_DIAL_TIMEOUT). Default: 5 s.
   absl::Duration timeout = absl::Seconds(5);
+  // TLS to etcd (GUBER_ETCD_TLS_*). Default: plaintext.
+  EtcdTlsOptions tls;
+  // etcd auth (GUBER_ETCD_USER, GUBER_ETCD_PASSWORD); "" = none. Default: "".
+  std::string user;
+  std::string password;
 };
 
 // Counters since construction.

@@ -15,12 +15,13 @@
 #include <cstring>
 #include <limits>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 
 namespace sluice::cluster {
 namespace {
@@ -61,8 +62,8 @@ struct K8sApiClient::Io {
 
   // The connected socket of the call in progress, for Cancel() from another thread: shutting a
   // socket down is safe from any thread and ends the read waiting on it.
-  std::mutex fd_mu;
-  int fd = -1;  // guarded by fd_mu
+  absl::Mutex fd_mu;
+  int fd ABSL_GUARDED_BY(fd_mu) = -1;
 
   // Starts one asynchronous operation with a handler that records its outcome, and runs the
   // io_context on this thread until that handler has run. Handlers posted by Cancel() run here
@@ -107,7 +108,7 @@ K8sApiClient::~K8sApiClient() = default;
 void K8sApiClient::Cancel() {
   cancelled_ = true;
   {
-    std::lock_guard<std::mutex> lock(io_->fd_mu);
+    absl::MutexLock lock(&io_->fd_mu);
     if (io_->fd >= 0) ::shutdown(io_->fd, SHUT_RDWR);
   }
   asio::post(io_->ioc, [io = io_.get()] {
@@ -148,7 +149,7 @@ absl::StatusOr<K8sResponse> K8sApiClient::Request(
     Io& io;
     ~Reset() {
       {
-        std::lock_guard<std::mutex> lock(io.fd_mu);
+        absl::MutexLock lock(&io.fd_mu);
         io.fd = -1;
       }
       if (io.stream) {
@@ -176,7 +177,7 @@ absl::StatusOr<K8sResponse> K8sApiClient::Request(
   ec = io.Run([&](auto handler) { tcp_layer.async_connect(endpoints, std::move(handler)); });
   if (ec) return failure(ec, "connect");
   {
-    std::lock_guard<std::mutex> lock(io.fd_mu);
+    absl::MutexLock lock(&io.fd_mu);
     io.fd = tcp_layer.socket().native_handle();
   }
   if (cancelled_) return absl::CancelledError("k8s API client stopped");

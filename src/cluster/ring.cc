@@ -80,6 +80,20 @@ const PeerInfo* Ring::Owner(uint64_t key_hash) const {
 
 const PeerInfo* Ring::Owner(std::string_view key) const { return Owner(HashKey(key)); }
 
+std::vector<double> Ring::OwnershipShares() const {
+  std::vector<double> shares(peers_.size(), 0.0);
+  if (points_.empty()) return shares;
+  constexpr double kSpace = 18446744073709551616.0;  // 2^64
+  for (size_t i = 0; i < points_.size(); ++i) {
+    // A point owns the hashes after its predecessor up to itself; the first one also the wrap.
+    const uint64_t from = points_[i == 0 ? points_.size() - 1 : i - 1].hash;
+    const uint64_t arc = points_[i].hash - from;  // modulo 2^64
+    shares[points_[i].peer] += points_.size() == 1 ? kSpace : static_cast<double>(arc);
+  }
+  for (double& share : shares) share /= kSpace;
+  return shares;
+}
+
 const PeerInfo* Ring::self() const {
   for (const PeerInfo& peer : peers_) {
     if (peer.is_self) return &peer;

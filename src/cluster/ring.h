@@ -60,6 +60,9 @@ class Ring {
   size_t size() const { return peers_.size(); }
   bool empty() const { return peers_.empty(); }
   const RingOptions& options() const { return options_; }
+  // The share of the key-hash space each peer owns (the arcs ending at its points), aligned
+  // with peers(); they sum to 1, and are empty for an empty ring. The status page shows them.
+  std::vector<double> OwnershipShares() const;
 
  private:
   struct Point {

@@ -16,6 +16,8 @@ struct TokenBucketState {
   int64_t duration = 0;
   int64_t remaining = 0;
   int64_t created_at = 0;
+
+  bool operator==(const TokenBucketState&) const = default;
 };
 
 struct LeakyBucketState {
@@ -24,12 +26,16 @@ struct LeakyBucketState {
   double remaining = 0;  // fractional leaks accumulate, as Gubernator
   int64_t updated_at = 0;
   int64_t burst = 0;
+
+  bool operator==(const LeakyBucketState&) const = default;
 };
 
 struct FixedWindowState {
   int64_t limit = 0;
   int64_t window_start = 0;  // epoch ms, aligned to the window length
   int64_t count = 0;         // admitted hits in this window
+
+  bool operator==(const FixedWindowState&) const = default;
 };
 
 struct SlidingWindowState {
@@ -47,6 +53,9 @@ struct BucketItem {
   BucketState state;
   // Epoch ms judged against the server clock: the entry is gone once expire_at < now.
   int64_t expire_at = 0;
+
+  // Equal states: a decision that leaves its item equal changed nothing a Store must hear of.
+  bool operator==(const BucketItem&) const = default;
 };
 
 }  // namespace sluice::core

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <bit>
 #include <string>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/hash/hash.h"
@@ -91,6 +92,17 @@ class Store::Shard {
     const uint32_t pos = Find(key);
     if (pos == kNil || slab_[pos].item.expire_at < now) return std::nullopt;
     return slab_[pos].item;
+  }
+
+  // The live items at `now`, copied.
+  std::vector<std::pair<std::string, BucketItem>> LiveItems(int64_t now) const {
+    absl::MutexLock lock(&mu_);
+    std::vector<std::pair<std::string, BucketItem>> items;
+    items.reserve(index_.size());
+    for (const Entry& e : slab_) {
+      if (e.live && e.item.expire_at >= now) items.emplace_back(std::string(e.key.view()), e.item);
+    }
+    return items;
   }
 
   size_t Size() const { return size_.load(std::memory_order_relaxed); }
@@ -229,6 +241,13 @@ uint64_t Store::KeyHash(std::string_view key) {
 std::optional<BucketItem> Store::Peek(std::string_view key, int64_t now) const {
   const HashedKey hashed{key, static_cast<size_t>(KeyHash(key))};
   return ShardFor(hashed.hash).Peek(hashed, now);
+}
+
+void Store::ForEach(int64_t now,
+                    absl::FunctionRef<void(std::string_view key, const BucketItem& item)> fn) const {
+  for (const auto& shard : shards_) {
+    for (const auto& [key, item] : shard->LiveItems(now)) fn(key, item);
+  }
 }
 
 size_t Store::Size() const {

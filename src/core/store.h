@@ -76,6 +76,13 @@ class Store {
   // The key's live item at `now`, without marking it used or counting it in the statistics.
   std::optional<BucketItem> Peek(std::string_view key, int64_t now) const;
 
+  // Calls fn(key, item) for every item live at `now`. Each shard's items are copied under its
+  // lock and fn runs after the lock is released, so fn may block (a snapshot writing a file)
+  // without stalling decisions; each item is a state some decision left, the whole is not one
+  // instant. fn may call back into the Store.
+  void ForEach(int64_t now,
+               absl::FunctionRef<void(std::string_view key, const BucketItem& item)> fn) const;
+
   // The bytes an entry with a key of `key_size` bytes is charged: the entry and its index slot,
   // plus the key bytes when they do not fit inline (StoreKey::kInlineBytes).
   static size_t EntryBytes(size_t key_size);

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <limits>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
@@ -164,7 +163,7 @@ class Mesh::Impl {
 
   int Subscribe(PeersCallback callback) {
     std::vector<cluster::PeerInfo> peers = Peers();
-    std::lock_guard<std::mutex> lock(callbacks_mu_);
+    absl::MutexLock lock(&callbacks_mu_);
     const int handle = next_handle_++;
     callback(std::move(peers));
     callbacks_.emplace(handle, std::move(callback));
@@ -172,7 +171,7 @@ class Mesh::Impl {
   }
 
   void Unsubscribe(int handle) {
-    std::lock_guard<std::mutex> lock(callbacks_mu_);
+    absl::MutexLock lock(&callbacks_mu_);
     callbacks_.erase(handle);
   }
 
@@ -495,7 +494,7 @@ class Mesh::Impl {
   }
 
   void Notify(const std::vector<cluster::PeerInfo>& peers) {
-    std::lock_guard<std::mutex> lock(callbacks_mu_);
+    absl::MutexLock lock(&callbacks_mu_);
     for (auto& [handle, callback] : callbacks_) callback(peers);
   }
 
@@ -544,9 +543,9 @@ class Mesh::Impl {
   mutable absl::Mutex deny_mu_;
   absl::flat_hash_set<std::string> denied_ ABSL_GUARDED_BY(deny_mu_);
 
-  std::mutex callbacks_mu_;  // held while callbacks run: serializes them
-  std::map<int, PeersCallback> callbacks_;
-  int next_handle_ = 1;
+  absl::Mutex callbacks_mu_;  // held while callbacks run: serializes them
+  std::map<int, PeersCallback> callbacks_ ABSL_GUARDED_BY(callbacks_mu_);
+  int next_handle_ ABSL_GUARDED_BY(callbacks_mu_) = 1;
 
   std::atomic<uint64_t> packets_sent_{0};
   std::atomic<uint64_t> bytes_sent_{0};

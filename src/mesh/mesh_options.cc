@@ -44,7 +44,7 @@ absl::Status ValidateOptions(const MeshOptions& o) {
   }
   if (o.cluster_id.empty() || o.cluster_id.size() > kMaxClusterIdBytes) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--cluster-id: must be 1 to ", kMaxClusterIdBytes, " bytes"));
+        absl::StrCat("--mesh-cluster-id: must be 1 to ", kMaxClusterIdBytes, " bytes"));
   }
   if (o.grpc_address.size() > kMaxAddressBytes || o.http_address.size() > kMaxAddressBytes) {
     return absl::InvalidArgumentError(
@@ -56,14 +56,14 @@ absl::Status ValidateOptions(const MeshOptions& o) {
         absl::StrCat("--mesh-secret-file: the key must be at least ", kMinSecretBytes, " bytes"));
   }
   if (o.gossip_interval_ms < 10 || o.gossip_interval_ms > 60'000) {
-    return absl::InvalidArgumentError("--mesh-gossip-interval: must be between 10ms and 1m");
+    return absl::InvalidArgumentError("--gossip-interval: must be between 10ms and 1m");
   }
   if (o.fanout < 1 || o.fanout > 64) {
-    return absl::InvalidArgumentError("--mesh-fanout: must be between 1 and 64");
+    return absl::InvalidArgumentError("--gossip-fanout: must be between 1 and 64");
   }
   if (o.push_interval_ms < 0 || o.push_interval_ms > o.gossip_interval_ms) {
     return absl::InvalidArgumentError(
-        "--mesh-push-interval: must be between 0 (off) and the gossip interval");
+        "--gossip-push-interval: must be between 0 (off) and the gossip interval");
   }
   if (o.suspicion_timeout_ms < 2 * o.gossip_interval_ms) {
     return absl::InvalidArgumentError(

@@ -11,11 +11,12 @@
 #include <openssl/ssl.h>
 
 #include <atomic>
-#include <mutex>
 #include <optional>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "net/http_error.h"
 #include "common/host_port.h"
 
@@ -241,7 +242,7 @@ class HttpServer::Impl {
     if (options_.tls) {
       auto ctx = MakeTlsContext(*options_.tls);
       if (!ctx.ok()) return ctx.status();
-      std::lock_guard lock(tls_mu_);
+      absl::MutexLock lock(&tls_mu_);
       tls_ = std::move(*ctx);
     }
     auto hp = common::SplitHostPort(options_.address, common::PortZero::kAllowed);
@@ -311,7 +312,7 @@ class HttpServer::Impl {
   const HttpServerOptions& options_;
   Routes& routes_;
   std::shared_ptr<ssl::context> CurrentTls() {
-    std::lock_guard lock(tls_mu_);
+    absl::MutexLock lock(&tls_mu_);
     return tls_;
   }
 
@@ -319,14 +320,15 @@ class HttpServer::Impl {
     if (!CurrentTls()) return absl::FailedPreconditionError("the HTTP server was started without TLS");
     auto ctx = MakeTlsContext(tls);
     if (!ctx.ok()) return ctx.status();
-    std::lock_guard lock(tls_mu_);
+    absl::MutexLock lock(&tls_mu_);
     tls_ = std::move(*ctx);
     return absl::OkStatus();
   }
 
   asio::io_context ioc_;
-  std::mutex tls_mu_;
-  std::shared_ptr<ssl::context> tls_;  // HTTPS when set; replaced by ReloadTls
+  absl::Mutex tls_mu_;
+  // HTTPS when set; replaced by ReloadTls.
+  std::shared_ptr<ssl::context> tls_ ABSL_GUARDED_BY(tls_mu_);
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopped_{false};

@@ -1,26 +1,70 @@
-// Config: every setting of a Sluice node in one typed struct, with its default. It is filled
-// and validated in one place (ParseCommandLine) and handed to constructors; nothing else reads
-// flags or the environment.
+// Config: every setting of a Sluice node in one typed struct, with its default, one section per
+// component; a section holds the component's own options struct where the component has one
+// (cluster::PeerClientOptions, mesh::MeshOptions, ...), so a setting reaches its component
+// without being copied field by field. It is filled and validated in one place
+// (ParseCommandLine) and handed to the node builders (node_builder.h); nothing else reads flags
+// or the environment.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cluster/dns_membership.h"
+#include "cluster/etcd_membership.h"
+#include "cluster/global_sync.h"
+#include "cluster/peer_client_options.h"
+#include "cluster/k8s_membership.h"
+#include "mesh/mesh_options.h"
 
 namespace sluice::server {
 
-struct Config {
-  // gRPC listen address for every gRPC service. Default: 127.0.0.1:1051.
+// How cluster peers are found (docs/cluster.md#discovery).
+enum class Discovery {
+  kStatic,  // --peers
+  kDns,     // --dns-fqdn
+  kEtcd,    // --etcd-endpoints
+  kK8s,     // the Kubernetes API, from inside a pod
+  kMesh,    // gossip (--peers or --mesh-seeds are mesh seeds)
+};
+// "static", "dns", "etcd", "k8s", "mesh": the --discovery values.
+std::string_view DiscoveryName(Discovery discovery);
+// The Discovery a --discovery value names, if any.
+std::optional<Discovery> ParseDiscovery(std::string_view name);
+
+// Listeners and the process (docs/operations.md).
+struct ServerSettings {
+  // gRPC listen address for every gRPC service; port 0 = a free port. Default: 127.0.0.1:1051.
   std::string grpc_address = "127.0.0.1:1051";
   // HTTP listen address (gateway, /metrics). Default: 127.0.0.1:1050.
   std::string http_address = "127.0.0.1:1050";
+  // Plaintext HTTP listener serving only /v1/HealthCheck and /v1/LiveCheck, for probes that
+  // cannot present a client certificate when mTLS is on. Default: none.
+  std::string status_http_address;
   // Address peers use to reach this node's gRPC; never 0.0.0.0. Default: the gRPC address.
   std::string advertise_address;
+  // HTTP I/O threads. Default: 0 = number of CPUs.
+  int http_threads = 0;
+  // Seconds to keep serving after SIGTERM while LiveCheck already reports shutting down, so load
+  // balancers stop sending first (Gubernator's GRACEFUL_TERMINATION_DELAY). Default: 0.
+  int shutdown_delay_seconds = 0;
+  // Seconds in-flight calls may take to finish once the node stops accepting. Default: 10.
+  int drain_timeout_seconds = 10;
+  // This node's name in its log lines (a JSON "instance" field, "[id]" in text) and in the
+  // ready line (Gubernator's GUBER_INSTANCE_ID). Default: empty = not shown.
+  std::string instance_id;
+  // The settings file the other settings were read from (--settings, SLUICE_SETTINGS).
+  // Default: none.
+  std::string settings_file;
+};
+
+// The store and admission of requests (core::Store, core::Admission).
+struct StoreSettings {
   // Store capacity in tracked keys. Default: 50,000 (Gubernator's).
   int64_t cache_size = 50'000;
   // Bytes the store's entries may take (core::Store::EntryBytes). Default: 0 = cache_size ×
@@ -32,51 +76,48 @@ struct Config {
   // created_at further than this from the server's clock is moved within it; 0: always use
   // the server's clock. Default: 5 s.
   absl::Duration max_clock_skew = absl::Seconds(5);
-  // HTTP I/O threads. Default: 0 = number of CPUs.
-  int http_threads = 0;
-  // Envoy rules: a YAML file or a directory of them. Default: none (Envoy door answers OK).
-  std::string rules_path;
-  // Watch the rules path with inotify and reload on change (SIGHUP always reloads).
-  // Default: true.
-  bool rules_watch = true;
-  // Envoy door: global shadow switch (OVER_LIMIT overall answers become OK). Default: false.
-  bool envoy_shadow_mode = false;
-  // Envoy door: add RateLimit-Limit/-Remaining/-Reset response headers. Default: false.
-  bool envoy_rate_limit_headers = false;
-  // Seconds to keep serving after SIGTERM while LiveCheck already reports shutting down, so load
-  // balancers stop sending first (Gubernator's GRACEFUL_TERMINATION_DELAY). Default: 0.
-  int shutdown_delay_seconds = 0;
-  // Seconds in-flight calls may take to finish once the node stops accepting. Default: 10.
-  int drain_timeout_seconds = 10;
-  // Log level (trace, debug, info, warn, error) and format (text, json). Default: info, text.
-  std::string log_level = "info";
-  std::string log_format = "text";
-  // This node's name in its log lines (a JSON "instance" field, "[id]" in text) and in the
-  // ready line (Gubernator's GUBER_INSTANCE_ID). Default: empty = not shown.
-  std::string instance_id;
+};
+
+// The Envoy door's rules and answers (src/rules, api/envoy_handler.h).
+struct RulesSettings {
+  // A YAML file or a directory of them. Default: none (Envoy door answers OK).
+  std::string path;
+  // Watch the path with inotify and reload on change (SIGHUP always reloads). Default: true.
+  bool watch = true;
+  // Global shadow switch (OVER_LIMIT overall answers become OK). Default: false.
+  bool shadow_mode = false;
+  // Add RateLimit-Limit/-Remaining/-Reset response headers. Default: false.
+  bool rate_limit_headers = false;
+};
+
+// Logging (obs/logging.h).
+struct LogSettings {
+  // trace, debug, info, warn or error. Default: info.
+  std::string level = "info";
+  // text or json. Default: text.
+  std::string format = "text";
+};
+
+// A consistent-hash cluster (docs/cluster.md): discovery, ring, forwarding, GLOBAL. The
+// component option structs are held as the components define them; the fields only a running
+// node knows (this node's advertise address) are filled by the cluster builder (node_builder.h).
+struct ClusterSettings {
+  // How peers are found. A node is standalone when discovery is static and `peers` is empty.
+  // Default: static.
+  Discovery discovery = Discovery::kStatic;
   // Static peers (cluster) or seeds (mesh), host:port each. Default: none.
   std::vector<std::string> peers;
-
-  // ---- Cluster (docs/cluster.md) ----
-  // How cluster peers are found: static (--peers), dns (--dns-fqdn), etcd (--etcd-endpoints).
-  // A node is standalone when discovery is static and --peers is empty. Default: static.
-  std::string discovery = "static";
   // This node's data center; only peers of the same one share keys. Default: "".
   std::string data_center;
-  // DNS discovery: names whose A/AAAA records are the peers (port = the advertise port).
-  // Default: none.
-  std::vector<std::string> dns_fqdns;
-  // DNS discovery: time between resolutions. Default: 5 s.
-  absl::Duration dns_interval = absl::Seconds(5);
-  // etcd discovery: client endpoints. Default: localhost:2379.
-  std::vector<std::string> etcd_endpoints = {"localhost:2379"};
-  // etcd discovery: key prefix of registrations. Default: /gubernator-peers.
-  std::string etcd_key_prefix = "/gubernator-peers";
-  // etcd discovery: lease TTL (keep-alive every third), prefix poll period, request timeout.
-  // Default: 30 s, 1 s, 5 s.
-  absl::Duration etcd_lease_ttl = absl::Seconds(30);
-  absl::Duration etcd_poll_interval = absl::Seconds(1);
-  absl::Duration etcd_timeout = absl::Seconds(5);
+  // DNS discovery (fqdns, interval); advertise_address is filled at start.
+  cluster::DnsMembershipOptions dns;
+  // etcd discovery (endpoints, key prefix, lease TTL, poll period, timeout); `self` is filled
+  // at start.
+  cluster::EtcdMembershipOptions etcd;
+  // k8s discovery (docs/cluster.md#kubernetes). api.host and api.port come from
+  // KUBERNETES_SERVICE_HOST and _PORT (set by the kubelet; not settings); pod_port 0 = the gRPC
+  // listen port, filled at start.
+  cluster::K8sMembershipOptions k8s;
   // Ring (docs/cluster.md#ownership). The peer picker: "" or "replicated-hash", the only one
   // (GUBER_PEER_PICKER). Default: "".
   std::string peer_picker;
@@ -85,36 +126,10 @@ struct Config {
   std::string peer_picker_hash;
   // Ring points per peer (GUBER_REPLICATED_HASH_REPLICAS). Default: 512.
   int replicated_hash_replicas = 512;
-  // k8s discovery (docs/cluster.md#kubernetes): the namespace and what is watched there —
-  // endpointslices of a Service (by name, or by label selector), or pods by label selector.
-  // Default: default, none, none, endpointslices.
-  std::string k8s_namespace = "default";
-  std::string k8s_service_name;
-  std::string k8s_selector;
-  std::string k8s_watch_mechanism = "endpointslices";
-  // k8s discovery: this pod's IP (the Downward API's status.podIP) and every peer's gRPC port;
-  // the node advertises <pod ip>:<pod port>. Default: none (required), 0 = the gRPC listen port.
-  std::string k8s_pod_ip;
-  int k8s_pod_port = 0;
-  // k8s discovery: where the service account's token and ca.crt are mounted.
-  // Default: /var/run/secrets/kubernetes.io/serviceaccount.
-  std::string k8s_service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
-  // k8s discovery: the API server, from KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT
-  // (set by the kubelet in every pod; not a setting). Default: none = not in a cluster.
-  std::string k8s_api_host;
-  int k8s_api_port = 0;
-  // Forwarding batches: wait after the first item, items per batch (1..1000), RPC deadline.
-  // Default: 500 us, 1000, 500 ms.
-  absl::Duration batch_wait = absl::Microseconds(500);
-  int batch_limit = 1000;
-  absl::Duration batch_timeout = absl::Milliseconds(500);
-  // Forward every item alone. Default: false.
-  bool disable_batching = false;
-  // GLOBAL: sync period, keys per sync call (1..1000), deadline of sync calls. Default: 100 ms,
-  // 1000, 500 ms.
-  absl::Duration global_sync_wait = absl::Milliseconds(100);
-  int global_batch_limit = 1000;
-  absl::Duration global_timeout = absl::Milliseconds(500);
+  // Forwarding batches and the deadline of GLOBAL calls.
+  cluster::PeerClientOptions forwarding;
+  // GLOBAL: sync period and keys per sync call.
+  cluster::GlobalSyncOptions global;
   // Treat every request as GLOBAL. Default: false.
   bool force_global = false;
   // Answer from the local limiter when a key's owner cannot be reached (instead of an item
@@ -122,78 +137,82 @@ struct Config {
   bool fail_open = false;
   // How long a failed peer call keeps HealthCheck unhealthy (Gubernator: 5 min). Default: 30 s.
   absl::Duration peer_error_window = absl::Seconds(30);
-  // The settings file the other settings were read from (--settings, SLUICE_SETTINGS).
-  // Default: none.
-  std::string settings_file;
+};
 
-  // ---- Mesh (docs/mesh.md) ----
+// Mesh mode and --discovery mesh (docs/mesh.md).
+struct MeshSettings {
   // Mesh mode: every node decides locally and counters converge by UDP gossip; --peers are the
   // seeds' mesh addresses. (--discovery mesh uses the same gossip for cluster membership only.)
   // Default: false.
-  bool mesh = false;
-  // This node's mesh identity; keep it across restarts. Default: empty = 16 random hex digits.
-  std::string node_id;
-  // Seed peers' mesh addresses (host:port) for mesh mode and --discovery mesh (Hivemind's
-  // mesh.bootstrap_peers). After parsing: the seeds the gossip uses (--peers when only those are
-  // given), empty when the mesh is off. Default: none.
-  std::vector<std::string> mesh_seeds;
-  // Gossip UDP bind address. Default: 0.0.0.0:7946.
-  std::string mesh_address = "0.0.0.0:7946";
-  // The mesh address peers send to; never 0.0.0.0. Default: the bind address, a wildcard host
-  // replaced by the host of the gRPC advertise address.
-  std::string mesh_advertise_address;
-  // Mesh packets carrying another cluster id are dropped. Default: sluice.
-  std::string mesh_cluster_id = "sluice";
+  bool enabled = false;
+  // The gossip's options as set: node id, bind and advertise addresses, seeds, cluster id,
+  // periods. After parsing, `seeds` are the seeds the gossip uses (--peers when only those are
+  // given), empty when the mesh is off. The mesh builder fills the advertised gRPC and HTTP
+  // addresses, the secret, the capacity and a derived advertise address.
+  mesh::MeshOptions gossip;
   // File holding the shared key (at least 16 bytes) that signs every mesh packet with
   // HMAC-SHA256. Default: none = packets unsigned.
-  std::string mesh_secret_file;
-  // Anti-entropy period: a digest to gossip_fanout random live peers. Default: 100 ms.
-  absl::Duration gossip_interval = absl::Milliseconds(100);
-  // Live peers contacted per anti-entropy round. Default: 3.
-  int gossip_fanout = 3;
-  // This node's new counts are pushed to every live peer within this; 0 = anti-entropy only.
-  // Default: 10 ms.
-  absl::Duration gossip_push_interval = absl::Milliseconds(10);
-  // A node silent this long is suspect, twice this long dead. Default: 3 s.
-  absl::Duration mesh_suspicion_timeout = absl::Seconds(3);
-  // An ended window is deleted everywhere this long after its end. Default: 2 s.
-  absl::Duration mesh_gc_grace = absl::Seconds(2);
+  std::string secret_file;
   // Hidden test hook: POST /v1/mesh/deny drops gossip to and from chosen nodes. Default: false.
-  bool mesh_test_hooks = false;
+  bool test_hooks = false;
+};
 
-  // ---- TLS (docs/operations.md#tls) ----
+// TLS (docs/operations.md#tls).
+struct TlsSettings {
   // This node's certificate chain and private key (PEM files). Giving them turns TLS on for the
   // gRPC and HTTP listeners and for the links to cluster peers. Default: none = plaintext.
-  std::string tls_cert_file;
-  std::string tls_key_file;
+  std::string cert_file;
+  std::string key_file;
   // Serve TLS with a self-signed certificate made at start (EC P-256, valid one year, for
   // localhost, 127.0.0.1, the host name and the advertise host), as Gubernator's GUBER_TLS_AUTO.
   // Clients must skip verification or pin it; standalone and mesh nodes only (cluster peers
   // could not verify each other). Default: false.
-  bool tls_auto = false;
+  bool auto_certificate = false;
   // CA (PEM) that verifies peers' certificates, and clients' when no --tls-client-ca is given.
   // Default: none = the system's roots for peers.
-  std::string tls_ca_file;
+  std::string ca_file;
   // Client certificates: none, request-cert, verify-cert, require-any-cert, require-and-verify
   // (mTLS). Default: none.
-  std::string tls_client_auth = "none";
+  std::string client_auth = "none";
   // CA (PEM) that verifies client certificates. Default: --tls-ca.
-  std::string tls_client_ca_file;
+  std::string client_ca_file;
   // Certificate and key this node presents to its peers. Default: --tls-cert and --tls-key.
-  std::string tls_peer_cert_file;
-  std::string tls_peer_key_file;
+  std::string peer_cert_file;
+  std::string peer_key_file;
   // Name expected in peers' certificates instead of the host dialled. Default: none.
-  std::string tls_peer_server_name;
+  std::string peer_server_name;
   // Lowest TLS version the HTTP listener accepts: 1.2 or 1.3 (gRPC accepts 1.2 and 1.3).
   // Default: 1.2.
-  std::string tls_min_version = "1.2";
+  std::string min_version = "1.2";
   // How often the gRPC listener re-reads the certificate files (SIGHUP reloads the HTTP
   // listener's at once). Default: 10 s.
-  absl::Duration tls_reload_interval = absl::Seconds(10);
-  // Plaintext HTTP listener serving only /v1/HealthCheck and /v1/LiveCheck, for probes that
-  // cannot present a client certificate when mTLS is on. Default: none.
-  std::string status_http_address;
+  absl::Duration reload_interval = absl::Seconds(10);
+
+  // Whether TLS is on (a certificate is given or made).
+  bool enabled() const { return !cert_file.empty() || auto_certificate; }
 };
+
+// Every setting of a node, one section per component.
+struct Config {
+  ServerSettings server;
+  StoreSettings store;
+  RulesSettings rules;
+  LogSettings log;
+  ClusterSettings cluster;
+  MeshSettings mesh;
+  TlsSettings tls;
+
+  // Whether this node gossips: mesh mode, or --discovery mesh.
+  bool gossip() const { return mesh.enabled || cluster.discovery == Discovery::kMesh; }
+  // Whether this node is a member of a consistent-hash cluster (not standalone, not mesh mode).
+  bool clustered() const {
+    return !mesh.enabled && (cluster.discovery != Discovery::kStatic || !cluster.peers.empty());
+  }
+};
+
+// Where a pod's service account token and ca.crt are mounted (--k8s-service-account-dir).
+inline constexpr std::string_view kK8sServiceAccountDir =
+    "/var/run/secrets/kubernetes.io/serviceaccount";
 
 // Store bytes per key that the default --cache-max-bytes allows.
 inline constexpr int64_t kCacheBytesPerKey = 256;
@@ -202,6 +221,7 @@ inline constexpr int64_t kStoreShards = 64;
 
 // The store's byte budget: --cache-max-bytes, or its default for --cache-size (never less than
 // one longest key per shard).
+int64_t CacheMaxBytes(const StoreSettings& store);
 int64_t CacheMaxBytes(const Config& config);
 
 // The ring hash the settings select: --peer-picker-hash, else fnv1a with --peer-picker, else
@@ -244,7 +264,9 @@ void LogStartupSettings(const CommandLine& command_line);
 // not the paths of files holding secrets).
 bool IsSecretSetting(const std::string& flag);
 
-// Checks the values that flags cannot check on their own; the message names the setting.
+// Checks the values that flags cannot check on their own, section by section (each section's
+// validator is in config_validation.h); the message names the setting. Contradictions between
+// modes are ResolveMode's (mode_settings.h).
 absl::Status Validate(const Config& config);
 
 // The flag that makes `sluice` check its configuration and exit (CommandLine::validate).

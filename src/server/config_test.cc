@@ -17,9 +17,9 @@ absl::StatusOr<CommandLine> Parse(std::vector<const char*> args) {
 TEST(ConfigTest, DefaultsMatchTheDesign) {
   auto cl = Parse({});
   ASSERT_TRUE(cl.ok()) << cl.status();
-  EXPECT_EQ(cl->config.grpc_address, "127.0.0.1:1051");
-  EXPECT_EQ(cl->config.http_address, "127.0.0.1:1050");
-  EXPECT_EQ(cl->config.cache_size, 50'000);
+  EXPECT_EQ(cl->config.server.grpc_address, "127.0.0.1:1051");
+  EXPECT_EQ(cl->config.server.http_address, "127.0.0.1:1050");
+  EXPECT_EQ(cl->config.store.cache_size, 50'000);
   EXPECT_FALSE(cl->exit_now);
 }
 
@@ -27,11 +27,11 @@ TEST(ConfigTest, FlagsSetValues) {
   auto cl = Parse({"-a", "127.0.0.1:9001", "--http-addr", "127.0.0.1:9002", "--cache-size",
                    "10", "--peers", "127.0.0.1:1,127.0.0.1:2", "-c", "/tmp/rules"});
   ASSERT_TRUE(cl.ok()) << cl.status();
-  EXPECT_EQ(cl->config.grpc_address, "127.0.0.1:9001");
-  EXPECT_EQ(cl->config.http_address, "127.0.0.1:9002");
-  EXPECT_EQ(cl->config.cache_size, 10);
-  EXPECT_EQ(cl->config.peers, (std::vector<std::string>{"127.0.0.1:1", "127.0.0.1:2"}));
-  EXPECT_EQ(cl->config.rules_path, "/tmp/rules");
+  EXPECT_EQ(cl->config.server.grpc_address, "127.0.0.1:9001");
+  EXPECT_EQ(cl->config.server.http_address, "127.0.0.1:9002");
+  EXPECT_EQ(cl->config.store.cache_size, 10);
+  EXPECT_EQ(cl->config.cluster.peers, (std::vector<std::string>{"127.0.0.1:1", "127.0.0.1:2"}));
+  EXPECT_EQ(cl->config.rules.path, "/tmp/rules");
 }
 
 TEST(ConfigTest, HelpAndVersionExitWithText) {
@@ -135,20 +135,20 @@ absl::StatusOr<CommandLine> ParseWithEnv(std::vector<const char*> args,
 TEST(ConfigTest, LimitsHaveDefaultsAndFlags) {
   auto defaults = Parse({});
   ASSERT_TRUE(defaults.ok()) << defaults.status();
-  EXPECT_EQ(defaults->config.max_key_bytes, 4096);
-  EXPECT_EQ(defaults->config.max_clock_skew, absl::Seconds(5));
+  EXPECT_EQ(defaults->config.store.max_key_bytes, 4096);
+  EXPECT_EQ(defaults->config.store.max_clock_skew, absl::Seconds(5));
   EXPECT_EQ(CacheMaxBytes(defaults->config), 50'000 * kCacheBytesPerKey);
 
   // The interop harness passes a ten-year skew in Go's duration syntax.
   auto set = Parse({"--max-clock-skew", "87600h", "--max-key-bytes", "512", "--cache-max-bytes",
                     "33554432"});
   ASSERT_TRUE(set.ok()) << set.status();
-  EXPECT_EQ(set->config.max_clock_skew, absl::Hours(87600));
-  EXPECT_EQ(set->config.max_key_bytes, 512);
+  EXPECT_EQ(set->config.store.max_clock_skew, absl::Hours(87600));
+  EXPECT_EQ(set->config.store.max_key_bytes, 512);
   EXPECT_EQ(CacheMaxBytes(set->config), 33'554'432);
   auto zero = Parse({"--max-clock-skew", "0"});
   ASSERT_TRUE(zero.ok()) << zero.status();
-  EXPECT_EQ(zero->config.max_clock_skew, absl::ZeroDuration());
+  EXPECT_EQ(zero->config.store.max_clock_skew, absl::ZeroDuration());
 
   auto help = Parse({"-h"});
   ASSERT_TRUE(help.ok());
@@ -172,13 +172,13 @@ TEST(ConfigTest, RingHashAndReplicasFollowGubernatorsSettings) {
   auto defaults = Parse({});
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(RingHashName(defaults->config), "fnv1");
-  EXPECT_EQ(defaults->config.replicated_hash_replicas, 512);
+  EXPECT_EQ(defaults->config.cluster.replicated_hash_replicas, 512);
 
   auto picker = ParseWithEnv({}, {{"GUBER_PEER_PICKER", "replicated-hash"},
                                   {"GUBER_REPLICATED_HASH_REPLICAS", "1024"}});
   ASSERT_TRUE(picker.ok()) << picker.status();
   EXPECT_EQ(RingHashName(picker->config), "fnv1a");  // Gubernator's default with a picker set
-  EXPECT_EQ(picker->config.replicated_hash_replicas, 1024);
+  EXPECT_EQ(picker->config.cluster.replicated_hash_replicas, 1024);
 
   auto explicit_hash = ParseWithEnv(
       {}, {{"GUBER_PEER_PICKER", "replicated-hash"}, {"GUBER_PEER_PICKER_HASH", "fnv1"}});

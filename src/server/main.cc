@@ -35,8 +35,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   const auto& config = command_line->config;
-  if (auto status = sluice::obs::ConfigureLogging(config.log_level, config.log_format,
-                                                     config.instance_id);
+  if (auto status = sluice::obs::ConfigureLogging(config.log.level, config.log.format,
+                                                     config.server.instance_id);
       !status.ok()) {
     std::fprintf(stderr, "sluice: %s\n", std::string(status.message()).c_str());
     return 2;

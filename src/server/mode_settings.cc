@@ -33,11 +33,19 @@ Group Classify(absl::string_view flag) {
 }
 
 // The group of settings a --discovery value uses.
-Group GroupOf(absl::string_view discovery) {
-  if (discovery == "dns") return Group::kDns;
-  if (discovery == "etcd") return Group::kEtcd;
-  if (discovery == "k8s") return Group::kK8s;
-  if (discovery == "mesh") return Group::kGossip;
+Group GroupOf(Discovery discovery) {
+  switch (discovery) {
+    case Discovery::kDns:
+      return Group::kDns;
+    case Discovery::kEtcd:
+      return Group::kEtcd;
+    case Discovery::kK8s:
+      return Group::kK8s;
+    case Discovery::kMesh:
+      return Group::kGossip;
+    case Discovery::kStatic:
+      break;
+  }
   return Group::kStatic;
 }
 
@@ -65,7 +73,10 @@ class Settings {
   std::string Named(const std::string& flag) const {
     auto it = sources_.find(flag);
     const std::string source = it == sources_.end() ? "default" : it->second;
-    if (flag == "--discovery") return absl::StrCat(flag, " ", config_.discovery, " (", source, ")");
+    if (flag == "--discovery") {
+      return absl::StrCat(flag, " ", std::string(DiscoveryName(config_.cluster.discovery)), " (",
+                          source, ")");
+    }
     return absl::StrCat(flag, " (", source, ")");
   }
   bool Given(const std::string& flag) const { return sources_.contains(flag); }
@@ -86,7 +97,7 @@ absl::Status CheckMesh(const Config& config, const Settings& s,
   for (const auto& [flag, source] : sources) {
     switch (Classify(flag)) {
       case Group::kDiscovery:
-        if (GroupOf(config.discovery) == Group::kStatic) break;  // listed peers: the seeds
+        if (GroupOf(config.cluster.discovery) == Group::kStatic) break;  // listed peers: the seeds
         return s.Contradiction(
             "--mesh", flag,
             "mesh mode finds its peers by gossip and decides every request locally; "
@@ -120,17 +131,18 @@ absl::Status CheckMesh(const Config& config, const Settings& s,
 absl::Status ResolveMode(Config& config, const std::map<std::string, std::string>& sources,
                          std::vector<std::string>& warnings) {
   const Settings s(config, sources);
-  const bool gossip = config.mesh || config.discovery == "mesh";
-  if (config.mesh) {
+  const bool gossip = config.gossip();
+  if (config.mesh.enabled) {
     if (auto status = CheckMesh(config, s, sources); !status.ok()) return status;
   } else {
-    const Group active = GroupOf(config.discovery);
+    const Group active = GroupOf(config.cluster.discovery);
     for (const auto& [flag, source] : sources) {
       const Group group = Classify(flag);
       if (group == Group::kStatic && active != Group::kStatic && !gossip) {
         return s.Contradiction(
             "--discovery", flag,
-            absl::StrCat("static peers are not used with ", config.discovery,
+            absl::StrCat("static peers are not used with ",
+                         std::string(DiscoveryName(config.cluster.discovery)),
                          " discovery; give one way of finding peers"));
       }
       if ((group == Group::kDns || group == Group::kEtcd || group == Group::kK8s) &&
@@ -145,7 +157,7 @@ absl::Status ResolveMode(Config& config, const std::map<std::string, std::string
           warnings.push_back(absl::StrCat(
               source, ": ignored: mesh mode is off (mesh.enabled is not true and --discovery is "
                       "not mesh), so this node does not gossip"));
-          if (flag == "--mesh-seeds") config.mesh_seeds.clear();
+          if (flag == "--mesh-seeds") config.mesh.gossip.seeds.clear();
           continue;
         }
         return absl::InvalidArgumentError(absl::StrCat(
@@ -160,7 +172,7 @@ absl::Status ResolveMode(Config& config, const std::map<std::string, std::string
       return s.Contradiction("--peers", "--mesh-seeds",
                              "both name the gossip seeds; give one of them");
     }
-    if (config.mesh_seeds.empty()) config.mesh_seeds = config.peers;
+    if (config.mesh.gossip.seeds.empty()) config.mesh.gossip.seeds = config.cluster.peers;
   }
   return absl::OkStatus();
 }

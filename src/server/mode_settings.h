@@ -30,8 +30,9 @@
 namespace sluice::server {
 
 // `sources`: where each explicitly set option got its value, by its first long name
-// (ParsedSettings::sources). Fills config.mesh_seeds (from --peers when only those are given)
-// for the gossip, clears ignored file settings, and appends a warning for each ignored one.
+// (ParsedSettings::sources). Fills config.mesh.gossip.seeds (from --peers when only those are
+// given) for the gossip, clears ignored file settings, and appends a warning for each ignored
+// one.
 absl::Status ResolveMode(Config& config, const std::map<std::string, std::string>& sources,
                          std::vector<std::string>& warnings);
 

@@ -140,24 +140,24 @@ TEST(ModeSettingsTest, GossipSettingsWithoutTheMeshAreAnError) {
 TEST(ModeSettingsTest, ConsistentCombinationsPass) {
   auto mesh = Parse({"--mesh", "--peers", "127.0.0.1:7946", "--node-id", "a"});
   ASSERT_TRUE(mesh.ok()) << mesh.status();
-  EXPECT_EQ(mesh->config.mesh_seeds, std::vector<std::string>{"127.0.0.1:7946"});
+  EXPECT_EQ(mesh->config.mesh.gossip.seeds, std::vector<std::string>{"127.0.0.1:7946"});
 
   auto seeds = Parse({"--mesh", "--mesh-seeds", "127.0.0.1:7946", "--discovery", "static"});
   ASSERT_TRUE(seeds.ok()) << seeds.status();
-  EXPECT_TRUE(seeds->config.peers.empty());
-  EXPECT_EQ(seeds->config.mesh_seeds, std::vector<std::string>{"127.0.0.1:7946"});
+  EXPECT_TRUE(seeds->config.cluster.peers.empty());
+  EXPECT_EQ(seeds->config.mesh.gossip.seeds, std::vector<std::string>{"127.0.0.1:7946"});
 
   auto member_list = Parse({"--force-global", "--gossip-interval", "50ms"},
                            Env{{"GUBER_PEER_DISCOVERY_TYPE", "member-list"},
                                {"GUBER_MEMBERLIST_KNOWN_NODES", "127.0.0.1:7946"}});
   ASSERT_TRUE(member_list.ok()) << member_list.status();
-  EXPECT_EQ(member_list->config.discovery, "mesh");
-  EXPECT_EQ(member_list->config.mesh_seeds, std::vector<std::string>{"127.0.0.1:7946"});
+  EXPECT_EQ(member_list->config.cluster.discovery, Discovery::kMesh);
+  EXPECT_EQ(member_list->config.mesh.gossip.seeds, std::vector<std::string>{"127.0.0.1:7946"});
 
   auto cluster = Parse({"--peers", "127.0.0.1:1,127.0.0.1:2", "--force-global", "--batch-limit",
                         "10", "--data-center", "dc1"});
   ASSERT_TRUE(cluster.ok()) << cluster.status();
-  EXPECT_TRUE(cluster->config.mesh_seeds.empty());
+  EXPECT_TRUE(cluster->config.mesh.gossip.seeds.empty());
 
   auto etcd = Parse({"--discovery", "etcd", "--etcd-endpoints", "e:1", "--etcd-key-prefix", "/x"});
   ASSERT_TRUE(etcd.ok()) << etcd.status();
@@ -179,9 +179,9 @@ mesh:
 )");
   auto parsed = Parse({"--settings", path});
   ASSERT_TRUE(parsed.ok()) << parsed.status();
-  EXPECT_FALSE(parsed->config.mesh);
-  EXPECT_TRUE(parsed->config.peers.empty()) << "bootstrap peers are not cluster peers";
-  EXPECT_TRUE(parsed->config.mesh_seeds.empty());
+  EXPECT_FALSE(parsed->config.mesh.enabled);
+  EXPECT_TRUE(parsed->config.cluster.peers.empty()) << "bootstrap peers are not cluster peers";
+  EXPECT_TRUE(parsed->config.mesh.gossip.seeds.empty());
   bool warned = false;
   for (const auto& w : parsed->warnings) {
     warned = warned || (w.find(path + ":6 (mesh.bootstrap_peers)") != std::string::npos &&
@@ -201,11 +201,11 @@ mesh:
 )");
   auto parsed = Parse({"--settings", path});
   ASSERT_TRUE(parsed.ok()) << parsed.status();
-  EXPECT_TRUE(parsed->config.mesh);
-  EXPECT_EQ(parsed->config.node_id, "node-1");
-  EXPECT_EQ(parsed->config.mesh_address, "127.0.0.1:7946");
-  EXPECT_TRUE(parsed->config.peers.empty());
-  EXPECT_EQ(parsed->config.mesh_seeds,
+  EXPECT_TRUE(parsed->config.mesh.enabled);
+  EXPECT_EQ(parsed->config.mesh.gossip.node_id, "node-1");
+  EXPECT_EQ(parsed->config.mesh.gossip.bind_address, "127.0.0.1:7946");
+  EXPECT_TRUE(parsed->config.cluster.peers.empty());
+  EXPECT_EQ(parsed->config.mesh.gossip.seeds,
             (std::vector<std::string>{"127.0.0.1:7947", "127.0.0.1:7948"}));
 }
 

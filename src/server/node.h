@@ -1,5 +1,6 @@
-// Node: one running Sluice — the store and limiter, the router, every door (gRPC, HTTP) — wired
-// from a Config. This is also the embedding API: a C++ service can run a Node in-process.
+// Node: one running Sluice — the store and limiter, the mode's router (node_builder.h), every
+// door (gRPC, HTTP) — wired from a Config. This is also the embedding API: a C++ service can run
+// a Node in-process.
 //
 // Thread safety: Start() and Shutdown() from one thread; the rest is internally synchronized.
 #pragma once
@@ -30,6 +31,9 @@ class Node {
 
  private:
   struct Parts;
+  // The doors over the mode's router: the Gubernator and Envoy handlers, their gRPC services,
+  // the rules (loaded, and watched unless --no-rules-watch).
+  static absl::Status BuildDoors(Parts& p);
   explicit Node(std::unique_ptr<Parts> parts);
   std::unique_ptr<Parts> parts_;
 };

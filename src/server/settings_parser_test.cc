@@ -41,27 +41,27 @@ struct PrecedenceCase {
 TEST(SettingsParserTest, FlagBeatsEnvironmentBeatsFileBeatsDefaultForEverySetting) {
   const PrecedenceCase cases[] = {
       {"--addr", "SLUICE_ADDR", "server.grpc_address", "127.0.0.1:1051", "127.0.0.1:1",
-       "127.0.0.1:2", "127.0.0.1:3", [](const Config& c) { return c.grpc_address; }},
+       "127.0.0.1:2", "127.0.0.1:3", [](const Config& c) { return c.server.grpc_address; }},
       {"--http-addr", "SLUICE_HTTP_ADDR", "server.http_address", "127.0.0.1:1050", "127.0.0.1:1",
-       "127.0.0.1:2", "127.0.0.1:3", [](const Config& c) { return c.http_address; }},
+       "127.0.0.1:2", "127.0.0.1:3", [](const Config& c) { return c.server.http_address; }},
       {"--advertise-addr", "SLUICE_ADVERTISE_ADDR", "server.advertise_address", "", "10.0.0.1:1",
-       "10.0.0.2:1", "10.0.0.3:1", [](const Config& c) { return c.advertise_address; }},
+       "10.0.0.2:1", "10.0.0.3:1", [](const Config& c) { return c.server.advertise_address; }},
       {"--cache-size", "SLUICE_CACHE_SIZE", "server.cache_size", "50000", "10", "20", "30",
-       [](const Config& c) { return std::to_string(c.cache_size); }},
+       [](const Config& c) { return std::to_string(c.store.cache_size); }},
       {"--http-threads", "SLUICE_HTTP_THREADS", "server.http_threads", "0", "1", "2", "3",
-       [](const Config& c) { return std::to_string(c.http_threads); }},
+       [](const Config& c) { return std::to_string(c.server.http_threads); }},
       {"--rules", "SLUICE_RULES", "rules.path", "", "/a", "/b", "/c",
-       [](const Config& c) { return c.rules_path; }},
+       [](const Config& c) { return c.rules.path; }},
       {"--log-level", "SLUICE_LOG_LEVEL", "log.level", "info", "debug", "warn", "error",
-       [](const Config& c) { return c.log_level; }},
+       [](const Config& c) { return c.log.level; }},
       {"--log-format", "SLUICE_LOG_FORMAT", "log.format", "text", "json", "text", "json",
-       [](const Config& c) { return c.log_format; }},
+       [](const Config& c) { return c.log.format; }},
       {"--peers", "SLUICE_PEERS", "cluster.peers", "", "a:1,b:1", "c:2", "d:3",
-       [](const Config& c) { return absl::StrJoin(c.peers, ","); }},
+       [](const Config& c) { return absl::StrJoin(c.cluster.peers, ","); }},
       {"--shadow-mode", "SLUICE_SHADOW_MODE", "envoy.shadow_mode", "0", "true", "false", "true",
-       [](const Config& c) { return std::to_string(c.envoy_shadow_mode); }},
+       [](const Config& c) { return std::to_string(c.rules.shadow_mode); }},
       {"--rate-limit-headers", "SLUICE_RATE_LIMIT_HEADERS", "envoy.rate_limit_headers", "0", "yes",
-       "0", "1", [](const Config& c) { return std::to_string(c.envoy_rate_limit_headers); }},
+       "0", "1", [](const Config& c) { return std::to_string(c.rules.rate_limit_headers); }},
   };
   for (const PrecedenceCase& test : cases) {
     SCOPED_TRACE(test.flag);
@@ -98,13 +98,13 @@ TEST(SettingsParserTest, FlagBeatsEnvironmentBeatsFileBeatsDefaultForEverySettin
 
 TEST(SettingsParserTest, NegatedFlagThroughEveryLayer) {
   TempFile file("watch.yaml", "rules:\n  watch: false\n");
-  EXPECT_TRUE(Parse({})->config.rules_watch);
-  EXPECT_FALSE(Parse({"--settings", file.path().c_str()})->config.rules_watch);
+  EXPECT_TRUE(Parse({})->config.rules.watch);
+  EXPECT_FALSE(Parse({"--settings", file.path().c_str()})->config.rules.watch);
   EXPECT_TRUE(Parse({"--settings", file.path().c_str()}, {{"SLUICE_NO_RULES_WATCH", "false"}})
-                  ->config.rules_watch);
+                  ->config.rules.watch);
   EXPECT_FALSE(Parse({"--settings", file.path().c_str(), "--no-rules-watch"},
                      {{"SLUICE_NO_RULES_WATCH", "false"}})
-                   ->config.rules_watch);
+                   ->config.rules.watch);
 }
 
 TEST(SettingsParserTest, SettingsFileFromVariableOrFlag) {
@@ -112,12 +112,12 @@ TEST(SettingsParserTest, SettingsFileFromVariableOrFlag) {
   TempFile b("b.yaml", "server:\n  cache_size: 22\n");
   auto by_variable = Parse({}, {{"SLUICE_SETTINGS", a.path().c_str()}});
   ASSERT_TRUE(by_variable.ok()) << by_variable.status();
-  EXPECT_EQ(by_variable->config.cache_size, 11);
-  EXPECT_EQ(by_variable->config.settings_file, a.path());
+  EXPECT_EQ(by_variable->config.store.cache_size, 11);
+  EXPECT_EQ(by_variable->config.server.settings_file, a.path());
   auto by_flag = Parse({"--settings", b.path().c_str()}, {{"SLUICE_SETTINGS", a.path().c_str()}});
   ASSERT_TRUE(by_flag.ok()) << by_flag.status();
-  EXPECT_EQ(by_flag->config.cache_size, 22);
-  EXPECT_EQ(by_flag->config.settings_file, b.path());
+  EXPECT_EQ(by_flag->config.store.cache_size, 22);
+  EXPECT_EQ(by_flag->config.server.settings_file, b.path());
 }
 
 TEST(SettingsParserTest, GubernatorDeployment) {
@@ -134,12 +134,12 @@ TEST(SettingsParserTest, GubernatorDeployment) {
   auto cl = Parse({"--settings", conf.path().c_str()},
                   {{"GUBER_CACHE_SIZE", "2000"}, {"GUBER_DEBUG", "t"}});
   ASSERT_TRUE(cl.ok()) << cl.status();
-  EXPECT_EQ(cl->config.grpc_address, "localhost:9081");  // Gubernator keeps localhost
-  EXPECT_EQ(cl->config.http_address, "0.0.0.0:9080");
-  EXPECT_EQ(cl->config.cache_size, 2000);
-  EXPECT_EQ(cl->config.http_threads, 4);
-  EXPECT_EQ(cl->config.log_level, "debug");
-  EXPECT_EQ(cl->config.log_format, "json");
+  EXPECT_EQ(cl->config.server.grpc_address, "localhost:9081");  // Gubernator keeps localhost
+  EXPECT_EQ(cl->config.server.http_address, "0.0.0.0:9080");
+  EXPECT_EQ(cl->config.store.cache_size, 2000);
+  EXPECT_EQ(cl->config.server.http_threads, 4);
+  EXPECT_EQ(cl->config.log.level, "debug");
+  EXPECT_EQ(cl->config.log.format, "json");
 }
 
 TEST(SettingsParserTest, ErrorsNameSettingSourceAndAllowedValues) {
@@ -211,7 +211,7 @@ TEST(SettingsParserTest, HelpAndVersionDoNotNeedAValidEnvironment) {
 TEST(SettingsParserTest, RepeatedFlagTakesTheLast) {
   auto cl = Parse({"-a", "127.0.0.1:1", "--addr", "127.0.0.1:2"});
   ASSERT_TRUE(cl.ok()) << cl.status();
-  EXPECT_EQ(cl->config.grpc_address, "127.0.0.1:2");
+  EXPECT_EQ(cl->config.server.grpc_address, "127.0.0.1:2");
 }
 
 TEST(SettingsParserTest, WarningsAreReturnedNotLogged) {

@@ -79,7 +79,7 @@ std::vector<std::string> AutoCertificateNames(const Config& config) {
   std::vector<std::string> names = {"localhost", "127.0.0.1", "::1"};
   char host[256] = {};
   if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') names.emplace_back(host);
-  for (const std::string& address : {config.advertise_address, config.grpc_address}) {
+  for (const std::string& address : {config.server.advertise_address, config.server.grpc_address}) {
     auto split = common::SplitHostPort(address);
     if (split.ok() && !split->host.empty() && split->host != "0.0.0.0" &&
         split->host != "::" &&
@@ -93,7 +93,7 @@ std::vector<std::string> AutoCertificateNames(const Config& config) {
 }  // namespace
 
 absl::StatusOr<std::optional<TlsMaterial>> LoadTlsMaterial(const Config& config) {
-  if (config.tls_cert_file.empty() && !config.tls_auto) return std::nullopt;
+  if (config.tls.cert_file.empty() && !config.tls.auto_certificate) return std::nullopt;
   TlsMaterial m;
   auto read = [](const std::string& setting, const std::string& path,
                  std::string* out) -> absl::Status {
@@ -103,48 +103,48 @@ absl::StatusOr<std::optional<TlsMaterial>> LoadTlsMaterial(const Config& config)
     *out = std::move(*text);
     return absl::OkStatus();
   };
-  auto client_auth = net::ParseClientAuth(config.tls_client_auth);
+  auto client_auth = net::ParseClientAuth(config.tls.client_auth);
   if (!client_auth.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("--tls-client-auth: ", std::string(client_auth.status().message())));
   }
   m.server.client_auth = *client_auth;
-  m.server.cert_file = config.tls_cert_file;
-  m.server.key_file = config.tls_key_file;
+  m.server.cert_file = config.tls.cert_file;
+  m.server.key_file = config.tls.key_file;
   m.server.client_ca_file =
-      config.tls_client_ca_file.empty() ? config.tls_ca_file : config.tls_client_ca_file;
+      config.tls.client_ca_file.empty() ? config.tls.ca_file : config.tls.client_ca_file;
   m.server.reload_interval_seconds =
-      static_cast<int>(absl::ToInt64Seconds(config.tls_reload_interval));
-  m.server.min_tls13 = config.tls_min_version == "1.3";
+      static_cast<int>(absl::ToInt64Seconds(config.tls.reload_interval));
+  m.server.min_tls13 = config.tls.min_version == "1.3";
   std::string ca;
   for (auto status : {
-           read("--tls-cert", config.tls_cert_file, &m.server.cert_chain_pem),
-           read("--tls-key", config.tls_key_file, &m.server.private_key_pem),
-           read("--tls-ca", config.tls_ca_file, &ca),
-           read("--tls-client-ca", config.tls_client_ca_file, &m.server.client_ca_pem),
-           read("--tls-peer-cert", config.tls_peer_cert_file, &m.peers.cert_chain_pem),
-           read("--tls-peer-key", config.tls_peer_key_file, &m.peers.private_key_pem),
+           read("--tls-cert", config.tls.cert_file, &m.server.cert_chain_pem),
+           read("--tls-key", config.tls.key_file, &m.server.private_key_pem),
+           read("--tls-ca", config.tls.ca_file, &ca),
+           read("--tls-client-ca", config.tls.client_ca_file, &m.server.client_ca_pem),
+           read("--tls-peer-cert", config.tls.peer_cert_file, &m.peers.cert_chain_pem),
+           read("--tls-peer-key", config.tls.peer_key_file, &m.peers.private_key_pem),
        }) {
     if (!status.ok()) return status;
   }
-  if (config.tls_auto) {
+  if (config.tls.auto_certificate) {
     auto made = MakeSelfSignedCertificate(AutoCertificateNames(config), absl::Hours(24 * 365));
     if (!made.ok()) return made.status();
     m.server.cert_chain_pem = std::move(made->certificate_pem);
     m.server.private_key_pem = std::move(made->private_key_pem);
-  } else if (auto s = CheckCertificate("--tls-cert", config.tls_cert_file,
+  } else if (auto s = CheckCertificate("--tls-cert", config.tls.cert_file,
                                        m.server.cert_chain_pem, &m.server.private_key_pem,
                                        "--tls-key");
              !s.ok()) {
     return s;
   }
   if (!ca.empty()) {
-    if (auto s = CheckCertificate("--tls-ca", config.tls_ca_file, ca, nullptr, ""); !s.ok()) {
+    if (auto s = CheckCertificate("--tls-ca", config.tls.ca_file, ca, nullptr, ""); !s.ok()) {
       return s;
     }
   }
   if (!m.server.client_ca_pem.empty()) {
-    if (auto s = CheckCertificate("--tls-client-ca", config.tls_client_ca_file,
+    if (auto s = CheckCertificate("--tls-client-ca", config.tls.client_ca_file,
                                   m.server.client_ca_pem, nullptr, "");
         !s.ok()) {
       return s;
@@ -153,7 +153,7 @@ absl::StatusOr<std::optional<TlsMaterial>> LoadTlsMaterial(const Config& config)
     m.server.client_ca_pem = ca;
   }
   if (!m.peers.cert_chain_pem.empty()) {
-    if (auto s = CheckCertificate("--tls-peer-cert", config.tls_peer_cert_file,
+    if (auto s = CheckCertificate("--tls-peer-cert", config.tls.peer_cert_file,
                                   m.peers.cert_chain_pem, &m.peers.private_key_pem,
                                   "--tls-peer-key");
         !s.ok()) {
@@ -164,7 +164,7 @@ absl::StatusOr<std::optional<TlsMaterial>> LoadTlsMaterial(const Config& config)
     m.peers.private_key_pem = m.server.private_key_pem;
   }
   m.peers.ca_pem = ca;
-  m.peers.server_name = config.tls_peer_server_name;
+  m.peers.server_name = config.tls.peer_server_name;
   return m;
 }
 

@@ -16,8 +16,8 @@ class TlsFilesTest : public ::testing::Test {
   void SetUp() override { ASSERT_TRUE(certs_.ok()) << "openssl failed in " << certs_.dir(); }
   Config WithServerCert() const {
     Config c;
-    c.tls_cert_file = certs_.Path("server.pem");
-    c.tls_key_file = certs_.Path("server.key");
+    c.tls.cert_file = certs_.Path("server.pem");
+    c.tls.key_file = certs_.Path("server.key");
     return c;
   }
   sluice::testing::TestCerts certs_;
@@ -31,8 +31,8 @@ TEST_F(TlsFilesTest, OffWithoutACertificate) {
 
 TEST_F(TlsFilesTest, ServerCertificateIsThePeerCertificateByDefault) {
   Config c = WithServerCert();
-  c.tls_ca_file = certs_.Path("ca.pem");
-  c.tls_client_auth = "require-and-verify";
+  c.tls.ca_file = certs_.Path("ca.pem");
+  c.tls.client_auth = "require-and-verify";
   auto m = LoadTlsMaterial(c);
   ASSERT_TRUE(m.ok()) << m.status();
   ASSERT_TRUE(m->has_value());
@@ -47,10 +47,10 @@ TEST_F(TlsFilesTest, ServerCertificateIsThePeerCertificateByDefault) {
 
 TEST_F(TlsFilesTest, SeparateClientCaAndPeerCertificate) {
   Config c = WithServerCert();
-  c.tls_client_ca_file = certs_.Path("other_ca.pem");
-  c.tls_peer_cert_file = certs_.Path("client.pem");
-  c.tls_peer_key_file = certs_.Path("client.key");
-  c.tls_peer_server_name = "localhost";
+  c.tls.client_ca_file = certs_.Path("other_ca.pem");
+  c.tls.peer_cert_file = certs_.Path("client.pem");
+  c.tls.peer_key_file = certs_.Path("client.key");
+  c.tls.peer_server_name = "localhost";
   auto m = LoadTlsMaterial(c);
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_EQ((*m)->server.client_ca_pem, certs_.Read("other_ca.pem"));
@@ -60,7 +60,7 @@ TEST_F(TlsFilesTest, SeparateClientCaAndPeerCertificate) {
 
 TEST_F(TlsFilesTest, KeyNotMatchingItsCertificateNamesTheSetting) {
   Config c = WithServerCert();
-  c.tls_key_file = certs_.Path("client.key");
+  c.tls.key_file = certs_.Path("client.key");
   auto m = LoadTlsMaterial(c);
   ASSERT_FALSE(m.ok());
   EXPECT_THAT(m.status().message(), HasSubstr("--tls-key: the key does not match"));
@@ -68,14 +68,14 @@ TEST_F(TlsFilesTest, KeyNotMatchingItsCertificateNamesTheSetting) {
 
 TEST_F(TlsFilesTest, MissingOrNonPemFilesNameTheSettingAndPath) {
   Config c = WithServerCert();
-  c.tls_ca_file = certs_.Path("nope.pem");
+  c.tls.ca_file = certs_.Path("nope.pem");
   auto missing = LoadTlsMaterial(c);
   ASSERT_FALSE(missing.ok());
   EXPECT_THAT(missing.status().message(), HasSubstr("--tls-ca: cannot read"));
   EXPECT_THAT(missing.status().message(), HasSubstr("nope.pem"));
 
   sluice::testing::TempFile junk("junk.pem", "not a certificate\n");
-  c.tls_ca_file = junk.path();
+  c.tls.ca_file = junk.path();
   auto garbage = LoadTlsMaterial(c);
   ASSERT_FALSE(garbage.ok());
   EXPECT_THAT(garbage.status().message(), HasSubstr("--tls-ca: '"));

@@ -49,16 +49,16 @@ ValidationReport ValidateConfiguration(const CommandLine& command_line) {
   for (const std::string& error : command_line.errors) Add(report, error);
   const Config& config = command_line.config;
   std::string rules = "no rules path";
-  if (!config.rules_path.empty()) {
+  if (!config.rules.path.empty()) {
     size_t files = 0;
-    std::vector<absl::Status> errors = rules::CheckRuleFiles(config.rules_path, &files);
+    std::vector<absl::Status> errors = rules::CheckRuleFiles(config.rules.path, &files);
     for (const absl::Status& error : errors) Add(report, std::string(error.message()));
     rules = absl::StrCat(files, files == 1 ? " rules file" : " rules files", " in ",
-                         config.rules_path);
+                         config.rules.path);
   }
   if (auto tls = LoadTlsMaterial(config); !tls.ok()) Add(report, std::string(tls.status().message()));
-  if ((config.mesh || config.discovery == "mesh") && !config.mesh_secret_file.empty()) {
-    if (auto secret = mesh::ReadSecretFile(config.mesh_secret_file); !secret.ok()) {
+  if (config.gossip() && !config.mesh.secret_file.empty()) {
+    if (auto secret = mesh::ReadSecretFile(config.mesh.secret_file); !secret.ok()) {
       Add(report, absl::StrCat("--mesh-secret-file: ", std::string(secret.status().message())));
     }
   }

@@ -1,0 +1,316 @@
+#include "fleet_sim.h"
+
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <queue>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_format.h"
+#include "core/rate_limit.h"
+#include "mesh/codec.h"
+#include "mesh/counter_table.h"
+#include "mesh/decision.h"
+#include "mesh/gossip_engine.h"
+#include "mesh/mesh_options.h"
+#include "mix64.h"
+#include "zipf.h"
+
+namespace sluice::fleet {
+namespace {
+
+using mesh::Outgoing;
+using Packet = std::shared_ptr<const mesh::wire::Packet>;
+
+constexpr int64_t kStart = 1'700'000'000'000;  // epoch ms, on a window boundary
+constexpr char kName[] = "fleet";               // rule name: keys are "fleet_k<rank>"
+
+// A node's names. They travel in every digest and delta, so their lengths matter: kPods gives
+// node ids of 16 characters (sluice's default is 16 hex digits) and pod-like IPv4 addresses;
+// kLoopback names nodes as tests/integration/mesh_harness.h does ("n<i>", 127.0.0.1 and
+// five-digit ports), for the comparison with real processes.
+struct Names {
+  std::string node_id;
+  std::string mesh;
+  std::string grpc;
+  std::string http;
+};
+Names NamesOf(size_t i, NameStyle style) {
+  if (style == NameStyle::kLoopback) {
+    return Names{absl::StrFormat("n%d", i), absl::StrFormat("127.0.0.1:%d", 30000 + i),
+                 absl::StrFormat("127.0.0.1:%d", 40000 + i), absl::StrFormat("127.0.0.1:%d", 50000 + i)};
+  }
+  const std::string host = absl::StrFormat("10.%d.%d.%d", i / 65536, (i / 256) % 256, i % 256);
+  return Names{absl::StrFormat("%016x", Mix64(i)), host + ":7946", host + ":1051", host + ":1050"};
+}
+
+struct Node {
+  std::string address;  // mesh address
+  mesh::OriginId origin;
+  std::unique_ptr<mesh::CounterTable> table;
+  std::unique_ptr<mesh::GossipEngine> engine;
+  bool push_pending = false;
+  int64_t last_push = INT64_MIN / 2;
+  uint64_t bytes_sent = 0;
+  double peak_state_bytes = 0;
+};
+
+// Min-heap of (time, node): rounds and pushes due.
+using Timers = std::priority_queue<std::pair<int64_t, size_t>, std::vector<std::pair<int64_t, size_t>>,
+                                   std::greater<>>;
+
+class Fleet {
+ public:
+  explicit Fleet(const FleetOptions& o)
+      : o_(o),
+        net_(o.link, o.seed * 2 + 1),
+        rng_(o.seed),
+        zipf_(o.keys, o.zipf_exponent),
+        codec_("sluice", ""),
+        tracker_(o.nodes) {
+    mean_key_bytes_ = 0;
+    for (size_t r = 0; r < o.keys; ++r) {
+      mean_key_bytes_ += zipf_.Probability(r) * static_cast<double>(KeyOf(r).size() + 1 + sizeof(kName));
+    }
+    nodes_.resize(o.nodes);
+    for (size_t i = 0; i < o.nodes; ++i) {
+      mesh::MeshOptions m;
+      const Names names = NamesOf(i, o.names);
+      m.node_id = names.node_id;
+      m.incarnation = 1;
+      m.advertise_address = names.mesh;
+      m.grpc_address = names.grpc;
+      m.http_address = names.http;
+      if (i > 0) m.seeds = {nodes_[0].address};
+      m.gossip_interval_ms = o.gossip_interval_ms;
+      m.fanout = o.fanout;
+      m.push_interval_ms = o.push_interval_ms;
+      m.suspicion_timeout_ms = o.suspicion_timeout_ms;
+      m.gc_grace_ms = o.gc_grace_ms;
+      m.rng_seed = o.seed * 1'000'003 + i + 1;
+      Node& n = nodes_[i];
+      n.address = names.mesh;
+      by_address_[names.mesh] = i;
+      by_id_[names.node_id] = i;
+      n.origin = mesh::OriginId{m.node_id, m.incarnation};
+      n.table = std::make_unique<mesh::CounterTable>(mesh::CounterOptionsFor(m));
+      n.engine = std::make_unique<mesh::GossipEngine>(m, codec_.body_budget(), kStart, *n.table);
+      // Each node starts its rounds at its own phase, as independent processes do.
+      rounds_.push({kStart + std::uniform_int_distribution<int64_t>(1, o.gossip_interval_ms)(rng_), i});
+    }
+  }
+
+  FleetReport Run() {
+    FleetReport report;
+    now_ = kStart;
+    // Warm-up: form the mesh, no traffic.
+    const int64_t warmup_end = kStart + o_.max_warmup_ms;
+    while (now_ < warmup_end) {
+      Step(false);
+      Progress("warm-up");
+      if ((now_ - kStart) % o_.gossip_interval_ms == 0 && Formed()) {
+        report.formed = true;
+        break;
+      }
+    }
+    report.warmup_ms = now_ - kStart;
+    // Measurement from the next window boundary.
+    while (now_ % o_.window_ms != 0) Step(false);
+    measure_from_ = now_;
+    const int64_t end = now_ + o_.duration_ms;
+    const int64_t probe_until = end - std::min<int64_t>(2000, o_.duration_ms / 2);
+    next_probe_ = now_;
+    const uint64_t sent_before = net_.sent();
+    const uint64_t lost_before = net_.lost();
+    for (auto& n : nodes_) n.bytes_sent = 0;
+    measuring_ = true;
+    while (now_ < end) {
+      probing_ = now_ < probe_until;
+      Step(true);
+      Progress("traffic");
+      if ((now_ - measure_from_) % 1000 == 0) SampleState();
+    }
+
+    const double seconds = static_cast<double>(o_.duration_ms) / 1000.0;
+    const double n = static_cast<double>(o_.nodes);
+    uint64_t bytes = 0;
+    double state = 0;
+    for (const Node& node : nodes_) {
+      bytes += node.bytes_sent;
+      state += node.peak_state_bytes;
+    }
+    FleetResult& r = report.result;
+    r.nodes = o_.nodes;
+    r.keys = o_.keys;
+    std::vector<int64_t> durations = tracker_.Durations(end);
+    r.converge_p50_ms = Percentile(durations, 0.50);
+    r.converge_p99_ms = Percentile(durations, 0.99);
+    r.bytes_per_node_s = static_cast<double>(bytes) / n / seconds;
+    r.state_bytes_per_node = state / n;
+    r.overshoot_max = overshoot_.Max(o_.limit, o_.window_ms, measure_from_, end);
+    report.probes = tracker_.probes();
+    report.unconverged = tracker_.unconverged();
+    report.requests = requests_;
+    report.admitted = admitted_;
+    report.saturated_windows = overshoot_.Saturated(o_.limit, o_.window_ms, measure_from_, end);
+    report.datagrams = net_.sent() - sent_before;
+    report.lost = net_.lost() - lost_before;
+    report.datagrams_per_node_s = static_cast<double>(report.datagrams) / n / seconds;
+    return report;
+  }
+
+ private:
+  static std::string KeyOf(size_t rank) { return absl::StrFormat("k%d", rank); }
+
+  // One simulated ms: requests, pushes and rounds due, then every datagram arriving now.
+  void Step(bool traffic) {
+    ++now_;
+    if (traffic) Requests();
+    while (!pushes_.empty() && pushes_.top().first <= now_) {
+      const size_t i = pushes_.top().second;
+      pushes_.pop();
+      nodes_[i].push_pending = false;
+      nodes_[i].last_push = now_;
+      Send(i, nodes_[i].engine->Push(now_));
+    }
+    while (!rounds_.empty() && rounds_.top().first <= now_) {
+      auto [at, i] = rounds_.top();
+      rounds_.pop();
+      Send(i, nodes_[i].engine->Round(now_));
+      rounds_.push({at + o_.gossip_interval_ms, i});
+    }
+    while (auto arrival = net_.Pop(now_)) Deliver(*arrival);
+  }
+
+  void Requests() {
+    const int count = std::poisson_distribution<int>(o_.rate_per_s / 1000.0)(rng_);
+    for (int c = 0; c < count; ++c) {
+      const size_t i = std::uniform_int_distribution<size_t>(0, o_.nodes - 1)(rng_);
+      const size_t rank = zipf_.Draw(rng_);
+      core::RateLimitRequest req;
+      req.name = kName;
+      req.unique_key = KeyOf(rank);
+      req.hits = 1;
+      req.limit = o_.limit;
+      req.duration = o_.window_ms;
+      req.algorithm = static_cast<int32_t>(core::Algorithm::kFixedWindow);
+      Node& node = nodes_[i];
+      const core::RateLimitResponse resp = mesh::Decide(*node.table, req, now_);
+      ++requests_;
+      if (!resp.error.empty() || resp.status != core::Status::kUnderLimit) continue;
+      ++admitted_;
+      overshoot_.Admit(rank, now_ / o_.window_ms * o_.window_ms, 1);
+      if (probing_ && now_ >= next_probe_) {
+        tracker_.Start(i, node.table->Watermark(node.origin), now_);
+        next_probe_ = now_ + o_.probe_interval_ms;
+      }
+      RequestPush(i);
+    }
+  }
+
+  // As Mesh::RequestPush: leading edge, at most one push per interval.
+  void RequestPush(size_t i) {
+    Node& node = nodes_[i];
+    if (o_.push_interval_ms <= 0 || node.push_pending) return;
+    node.push_pending = true;
+    pushes_.push({std::max(now_, node.last_push + o_.push_interval_ms), i});
+  }
+
+  void Send(size_t from, std::vector<Outgoing> out) {
+    for (Outgoing& o : out) {
+      auto found = by_address_.find(o.address);
+      if (found == by_address_.end()) continue;
+      const size_t to = found->second;
+      size_t bytes = 0;
+      Packet packet;
+      if (o_.codec) {
+        const std::string datagram = codec_.Encode(o.packet);
+        bytes = datagram.size();
+        mesh::Decoded decoded = codec_.Decode(datagram);
+        if (!decoded.packet) continue;
+        packet = std::make_shared<const mesh::wire::Packet>(std::move(*decoded.packet));
+      } else {
+        o.packet.set_cluster_id("sluice");
+        bytes = mesh::kFrameHeaderBytes + o.packet.ByteSizeLong();
+        o.packet.clear_cluster_id();
+        packet = std::make_shared<const mesh::wire::Packet>(std::move(o.packet));
+      }
+      if (measuring_) nodes_[from].bytes_sent += bytes;
+      net_.Send(from, to, std::move(packet), now_);
+    }
+  }
+
+  void Deliver(const SimNetwork<Packet>::Arrival& a) {
+    Node& node = nodes_[a.to];
+    Send(a.to, node.engine->Receive(*a.payload, nodes_[a.from].address, now_));
+    if (!a.payload->has_delta()) return;
+    for (const auto& origin : a.payload->delta().origins()) {
+      auto found = by_id_.find(origin.node().node_id());
+      if (found == by_id_.end() || !tracker_.Pending(found->second)) continue;
+      const size_t o = found->second;
+      tracker_.Observe(a.to, o, node.table->Watermark(nodes_[o].origin), now_);
+    }
+  }
+
+  void Progress(const char* phase) {
+    if (!o_.progress || (now_ - kStart) % 1000 != 0) return;
+    size_t members = 0;
+    for (const Node& n : nodes_) members += n.engine->Peers().size();
+    o_.progress(absl::StrFormat("t=%ds %s: members/node %.1f, datagrams sent %d, in flight %d",
+                                (now_ - kStart) / 1000, phase,
+                                static_cast<double>(members) / static_cast<double>(nodes_.size()),
+                                net_.sent(), net_.in_flight()));
+  }
+
+  bool Formed() const {
+    for (const Node& n : nodes_) {
+      if (n.engine->Peers().size() < nodes_.size()) return false;
+    }
+    return true;
+  }
+
+  void SampleState() {
+    for (Node& n : nodes_) {
+      const double bytes = EstimateStateBytes(n.table->windows(), mean_key_bytes_, n.table->slots(),
+                                              n.engine->members().entries().size());
+      n.peak_state_bytes = std::max(n.peak_state_bytes, bytes);
+    }
+  }
+
+  const FleetOptions o_;
+  SimNetwork<Packet> net_;
+  std::mt19937_64 rng_;
+  Zipf zipf_;
+  mesh::Codec codec_;
+  std::vector<Node> nodes_;
+  absl::flat_hash_map<std::string, size_t> by_address_;
+  absl::flat_hash_map<std::string, size_t> by_id_;
+  Timers rounds_;
+  Timers pushes_;
+  ConvergenceTracker tracker_;
+  OvershootTracker overshoot_;
+  double mean_key_bytes_ = 0;
+  int64_t now_ = kStart;
+  int64_t measure_from_ = kStart;
+  int64_t next_probe_ = 0;
+  bool measuring_ = false;
+  bool probing_ = false;
+  uint64_t requests_ = 0;
+  uint64_t admitted_ = 0;
+};
+
+}  // namespace
+
+FleetReport RunFleet(const FleetOptions& options) {
+  FleetOptions o = options;
+  o.nodes = std::max<size_t>(o.nodes, 1);
+  o.gossip_interval_ms = std::max<int64_t>(o.gossip_interval_ms, 1);
+  o.window_ms = std::max<int64_t>(o.window_ms, 1);
+  return Fleet(o).Run();
+}
+
+}  // namespace sluice::fleet
