@@ -44,6 +44,8 @@ struct SlidingWindowState {
   int64_t window_start = 0;  // epoch ms of the current window, aligned to `duration`
   int64_t current = 0;       // admitted hits in the current window
   int64_t previous = 0;      // admitted hits in the window before it
+
+  bool operator==(const SlidingWindowState&) const = default;
 };
 
 using BucketState =
