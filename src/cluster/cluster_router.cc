@@ -1,5 +1,6 @@
 #include "cluster/cluster_router.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -157,6 +158,7 @@ void ClusterRouter::Forwarded(const std::shared_ptr<Call>& call, size_t index,
                               absl::StatusOr<core::RateLimitResponse> result) {
   RoutedResponse& out = call->out[index];
   if (result.ok()) {
+    NoteOwner(owner, /*failed=*/false);
     out.response = *std::move(result);
     out.owner = owner;
     Finish(call);
@@ -186,15 +188,60 @@ void ClusterRouter::Forwarded(const std::shared_ptr<Call>& call, size_t index,
                          "' from peer: ", std::string(status.message()));
   }
   out.owner = owner;
+  NoteOwner(owner, /*failed=*/true);
   if (options_.fail_open) {
     fail_open_.fetch_add(1, std::memory_order_relaxed);
     spdlog::debug("cluster: failing open: {}", error);
     out.response = EvaluateLocally(limiter_, request, call->now);
+  } else if (options_.on_peer_failure != PeerFailurePolicy::kError) {
+    spdlog::debug("cluster: on-peer-failure {}: {}",
+                  PeerFailurePolicyName(options_.on_peer_failure), error);
+    out.response = PolicyAnswer(request, call->now);
   } else {
     peer_errors_.fetch_add(1, std::memory_order_relaxed);
     out.response = core::RateLimitResponse{.error = std::move(error)};
   }
   Finish(call);
+}
+
+core::RateLimitResponse ClusterRouter::PolicyAnswer(const core::RateLimitRequest& request,
+                                                    int64_t now) {
+  switch (options_.on_peer_failure) {
+    case PeerFailurePolicy::kAllow:
+      policy_allow_.fetch_add(1, std::memory_order_relaxed);
+      return FixedPolicyAnswer(PeerFailurePolicy::kAllow, request, now);
+    case PeerFailurePolicy::kDeny:
+      policy_deny_.fetch_add(1, std::memory_order_relaxed);
+      return FixedPolicyAnswer(PeerFailurePolicy::kDeny, request, now);
+    case PeerFailurePolicy::kLocal:
+    case PeerFailurePolicy::kError:
+      break;
+  }
+  policy_local_.fetch_add(1, std::memory_order_relaxed);
+  core::RateLimitRequest share = request;
+  share.limit = LocalShare(request.limit, HealthyNodes());
+  return EvaluateLocally(limiter_, share, now);
+}
+
+void ClusterRouter::NoteOwner(const std::string& owner, bool failed) {
+  if (!failed && !any_failing_.load(std::memory_order_relaxed)) return;
+  absl::MutexLock lock(&failing_mu_);
+  if (failed) {
+    failing_.insert(owner);
+  } else {
+    failing_.erase(owner);
+  }
+  any_failing_.store(!failing_.empty(), std::memory_order_relaxed);
+}
+
+int64_t ClusterRouter::HealthyNodes() const {
+  const std::shared_ptr<const ClusterView> view = this->view();
+  int64_t healthy = static_cast<int64_t>(view->ring.size());
+  absl::MutexLock lock(&failing_mu_);
+  for (const std::string& address : failing_) {
+    if (view->ClientFor(address) != nullptr) --healthy;  // still a member
+  }
+  return std::max<int64_t>(1, healthy);
 }
 
 void ClusterRouter::Finish(const std::shared_ptr<Call>& call) {
@@ -220,6 +267,9 @@ ClusterRouterStats ClusterRouter::stats() const {
                             .retries = get(retries_),
                             .peer_errors = get(peer_errors_),
                             .fail_open = get(fail_open_),
+                            .policy_allow = get(policy_allow_),
+                            .policy_deny = get(policy_deny_),
+                            .policy_local = get(policy_local_),
                             .view_changes = get(view_changes_)};
 }
 

@@ -16,7 +16,9 @@
 // A final failure is a per-item error "while fetching rate limit '<key>' from peer: <cause>"
 // (the cause names the peer), or "GetPeer() keeps returning peers that are not connected for
 // '<key>': <cause>" once retries are exhausted — or, with `fail_open`, the local limiter's
-// answer (still with the intended owner's address). No thread waits for a peer.
+// answer (still with the intended owner's address), or the `on_peer_failure` policy's answer
+// (peer_failure_policy.h; `local` divides the limit by the ring's members minus the peers whose
+// last forward failed). No thread waits for a peer.
 //
 // Membership: SetPeers (the Membership callback) builds a new ClusterView and swaps it in; the
 // clients of peers that left are shut down after the swap, failing their queued items with
@@ -32,10 +34,12 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "cluster/cluster_view.h"
 #include "cluster/global_sync.h"
 #include "cluster/peer_client.h"
+#include "cluster/peer_failure_policy.h"
 #include "cluster/peer_handler.h"
 #include "cluster/router.h"
 #include "core/admission.h"
@@ -52,9 +56,12 @@ struct ClusterRouterOptions {
   GlobalSyncOptions global;
   // Treat every request as GLOBAL (GUBER_FORCE_GLOBAL). Default: false.
   bool force_global = false;
-  // On a forwarding failure answer from the local limiter instead of an item error. Default:
-  // false (fail closed, as Gubernator).
+  // On a forwarding failure answer from the local limiter, with the whole limit, instead of an
+  // item error. Default: false (fail closed, as Gubernator).
   bool fail_open = false;
+  // What to answer when a key's owner cannot be reached (cluster/peer_failure_policy.h); used
+  // when fail_open is off. Default: kError (an item error, as Gubernator).
+  PeerFailurePolicy on_peer_failure = PeerFailurePolicy::kError;
   // Retries of a forward after CANCELLED/DEADLINE_EXCEEDED (Gubernator: 5). Default: 5.
   int max_retries = 5;
   // Checks on the items peers send through PeersV1. Default: see core::AdmissionOptions.
@@ -69,6 +76,10 @@ struct ClusterRouterStats {
   uint64_t retries = 0;         // forwards retried after re-resolving the owner
   uint64_t peer_errors = 0;     // items answered with a forwarding error
   uint64_t fail_open = 0;       // items answered locally because the owner failed
+  // Items answered by --on-peer-failure allow, deny and local, by PeerFailurePolicy.
+  uint64_t policy_allow = 0;
+  uint64_t policy_deny = 0;
+  uint64_t policy_local = 0;
   uint64_t view_changes = 0;    // membership reports applied
 };
 
@@ -109,6 +120,12 @@ class ClusterRouter final : public Router {
                  int attempt, const std::string& owner,
                  absl::StatusOr<core::RateLimitResponse> result);
   void Finish(const std::shared_ptr<Call>& call);
+  // The answer under options_.on_peer_failure (not kError) for a request whose owner failed.
+  core::RateLimitResponse PolicyAnswer(const core::RateLimitRequest& request, int64_t now);
+  // Records the outcome of a forward to `owner` for the healthy-node count.
+  void NoteOwner(const std::string& owner, bool failed);
+  // Members of the current view minus the peers whose last forward failed (at least 1).
+  int64_t HealthyNodes() const;
 
   core::Limiter& limiter_;
   const core::Clock& clock_;
@@ -125,7 +142,13 @@ class ClusterRouter final : public Router {
 
   std::atomic<uint64_t> local_{0}, global_replica_{0}, forwarded_{0}, retries_{0}, peer_errors_{0},
       fail_open_{0}, view_changes_{0};
+  std::atomic<uint64_t> policy_allow_{0}, policy_deny_{0}, policy_local_{0};
   std::atomic<bool> stopped_{false};
+
+  mutable absl::Mutex failing_mu_;
+  // Owners whose last forward failed, until one succeeds again.
+  absl::flat_hash_set<std::string> failing_ ABSL_GUARDED_BY(failing_mu_);
+  std::atomic<bool> any_failing_{false};  // !failing_.empty(), read without the lock
 
   absl::Mutex flight_mu_;
   int in_flight_ ABSL_GUARDED_BY(flight_mu_) = 0;  // forwards whose callback has not finished

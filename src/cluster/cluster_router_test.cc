@@ -135,6 +135,48 @@ TEST_F(ClusterRouterTest, FailOpenAnswersFromTheLocalLimiter) {
   EXPECT_EQ(router_->stats().fail_open, 1u);
 }
 
+TEST_F(ClusterRouterTest, OnPeerFailureAllowAndDenyAnswerWithoutCounting) {
+  fakes_.answer = [](const core::RateLimitRequest&) -> absl::StatusOr<core::RateLimitResponse> {
+    return absl::UnavailableError("down");
+  };
+  Make({.on_peer_failure = PeerFailurePolicy::kAllow});
+  const std::string key = KeyOwnedBy("b:1");
+  auto allowed = Route({Request(key, 4)});
+  EXPECT_TRUE(allowed[0].response.error.empty());
+  EXPECT_EQ(allowed[0].response.status, core::Status::kUnderLimit);
+  EXPECT_EQ(allowed[0].response.remaining, 10);
+  EXPECT_EQ(allowed[0].owner, "b:1");
+  EXPECT_EQ(router_->stats().policy_allow, 1u);
+  EXPECT_EQ(store_.Size(), 0u) << "nothing counted here";
+
+  Make({.on_peer_failure = PeerFailurePolicy::kDeny});
+  auto denied = Route({Request(KeyOwnedBy("b:1"), 1)});
+  EXPECT_TRUE(denied[0].response.error.empty());
+  EXPECT_EQ(denied[0].response.status, core::Status::kOverLimit);
+  EXPECT_EQ(router_->stats().policy_deny, 1u);
+  EXPECT_EQ(router_->stats().peer_errors, 0u);
+}
+
+TEST_F(ClusterRouterTest, OnPeerFailureLocalSharesTheLimitAmongHealthyNodes) {
+  fakes_.answer = [](const core::RateLimitRequest&) -> absl::StatusOr<core::RateLimitResponse> {
+    return absl::UnavailableError("down");
+  };
+  Make({.on_peer_failure = PeerFailurePolicy::kLocal});
+  // a, b, c; b fails: 2 healthy nodes share a limit of 10 → 5 here.
+  const std::string key = KeyOwnedBy("b:1");
+  auto first = Route({Request(key, 4)});
+  EXPECT_TRUE(first[0].response.error.empty());
+  EXPECT_EQ(first[0].response.limit, 5);
+  EXPECT_EQ(first[0].response.remaining, 1);
+  EXPECT_EQ(Route({Request(key, 2)})[0].response.status, core::Status::kOverLimit);
+  EXPECT_EQ(router_->stats().policy_local, 2u);
+  // A second owner fails too: only this node is left, with the whole limit.
+  const std::string other = KeyOwnedBy("c:1");
+  auto alone = Route({Request(other, 4)});
+  EXPECT_EQ(alone[0].response.limit, 10);
+  EXPECT_EQ(alone[0].response.remaining, 6);
+}
+
 TEST_F(ClusterRouterTest, CancelledForwardsFollowTheNewOwner) {
   Make();
   const std::string key = KeyOwnedBy("b:1");
