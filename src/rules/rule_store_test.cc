@@ -89,7 +89,7 @@ TEST(RuleStoreTest, TheObserverHearsEveryLoadWithItsOutcome) {
   TempDir dir;
   const std::string file = dir.Write("r.yaml", Rules(5));
   std::vector<bool> heard;
-  RuleStore store(file, [&heard](bool ok) { heard.push_back(ok); });
+  RuleStore store(file, [&heard](const absl::Status& result) { heard.push_back(result.ok()); });
   ASSERT_TRUE(store.Reload().ok());
   dir.Write("r.yaml", "domain: d\ndescriptors:\n  - key: k\n    rate_limit: {unit: fortnight}\n");
   ASSERT_FALSE(store.Reload().ok());

@@ -135,7 +135,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
       .version = kVersion,
       .mode = config.mesh.enabled ? std::string("mesh")
               : p.mode.cluster_router
-                  ? absl::StrCat("cluster (", DiscoveryName(config.cluster.discovery), " discovery)")
+                  ? "cluster (" + std::string(DiscoveryName(config.cluster.discovery)) + " discovery)"
                   : std::string("standalone"),
       .instance_id = config.server.instance_id,
       .advertise_address = p.advertise_address,
