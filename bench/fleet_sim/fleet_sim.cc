@@ -235,7 +235,7 @@ class Fleet {
         packet = std::make_shared<const mesh::wire::Packet>(std::move(*decoded.packet));
       } else {
         o.packet.set_cluster_id("sluice");
-        bytes = mesh::kFrameHeaderBytes + o.packet.ByteSizeLong();
+        bytes = mesh::kFrameHeaderBytes + o.packet.ByteSizeLong() + mesh::kChecksumBytes;
         o.packet.clear_cluster_id();
         packet = std::make_shared<const mesh::wire::Packet>(std::move(o.packet));
       }

@@ -36,6 +36,7 @@ class SettingsSourcesTest : public ::testing::Test {
     app_.add_option("--gossip-interval-ms", number_);
     app_.add_option("--mesh-seeds", list_);
     app_.add_option("--tls-cert", text_);
+    app_.add_option("--trace-service-name", text_);
     app_.add_option("--scrape-path", text_)->group("Metrics");
     app_.add_flag("--secret-switch", flag_)->group("");
   }
@@ -79,7 +80,7 @@ TEST_F(SettingsSourcesTest, CatalogNamesEveryOptionButHelpVersionAndHidden) {
   EXPECT_EQ(std::count(names.begin(), names.end(), "help"), 0);
   EXPECT_EQ(std::count(names.begin(), names.end(), "version"), 0);
   EXPECT_EQ(std::count(names.begin(), names.end(), "secret-switch"), 0);
-  EXPECT_EQ(names.size(), 18u);
+  EXPECT_EQ(names.size(), 19u);
 }
 
 TEST_F(SettingsSourcesTest, CatalogDerivesVariablesAndFileKeys) {
