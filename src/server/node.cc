@@ -28,6 +28,7 @@
 #include "server/port_reservation.h"
 #include "server/node_status.h"
 #include "server/grpc_drain.h"
+#include "server/grpc_log.h"
 #include "server/throttled_log.h"
 #include "server/tls_files.h"
 #include "trace/tracing.h"
@@ -70,6 +71,12 @@ struct Node::Parts {
       "memory); the listener waits and retries.",
       {{"listener", "http"}});
   ThrottledLog accept_failure_log{std::chrono::seconds(10)};
+  // sluice_accept_failures_total{listener="grpc"}: gRPC 1.51's listener gave up (grpc_log.h).
+  obs::Counter* grpc_accept_failures = registry.AddCounter(
+      "sluice_accept_failures_total",
+      "Connections a listener could not accept for want of a resource (file descriptors, "
+      "memory); the listener waits and retries.",
+      {{"listener", "grpc"}});
   GrpcDrain grpc_drain;  // counts gRPC calls in progress; stops the server (grpc_drain.h)
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<api::GrpcHealthPublisher> grpc_health;  // grpc.health.v1, following health
@@ -84,6 +91,7 @@ struct Node::Parts {
         store(core::StoreOptions{.capacity = static_cast<size_t>(c.store.cache_size),
                                  .max_bytes = static_cast<size_t>(CacheMaxBytes(c)),
                                  .shards = static_cast<size_t>(kStoreShards)}) {}
+  ~Parts() { SetGrpcAcceptFailureHook(nullptr); }  // the hook refers to this node
 };
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
@@ -152,6 +160,14 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
     core::StoreStats s = store.Stats();
     return obs::StoreReading{.items = s.size, .hits = s.hits, .misses = s.misses,
                              .unexpired_evictions = s.unexpired_evictions, .bytes = s.bytes};
+  });
+  RouteGrpcLogToSpdlog();
+  SetGrpcAcceptFailureHook([&p](std::string_view line) {
+    p.grpc_accept_failures->Increment();
+    spdlog::error(
+        "gRPC port {}: {}; gRPC 1.51 accepts no connection on this port any more: restart this "
+        "node, and raise its descriptor limit (LimitNOFILE)",
+        p.grpc_port, line);
   });
   // grpc.health.v1.Health (Kubernetes gRPC probes) and server reflection (grpcurl).
   api::EnableHealthService();
