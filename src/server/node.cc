@@ -162,6 +162,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
                                  : grpc::InsecureServerCredentials(),
                            &p.grpc_port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  // gRPC sets SO_REUSEPORT by default, which lets a second process bind the same explicit port
+  // and take half its connections. Only a reserved port 0 shares, with its reservation
+  // (port_reservation.h); an explicit port in use stops start-up.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, reserved ? 1 : 0);
   // Bounded per connection and in total (docs/operations.md "Limits"): a client opening more
   // streams waits for one to finish, and buffers beyond the quota are refused, not grown.
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config.server.grpc_max_concurrent_streams);
@@ -178,8 +182,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
   p.grpc_server = builder.BuildAndStart();
   if (reserved) reserved->Release();  // gRPC holds the port now (or failed to bind it)
   if (!p.grpc_server || p.grpc_port == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on gRPC address '", grpc_address, "'"));
+    absl::Status why = PortReservation::CheckBindable(grpc_hp->host, grpc_port);
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on gRPC address '", grpc_address, "'",
+        why.ok() ? "" : absl::StrCat(": ", why.message())));
   }
   if (auto joined = p.mode.Join(); !joined.ok()) {  // once this node can serve its peers
     p.grpc_server->Shutdown();
