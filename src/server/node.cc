@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "api/admin_counters.h"
 #include "api/envoy_handler.h"
 #include "api/envoy_service.h"
 #include "api/grpc_health.h"
@@ -27,6 +28,7 @@
 #include "server/node_builder.h"
 #include "server/port_reservation.h"
 #include "server/node_status.h"
+#include "server/peer_failure_answers.h"
 #include "server/grpc_drain.h"
 #include "server/throttled_log.h"
 #include "server/tls_files.h"
@@ -63,6 +65,7 @@ struct Node::Parts {
   std::unique_ptr<rules::RuleWatcher> rules_watcher;
   std::unique_ptr<api::EnvoyHandler> envoy;
   std::unique_ptr<api::EnvoyService> envoy_service;
+  std::unique_ptr<api::AdminCounters> admin;  // --admin: the counter admin
   // sluice_accept_failures_total{listener="http"}: the HTTP listener out of descriptors.
   obs::Counter* http_accept_failures = registry.AddCounter(
       "sluice_accept_failures_total",
@@ -129,6 +132,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
                                    .tracer = p.tracer});
   if (!mode.ok()) return mode.status();
   p.mode = std::move(*mode);
+  BindPeerFailureMetrics(p.registry, p.mode.cluster_router);
   p.status = std::make_unique<NodeStatus>(*p.mode.router);
   if (auto status = BuildDoors(p); !status.ok()) return status;
   p.status->Bind(StatusInputs{
@@ -146,6 +150,14 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
                           ? std::function([r = p.mode.cluster_router] { return r->view(); })
                           : nullptr,
       .peer_error_window = config.cluster.peer_error_window,
+      .peer_failure = p.mode.cluster_router
+                          ? std::function([r = p.mode.cluster_router,
+                                           policy = config.cluster.on_peer_failure] {
+                              return StatusPeerFailure{
+                                  .policy = std::string(cluster::PeerFailurePolicyName(policy)),
+                                  .answers = PeerFailureAnswers(r->stats(), policy)};
+                            })
+                          : nullptr,
       .mesh = p.mode.mesh.get(),
       .rules = p.rules.get()});
   p.metrics.BindStore([&store = p.store] {
@@ -216,7 +228,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
                                 .mesh = p.mode.mesh.get(),
                                 .mesh_test_hooks = config.mesh.test_hooks,
                                 .status = p.status->collector(),
-                                .tracer = p.tracer};
+                                .tracer = p.tracer,
+                                .admin = p.admin.get(),
+                                .admin_client_cns = config.server.admin_client_cns};
   AddNodeRoutes(*p.http_server, routes);
   // The status listener first: once the main HTTP port answers, every listener does.
   if (!config.server.status_http_address.empty()) {
@@ -278,6 +292,9 @@ absl::Status Node::BuildDoors(Parts& p) {
                         .admission = AdmissionOptionsFor(config)},
       &p.metrics);
   p.envoy_service = std::make_unique<api::EnvoyService>(*p.envoy, p.metrics, p.tracer);
+  if (config.server.admin) {  // reads and resets are not requests: the top keys do not see them
+    p.admin = std::make_unique<api::AdminCounters>(*p.mode.router, clock, *p.rules);
+  }
   return absl::OkStatus();
 }
 
