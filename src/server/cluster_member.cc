@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "library/public_types.h"
 #include "server/cluster_member_parts.h"
+#include "server/peer_failure_answers.h"
 #include "server/settings_sources.h"
 
 namespace sluice {
@@ -59,6 +60,9 @@ absl::Status BuildDoors(ClusterMember::Parts& p) {
                         .admission = AdmissionOptionsFor(config)},
       &p.metrics);
   p.envoy_service = std::make_unique<api::EnvoyService>(*p.envoy, p.metrics, p.tracer);
+  if (config.server.admin) {  // reads and resets are not requests: the top keys do not see them
+    p.admin = std::make_unique<api::AdminCounters>(*p.mode.router, clock, *p.rules);
+  }
   return absl::OkStatus();
 }
 
@@ -91,6 +95,7 @@ absl::StatusOr<std::unique_ptr<ClusterMember>> CreateClusterMember(const Config&
                                    .tracer = p.tracer});
   if (!mode.ok()) return mode.status();
   p.mode = std::move(*mode);
+  BindPeerFailureMetrics(p.registry, p.mode.cluster_router);
   p.status = std::make_unique<NodeStatus>(*p.mode.router);
   if (auto status = BuildDoors(p); !status.ok()) return status;
   p.metrics.BindStore([&store = p.store] {

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "api/admin_counters.h"
 #include "api/envoy_handler.h"
 #include "api/envoy_service.h"
 #include "api/gubernator_handler.h"
@@ -55,6 +56,7 @@ struct sluice::ClusterMember::Parts {
   std::unique_ptr<rules::RuleWatcher> rules_watcher;
   std::unique_ptr<api::EnvoyHandler> envoy;
   std::unique_ptr<api::EnvoyService> envoy_service;
+  std::unique_ptr<api::AdminCounters> admin;  // --admin: the counter admin
   bool joined = false;
   bool left = false;
   bool stopped = false;

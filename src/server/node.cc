@@ -28,6 +28,7 @@
 #include "server/node_builder.h"
 #include "server/port_reservation.h"
 #include "server/node_status.h"
+#include "server/peer_failure_answers.h"
 #include "server/grpc_drain.h"
 #include "server/throttled_log.h"
 #include "server/tls_files.h"
@@ -104,6 +105,14 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
                           ? std::function([r = m.mode.cluster_router] { return r->view(); })
                           : nullptr,
       .peer_error_window = config.cluster.peer_error_window,
+      .peer_failure = m.mode.cluster_router
+                          ? std::function([r = m.mode.cluster_router,
+                                           policy = config.cluster.on_peer_failure] {
+                              return StatusPeerFailure{
+                                  .policy = std::string(cluster::PeerFailurePolicyName(policy)),
+                                  .answers = PeerFailureAnswers(r->stats(), policy)};
+                            })
+                          : nullptr,
       .mesh = m.mode.mesh.get(),
       .rules = m.rules.get()});
   // grpc.health.v1.Health (Kubernetes gRPC probes) and server reflection (grpcurl).
@@ -168,7 +177,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
                                 .mesh = m.mode.mesh.get(),
                                 .mesh_test_hooks = config.mesh.test_hooks,
                                 .status = m.status->collector(),
-                                .tracer = m.tracer};
+                                .tracer = m.tracer,
+                                .admin = m.admin.get(),
+                                .admin_client_cns = config.server.admin_client_cns};
   AddNodeRoutes(*p.http_server, routes);
   // The status listener first: once the main HTTP port answers, every listener does.
   if (!config.server.status_http_address.empty()) {

@@ -211,6 +211,7 @@ absl::StatusOr<ModeParts> BuildCluster(const ModeInputs& in) {
           .global = settings.global,
           .force_global = settings.force_global,
           .fail_open = settings.fail_open,
+          .on_peer_failure = settings.on_peer_failure,
           .admission = AdmissionOptionsFor(config)},
       &in.metrics);
   parts.cluster_router = router.get();
