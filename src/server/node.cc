@@ -48,6 +48,8 @@ struct Node::Parts {
   std::optional<TlsMaterial> tls;
   obs::Registry registry;
   obs::Metrics metrics{registry, kVersion};
+  // Registered in every mode, so each cluster family is on /metrics (at 0) whatever the mode.
+  cluster::ClusterMetrics cluster_metrics{registry};
   core::Store store;
   core::Limiter limiter{store, persistence->store()};
   // --otlp-endpoint: null when tracing is off. Outlives everything that starts spans.
@@ -125,6 +127,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
                                    .clock = core::SystemClock::Instance(),
                                    .registry = p.registry,
                                    .metrics = p.metrics,
+                                   .cluster_metrics = p.cluster_metrics,
                                    .tls = p.tls,
                                    .tracer = p.tracer});
   if (!mode.ok()) return mode.status();
