@@ -14,7 +14,6 @@
 #include "core/clock.h"
 #include "library/public_types.h"
 #include "server/cluster_member_parts.h"
-#include "server/peer_failure_answers.h"
 #include "server/settings_sources.h"
 
 namespace sluice {
@@ -91,11 +90,11 @@ absl::StatusOr<std::unique_ptr<ClusterMember>> CreateClusterMember(const Config&
                                    .clock = core::SystemClock::Instance(),
                                    .registry = p.registry,
                                    .metrics = p.metrics,
+                                   .cluster_metrics = p.cluster_metrics,
                                    .tls = p.tls,
                                    .tracer = p.tracer});
   if (!mode.ok()) return mode.status();
   p.mode = std::move(*mode);
-  BindPeerFailureMetrics(p.registry, p.mode.cluster_router);
   p.status = std::make_unique<NodeStatus>(*p.mode.router);
   if (auto status = BuildDoors(p); !status.ok()) return status;
   p.metrics.BindStore([&store = p.store] {

@@ -18,6 +18,7 @@
 #include "api/envoy_service.h"
 #include "api/gubernator_handler.h"
 #include "api/gubernator_service.h"
+#include "cluster/cluster_metrics.h"
 #include "core/limiter.h"
 #include "core/store.h"
 #include "obs/registry.h"
@@ -42,6 +43,8 @@ struct sluice::ClusterMember::Parts {
   std::optional<server::TlsMaterial> tls;
   obs::Registry registry;
   obs::Metrics metrics{registry, server::kVersion};
+  // Registered in every mode, so each cluster family is on /metrics (at 0) whatever the mode.
+  cluster::ClusterMetrics cluster_metrics{registry};
   core::Store store;
   core::Limiter limiter{store, persistence->store()};
   // --otlp-endpoint: null when tracing is off. Outlives everything that starts spans.

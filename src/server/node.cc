@@ -106,11 +106,11 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
                           : nullptr,
       .peer_error_window = config.cluster.peer_error_window,
       .peer_failure = m.mode.cluster_router
-                          ? std::function([r = m.mode.cluster_router,
+                          ? std::function([&metrics = m.cluster_metrics.router,
                                            policy = config.cluster.on_peer_failure] {
                               return StatusPeerFailure{
                                   .policy = std::string(cluster::PeerFailurePolicyName(policy)),
-                                  .answers = PeerFailureAnswers(r->stats(), policy)};
+                                  .answers = PeerFailureAnswers(metrics, policy)};
                             })
                           : nullptr,
       .mesh = m.mode.mesh.get(),
