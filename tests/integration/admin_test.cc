@@ -4,6 +4,7 @@
 // node), in mesh mode (counts summed over the nodes), and under mTLS (--admin-client-cn allows
 // one certificate's CN, refuses others with 403).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -76,7 +77,8 @@ class AdminStandaloneTest : public ::testing::Test {
     return HttpCall("POST", node_->http_url() + "/v1/admin/reset?" + query, "", {});
   }
 
-  TempFile rules_{"admin_rules.yaml", kRules};
+  // Per process: ctest runs the tests of this fixture in parallel processes.
+  TempFile rules_{"admin_rules_" + std::to_string(getpid()) + ".yaml", kRules};
   std::unique_ptr<SluiceProcess> node_;
 };
 
