@@ -1,6 +1,7 @@
 # The installed library as an outside program sees it (ctest label `library`): installs the
 # `library` component of BUILD_DIR into a temporary prefix, builds examples/ against it with
-# find_package(Sluice), runs the examples, and compiles one with pkg-config's flags alone.
+# find_package(Sluice) (the member with COMPONENTS member), runs the examples, and compiles the
+# limiter example with pkg-config's flags alone.
 # Run by ctest with -DBUILD_DIR -DSOURCE_DIR -DWORK_DIR -DCXX -DGENERATOR.
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
@@ -24,6 +25,15 @@ run(${WORK_DIR}/build/embedded_limiter/embedded_limiter ${state})
 message(STATUS "${run_output}")
 run(${CMAKE_COMMAND} -E env EXPECT_ALLOWED=0 ${WORK_DIR}/build/embedded_limiter/embedded_limiter
     ${state})
+message(STATUS "${run_output}")
+
+# The cluster member: two members on 127.0.0.1 form a cluster in one program's gRPC servers, and
+# the keys the second owns are forwarded to it and counted there.
+if(NOT EXISTS ${WORK_DIR}/build/cluster_member/cluster_member)
+  message(FATAL_ERROR "examples/cluster_member was not built: find_package(Sluice COMPONENTS "
+                      "member) did not find the member in ${prefix}")
+endif()
+run(${WORK_DIR}/build/cluster_member/cluster_member demo)
 message(STATUS "${run_output}")
 
 # pkg-config: the same program from the .pc file's flags (a static archive: --static).

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/limiter.h"
 #include "core/store.h"
+#include "library/public_types.h"
 
 namespace sluice {
 namespace {
@@ -26,30 +27,6 @@ class SystemClockImpl final : public sluice::Clock {
  public:
   int64_t NowMillis() const override { return core::SystemClock::Instance().NowMillis(); }
 };
-
-core::RateLimitRequest ToCore(const Request& r) {
-  core::RateLimitRequest c;
-  c.name = r.name;
-  c.unique_key = r.unique_key;
-  c.hits = r.hits;
-  c.limit = r.limit;
-  c.duration = r.duration;
-  c.algorithm = static_cast<int32_t>(r.algorithm);
-  c.behavior = r.behavior;
-  c.burst = r.burst;
-  c.created_at = r.created_at;
-  return c;
-}
-
-Answer FromCore(core::RateLimitResponse c) {
-  Answer a;
-  a.status = static_cast<LimitStatus>(c.status);
-  a.limit = c.limit;
-  a.remaining = c.remaining;
-  a.reset_time = c.reset_time;
-  a.error = std::move(c.error);
-  return a;
-}
 
 Answer Error(std::string text) {
   Answer a;

@@ -22,25 +22,11 @@
 #include "core/clock.h"
 #include "core/limiter.h"
 #include "obs/registry.h"
+#include "persist/persistence_options.h"
 #include "persist/rocks_store.h"
 #include "persist/snapshot_file.h"
 
 namespace sluice::persist {
-
-struct PersistenceOptions {
-  // Snapshot file loaded at start and written at graceful stop. Default: none.
-  std::string snapshot_path;
-  // Time between snapshots while running; 0: only at stop. Default: 1 min.
-  absl::Duration snapshot_interval = absl::Minutes(1);
-  // Start with an empty limiter when the snapshot cannot be loaded (logged). Default: false.
-  bool snapshot_ignore_errors = false;
-  // RocksDB directory of the write-through store. Default: none.
-  std::string store_dir;
-  // Keys with shorter windows are not stored. Default: 1 h.
-  absl::Duration store_min_duration = absl::Hours(1);
-  // fsync every store write (survives a power loss, not only a crash). Default: false.
-  bool store_sync = false;
-};
 
 class Persistence {
  public:

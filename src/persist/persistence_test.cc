@@ -6,24 +6,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "testing/temp_dir.h"
+
 namespace sluice::persist {
 namespace {
 
-namespace fs = std::filesystem;
 constexpr int64_t kStart = 1'700'000'000'000;
 
 class PersistenceTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("persistence_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "sluice.snap").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string ReadAll() {
     std::ifstream in(path_, std::ios::binary);
     std::stringstream s;
@@ -42,8 +33,8 @@ class PersistenceTest : public ::testing::Test {
     return req;
   }
 
-  fs::path dir_;
-  std::string path_;
+  testing::TempDir dir_;
+  const std::string path_ = dir_.Path("sluice.snap");
   core::ManualClock clock_{kStart};
   core::Store store_;
   core::Limiter limiter_{store_};
@@ -89,8 +80,7 @@ TEST_F(PersistenceTest, IgnoringErrorsStartsEmptyAndTheNextSnapshotReplacesTheFi
 }
 
 TEST_F(PersistenceTest, AStoreDirectoryThatCannotBeOpenedFailsOpen) {
-  std::ofstream((dir_ / "file").string()) << "x";
-  auto p = Persistence::Open({.store_dir = (dir_ / "file").string()});
+  auto p = Persistence::Open({.store_dir = dir_.Write("file", "x")});
   EXPECT_FALSE(p.ok());
 }
 

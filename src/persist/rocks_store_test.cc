@@ -3,33 +3,24 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <filesystem>
-#include <fstream>
+
+#include "testing/temp_dir.h"
 
 namespace sluice::persist {
 namespace {
 
-namespace fs = std::filesystem;
 constexpr int64_t kHour = 3'600'000;
 
 class RocksStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = (fs::path(::testing::TempDir()) /
-            ("rocks_" +
-             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name())))
-               .string();
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::unique_ptr<RocksStore> Open() {
     auto store = RocksStore::Open({.dir = dir_, .now = [this] { return now_.load(); }});
     EXPECT_TRUE(store.ok()) << store.status();
     return store.ok() ? std::move(*store) : nullptr;
   }
 
-  std::string dir_;
+  testing::TempDir temp_;
+  const std::string dir_ = temp_.Path("store");
   std::atomic<int64_t> now_{1'000'000};
 };
 
@@ -78,14 +69,12 @@ TEST_F(RocksStoreTest, CompactionDropsExpiredItems) {
 }
 
 TEST_F(RocksStoreTest, AnUnusableDirectoryFailsOpenNamingIt) {
-  fs::create_directories(fs::path(dir_).parent_path());
-  { std::ofstream(dir_) << "a file, not a directory"; }
+  temp_.Write("store", "a file, not a directory");
   auto store = RocksStore::Open({.dir = dir_});
   ASSERT_FALSE(store.ok());
   EXPECT_NE(store.status().message().find("--store-dir '" + dir_ + "': cannot open the store"),
             std::string::npos)
       << store.status();
-  fs::remove(dir_);
 }
 
 }  // namespace

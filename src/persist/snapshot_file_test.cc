@@ -7,6 +7,8 @@
 #include <sstream>
 #include <vector>
 
+#include "testing/temp_dir.h"
+
 namespace sluice::persist {
 namespace {
 
@@ -14,14 +16,6 @@ namespace fs = std::filesystem;
 
 class SnapshotFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("snapshot_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "sluice.snap").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
   Status SaveItems(SnapshotFile& file, const std::vector<StoredItem>& items) {
     return file.Save([&](const Loader::ItemSink& sink) {
@@ -46,8 +40,8 @@ class SnapshotFileTest : public ::testing::Test {
   const std::vector<StoredItem> items_ = {{"a_1", 100, 3'600'000, std::string("\x01\x00\x02", 3)},
                                           {"b_2", 200, 1000, "state"},
                                           {"", 300, 0, ""}};
-  fs::path dir_;
-  std::string path_;
+  testing::TempDir dir_;
+  const std::string path_ = dir_.Path("sluice.snap");
 };
 
 TEST_F(SnapshotFileTest, SaveThenLoadGivesEveryItemBack) {

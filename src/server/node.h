@@ -1,6 +1,7 @@
-// Node: one running Sluice — the store and limiter, the mode's router (node_builder.h), every
-// door (gRPC, HTTP) — wired from a Config. This is also the embedding API: a C++ service can run
-// a Node in-process.
+// Node: one running Sluice — a cluster member (include/sluice/cluster_member.h: the store and
+// limiter, the mode's router, the doors' handlers) served on the node's own gRPC server, with the
+// HTTP door, /metrics and the status page — wired from a Config. A C++ service that wants the
+// member on its own server uses sluice::ClusterMember instead.
 //
 // Thread safety: Start() and Shutdown() from one thread; the rest is internally synchronized.
 #pragma once
@@ -35,9 +36,6 @@ class Node {
 
  private:
   struct Parts;
-  // The doors over the mode's router: the Gubernator and Envoy handlers, their gRPC services,
-  // the rules (loaded, and watched unless --no-rules-watch).
-  static absl::Status BuildDoors(Parts& p);
   explicit Node(std::unique_ptr<Parts> parts);
   std::unique_ptr<Parts> parts_;
 };

@@ -7,7 +7,6 @@
 #include <signal.h>
 
 #include <atomic>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -17,11 +16,11 @@
 
 #include "gubernator.grpc.pb.h"
 #include "testing/sluice_process.h"
+#include "testing/temp_dir.h"
 
 namespace sluice {
 namespace {
 
-namespace fs = std::filesystem;
 constexpr int64_t kHour = 3'600'000;
 
 struct Answer {
@@ -55,20 +54,11 @@ std::unique_ptr<pb::gubernator::V1::Stub> StubFor(const testing::SluiceProcess& 
 
 class PersistenceTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("persistence_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  fs::path dir_;
+  testing::TempDir dir_;
 };
 
 TEST_F(PersistenceTest, GracefulRestartWithASnapshotKeepsRemainingAndResetTime) {
-  const std::string snapshot = (dir_ / "sluice.snap").string();
+  const std::string snapshot = dir_.Path("sluice.snap");
   std::map<std::string, pb::gubernator::RateLimitResp> before;
   {
     testing::SluiceProcess node({.extra_args = {"--snapshot", snapshot}});
@@ -99,7 +89,7 @@ TEST_F(PersistenceTest, GracefulRestartWithASnapshotKeepsRemainingAndResetTime) 
 }
 
 TEST_F(PersistenceTest, ACorruptSnapshotStopsStartUpUnlessIgnored) {
-  const std::string snapshot = (dir_ / "sluice.snap").string();
+  const std::string snapshot = dir_.Path("sluice.snap");
   std::ofstream(snapshot) << "not a snapshot at all";
   {
     testing::SluiceProcess node({.extra_args = {"--snapshot", snapshot}});
@@ -116,7 +106,7 @@ TEST_F(PersistenceTest, ACorruptSnapshotStopsStartUpUnlessIgnored) {
 }
 
 TEST_F(PersistenceTest, KillNineUnderLoadLosesNoAnsweredHitOfALongKey) {
-  const std::string store = (dir_ / "store").string();
+  const std::string store = dir_.Path("store");
   constexpr int kKeys = 8;
   constexpr int64_t kLimit = 1'000'000;
   std::vector<std::atomic<int64_t>> answered(kKeys);
