@@ -283,6 +283,16 @@ bool GossipEngine::InDigest(const Member& member, int64_t now) const {
          now - member.state_since < 2 * options_.suspicion_timeout_ms;
 }
 
+wire::DigestEntry GossipEngine::EntryOf(const Member& member) const {
+  wire::DigestEntry entry;
+  entry.set_node_id(member.info.id.node_id);
+  entry.set_incarnation(member.info.id.incarnation);
+  entry.set_heartbeat(member.heartbeat);
+  entry.set_max_version(counters_.Watermark(member.info.id));
+  entry.set_left(member.left);
+  return entry;
+}
+
 std::vector<wire::Digest> GossipEngine::BuildDigest(int64_t now) const {
   wire::Packet shell;
   *shell.mutable_sender() = self_wire_;
@@ -300,14 +310,11 @@ std::vector<wire::Digest> GossipEngine::BuildDigest(int64_t now) const {
     for (; it != entries.end() && it->first.node_id == node_id; ++it) {
       const Member& member = it->second;
       if (!InDigest(member, now)) continue;
-      wire::DigestEntry entry;
-      entry.set_node_id(member.info.id.node_id);
-      entry.set_incarnation(member.info.id.incarnation);
-      entry.set_heartbeat(member.heartbeat);
-      entry.set_max_version(counters_.Watermark(member.info.id));
-      entry.set_left(member.left);
-      group_size += FieldBytes(entry.ByteSizeLong());
-      group.push_back(std::move(entry));
+      group.push_back(EntryOf(member));
+      // 0: not seen alive here yet (learned second hand); a peer that has seen it says so in
+      // its wants answer.
+      if (!member.confirmed) group.back().set_heartbeat(0);
+      group_size += FieldBytes(group.back().ByteSizeLong());
     }
     if (group.empty()) continue;
     if (size > 0 && size + group_size > budget) {
@@ -358,6 +365,61 @@ std::vector<wire::Packet> GossipEngine::AnswerDigest(const wire::Digest& digest,
     auto known = peer.find(member->info.id);
     if (known != peer.end() && watermark <= known->second->max_version()) continue;
     const uint64_t since = known == peer.end() ? 0 : known->second->max_version();
+    writer.Add(*member, member->heartbeat, member->left, counters_, since, watermark);
+  }
+  return writer.Take();
+}
+
+std::optional<wire::Digest> GossipEngine::WantsDigest(const wire::Digest& syn) const {
+  wire::Packet shell;
+  *shell.mutable_sender() = self_wire_;
+  shell.mutable_digest()->set_wants_only(true);
+  shell.mutable_digest()->set_range_start(syn.range_start());
+  shell.mutable_digest()->set_range_end(syn.range_end());
+  const Member& self_member = members_.self();
+  *shell.mutable_digest()->add_entries() = EntryOf(self_member);
+  size_t size = shell.ByteSizeLong() + 3;
+  bool wanted = false;
+  for (const auto& entry : syn.entries()) {
+    if (!InRange(entry.node_id(), syn)) continue;
+    const OriginId id{entry.node_id(), entry.incarnation()};
+    if (id == self_member.info.id || id.node_id.empty() || id.incarnation == 0) continue;
+    wire::DigestEntry want;
+    const Member* member = members_.Find(id);
+    if (member == nullptr) {
+      want.set_node_id(id.node_id);  // unknown here: all of it, from version 0
+      want.set_incarnation(id.incarnation);
+    } else if (counters_.Watermark(id) < entry.max_version() ||
+               (entry.heartbeat() == 0 && member->confirmed && member->heartbeat > 0)) {
+      // Lacks updates here; or news for the peer, which has not seen that node alive yet (it
+      // becomes a member there once this heartbeat is above the one it learned).
+      want = EntryOf(*member);
+    } else {
+      continue;
+    }
+    const size_t bytes = FieldBytes(want.ByteSizeLong());
+    if (size + bytes > body_budget_) break;  // the rest is asked in a later exchange
+    size += bytes;
+    *shell.mutable_digest()->add_entries() = std::move(want);
+    wanted = true;
+  }
+  if (!wanted) return std::nullopt;
+  return std::move(*shell.mutable_digest());
+}
+
+std::vector<wire::Packet> GossipEngine::AnswerWants(const wire::Digest& wants,
+                                                    const OriginId& peer, int64_t now) {
+  DeltaWriter writer(self_wire_, body_budget_, kMaxReplyPackets);
+  for (const auto& entry : wants.entries()) {
+    if (writer.full()) break;
+    const OriginId id{entry.node_id(), entry.incarnation()};
+    if (id == peer) continue;  // the peer's own entry: its heartbeat, not a request
+    const Member* member = members_.Find(id);
+    if (member == nullptr || !InDigest(*member, now)) continue;
+    const uint64_t watermark = counters_.Watermark(id);
+    const uint64_t since = entry.max_version();
+    // An unknown life (since 0) is sent even without slots: its header makes it known.
+    if (since != 0 && watermark <= since) continue;
     writer.Add(*member, member->heartbeat, member->left, counters_, since, watermark);
   }
   return writer.Take();
@@ -460,18 +522,17 @@ Received GossipEngine::Receive(const wire::Packet& packet, size_t datagram_bytes
       ++stats_.syns_received;
       ApplyDigest(packet.syn(), now);
       replies = AnswerDigest(packet.syn(), now);
-      if (packet.syn().range_start().empty()) {  // the first part of the peer's digest
-        for (auto& part : BuildDigest(now)) {
-          wire::Packet& reply = replies.emplace_back();
-          *reply.mutable_sender() = self_wire_;
-          *reply.mutable_digest() = std::move(part);
-        }
+      if (std::optional<wire::Digest> wants = WantsDigest(packet.syn())) {
+        wire::Packet& reply = replies.emplace_back();
+        *reply.mutable_sender() = self_wire_;
+        *reply.mutable_digest() = std::move(*wants);
       }
       break;
     case wire::Packet::kDigest:
       ++stats_.digests_received;
       ApplyDigest(packet.digest(), now);
-      replies = AnswerDigest(packet.digest(), now);
+      replies = packet.digest().wants_only() ? AnswerWants(packet.digest(), sender_id, now)
+                                             : AnswerDigest(packet.digest(), now);
       break;
     case wire::Packet::kDelta:
       ++stats_.deltas_received;

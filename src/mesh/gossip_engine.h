@@ -6,8 +6,9 @@
 // Anti-entropy (scuttlebutt, as chitchat): every round the node sends its digest — per known
 // node life: heartbeat, the highest version of its slots known here, left flag — to `fanout`
 // random live peers (plus one dead node, and a seed when alone or now and then, so partitions
-// heal). The receiver answers with the slot updates the digest lacks and its own digest; the
-// initiator answers that with what the receiver lacks. Deltas are sent in version order with
+// heal). The receiver answers with the slot updates the digest lacks and, when it lacks some
+// itself, a wants list of them (a wants_only digest, not its whole digest: that would list every
+// node again); the initiator answers that with what was asked. Deltas are sent in version order with
 // an explicit (from, to] range so a lost datagram can never make a peer skip updates.
 // Push: this node's own new slot updates are also sent to every live member as soon as the
 // runtime calls Push (every push_interval), which is what keeps the overshoot small.
@@ -138,10 +139,19 @@ class GossipEngine {
   class DeltaWriter;
 
   bool InDigest(const Member& member, int64_t now) const;
+  wire::DigestEntry EntryOf(const Member& member) const;
+  // This node's full digest (every life InDigest), in parts that each fit a datagram.
   std::vector<wire::Digest> BuildDigest(int64_t now) const;
   void ApplyDigest(const wire::Digest& digest, int64_t now);
-  // The deltas a peer lacks according to its digest part.
+  // The deltas a peer lacks according to its (full) digest part.
   std::vector<wire::Packet> AnswerDigest(const wire::Digest& digest, int64_t now);
+  // The answer to one part of a peer's syn after the deltas it lacks: this node's own entry and
+  // the lives of that part this node lacks updates of (wants_only; proto/mesh.proto). Nullopt
+  // when it lacks nothing there. One datagram: what does not fit is asked next time.
+  std::optional<wire::Digest> WantsDigest(const wire::Digest& syn) const;
+  // The deltas a wants_only digest from `peer` asks for.
+  std::vector<wire::Packet> AnswerWants(const wire::Digest& wants, const OriginId& peer,
+                                        int64_t now);
   void ApplyDelta(const wire::Delta& delta, int64_t now);
   // Learns (or refreshes) a node, making room in a full table; nullptr when refused.
   Member* Admit(const NodeInfo& info, uint64_t heartbeat, int64_t now);

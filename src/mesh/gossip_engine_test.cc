@@ -110,6 +110,9 @@ class Sim {
   size_t max_datagram = 0;
   uint64_t datagrams = 0;
   uint64_t split_digests = 0;  // digest parts that are not the last one
+  uint64_t reply_digests = 0;  // digests answering a syn
+  uint64_t reply_digest_entries = 0;
+  uint64_t full_reply_digests = 0;  // of those, whole digests (not wants_only)
 
  private:
   struct Datagram {
@@ -125,6 +128,11 @@ class Sim {
       EXPECT_LE(bytes.size(), kMaxDatagramBytes);
       ++datagrams;
       if (o.packet.has_syn() && !o.packet.syn().range_end().empty()) ++split_digests;
+      if (o.packet.has_digest()) {
+        ++reply_digests;
+        reply_digest_entries += static_cast<uint64_t>(o.packet.digest().entries_size());
+        if (!o.packet.digest().wants_only()) ++full_reply_digests;
+      }
       queue_.push_back(Datagram{from, o.address, std::move(bytes)});
     }
   }
@@ -356,6 +364,28 @@ TEST(GossipEngineTest, BigMeshesSplitDigestsAndStillConverge) {
   sim.Hit(ids[29], "k", 1);
   sim.Steps(5, /*push=*/false);
   for (const auto& id : ids) EXPECT_EQ(sim.Total(id, "k"), 2) << id;
+}
+
+// A syn is answered with what the receiver lacks, not with its whole digest: a converged, idle
+// mesh sends no digest answers at all, and a hit travels in answers that list only its origin.
+TEST(GossipEngineTest, ASynIsAnsweredWithWhatTheReceiverLacksNotItsWholeDigest) {
+  Sim sim;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 30; ++i) ids.push_back("node-with-a-long-name-" + std::to_string(100 + i));
+  sim.Form(ids, 15);
+  for (const auto& id : ids) ASSERT_EQ(sim.MemberCount(id), ids.size()) << id;
+  sim.reply_digests = sim.reply_digest_entries = sim.full_reply_digests = 0;
+  sim.Steps(3, /*push=*/false);
+  EXPECT_GT(sim.split_digests, 0u) << "syns still list every node, in parts";
+  EXPECT_EQ(sim.reply_digests, 0u) << "nobody lacks anything, so nobody answers with a digest";
+
+  sim.Hit(ids[0], "k", 5);
+  for (int step = 0; step < 3; ++step) sim.Step(/*push=*/false);
+  for (const auto& id : ids) EXPECT_EQ(sim.Total(id, "k"), 5) << id;
+  EXPECT_GT(sim.reply_digests, 0u) << "the hit was asked for";
+  EXPECT_EQ(sim.full_reply_digests, 0u);
+  // Each answer: the receiver's own entry and the one origin it lacked.
+  EXPECT_LE(sim.reply_digest_entries, 2 * sim.reply_digests);
 }
 
 TEST(GossipEngineTest, WindowsRollOverAndAreCollectedEverywhere) {
