@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"sluice/interop/freeport"
 )
 
 // SluiceBinary is the sluice executable the suites run: $SLUICE_BIN (interop/run.sh sets it),
@@ -195,15 +197,10 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// FreeAddr returns 127.0.0.1:<a port the kernel just handed out>. Another process can take it
-// before it is bound again; the suites start one node at a time and fail loudly if it is taken.
+// FreeAddr returns 127.0.0.1:<a free port outside the ephemeral range> (see package freeport).
+// Another process can still bind it before sluice does; the suites fail loudly if it is taken.
 func FreeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	return freeport.Addr()
 }
 
 // WaitTCP waits until addr accepts connections.
