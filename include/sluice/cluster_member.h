@@ -1,8 +1,8 @@
 // sluice::ClusterMember: a full member of a Sluice (or Gubernator) cluster inside a C++ program's
-// own gRPC server. It serves Gubernator's V1 and PeersV1 and, with rules, Envoy's RateLimitService
-// on the host's grpc::ServerBuilder, finds its peers (static list, DNS, etcd, Kubernetes, mesh),
-// and routes every decision to the key's owner exactly as the `sluice` binary does — the binary
-// is this class behind its own listeners (docs/library.md).
+// own gRPC server. It serves Gubernator's V1 and PeersV1 and Envoy's RateLimitService (its rules
+// from --rules) on the host's grpc::ServerBuilder, finds its peers (static list, DNS, etcd,
+// Kubernetes, mesh), and routes every decision to the key's owner exactly as the `sluice` binary
+// does — the binary is this class behind its own listeners (docs/library.md).
 //
 // Settings are the `sluice` binary's own, given as its command-line flags (docs/configuration.md):
 // one vocabulary, parsed and validated in one place, so a member accepts every option a node
@@ -65,7 +65,8 @@ class ClusterMember {
   ClusterMember(const ClusterMember&) = delete;
   ClusterMember& operator=(const ClusterMember&) = delete;
 
-  // Registers V1, PeersV1 (when clustered) and RateLimitService (when rules are set) on
+  // Registers Gubernator's V1, PeersV1 (when clustered) and Envoy's RateLimitService (its
+  // descriptors matched against --rules; without rules it answers as the binary does) on
   // `builder`. Call once, before the host's builder.BuildAndStart(); the services must be served
   // on the listener that advertise_address names.
   void RegisterServices(grpc::ServerBuilder& builder);

@@ -98,24 +98,34 @@ TEST(ClusterMemberTest, TwoMembersFormAClusterAndTheOwnerCounts) {
   ASSERT_NE(first.member, nullptr);
   ASSERT_NE(second.member, nullptr);
 
-  std::vector<sluice::Request> requests;
-  for (int i = 0; i < 40; ++i) requests.push_back(Hit("k" + std::to_string(i), 2, 10));
-  std::vector<sluice::RoutedAnswer> answers = first.member->Check(requests);
-  ASSERT_EQ(answers.size(), requests.size());
+  // The ring decides which keys the second member owns; with two loopback ports it can be very
+  // uneven, so batches of fresh keys are asked until both members own some (at most 1,000 keys).
   int forwarded = 0;
-  for (size_t i = 0; i < answers.size(); ++i) {
-    ASSERT_EQ(answers[i].answer.error, "") << requests[i].unique_key;
-    EXPECT_EQ(answers[i].answer.remaining, 8) << requests[i].unique_key;
-    if (answers[i].owner.empty()) continue;
-    EXPECT_EQ(answers[i].owner, b);
-    ++forwarded;
-    const std::vector<sluice::Request> read = {Hit(requests[i].unique_key, 0, 10)};
-    sluice::RoutedAnswer there = second.member->Check(read)[0];
-    EXPECT_EQ(there.owner, "") << "the second member owns " << requests[i].unique_key;
-    EXPECT_EQ(there.answer.remaining, 8) << requests[i].unique_key;
+  int local = 0;
+  for (int batch = 0; batch < 25 && (forwarded == 0 || local == 0); ++batch) {
+    std::vector<sluice::Request> requests;
+    for (int i = 0; i < 40; ++i) {
+      requests.push_back(Hit("k" + std::to_string(batch * 40 + i), 2, 10));
+    }
+    std::vector<sluice::RoutedAnswer> answers = first.member->Check(requests);
+    ASSERT_EQ(answers.size(), requests.size());
+    for (size_t i = 0; i < answers.size(); ++i) {
+      ASSERT_EQ(answers[i].answer.error, "") << requests[i].unique_key;
+      EXPECT_EQ(answers[i].answer.remaining, 8) << requests[i].unique_key;
+      if (answers[i].owner.empty()) {
+        ++local;
+        continue;
+      }
+      EXPECT_EQ(answers[i].owner, b);
+      ++forwarded;
+      const std::vector<sluice::Request> read = {Hit(requests[i].unique_key, 0, 10)};
+      sluice::RoutedAnswer there = second.member->Check(read)[0];
+      EXPECT_EQ(there.owner, "") << "the second member owns " << requests[i].unique_key;
+      EXPECT_EQ(there.answer.remaining, 8) << requests[i].unique_key;
+    }
   }
   EXPECT_GT(forwarded, 0);
-  EXPECT_LT(forwarded, 40);
+  EXPECT_GT(local, 0);
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 
+#include <sys/statvfs.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -15,6 +18,10 @@ namespace {
 
 constexpr size_t kValueHeaderBytes = 2 * sizeof(int64_t);
 constexpr int64_t kErrorLogIntervalMs = 10'000;
+// The free space a write needs on the store's file system: RocksDB's next write-ahead log and
+// memtable flush fit in it with room to spare. A quarter of a smaller file system.
+constexpr uint64_t kReserveBytes = 64ull << 20;
+constexpr int64_t kSpaceCheckIntervalMs = 250;
 
 int64_t SystemNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -55,6 +62,9 @@ absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(RocksStoreOptions o
   // A small footprint: the store holds about the live long keys, a few MB for a million.
   db_options.OptimizeForSmallDb();
   db_options.compaction_filter = filter.get();  // OptimizeForSmallDb keeps it; set it last anyway
+  // Close() leaves the memtable in the write-ahead log, replayed at the next open: no flush at
+  // stop, which on a full disk would make RocksDB abort the process (see the header).
+  db_options.avoid_flush_during_shutdown = true;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.dir, &raw);
   if (!s.ok()) {
@@ -86,11 +96,57 @@ void RocksStore::Failed(std::string_view what, std::string_view key, const std::
       options_.dir, what, key, reason, errors_.load(std::memory_order_relaxed));
 }
 
+void RocksStore::WriteFailed(std::string_view what, std::string_view key,
+                             const std::string& reason) {
+  errors_.fetch_add(1, std::memory_order_relaxed);
+  if (writes_stopped_.exchange(true)) return;
+  last_error_log_ms_.store(SystemNowMs(), std::memory_order_relaxed);
+  spdlog::error(
+      "store '{}': {} of key '{}' failed: {}; the store takes no more writes until a restart, "
+      "decisions go on from memory",
+      options_.dir, what, key, reason);
+}
+
+void RocksStore::CheckSpace(int64_t now) {
+  int64_t due = next_space_check_ms_.load(std::memory_order_relaxed);
+  if (now < due) return;
+  if (!next_space_check_ms_.compare_exchange_strong(due, now + kSpaceCheckIntervalMs)) return;
+  struct statvfs fs {};
+  if (statvfs(options_.dir.c_str(), &fs) != 0) return;  // unknown: let RocksDB try
+  const uint64_t size = static_cast<uint64_t>(fs.f_blocks) * fs.f_frsize;
+  const uint64_t free = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  const uint64_t reserve = std::min(kReserveBytes, size / 4);
+  const bool low = free < reserve;
+  if (low == low_space_.exchange(low)) return;
+  if (low) {
+    spdlog::error(
+        "store '{}': {} bytes free on its disk, under the reserve of {}: writes stop until space "
+        "is back, decisions go on from memory",
+        options_.dir, free, reserve);
+  } else {
+    spdlog::warn("store '{}': {} bytes free on its disk again: writes resume", options_.dir, free);
+  }
+}
+
+bool RocksStore::WritesStopped(std::string_view what, std::string_view key) {
+  CheckSpace(SystemNowMs());
+  if (writes_stopped_.load(std::memory_order_relaxed)) {
+    Failed(what, key, "the store stopped writing after an earlier error");
+    return true;
+  }
+  if (low_space_.load(std::memory_order_relaxed)) {
+    Failed(what, key, "the disk is full (under the reserve)");
+    return true;
+  }
+  return false;
+}
+
 void RocksStore::OnChange(const StoredItemView& item) {
   if (item.duration < options_.min_duration_ms) {
     skipped_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  if (WritesStopped("write", item.key)) return;
   thread_local std::string value;
   value.clear();
   value.append(reinterpret_cast<const char*>(&item.expire_at), sizeof(item.expire_at));
@@ -100,15 +156,16 @@ void RocksStore::OnChange(const StoredItemView& item) {
   write.sync = options_.sync;
   rocksdb::Status s = db_->Put(write, AsSlice(item.key), value);
   writes_.fetch_add(1, std::memory_order_relaxed);
-  if (!s.ok()) Failed("write", item.key, s.ToString());
+  if (!s.ok()) WriteFailed("write", item.key, s.ToString());
 }
 
 void RocksStore::OnRemove(std::string_view key) {
+  if (WritesStopped("delete", key)) return;
   rocksdb::WriteOptions write;
   write.sync = options_.sync;
   rocksdb::Status s = db_->Delete(write, AsSlice(key));
   writes_.fetch_add(1, std::memory_order_relaxed);
-  if (!s.ok()) Failed("delete", key, s.ToString());
+  if (!s.ok()) WriteFailed("delete", key, s.ToString());
 }
 
 std::optional<StoredItem> RocksStore::Get(std::string_view key, int64_t duration) {

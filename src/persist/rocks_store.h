@@ -11,6 +11,13 @@
 //   about the live long keys.
 // - Errors (a full disk, an I/O error, a read-only directory): counted and logged (the first,
 //   then at most one line per 10 s), never returned; decisions go on from memory.
+// - A full disk is kept from RocksDB: Debian's RocksDB 7.8 aborts the process on a write after a
+//   failed write-ahead-log append (an assertion in its log writer). So the free space of the
+//   directory's file system is checked every kSpaceCheckInterval on the writing thread, and
+//   while it is under the reserve (kReserveBytes, or a quarter of a smaller file system) writes
+//   are not attempted and each is counted as an error; they resume once space is back. A write
+//   that fails anyway (the disk filled faster, an I/O error) stops the writes until a restart.
+//   Reads go on in both cases.
 //
 // Value layout: expire_at (int64), duration (int64), then the state bytes, host byte order.
 //
@@ -72,12 +79,21 @@ class RocksStore final : public sluice::Store {
   RocksStore(RocksStoreOptions options, std::unique_ptr<ExpiryFilter> filter,
              std::unique_ptr<rocksdb::DB> db);
   void Failed(std::string_view what, std::string_view key, const std::string& reason);
+  // A Put or Delete failed: stops the writes for good, and says so once.
+  void WriteFailed(std::string_view what, std::string_view key, const std::string& reason);
+  // True (and the write counted as an error) while writes are held back: stopped after a failed
+  // write, or the disk under its reserve (checked here when the interval has passed).
+  bool WritesStopped(std::string_view what, std::string_view key);
+  void CheckSpace(int64_t now);
 
   const RocksStoreOptions options_;
   std::unique_ptr<ExpiryFilter> filter_;  // outlives db_, which uses it
   std::unique_ptr<rocksdb::DB> db_;
   std::atomic<uint64_t> writes_{0}, reads_{0}, read_hits_{0}, errors_{0}, skipped_{0};
   std::atomic<int64_t> last_error_log_ms_{0};
+  std::atomic<bool> writes_stopped_{false};  // set by the first failed write or delete
+  std::atomic<bool> low_space_{false};       // the last space check found less than the reserve
+  std::atomic<int64_t> next_space_check_ms_{0};
 };
 
 }  // namespace sluice::persist

@@ -5,8 +5,12 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mount.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -15,6 +19,7 @@
 #include <vector>
 
 #include "gubernator.grpc.pb.h"
+#include "testing/http_client.h"
 #include "testing/sluice_process.h"
 #include "testing/temp_dir.h"
 
@@ -26,6 +31,7 @@ constexpr int64_t kHour = 3'600'000;
 struct Answer {
   bool ok = false;
   pb::gubernator::RateLimitResp resp;
+  std::string error;  // what failed when !ok
 };
 
 Answer Hit(pb::gubernator::V1::Stub& stub, const std::string& key, int64_t hits,
@@ -41,9 +47,13 @@ Answer Hit(pb::gubernator::V1::Stub& stub, const std::string& key, int64_t hits,
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   Answer answer;
-  answer.ok = stub.GetRateLimits(&ctx, req, &resp).ok() && resp.responses_size() == 1 &&
-              resp.responses(0).error().empty();
+  const grpc::Status status = stub.GetRateLimits(&ctx, req, &resp);
+  answer.ok = status.ok() && resp.responses_size() == 1 && resp.responses(0).error().empty();
   if (answer.ok) answer.resp = resp.responses(0);
+  if (!answer.ok) {
+    answer.error = status.ok() && resp.responses_size() == 1 ? resp.responses(0).error()
+                                                              : status.error_message();
+  }
   return answer;
 }
 
@@ -153,6 +163,115 @@ TEST_F(PersistenceTest, KillNineUnderLoadLosesNoAnsweredHitOfALongKey) {
     EXPECT_GE(a.resp.remaining(), kLimit - answered[k].load() - 4) << k;  // at most 1 in flight per worker
     EXPECT_EQ(a.resp.reset_time(), reset_time[k].load()) << k;
   }
+}
+
+// A tmpfs of `size` mounted at `path` for the test's life (root only; mounted() false otherwise,
+// with the reason).
+class TmpfsMount {
+ public:
+  TmpfsMount(const std::string& path, const std::string& size) : path_(path) {
+    std::filesystem::create_directories(path);
+    if (mount("tmpfs", path.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0) {
+      mounted_ = true;
+    } else {
+      reason_ = std::strerror(errno);
+    }
+  }
+  ~TmpfsMount() {
+    if (mounted_) umount2(path_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+  const std::string& reason() const { return reason_; }
+
+ private:
+  std::string path_;
+  bool mounted_ = false;
+  std::string reason_;
+};
+
+// Fills the file system holding `dir` until a write fails, then gives `leave` bytes back (a disk
+// full but for what the store set aside); returns the bytes the filler holds.
+int64_t FillDisk(const std::string& dir, int64_t leave) {
+  const std::string path = dir + "/filler";
+  {
+    std::ofstream filler(path, std::ios::binary);
+    const std::string chunk(64 << 10, 'x');
+    while (filler.write(chunk.data(), static_cast<std::streamsize>(chunk.size())) &&
+           filler.flush()) {
+    }
+  }
+  std::error_code ec;
+  const auto size = static_cast<int64_t>(std::filesystem::file_size(path, ec));
+  if (ec || size <= leave) return 0;
+  std::filesystem::resize_file(path, static_cast<uintmax_t>(size - leave), ec);
+  return ec ? 0 : size - leave;
+}
+
+int64_t MetricValue(const std::string& metrics, const std::string& name) {
+  const size_t at = metrics.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stoll(metrics.substr(at + name.size() + 2));
+}
+
+TEST_F(PersistenceTest, AFullDiskIsLoggedCountedAndDecisionsGoOnFromMemory) {
+  const std::string disk = dir_.Path("disk");
+  TmpfsMount tmpfs(disk, "4m");
+  if (!tmpfs.mounted()) {
+    GTEST_SKIP() << "cannot mount a tmpfs at " << disk << " (" << tmpfs.reason()
+                 << "): the full-disk test needs root or CAP_SYS_ADMIN";
+  }
+  const std::string store = disk + "/store";
+  testing::SluiceProcess node({.extra_args = {"--store-dir", store}});
+  ASSERT_TRUE(node.ready()) << node.Output();
+  // Full but for 256 KB: under the store's reserve (a quarter of this 4 MB disk), with room for
+  // RocksDB to close. A disk filled to the last byte by another program can still make Debian's
+  // RocksDB abort on its next log write (docs/persistence.md).
+  ASSERT_GT(FillDisk(disk, 256 << 10), 0);
+  auto stub = StubFor(node);
+  // The writes already under way when the disk filled fit in what RocksDB set aside (its
+  // write-ahead log is preallocated); the store's next space check stops them.
+  const std::string padding(50, 'p');
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  int64_t errors = 0;
+  int i = 0;
+  for (; errors <= 0 && std::chrono::steady_clock::now() < deadline; ++i) {
+    for (int n = 0; n < 50; ++n, ++i) {
+      Answer a = Hit(*stub, padding + std::to_string(i), 1, kHour, 10);
+      ASSERT_TRUE(a.ok) << "key " << i << ": a decision failed with the disk full: "
+                        << a.error << "\n" << node.Output();
+      ASSERT_EQ(a.resp.status(), pb::gubernator::UNDER_LIMIT);
+      ASSERT_EQ(a.resp.remaining(), 9);
+    }
+    errors = MetricValue(testing::HttpGet(node.http_url() + "/metrics").body,
+                         "sluice_store_dir_errors_total");
+  }
+  ASSERT_GT(errors, 0) << "no store error after " << i << " writes on a full disk";
+  EXPECT_NE(node.Output().find("under the reserve of 1048576: writes stop until space is back, "
+                               "decisions go on from memory"),
+            std::string::npos)
+      << node.Output();
+  // A key keeps counting in memory while its writes fail.
+  for (int hit = 1; hit <= 5; ++hit) {
+    Answer a = Hit(*stub, "after-the-disk-filled", 1, kHour, 10);
+    ASSERT_TRUE(a.ok);
+    EXPECT_EQ(a.resp.remaining(), 10 - hit);
+  }
+  EXPECT_GT(MetricValue(testing::HttpGet(node.http_url() + "/metrics").body,
+                        "sluice_store_dir_errors_total"),
+            errors);
+  // Space back: the writes resume.
+  std::filesystem::remove(disk + "/filler");
+  const int64_t errors_before = MetricValue(
+      testing::HttpGet(node.http_url() + "/metrics").body, "sluice_store_dir_errors_total");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the store's space check
+  for (int hit = 0; hit < 3; ++hit) ASSERT_TRUE(Hit(*stub, "after-space-is-back", 1, kHour, 10).ok);
+  EXPECT_EQ(MetricValue(testing::HttpGet(node.http_url() + "/metrics").body,
+                        "sluice_store_dir_errors_total"),
+            errors_before);
+  EXPECT_NE(node.Output().find("free on its disk again: writes resume"), std::string::npos);
+  // And it stops cleanly: the database is closed with the writes it missed missing.
+  node.Signal(SIGTERM);
+  EXPECT_EQ(node.Wait(20'000), 0) << node.Output();
 }
 
 }  // namespace
