@@ -49,6 +49,19 @@ RateLimitRequest Request() {
   return req;
 }
 
+// One decision on a hot key by the algorithm numbered state.range(0) (core::Algorithm): the cost
+// of the algorithm itself beside the same store work (docs/BENCHMARKS.md, "Sliding window
+// against fixed window"). Keys per algorithm differ, so no run converts another's state.
+void BM_Algorithm_HotKey(benchmark::State& state) {
+  Store store(StoreOptions{.capacity = 1024});
+  Limiter limiter(store);
+  RateLimitRequest req = Request();
+  req.algorithm = static_cast<int32_t>(state.range(0));
+  const std::string key = "requests_per_sec_account:" + std::to_string(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(limiter.Check(req, key, kNow));
+  state.SetItemsProcessed(state.iterations());
+}
+
 // Shared by the threads of one run; thread 0 creates it before the timed loop starts.
 std::unique_ptr<Store> g_store;
 
@@ -137,6 +150,12 @@ void BM_RandomMemoryAccess(benchmark::State& state) {
 }
 
 BENCHMARK(BM_RandomMemoryAccess)->UseRealTime();
+BENCHMARK(BM_Algorithm_HotKey)
+    ->ArgName("algorithm")
+    ->Arg(static_cast<int>(Algorithm::kTokenBucket))
+    ->Arg(static_cast<int>(Algorithm::kFixedWindow))
+    ->Arg(static_cast<int>(Algorithm::kSlidingWindow))
+    ->UseRealTime();
 // The shared structures are made before a run's threads start and dropped after they end (made
 // by thread 0 inside the benchmark, another thread could still hold the previous run's).
 void MakeStore(const benchmark::State&) {

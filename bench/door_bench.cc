@@ -50,6 +50,11 @@ std::string BenchRules() {
   for (int i = 0; i < kExactValues; ++i) {
     yaml += "  - {key: generic_key, value: limited" + std::to_string(i) + ", " + limit;
   }
+  // Value-less like `user`: one limit, and two on one descriptor (`rate_limits`, a second and
+  // an hour), for the cost of a second limit.
+  yaml += "  - {key: one_limit, " + limit;
+  yaml += "  - {key: two_limits, rate_limits: [{unit: second, requests_per_unit: 2000000000}, "
+          "{unit: hour, requests_per_unit: 2000000000}]}\n";
   return yaml + "  - {key: user, " + limit;
 }
 
@@ -162,6 +167,8 @@ void BM_EnvoyDoorViaProto_SixteenDescriptors(benchmark::State& state) {
 void BM_EnvoyDoor_OneDescriptorDefault(benchmark::State& state) {
   EnvoyDoor(state, 1, "user", "alice");
 }
+void BM_EnvoyDoor_OneLimit(benchmark::State& state) { EnvoyDoor(state, 1, "one_limit", "a"); }
+void BM_EnvoyDoor_TwoLimits(benchmark::State& state) { EnvoyDoor(state, 1, "two_limits", "a"); }
 
 // The answer each door writes for one decision, alone, up to its wire bytes: Gubernator's one
 // flat RateLimitResp on the per-call arena, serialized by protobuf; the Envoy status (with the
@@ -251,6 +258,8 @@ void RegisterAll(int64_t iterations) {
       {"BM_GubernatorDoor_SixteenItems", BM_GubernatorDoor_SixteenItems},
       {"BM_EnvoyDoor_SixteenDescriptorsExact", BM_EnvoyDoor_SixteenDescriptorsExact},
       {"BM_EnvoyDoor_OneDescriptorDefault", BM_EnvoyDoor_OneDescriptorDefault},
+      {"BM_EnvoyDoor_OneLimit", BM_EnvoyDoor_OneLimit},
+      {"BM_EnvoyDoor_TwoLimits", BM_EnvoyDoor_TwoLimits},
       {"BM_EnvoyDoorViaProto_OneDescriptor", BM_EnvoyDoorViaProto_OneDescriptor},
       {"BM_EnvoyDoorViaProto_SixteenDescriptors", BM_EnvoyDoorViaProto_SixteenDescriptors},
       {"BM_ResponseShapeGubernator", BM_ResponseShapeGubernator},

@@ -11,6 +11,7 @@
 #include "absl/container/fixed_array.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
+#include "api/counter_request.h"
 #include "api/decision_trace.h"
 #include "rules/counter_key.h"
 #include "rules/resolve_limits.h"
@@ -49,16 +50,6 @@ std::optional<rules::Unit> FromOverrideUnit(int unit) {
     case 7: return rules::Unit::kWeek;
     default: return std::nullopt;
   }
-}
-
-int32_t CoreAlgorithm(rules::RuleAlgorithm algorithm) {
-  switch (algorithm) {
-    case rules::RuleAlgorithm::kTokenBucket: return static_cast<int32_t>(core::Algorithm::kTokenBucket);
-    case rules::RuleAlgorithm::kLeakyBucket: return static_cast<int32_t>(core::Algorithm::kLeakyBucket);
-    case rules::RuleAlgorithm::kSlidingWindow: return static_cast<int32_t>(core::Algorithm::kSlidingWindow);
-    case rules::RuleAlgorithm::kFixedWindow: break;
-  }
-  return static_cast<int32_t>(core::Algorithm::kFixedWindow);
 }
 
 // A descriptor that is counted: where its status is, and its rule's shadow_mode (count, never
@@ -249,10 +240,7 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
       status.unit = ToResponseUnit(limit.unit);
     }
 
-    core::RateLimitRequest& r = batch.emplace_back();
-    r.name = rules::kEnvoyCounterName;
-    r.unique_key = std::move(limit.counter_key);
-    r.store_hash = limit.store_hash;
+    core::RateLimitRequest& r = batch.emplace_back(CounterRequest(limit, now, behavior));
     // Nothing is counted before Route, so a key over the limit rejects the call cleanly.
     if (std::string error = core::CheckKeyLength(r.name.size() + 1 + r.unique_key.size(),
                                                  options_.admission);
@@ -261,12 +249,6 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
       std::move(done)(absl::InvalidArgumentError(absl::StrCat("descriptor ", i, ": ", error)));
       return;
     }
-    r.hits = static_cast<int64_t>(std::min<uint64_t>(limit.hits, INT64_MAX));
-    r.limit = limit.requests_per_unit;
-    r.duration = limit.WindowSeconds() * 1000;
-    r.algorithm = CoreAlgorithm(limit.algorithm);
-    r.behavior = behavior;
-    r.created_at = now;
     if (tracing) trace.Capture(r, limit.name.empty() ? std::string_view("override") : limit.name);
     if (limit.one_of_several) {
       probed.push_back(ProbedLimit{batch.size() - 1, i});

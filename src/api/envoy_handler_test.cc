@@ -10,9 +10,8 @@
 #include "core/store.h"
 #include "obs/registry.h"
 #include "obs/sluice_metrics.h"
-#include "rules/rule_parser.h"
-#include "rules/rule_set.h"
 #include "rules/rule_store.h"
+#include "testing/rules_test_util.h"
 
 namespace sluice::api {
 namespace {
@@ -57,13 +56,9 @@ descriptors:
 class EnvoyHandlerTest : public ::testing::Test {
  protected:
   EnvoyHandlerTest() {
-    auto domain = rules::ParseRules("test.yaml", kRules);
-    EXPECT_TRUE(domain.ok()) << domain.status();
-    std::vector<rules::Domain> domains;
-    domains.push_back(std::move(*domain));
-    auto set = rules::RuleSet::Create(std::move(domains));
-    EXPECT_TRUE(set.ok()) << set.status();
-    rules_.Replace(*set);
+    std::shared_ptr<const rules::RuleSet> set = rules::testutil::RuleSetFromYaml(kRules);
+    EXPECT_NE(set, nullptr);
+    rules_.Replace(set);
   }
 
   absl::Status Call(const RateLimitRequest& req, RateLimitResponse* resp) {

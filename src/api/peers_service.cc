@@ -78,6 +78,7 @@ grpc::ServerUnaryReactor* PeersService::GetPeerRateLimits(
   resp->mutable_rate_limits()->Reserve(static_cast<int>(answers.size()));
   for (const auto& a : answers) cluster::ToProto(a, resp->add_rate_limits());
   get_peer_rate_limits_.Record(true, obs::SecondsBetween(start, obs::SteadyClock::now()));
+  span.End();  // before the answer leaves: the caller's next step may look for it
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }
@@ -96,6 +97,7 @@ grpc::ServerUnaryReactor* PeersService::UpdatePeerGlobals(
   for (const auto& g : req->globals()) updates.push_back(cluster::FromProto(g));
   handler_.UpdatePeerGlobals(updates, clock_.NowMillis());
   update_peer_globals_.Record(true, obs::SecondsBetween(start, obs::SteadyClock::now()));
+  span.End();
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }

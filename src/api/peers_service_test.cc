@@ -6,6 +6,7 @@
 #include "core/store.h"
 #include "gtest/gtest.h"
 #include "obs/registry.h"
+#include "testing/exposition.h"
 
 namespace sluice::api {
 namespace {
@@ -49,7 +50,8 @@ class PeersServiceTest : public ::testing::Test {
   core::Limiter limiter_{store_};
   obs::Registry registry_;
   obs::Metrics metrics_{registry_, "test"};
-  cluster::GlobalSync global_{limiter_, nullptr, {}};
+  cluster::GlobalSyncMetrics global_metrics_{registry_};
+  cluster::GlobalSync global_{limiter_, nullptr, {}, &global_metrics_};
   cluster::PeerHandler handler_{limiter_, global_};
   PeersService service_{handler_, clock_, metrics_};
   std::unique_ptr<grpc::Server> server_;
@@ -108,7 +110,8 @@ TEST_F(PeersServiceTest, UpdatePeerGlobalsReplacesReplicas) {
   pb::gubernator::UpdatePeerGlobalsResp resp;
   grpc::ClientContext ctx;
   ASSERT_TRUE(stub_->UpdatePeerGlobals(&ctx, req, &resp).ok());
-  EXPECT_EQ(handler_.globals_received(), 1u);
+  EXPECT_EQ(obs::ParseExposition(registry_.Render()).Get("sluice_global_updates_received_total"),
+            1);
   pb::gubernator::GetPeerRateLimitsReq read;
   Add(read, "r", 0);
   pb::gubernator::GetPeerRateLimitsResp answer;

@@ -26,16 +26,16 @@ struct ClusterRouter::Call {
 
 ClusterRouter::ClusterRouter(core::Limiter& limiter, const core::Clock& clock,
                              PeerClientFactory factory, ClusterRouterOptions options,
-                             const obs::Metrics* metrics)
+                             const ClusterMetrics* metrics, const obs::Metrics* door_metrics)
     : limiter_(limiter),
       clock_(clock),
       factory_(std::move(factory)),
       options_(std::move(options)),
-      metrics_(metrics),
+      metrics_(metrics ? &metrics->router : nullptr),
       view_(std::make_shared<const ClusterView>()),
       global_(
-          limiter, [this] { return view(); }, options_.global, metrics),
-      peer_handler_(limiter, global_, metrics, options_.admission) {
+          limiter, [this] { return view(); }, options_.global, metrics ? &metrics->global : nullptr),
+      peer_handler_(limiter, global_, door_metrics, options_.admission) {
   global_.Start(clock_);
 }
 
@@ -62,7 +62,7 @@ absl::Status ClusterRouter::SetPeers(std::vector<PeerInfo> peers) {
     view_ = change->view;
   }
   for (const auto& client : change->removed) client->Shutdown();
-  view_changes_.fetch_add(1, std::memory_order_relaxed);
+  if (metrics_) metrics_->ring_changes->Increment();
   const PeerInfo* self = change->view->ring.self();
   spdlog::info("cluster: {} peers ({} in this data center), self {}", count,
                change->view->ring.size(), self ? self->grpc_address : "not in the list");
@@ -104,7 +104,7 @@ void ClusterRouter::RouteOne(const ClusterView& view, const std::shared_ptr<Call
     return;
   }
   if (owner->is_self) {
-    local_.fetch_add(1, std::memory_order_relaxed);
+    if (metrics_) metrics_->owner->Increment();
     out.owner.clear();
     out.from_replica = false;
     out.response = EvaluateLocally(limiter_, request, call->now);
@@ -117,7 +117,7 @@ void ClusterRouter::RouteOne(const ClusterView& view, const std::shared_ptr<Call
   out.owner = owner->grpc_address;
   out.from_replica = false;
   if (request.Has(core::behavior::kGlobal)) {
-    global_replica_.fetch_add(1, std::memory_order_relaxed);
+    if (metrics_) metrics_->global_replica->Increment();
     out.from_replica = true;
     core::RateLimitRequest replica = request;
     replica.behavior = (replica.behavior | core::behavior::kNoBatching) & ~core::behavior::kGlobal;
@@ -137,7 +137,7 @@ void ClusterRouter::RouteOne(const ClusterView& view, const std::shared_ptr<Call
     Finish(call);
     return;
   }
-  forwarded_.fetch_add(1, std::memory_order_relaxed);
+  if (metrics_) metrics_->forwarded->Increment();
   {
     absl::MutexLock lock(&flight_mu_);
     ++in_flight_;
@@ -173,8 +173,7 @@ void ClusterRouter::Forwarded(const std::shared_ptr<Call>& call, size_t index,
       const PeerInfo* now_owner = view()->ring.Owner(key);
       const bool moved = now_owner == nullptr || now_owner->grpc_address != owner;
       if (absl::IsCancelled(status) || moved) {
-        retries_.fetch_add(1, std::memory_order_relaxed);
-        if (metrics_) metrics_->RecordBatchSendRetry(request.name);
+        if (metrics_) metrics_->RecordRetry(request.name);
         RouteOne(*view(), call, index, std::move(request), attempt + 1);
         return;
       }
@@ -190,7 +189,7 @@ void ClusterRouter::Forwarded(const std::shared_ptr<Call>& call, size_t index,
   out.owner = owner;
   NoteOwner(owner, /*failed=*/true);
   if (options_.fail_open) {
-    fail_open_.fetch_add(1, std::memory_order_relaxed);
+    if (metrics_) metrics_->fail_open->Increment();
     spdlog::debug("cluster: failing open: {}", error);
     out.response = EvaluateLocally(limiter_, request, call->now);
   } else if (options_.on_peer_failure != PeerFailurePolicy::kError) {
@@ -198,7 +197,10 @@ void ClusterRouter::Forwarded(const std::shared_ptr<Call>& call, size_t index,
                   PeerFailurePolicyName(options_.on_peer_failure), error);
     out.response = PolicyAnswer(request, call->now);
   } else {
-    peer_errors_.fetch_add(1, std::memory_order_relaxed);
+    if (metrics_) {
+      metrics_->peer_error->Increment();
+      metrics_->RecordPolicyAnswer(PeerFailurePolicy::kError);
+    }
     out.response = core::RateLimitResponse{.error = std::move(error)};
   }
   Finish(call);
@@ -206,18 +208,15 @@ void ClusterRouter::Forwarded(const std::shared_ptr<Call>& call, size_t index,
 
 core::RateLimitResponse ClusterRouter::PolicyAnswer(const core::RateLimitRequest& request,
                                                     int64_t now) {
+  if (metrics_) metrics_->RecordPolicyAnswer(options_.on_peer_failure);
   switch (options_.on_peer_failure) {
     case PeerFailurePolicy::kAllow:
-      policy_allow_.fetch_add(1, std::memory_order_relaxed);
-      return FixedPolicyAnswer(PeerFailurePolicy::kAllow, request, now);
     case PeerFailurePolicy::kDeny:
-      policy_deny_.fetch_add(1, std::memory_order_relaxed);
-      return FixedPolicyAnswer(PeerFailurePolicy::kDeny, request, now);
+      return FixedPolicyAnswer(options_.on_peer_failure, request, now);
     case PeerFailurePolicy::kLocal:
     case PeerFailurePolicy::kError:
       break;
   }
-  policy_local_.fetch_add(1, std::memory_order_relaxed);
   core::RateLimitRequest share = request;
   share.limit = LocalShare(request.limit, HealthyNodes());
   return EvaluateLocally(limiter_, share, now);
@@ -257,20 +256,6 @@ void ClusterRouter::Stop() {
   absl::MutexLock lock(&flight_mu_);
   auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flight_mu_) { return in_flight_ == 0; };
   flight_mu_.Await(absl::Condition(&idle));
-}
-
-ClusterRouterStats ClusterRouter::stats() const {
-  auto get = [](const std::atomic<uint64_t>& v) { return v.load(std::memory_order_relaxed); };
-  return ClusterRouterStats{.local = get(local_),
-                            .global_replica = get(global_replica_),
-                            .forwarded = get(forwarded_),
-                            .retries = get(retries_),
-                            .peer_errors = get(peer_errors_),
-                            .fail_open = get(fail_open_),
-                            .policy_allow = get(policy_allow_),
-                            .policy_deny = get(policy_deny_),
-                            .policy_local = get(policy_local_),
-                            .view_changes = get(view_changes_)};
 }
 
 }  // namespace sluice::cluster

@@ -36,6 +36,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "cluster/cluster_metrics.h"
 #include "cluster/cluster_view.h"
 #include "cluster/global_sync.h"
 #include "cluster/peer_client.h"
@@ -68,28 +69,16 @@ struct ClusterRouterOptions {
   core::AdmissionOptions admission;
 };
 
-// Counters since construction.
-struct ClusterRouterStats {
-  uint64_t local = 0;           // items evaluated here as owner
-  uint64_t global_replica = 0;  // GLOBAL items answered from this node's replica
-  uint64_t forwarded = 0;       // forwards started (retries included)
-  uint64_t retries = 0;         // forwards retried after re-resolving the owner
-  uint64_t peer_errors = 0;     // items answered with a forwarding error
-  uint64_t fail_open = 0;       // items answered locally because the owner failed
-  // Items answered by --on-peer-failure allow, deny and local, by PeerFailurePolicy.
-  uint64_t policy_allow = 0;
-  uint64_t policy_deny = 0;
-  uint64_t policy_local = 0;
-  uint64_t view_changes = 0;    // membership reports applied
-};
-
 class ClusterRouter final : public Router {
  public:
-  // `limiter`, `clock` (drives GLOBAL flushes) and `metrics` (may be null) must outlive the
-  // router. Starts the GLOBAL flush thread. Until the first SetPeers the ring is empty and every
-  // item gets Gubernator's "unable to pick a peer; pool is empty" error.
+  // `limiter`, `clock` (drives GLOBAL flushes), `metrics` (the router's and GLOBAL's counters)
+  // and `door_metrics` (the decisions and admission of PeersV1, counted by the peer handler)
+  // must outlive the router; either may be null. Starts the GLOBAL flush thread. Until the
+  // first SetPeers the ring is empty and every item gets Gubernator's "unable to pick a peer;
+  // pool is empty" error.
   ClusterRouter(core::Limiter& limiter, const core::Clock& clock, PeerClientFactory factory,
-                ClusterRouterOptions options, const obs::Metrics* metrics = nullptr);
+                ClusterRouterOptions options, const ClusterMetrics* metrics = nullptr,
+                const obs::Metrics* door_metrics = nullptr);
   ~ClusterRouter() override;  // Stop()s
 
   void Route(std::vector<core::RateLimitRequest> requests, int64_t now, Done done) override;
@@ -107,8 +96,6 @@ class ClusterRouter final : public Router {
   // Stops GLOBAL syncing, shuts every peer client down and waits for forwards in flight (at
   // most the batch timeout). Call after the servers stopped taking requests. Idempotent.
   void Stop();
-
-  ClusterRouterStats stats() const;
 
  private:
   struct Call;
@@ -131,7 +118,7 @@ class ClusterRouter final : public Router {
   const core::Clock& clock_;
   const PeerClientFactory factory_;
   const ClusterRouterOptions options_;
-  const obs::Metrics* const metrics_;
+  const ClusterRouterMetrics* const metrics_;  // may be null
 
   mutable absl::Mutex view_mu_;
   std::shared_ptr<const ClusterView> view_ ABSL_GUARDED_BY(view_mu_);
@@ -140,9 +127,6 @@ class ClusterRouter final : public Router {
   GlobalSync global_;
   PeerHandler peer_handler_;
 
-  std::atomic<uint64_t> local_{0}, global_replica_{0}, forwarded_{0}, retries_{0}, peer_errors_{0},
-      fail_open_{0}, view_changes_{0};
-  std::atomic<uint64_t> policy_allow_{0}, policy_deny_{0}, policy_local_{0};
   std::atomic<bool> stopped_{false};
 
   mutable absl::Mutex failing_mu_;

@@ -4,6 +4,7 @@
 #include "cluster/cluster_health.h"
 #include "spdlog/sinks/ostream_sink.h"
 #include "spdlog/spdlog.h"
+#include "testing/exposition.h"
 #include "testing/fake_peer_client.h"
 #include "core/store.h"
 #include "gmock/gmock.h"
@@ -26,7 +27,7 @@ std::vector<PeerInfo> Peers(std::vector<std::string> addresses) {
 class ClusterRouterTest : public ::testing::Test {
  protected:
   void Make(ClusterRouterOptions options = {}) {
-    router_ = std::make_unique<ClusterRouter>(limiter_, clock_, fakes_.Factory(), options);
+    router_ = std::make_unique<ClusterRouter>(limiter_, clock_, fakes_.Factory(), options, &metrics_);
     ASSERT_TRUE(router_->SetPeers(Peers({"a:1", "b:1", "c:1"})).ok());
   }
 
@@ -68,10 +69,17 @@ class ClusterRouterTest : public ::testing::Test {
     return core::RateLimitResponse{.limit = r.limit, .remaining = 42};
   }
 
+  // A series as /metrics would export it, e.g. sluice_routed_items_total{route="owner"}.
+  double Metric(const std::string& series) const {
+    return obs::ParseExposition(registry_.Render()).Get(series);
+  }
+
   core::ManualClock clock_{kNow};
   core::Store store_;
   core::Limiter limiter_{store_};
   FakePeerClient::Registry fakes_;
+  obs::Registry registry_;
+  ClusterMetrics metrics_{registry_};
   std::unique_ptr<ClusterRouter> router_;
 };
 
@@ -81,7 +89,7 @@ TEST_F(ClusterRouterTest, OwnedKeysAreEvaluatedHereWithoutOwnerMetadata) {
   auto out = Route({Request(KeyOwnedBy("a:1"), 3)});
   EXPECT_EQ(out[0].response.remaining, 7);
   EXPECT_EQ(out[0].owner, "");
-  EXPECT_EQ(router_->stats().local, 1u);
+  EXPECT_EQ(Metric(R"(sluice_routed_items_total{route="owner"})"), 1);
 }
 
 TEST_F(ClusterRouterTest, OtherKeysAreForwardedToTheirOwnerAndNamedInMetadata) {
@@ -120,7 +128,7 @@ TEST_F(ClusterRouterTest, PeerFailuresArePerItemErrorsNamingKeyAndPeer) {
                 "' from peer: GetPeerRateLimits to peer b:1: UNAVAILABLE: connection refused");
   EXPECT_EQ(out[0].owner, "b:1");
   EXPECT_TRUE(out[1].response.error.empty()) << "the rest of the batch is served";
-  EXPECT_EQ(router_->stats().peer_errors, 1u);
+  EXPECT_EQ(Metric(R"(sluice_routed_items_total{route="peer_error"})"), 1);
 }
 
 TEST_F(ClusterRouterTest, FailOpenAnswersFromTheLocalLimiter) {
@@ -132,7 +140,7 @@ TEST_F(ClusterRouterTest, FailOpenAnswersFromTheLocalLimiter) {
   EXPECT_TRUE(out[0].response.error.empty());
   EXPECT_EQ(out[0].response.remaining, 6);
   EXPECT_EQ(out[0].owner, "b:1");
-  EXPECT_EQ(router_->stats().fail_open, 1u);
+  EXPECT_EQ(Metric(R"(sluice_routed_items_total{route="fail_open"})"), 1);
 }
 
 TEST_F(ClusterRouterTest, OnPeerFailureAllowAndDenyAnswerWithoutCounting) {
@@ -146,15 +154,15 @@ TEST_F(ClusterRouterTest, OnPeerFailureAllowAndDenyAnswerWithoutCounting) {
   EXPECT_EQ(allowed[0].response.status, core::Status::kUnderLimit);
   EXPECT_EQ(allowed[0].response.remaining, 10);
   EXPECT_EQ(allowed[0].owner, "b:1");
-  EXPECT_EQ(router_->stats().policy_allow, 1u);
+  EXPECT_EQ(Metric(R"(sluice_peer_failure_answers_total{policy="allow"})"), 1);
   EXPECT_EQ(store_.Size(), 0u) << "nothing counted here";
 
   Make({.on_peer_failure = PeerFailurePolicy::kDeny});
   auto denied = Route({Request(KeyOwnedBy("b:1"), 1)});
   EXPECT_TRUE(denied[0].response.error.empty());
   EXPECT_EQ(denied[0].response.status, core::Status::kOverLimit);
-  EXPECT_EQ(router_->stats().policy_deny, 1u);
-  EXPECT_EQ(router_->stats().peer_errors, 0u);
+  EXPECT_EQ(Metric(R"(sluice_peer_failure_answers_total{policy="deny"})"), 1);
+  EXPECT_EQ(Metric(R"(sluice_routed_items_total{route="peer_error"})"), 0);
 }
 
 TEST_F(ClusterRouterTest, OnPeerFailureLocalSharesTheLimitAmongHealthyNodes) {
@@ -169,7 +177,7 @@ TEST_F(ClusterRouterTest, OnPeerFailureLocalSharesTheLimitAmongHealthyNodes) {
   EXPECT_EQ(first[0].response.limit, 5);
   EXPECT_EQ(first[0].response.remaining, 1);
   EXPECT_EQ(Route({Request(key, 2)})[0].response.status, core::Status::kOverLimit);
-  EXPECT_EQ(router_->stats().policy_local, 2u);
+  EXPECT_EQ(Metric(R"(sluice_peer_failure_answers_total{policy="local"})"), 2);
   // A second owner fails too: only this node is left, with the whole limit.
   const std::string other = KeyOwnedBy("c:1");
   auto alone = Route({Request(other, 4)});
@@ -196,7 +204,7 @@ TEST_F(ClusterRouterTest, CancelledForwardsFollowTheNewOwner) {
   EXPECT_TRUE(out[0].response.error.empty()) << out[0].response.error;
   const std::string new_owner = router_->view()->ring.Owner("n_" + key)->grpc_address;
   EXPECT_EQ(out[0].owner, new_owner == "a:1" ? "" : new_owner);
-  EXPECT_EQ(router_->stats().retries, 1u);
+  EXPECT_EQ(Metric(R"(sluice_peer_retries_total)"), 1);
 }
 
 TEST_F(ClusterRouterTest, ATimedOutOwnerThatIsStillTheOwnerIsNotRetried) {
@@ -207,7 +215,7 @@ TEST_F(ClusterRouterTest, ATimedOutOwnerThatIsStillTheOwnerIsNotRetried) {
   const std::string key = KeyOwnedBy("b:1");
   auto out = Route({Request(key)});
   EXPECT_THAT(out[0].response.error, StartsWith("while fetching rate limit 'n_" + key));
-  EXPECT_EQ(router_->stats().retries, 0u);
+  EXPECT_EQ(Metric(R"(sluice_peer_retries_total)"), 0);
 }
 
 TEST_F(ClusterRouterTest, RetriesEndAfterFive) {
@@ -219,7 +227,7 @@ TEST_F(ClusterRouterTest, RetriesEndAfterFive) {
   auto out = Route({Request(key)});
   EXPECT_EQ(out[0].response.error,
             "GetPeer() keeps returning peers that are not connected for 'n_" + key + "': closing");
-  EXPECT_EQ(router_->stats().retries, 5u);
+  EXPECT_EQ(Metric(R"(sluice_peer_retries_total)"), 5);
   EXPECT_EQ(fakes_.Find("b:1")->forwarded().size(), 6u);
 }
 
@@ -232,7 +240,7 @@ TEST_F(ClusterRouterTest, GlobalKeysAreAnsweredFromTheReplicaAndQueuedForTheOwne
   EXPECT_EQ(out[0].owner, "b:1");
   EXPECT_TRUE(fakes_.Find("b:1")->forwarded().empty());
   EXPECT_EQ(router_->global_sync().queued().first, 1u);
-  EXPECT_EQ(router_->stats().global_replica, 1u);
+  EXPECT_EQ(Metric(R"(sluice_routed_items_total{route="global_replica"})"), 1);
 
   core::RateLimitRequest bad = Request(key, 1, core::behavior::kGlobal);
   bad.algorithm = 9;

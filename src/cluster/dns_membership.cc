@@ -61,9 +61,9 @@ absl::StatusOr<std::vector<std::string>> ResolveWithGetaddrinfo(std::string_view
   return addresses;
 }
 
-DnsMembership::DnsMembership(DnsMembershipOptions options)
+DnsMembership::DnsMembership(DnsMembershipOptions options, const MembershipMetrics* metrics)
     : PollingMembership("dns", options.advertise_address, options.interval,
-                        /*first_round_inline=*/true),
+                        /*first_round_inline=*/true, metrics),
       options_(std::move(options)),
       advertise_(common::SplitHostPort(options_.advertise_address)) {}
 

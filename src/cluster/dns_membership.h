@@ -14,7 +14,7 @@
 // returns none runs. Unlike Gubernator, the period is fixed rather than the records' TTL
 // (getaddrinfo hides TTLs).
 //
-// Thread safety: Start/Stop from the owner thread; ResolveOnce, peers() and stats() from any.
+// Thread safety: Start/Stop from the owner thread; ResolveOnce and peers() from any.
 #pragma once
 
 #include <cstdint>
@@ -52,21 +52,17 @@ struct DnsMembershipOptions {
   DnsResolver resolver = ResolveWithGetaddrinfo;
 };
 
-// Counters for metrics and tests: rounds run, rounds that kept the last good list (error or
-// empty answer), good rounds whose list differed from the previous good list.
-using DnsMembershipStats = PollCounts;
-
 class DnsMembership final : public PollingMembership {
  public:
-  explicit DnsMembership(DnsMembershipOptions options);
+  // `metrics` (may be null) must outlive this object; a round that keeps the last good list
+  // (an error or an empty answer) counts as a failed poll.
+  explicit DnsMembership(DnsMembershipOptions options, const MembershipMetrics* metrics = nullptr);
   ~DnsMembership() override;  // Stop()s
 
   // Runs one resolution round now (see the class comment) and returns its outcome: OK if the list
   // was updated or unchanged, otherwise why the last good list was kept. Reports to on_change
   // only between Start and Stop. Must not be called from on_change.
   absl::Status ResolveOnce() { return RunRound(); }
-
-  DnsMembershipStats stats() const { return counts(); }
 
  private:
   absl::Status ValidateOptions() const override;

@@ -7,6 +7,7 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/exposition.h"
 
 namespace sluice::cluster {
 namespace {
@@ -77,13 +78,24 @@ class DnsMembershipTest : public ::testing::Test {
                                 .resolver = resolver_.AsResolver()};
   }
 
+  // A series as /metrics would export it, e.g. sluice_discovery_changes_total.
+  double Metric(const std::string& series) const {
+    return obs::ParseExposition(registry_.Render()).Get(series);
+  }
+  double Polls() const {
+    return Metric(R"(sluice_discovery_polls_total{result="ok"})") + FailedPolls();
+  }
+  double FailedPolls() const { return Metric(R"(sluice_discovery_polls_total{result="failed"})"); }
+
+  obs::Registry registry_;
+  MembershipMetrics metrics_{registry_};
   FakeResolver resolver_;
   Recorder recorder_;
 };
 
 TEST_F(DnsMembershipTest, StartReportsSortedPeersWithAdvertisedPortAndSelf) {
   resolver_.Set("peers.svc.local", std::vector<std::string>{"10.0.0.3", "10.0.0.1", "10.0.0.2"});
-  DnsMembership membership(Options());
+  DnsMembership membership(Options(), &metrics_);
   ASSERT_TRUE(membership.Start(recorder_.Callback()).ok());
   // The first round ran inline, before Start returned.
   EXPECT_THAT(recorder_.lists(),
@@ -94,7 +106,7 @@ TEST_F(DnsMembershipTest, StartReportsSortedPeersWithAdvertisedPortAndSelf) {
 
 TEST_F(DnsMembershipTest, ReportsOnlyWhenTheSortedListChanges) {
   resolver_.Set("peers.svc.local", std::vector<std::string>{"10.0.0.1", "10.0.0.2"});
-  DnsMembership membership(Options());
+  DnsMembership membership(Options(), &metrics_);
   ASSERT_TRUE(membership.Start(recorder_.Callback()).ok());
   ASSERT_EQ(recorder_.lists().size(), 1u);
 
@@ -116,15 +128,14 @@ TEST_F(DnsMembershipTest, ReportsOnlyWhenTheSortedListChanges) {
   ASSERT_EQ(recorder_.lists().size(), 3u);
   EXPECT_THAT(recorder_.lists()[2], ElementsAre(Peer("10.0.0.2:1051", true)));
 
-  DnsMembershipStats stats = membership.stats();
-  EXPECT_EQ(stats.rounds, 4u);
-  EXPECT_EQ(stats.failed_rounds, 0u);
-  EXPECT_EQ(stats.changes, 3u);
+  EXPECT_EQ(Polls(), 4);
+  EXPECT_EQ(FailedPolls(), 0);
+  EXPECT_EQ(Metric("sluice_discovery_changes_total"), 3);
 }
 
 TEST_F(DnsMembershipTest, FailureKeepsTheLastGoodList) {
   resolver_.Set("peers.svc.local", std::vector<std::string>{"10.0.0.1", "10.0.0.2"});
-  DnsMembership membership(Options());
+  DnsMembership membership(Options(), &metrics_);
   ASSERT_TRUE(membership.Start(recorder_.Callback()).ok());
   const std::vector<PeerInfo> good = membership.peers();
 
@@ -139,12 +150,12 @@ TEST_F(DnsMembershipTest, FailureKeepsTheLastGoodList) {
   resolver_.Set("peers.svc.local", std::vector<std::string>{"10.0.0.1", "10.0.0.2"});
   EXPECT_TRUE(membership.ResolveOnce().ok());
   EXPECT_EQ(recorder_.lists().size(), 1u);
-  EXPECT_EQ(membership.stats().failed_rounds, 1u);
+  EXPECT_EQ(FailedPolls(), 1);
 }
 
 TEST_F(DnsMembershipTest, EmptyAnswerKeepsTheLastGoodList) {
   resolver_.Set("peers.svc.local", std::vector<std::string>{"10.0.0.1"});
-  DnsMembership membership(Options());
+  DnsMembership membership(Options(), &metrics_);
   ASSERT_TRUE(membership.Start(recorder_.Callback()).ok());
 
   resolver_.Set("peers.svc.local", std::vector<std::string>{});
@@ -153,12 +164,12 @@ TEST_F(DnsMembershipTest, EmptyAnswerKeepsTheLastGoodList) {
   EXPECT_EQ(membership.ResolveOnce().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(membership.peers(), ElementsAre(Peer("10.0.0.1:1051")));
   EXPECT_EQ(recorder_.lists().size(), 1u);
-  EXPECT_EQ(membership.stats().failed_rounds, 2u);
+  EXPECT_EQ(FailedPolls(), 2);
 }
 
 TEST_F(DnsMembershipTest, FailingFirstRoundReportsNothingUntilAGoodRound) {
   resolver_.Set("peers.svc.local", absl::UnavailableError("timeout"));
-  DnsMembership membership(Options());
+  DnsMembership membership(Options(), &metrics_);
   ASSERT_TRUE(membership.Start(recorder_.Callback()).ok());
   EXPECT_THAT(recorder_.lists(), IsEmpty());
   EXPECT_THAT(membership.peers(), IsEmpty());
@@ -221,7 +232,7 @@ TEST_F(DnsMembershipTest, AdvertiseAddressNotResolvedMeansNoSelf) {
 
 TEST_F(DnsMembershipTest, ResolveOnceBeforeStartDoesNotSwallowTheFirstReport) {
   resolver_.Set("peers.svc.local", std::vector<std::string>{"10.0.0.1"});
-  DnsMembership membership(Options());
+  DnsMembership membership(Options(), &metrics_);
   EXPECT_TRUE(membership.ResolveOnce().ok());
   EXPECT_EQ(membership.peers().size(), 1u);
   ASSERT_TRUE(membership.Start(recorder_.Callback()).ok());
@@ -230,7 +241,7 @@ TEST_F(DnsMembershipTest, ResolveOnceBeforeStartDoesNotSwallowTheFirstReport) {
 
 TEST_F(DnsMembershipTest, NothingIsReportedAfterStop) {
   resolver_.Set("peers.svc.local", std::vector<std::string>{"10.0.0.1"});
-  DnsMembership membership(Options());
+  DnsMembership membership(Options(), &metrics_);
   ASSERT_TRUE(membership.Start(recorder_.Callback()).ok());
   membership.Stop();  // returns at once although the interval is an hour
   resolver_.Set("peers.svc.local", std::vector<std::string>{"10.0.0.1", "10.0.0.2"});
@@ -242,7 +253,7 @@ TEST_F(DnsMembershipTest, NothingIsReportedAfterStop) {
 
 TEST_F(DnsMembershipTest, StartTwiceFails) {
   resolver_.Set("peers.svc.local", std::vector<std::string>{"10.0.0.1"});
-  DnsMembership membership(Options());
+  DnsMembership membership(Options(), &metrics_);
   ASSERT_TRUE(membership.Start(recorder_.Callback()).ok());
   EXPECT_EQ(membership.Start(recorder_.Callback()).code(), absl::StatusCode::kFailedPrecondition);
 }

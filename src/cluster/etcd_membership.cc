@@ -26,9 +26,9 @@ std::string StringField(const google::protobuf::Struct& s, const char* name) {
 
 }  // namespace
 
-EtcdMembership::EtcdMembership(EtcdMembershipOptions options)
+EtcdMembership::EtcdMembership(EtcdMembershipOptions options, const MembershipMetrics* metrics)
     : PollingMembership("etcd", options.self.grpc_address, options.poll_interval,
-                        /*first_round_inline=*/false),
+                        /*first_round_inline=*/false, metrics),
       options_(std::move(options)),
       self_key_(options_.key_prefix + options_.self.grpc_address) {}
 
@@ -125,7 +125,7 @@ void EtcdMembership::Register() {
   lease_ = *lease;
   next_keepalive_ = absl::Now() + options_.lease_ttl / 3;
   spdlog::info("etcd membership: registered {} (lease {:x}, TTL {} s)", self_key_, lease_, ttl);
-  registrations_.fetch_add(1, std::memory_order_relaxed);
+  if (metrics()) metrics()->registrations->Increment();
 }
 
 absl::StatusOr<std::vector<PeerInfo>> EtcdMembership::Poll() {
@@ -135,7 +135,7 @@ absl::StatusOr<std::vector<PeerInfo>> EtcdMembership::Poll() {
     absl::StatusOr<int64_t> ttl = client_->KeepAlive(lease_);
     if (ttl.ok()) {
       next_keepalive_ = absl::Now() + options_.lease_ttl / 3;
-      keepalives_.fetch_add(1, std::memory_order_relaxed);
+      if (metrics()) metrics()->keepalives->Increment();
     } else if (absl::IsNotFound(ttl.status())) {
       spdlog::warn("etcd membership: {}; registering again", std::string(ttl.status().message()));
       lease_ = 0;
@@ -167,15 +167,6 @@ absl::StatusOr<std::vector<PeerInfo>> EtcdMembership::Poll() {
     if (lease_ != 0) peers.push_back(options_.self);
   }
   return peers;
-}
-
-EtcdMembershipStats EtcdMembership::stats() const {
-  const PollCounts counts = this->counts();
-  return EtcdMembershipStats{.polls = counts.rounds,
-                             .failed_polls = counts.failed_rounds,
-                             .registrations = registrations_.load(std::memory_order_relaxed),
-                             .keepalives = keepalives_.load(std::memory_order_relaxed),
-                             .changes = counts.changes};
 }
 
 }  // namespace sluice::cluster

@@ -14,15 +14,15 @@
 // differs from the last one reported. A failed read keeps the last list.
 //
 // Threads: one loop thread (PollingMembership's) registers, keeps alive, lists and calls
-// on_change, starting at once (Start never waits for etcd, so an unreachable etcd does not delay a node's startup; failures
-// are logged and retried every round). Thread safety: as Membership; peers() and stats() from
-// any thread.
+// on_change, starting at once (Start never waits for etcd, so an unreachable etcd does not delay
+// a node's startup; failures are logged and retried every round). Thread safety: as Membership;
+// peers() from any thread. Counted in MembershipMetrics: polls, changes, registrations and
+// keep-alives.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <atomic>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -53,23 +53,14 @@ struct EtcdMembershipOptions {
   std::string password;
 };
 
-// Counters since construction.
-struct EtcdMembershipStats {
-  uint64_t polls = 0;          // reads of the prefix
-  uint64_t failed_polls = 0;   // ... that failed (last list kept)
-  uint64_t registrations = 0;  // successful lease grant + put
-  uint64_t keepalives = 0;     // successful keep-alives
-  uint64_t changes = 0;        // good reads whose list differed from the previous good one
-};
-
 class EtcdMembership final : public PollingMembership {
  public:
-  explicit EtcdMembership(EtcdMembershipOptions options);
+  // `metrics` (may be null) must outlive this object.
+  explicit EtcdMembership(EtcdMembershipOptions options,
+                          const MembershipMetrics* metrics = nullptr);
   ~EtcdMembership() override;  // Stop()s
   EtcdMembership(const EtcdMembership&) = delete;
   EtcdMembership& operator=(const EtcdMembership&) = delete;
-
-  EtcdMembershipStats stats() const;
 
   // The JSON PeerInfo written for `peer`, and its inverse (non-JSON → bare grpc address).
   static std::string EncodePeer(const PeerInfo& peer);
@@ -91,9 +82,6 @@ class EtcdMembership final : public PollingMembership {
   // Touched only by rounds and Leave, which PollingMembership serializes.
   int64_t lease_ = 0;  // 0: not registered
   absl::Time next_keepalive_;
-
-  std::atomic<uint64_t> registrations_{0};
-  std::atomic<uint64_t> keepalives_{0};
 };
 
 }  // namespace sluice::cluster

@@ -2,6 +2,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "testing/etcd_test_server.h"
+#include "testing/exposition.h"
 #include "testing/test_certs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -38,6 +39,18 @@ class Reports {
  private:
   absl::Mutex mu_;
   std::vector<PeerInfo> last_;
+};
+
+// One membership's counters, read as /metrics exports them.
+struct Counted {
+  double Get(const std::string& series) const {
+    return obs::ParseExposition(registry.Render()).Get(series);
+  }
+  double Polls() const { return Get(R"(sluice_discovery_polls_total{result="ok"})") + FailedPolls(); }
+  double FailedPolls() const { return Get(R"(sluice_discovery_polls_total{result="failed"})"); }
+
+  obs::Registry registry;
+  MembershipMetrics metrics{registry};
 };
 
 TEST(EtcdMembershipCodecTest, PeerInfoIsGubernatorsJson) {
@@ -78,7 +91,8 @@ class EtcdMembershipTest : public ::testing::Test {
 
 TEST_F(EtcdMembershipTest, NodesJoinAndLeave) {
   Reports a_sees, b_sees;
-  EtcdMembership a(Options("127.0.0.1:1001"));
+  Counted counted;
+  EtcdMembership a(Options("127.0.0.1:1001"), &counted.metrics);
   ASSERT_TRUE(a.Start(a_sees.Callback()).ok());
   EXPECT_TRUE(a_sees.Await({"127.0.0.1:1001*"}));
   {
@@ -88,17 +102,18 @@ TEST_F(EtcdMembershipTest, NodesJoinAndLeave) {
     EXPECT_TRUE(a_sees.Await({"127.0.0.1:1001*", "127.0.0.1:1002"}));
   }  // b stops: deletes its key and revokes its lease
   EXPECT_TRUE(a_sees.Await({"127.0.0.1:1001*"}, absl::Seconds(2)));
-  EXPECT_GE(a.stats().polls, 2u);
+  EXPECT_GE(counted.Polls(), 2);
 }
 
 TEST_F(EtcdMembershipTest, KeepAliveHoldsTheLeaseAndALostLeaseIsRegisteredAgain) {
   Reports sees;
-  EtcdMembership a(Options("127.0.0.1:1001"));
+  Counted counted;
+  EtcdMembership a(Options("127.0.0.1:1001"), &counted.metrics);
   ASSERT_TRUE(a.Start(sees.Callback()).ok());
   // Past the 3 s TTL: only the keep-alives keep the key.
   absl::SleepFor(absl::Seconds(4));
   EXPECT_THAT(sees.Addresses(), ElementsAre("127.0.0.1:1001*"));
-  EXPECT_GE(a.stats().keepalives, 2u);
+  EXPECT_GE(counted.Get("sluice_etcd_keepalives_total"), 2);
 
   // Revoke the lease behind its back: the key goes, and comes back.
   EtcdClient client({etcd_->endpoint()}, absl::Seconds(2));
@@ -107,9 +122,9 @@ TEST_F(EtcdMembershipTest, KeepAliveHoldsTheLeaseAndALostLeaseIsRegisteredAgain)
   ASSERT_EQ(kvs->size(), 1u);
   ASSERT_TRUE(client.RevokeLease((*kvs)[0].lease).ok());
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (a.stats().registrations < 2 && absl::Now() < deadline)
+  while (counted.Get("sluice_etcd_registrations_total") < 2 && absl::Now() < deadline)
     absl::SleepFor(absl::Milliseconds(20));
-  EXPECT_EQ(a.stats().registrations, 2u);
+  EXPECT_EQ(counted.Get("sluice_etcd_registrations_total"), 2);
   kvs = client.RangePrefix("/test-peers/");
   ASSERT_TRUE(kvs.ok());
   ASSERT_EQ(kvs->size(), 1u);
@@ -128,14 +143,16 @@ TEST_F(EtcdMembershipTest, BareAddressValuesAreAccepted) {
 
 TEST(EtcdMembershipUnreachableTest, StartSucceedsAndKeepsRetrying) {
   Reports sees;
+  Counted counted;
   EtcdMembership a({.endpoints = {"127.0.0.1:1"},
                     .self = {.grpc_address = "127.0.0.1:1001"},
                     .poll_interval = absl::Milliseconds(20),
-                    .timeout = absl::Milliseconds(200)});
+                    .timeout = absl::Milliseconds(200)},
+                   &counted.metrics);
   ASSERT_TRUE(a.Start(sees.Callback()).ok());
   absl::SleepFor(absl::Milliseconds(100));
   EXPECT_TRUE(sees.Addresses().empty());
-  EXPECT_GE(a.stats().failed_polls, 1u);
+  EXPECT_GE(counted.FailedPolls(), 1);
 }
 
 // A real etcd serving https with certificates made here; `client_cert_auth`: it wants client
@@ -188,13 +205,14 @@ TEST_F(EtcdSecureTest, MembershipRegistersOverTlsWithUserAndPassword) {
                                  .user = client.user,
                                  .password = client.password};
   };
-  EtcdMembership a(options("127.0.0.1:1001"));
+  Counted counted;
+  EtcdMembership a(options("127.0.0.1:1001"), &counted.metrics);
   EtcdMembership b(options("127.0.0.1:1002"));
   ASSERT_TRUE(a.Start(a_sees.Callback()).ok());
   ASSERT_TRUE(b.Start(b_sees.Callback()).ok());
   EXPECT_TRUE(a_sees.Await({"127.0.0.1:1001*", "127.0.0.1:1002"}));
   EXPECT_TRUE(b_sees.Await({"127.0.0.1:1001", "127.0.0.1:1002*"}));
-  EXPECT_EQ(a.stats().failed_polls, 0u);
+  EXPECT_EQ(counted.FailedPolls(), 0);
 }
 
 TEST_F(EtcdSecureTest, TheUsersPermissionsApply) {

@@ -28,7 +28,7 @@ std::vector<std::vector<T>> Chunks(std::vector<T> items, size_t limit) {
 }  // namespace
 
 GlobalSync::GlobalSync(core::Limiter& limiter, ViewSource view, GlobalSyncOptions options,
-                       const obs::Metrics* metrics)
+                       const GlobalSyncMetrics* metrics)
     : limiter_(limiter), view_(std::move(view)), options_(options), metrics_(metrics) {}
 
 GlobalSync::~GlobalSync() { Stop(); }
@@ -39,7 +39,6 @@ void GlobalSync::QueueHits(const core::RateLimitRequest& request, int64_t now) {
   absl::flat_hash_map<std::string, core::RateLimitRequest> full;
   {
     absl::MutexLock lock(&mu_);
-    ++stats_.hits_queued;
     if (hits_.keys.empty()) hits_.since = now;
     auto [it, inserted] = hits_.keys.try_emplace(std::move(key), request);
     if (!inserted) {
@@ -57,10 +56,7 @@ core::RateLimitResponse GlobalSync::ApplyAsOwner(const core::RateLimitRequest& r
   core::RateLimitRequest applied = request;
   applied.behavior |= kDrainOverLimit;
   core::RateLimitResponse resp = limiter_.Check(applied, now);
-  {
-    absl::MutexLock lock(&mu_);
-    ++stats_.applied_as_owner;
-  }
+  if (metrics_) metrics_->keys_applied_as_owner->Increment();
   if (resp.error.empty()) QueueBroadcast(applied, now);
   return resp;
 }
@@ -71,7 +67,6 @@ void GlobalSync::QueueBroadcast(const core::RateLimitRequest& request, int64_t n
   absl::flat_hash_map<std::string, core::RateLimitRequest> full;
   {
     absl::MutexLock lock(&mu_);
-    ++stats_.broadcasts_queued;
     if (broadcast_.keys.empty()) broadcast_.since = now;
     broadcast_.keys.insert_or_assign(std::move(key), request);
     if (static_cast<int>(broadcast_.keys.size()) >= options_.batch_limit) {
@@ -124,10 +119,7 @@ void GlobalSync::SendHits(absl::flat_hash_map<std::string, core::RateLimitReques
       by_owner[owner->grpc_address].push_back(std::move(request));
     }
   }
-  if (dropped > 0) {
-    absl::MutexLock lock(&mu_);
-    stats_.dropped_keys += dropped;
-  }
+  if (dropped > 0 && metrics_) metrics_->keys_dropped->Increment(dropped);
   for (auto& [address, requests] : by_owner) {
     PeerClient* client = view->ClientFor(address);
     if (client == nullptr) continue;  // cannot happen: every non-self ring peer has a client
@@ -143,13 +135,7 @@ void GlobalSync::SendHits(absl::flat_hash_map<std::string, core::RateLimitReques
                             std::string(result.status().message()));
             }
             if (metrics_) {
-              metrics_->RecordGlobalSend(result.ok(), absl::ToDoubleSeconds(absl::Now() - start));
-            }
-            {
-              absl::MutexLock lock(&mu_);
-              ++stats_.sends;
-              stats_.sent_keys += n;
-              if (!result.ok()) ++stats_.send_errors;
+              metrics_->RecordSend(result.ok(), n, absl::ToDoubleSeconds(absl::Now() - start));
             }
             CallFinished();
           });
@@ -179,10 +165,7 @@ void GlobalSync::SendBroadcast(absl::flat_hash_map<std::string, core::RateLimitR
     }
     updates.push_back(std::move(update));
   }
-  {
-    absl::MutexLock lock(&mu_);
-    stats_.broadcast_keys += updates.size();
-  }
+  if (metrics_) metrics_->keys_broadcast->Increment(updates.size());
   std::shared_ptr<const ClusterView> view = view_ ? view_() : nullptr;
   if (!view || updates.empty()) return;
   auto chunks = Chunks(std::move(updates), static_cast<size_t>(options_.batch_limit));
@@ -195,12 +178,7 @@ void GlobalSync::SendBroadcast(absl::flat_hash_map<std::string, core::RateLimitR
           spdlog::debug("global: broadcast failed: {}", std::string(status.message()));
         }
         if (metrics_) {
-          metrics_->RecordGlobalBroadcast(status.ok(), absl::ToDoubleSeconds(absl::Now() - start));
-        }
-        {
-          absl::MutexLock lock(&mu_);
-          ++stats_.broadcasts;
-          if (!status.ok()) ++stats_.broadcast_errors;
+          metrics_->RecordBroadcast(status.ok(), absl::ToDoubleSeconds(absl::Now() - start));
         }
         CallFinished();
       });
@@ -209,7 +187,7 @@ void GlobalSync::SendBroadcast(absl::flat_hash_map<std::string, core::RateLimitR
 }
 
 void GlobalSync::UpdateQueueGauges() {
-  if (metrics_) metrics_->SetGlobalQueueLengths(hits_.keys.size(), broadcast_.keys.size());
+  if (metrics_) metrics_->SetQueueLengths(hits_.keys.size(), broadcast_.keys.size());
 }
 
 bool GlobalSync::CallStarted() {
@@ -250,11 +228,6 @@ void GlobalSync::Stop() {
   absl::MutexLock lock(&mu_);
   auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0; };
   mu_.Await(absl::Condition(&idle));
-}
-
-GlobalSyncStats GlobalSync::stats() const {
-  absl::MutexLock lock(&mu_);
-  return stats_;
 }
 
 std::pair<size_t, size_t> GlobalSync::queued() const {

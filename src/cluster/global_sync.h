@@ -33,10 +33,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "cluster/cluster_metrics.h"
 #include "cluster/cluster_view.h"
 #include "core/clock.h"
 #include "core/limiter.h"
-#include "obs/sluice_metrics.h"
 
 namespace sluice::cluster {
 
@@ -49,19 +49,6 @@ struct GlobalSyncOptions {
   int batch_limit = 1000;
 };
 
-struct GlobalSyncStats {
-  uint64_t hits_queued = 0;        // QueueHits calls
-  uint64_t sends = 0;              // GetPeerRateLimits calls to owners
-  uint64_t send_errors = 0;        // ... that failed
-  uint64_t sent_keys = 0;          // aggregated keys those calls carried
-  uint64_t applied_as_owner = 0;   // ApplyAsOwner calls (peer hits, or owner became self)
-  uint64_t dropped_keys = 0;       // aggregated keys with no owner (empty ring)
-  uint64_t broadcasts_queued = 0;  // QueueBroadcast calls
-  uint64_t broadcasts = 0;         // UpdatePeerGlobals calls sent
-  uint64_t broadcast_errors = 0;   // ... that failed
-  uint64_t broadcast_keys = 0;     // keys read for broadcast
-};
-
 class GlobalSync {
  public:
   // The current cluster view (may return null before the first membership report).
@@ -69,7 +56,7 @@ class GlobalSync {
 
   // `limiter` and `metrics` (may be null) must outlive this object.
   GlobalSync(core::Limiter& limiter, ViewSource view, GlobalSyncOptions options,
-             const obs::Metrics* metrics = nullptr);
+             const GlobalSyncMetrics* metrics = nullptr);
   ~GlobalSync();  // Stop()s
   GlobalSync(const GlobalSync&) = delete;
   GlobalSync& operator=(const GlobalSync&) = delete;
@@ -95,7 +82,9 @@ class GlobalSync {
   // Stops the driver and waits for sends in flight. Queued keys are dropped. Idempotent.
   void Stop();
 
-  GlobalSyncStats stats() const;
+  // The counters given at construction (may be null); the peer handler counts the
+  // UpdatePeerGlobals it applies in them too.
+  const GlobalSyncMetrics* metrics() const { return metrics_; }
   // Keys waiting in the hits and broadcast queues.
   std::pair<size_t, size_t> queued() const;
 
@@ -120,12 +109,11 @@ class GlobalSync {
   core::Limiter& limiter_;
   const ViewSource view_;
   const GlobalSyncOptions options_;
-  const obs::Metrics* const metrics_;
+  const GlobalSyncMetrics* const metrics_;  // may be null
 
   mutable absl::Mutex mu_;
   HitsQueue hits_ ABSL_GUARDED_BY(mu_);
   BroadcastQueue broadcast_ ABSL_GUARDED_BY(mu_);
-  GlobalSyncStats stats_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 

@@ -1,5 +1,6 @@
 #include "cluster/global_sync.h"
 
+#include "testing/exposition.h"
 #include "testing/fake_peer_client.h"
 #include "core/store.h"
 #include "gmock/gmock.h"
@@ -27,7 +28,7 @@ class GlobalSyncTest : public ::testing::Test {
 
   std::unique_ptr<GlobalSync> Make(GlobalSyncOptions options = {}) {
     return std::make_unique<GlobalSync>(
-        limiter_, [this] { return view_; }, options);
+        limiter_, [this] { return view_; }, options, &metrics_);
   }
 
   // The `skip`-th unique_key of name "n" owned by `owner`.
@@ -54,6 +55,14 @@ class GlobalSyncTest : public ::testing::Test {
 
   FakePeerClient& Fake(const std::string& address) { return *fakes_.Find(address); }
 
+  // A series as /metrics would export it, e.g. sluice_global_sends_total.
+  double Metric(const std::string& series) const {
+    return obs::ParseExposition(registry_.Render()).Get(series);
+  }
+
+  obs::Registry registry_;
+  GlobalSyncMetrics metrics_{registry_};
+
   core::Store store_;
   core::Limiter limiter_{store_};
   FakePeerClient::Registry fakes_;
@@ -77,7 +86,7 @@ TEST_F(GlobalSyncTest, HitsAreSummedPerKeyAndSentToTheOwnerAfterTheSyncWait) {
   EXPECT_TRUE(sent[0][0].Has(kGlobal));
   EXPECT_TRUE(Fake("c:1").sent().empty());
   EXPECT_EQ(sync->queued().first, 0u);
-  EXPECT_EQ(sync->stats().sends, 1u);
+  EXPECT_EQ(Metric(R"(sluice_global_sends_total)"), 1);
 }
 
 TEST_F(GlobalSyncTest, OneCallPerOwner) {
@@ -110,7 +119,7 @@ TEST_F(GlobalSyncTest, AFullQueueIsFlushedAtOnce) {
   EXPECT_EQ(sync->queued().first, 2u);
   sync->QueueHits(Global(KeyOwnedBy("c:1"), 1, kT0), kT0);
   EXPECT_EQ(sync->queued().first, 0u);
-  EXPECT_EQ(sync->stats().sent_keys, 3u);
+  EXPECT_EQ(Metric(R"(sluice_global_keys_total{op="sent"})"), 3);
 }
 
 TEST_F(GlobalSyncTest, HitsForAKeyThatMovedHereAreAppliedLocally) {
@@ -119,7 +128,7 @@ TEST_F(GlobalSyncTest, HitsForAKeyThatMovedHereAreAppliedLocally) {
   sync->QueueHits(Global(key, 4, kT0), kT0);
   sync->FlushAll(kT0);
   EXPECT_TRUE(Fake("b:1").sent().empty());
-  EXPECT_EQ(sync->stats().applied_as_owner, 1u);
+  EXPECT_EQ(Metric(R"(sluice_global_keys_total{op="applied_as_owner"})"), 1);
   core::RateLimitRequest read = Global(key, 0, kT0);
   EXPECT_EQ(limiter_.Check(read, kT0).remaining, 6);
   EXPECT_EQ(sync->queued().second, 1u) << "and queued for broadcast";
@@ -147,7 +156,7 @@ TEST_F(GlobalSyncTest, OwnerDrainsOverLimitHitsAndBroadcastsToEveryOtherPeer) {
     EXPECT_EQ(u.duration, 60'000);
     EXPECT_EQ(u.created_at, kT0 + 100);
   }
-  EXPECT_EQ(sync->stats().broadcasts, 2u);
+  EXPECT_EQ(Metric(R"(sluice_global_broadcasts_total)"), 2);
 }
 
 TEST_F(GlobalSyncTest, TheBroadcastReadDoesNotResetTheBucketAgain) {
@@ -187,15 +196,15 @@ TEST_F(GlobalSyncTest, FailedSendsAreCounted) {
   Fake("b:1").SetSendStatus(absl::UnavailableError("down"));
   sync->QueueHits(Global(KeyOwnedBy("b:1"), 1, kT0), kT0);
   sync->FlushAll(kT0);
-  EXPECT_EQ(sync->stats().send_errors, 1u);
+  EXPECT_EQ(Metric(R"(sluice_global_errors_total{op="send"})"), 1);
 }
 
 TEST_F(GlobalSyncTest, KeysWithoutAnOwnerAreDropped) {
   std::shared_ptr<const ClusterView> empty = std::make_shared<ClusterView>();
-  GlobalSync sync(limiter_, [&] { return empty; }, {});
+  GlobalSync sync(limiter_, [&] { return empty; }, {}, &metrics_);
   sync.QueueHits(Global("k", 1, kT0), kT0);
   sync.FlushAll(kT0);
-  EXPECT_EQ(sync.stats().dropped_keys, 1u);
+  EXPECT_EQ(Metric(R"(sluice_global_keys_total{op="dropped"})"), 1);
 }
 
 TEST_F(GlobalSyncTest, TheDriverFlushesOnItsOwn) {

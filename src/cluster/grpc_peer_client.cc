@@ -77,7 +77,7 @@ struct GrpcPeerClient::BatchCall {
 
 std::shared_ptr<GrpcPeerClient> GrpcPeerClient::Create(
     PeerInfo peer, std::shared_ptr<grpc::ChannelInterface> channel, PeerClientOptions options,
-    const core::Clock& clock, const obs::Metrics* metrics, const trace::Tracer* tracer) {
+    const core::Clock& clock, const PeerClientMetrics* metrics, const trace::Tracer* tracer) {
   std::shared_ptr<GrpcPeerClient> client(
       new GrpcPeerClient(std::move(peer), std::move(channel), options, clock, metrics, tracer),
       [](GrpcPeerClient* c) { Reaper::Instance().Delete(c); });
@@ -87,7 +87,7 @@ std::shared_ptr<GrpcPeerClient> GrpcPeerClient::Create(
 
 GrpcPeerClient::GrpcPeerClient(PeerInfo peer, std::shared_ptr<grpc::ChannelInterface> channel,
                                PeerClientOptions options, const core::Clock& clock,
-                               const obs::Metrics* metrics, const trace::Tracer* tracer)
+                               const PeerClientMetrics* metrics, const trace::Tracer* tracer)
     : peer_(std::move(peer)),
       options_(options),
       clock_(clock),
@@ -168,8 +168,6 @@ void GrpcPeerClient::SendBatch(std::vector<Pending> items) {
   call->started = absl::Now();
   call->context.set_deadline(DeadlineAfter(options_.batch_timeout));
   if (tracer_ != nullptr) TraceBatch(*call);
-  forward_rpcs_.fetch_add(1, std::memory_order_relaxed);
-  forwarded_items_.fetch_add(call->items.size(), std::memory_order_relaxed);
   stub_->async()->GetPeerRateLimits(
       &call->context, &call->request, &call->response,
       [self, call](grpc::Status status) { self->FinishBatch(*call, status); });
@@ -183,7 +181,7 @@ void GrpcPeerClient::FinishBatch(BatchCall& call, const grpc::Status& status) {
   } else if (call.response.rate_limits_size() != static_cast<int>(n)) {
     failure = Failure("GetPeerRateLimits", grpc::Status(grpc::StatusCode::INTERNAL, kWrongSize));
   }
-  if (metrics_) metrics_->RecordPeerBatch(n, failure.ok());
+  if (metrics_) metrics_->RecordBatch(n, failure.ok());
   if (!failure.ok()) call.span.SetError(std::string(failure.message()));
   call.span.End();
   for (size_t i = 0; i < n; ++i) {
@@ -295,7 +293,6 @@ void GrpcPeerClient::UpdatePeerGlobals(std::vector<GlobalUpdate> updates, Status
 }
 
 absl::Status GrpcPeerClient::Failure(std::string_view method, const grpc::Status& status) {
-  failed_rpcs_.fetch_add(1, std::memory_order_relaxed);
   const auto code = static_cast<absl::StatusCode>(status.error_code());
   std::string raw =
       status.error_code() == grpc::StatusCode::INTERNAL && status.error_message() == kWrongSize
@@ -361,14 +358,8 @@ void GrpcPeerClient::Shutdown() {
   }
 }
 
-PeerClientStats GrpcPeerClient::stats() const {
-  return PeerClientStats{.forward_rpcs = forward_rpcs_.load(std::memory_order_relaxed),
-                         .forwarded_items = forwarded_items_.load(std::memory_order_relaxed),
-                         .failed_rpcs = failed_rpcs_.load(std::memory_order_relaxed)};
-}
-
 PeerClientFactory MakeGrpcPeerClientFactory(PeerClientOptions options, const core::Clock& clock,
-                                            const obs::Metrics* metrics,
+                                            const PeerClientMetrics* metrics,
                                             PeerChannelSecurity security,
                                             const trace::Tracer* tracer) {
   auto credentials =

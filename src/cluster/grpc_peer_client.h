@@ -26,7 +26,6 @@
 
 #include <grpcpp/security/credentials.h>
 
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -37,21 +36,14 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "cluster/cluster_metrics.h"
 #include "cluster/peer_client.h"
 #include "cluster/peer_client_options.h"
 #include "core/clock.h"
-#include "obs/sluice_metrics.h"
 #include "peers.grpc.pb.h"
 #include "trace/tracer.h"
 
 namespace sluice::cluster {
-
-// Counters since construction, for tests and logs.
-struct PeerClientStats {
-  uint64_t forward_rpcs = 0;     // GetPeerRateLimits calls sent for forwarded items
-  uint64_t forwarded_items = 0;  // items those calls carried
-  uint64_t failed_rpcs = 0;      // forwarding, GLOBAL and broadcast calls that failed
-};
 
 class GrpcPeerClient final : public PeerClient,
                              public std::enable_shared_from_this<GrpcPeerClient> {
@@ -62,7 +54,7 @@ class GrpcPeerClient final : public PeerClient,
   static std::shared_ptr<GrpcPeerClient> Create(PeerInfo peer,
                                                 std::shared_ptr<grpc::ChannelInterface> channel,
                                                 PeerClientOptions options, const core::Clock& clock,
-                                                const obs::Metrics* metrics = nullptr,
+                                                const PeerClientMetrics* metrics = nullptr,
                                                 const trace::Tracer* tracer = nullptr);
   ~GrpcPeerClient() override;
 
@@ -72,8 +64,6 @@ class GrpcPeerClient final : public PeerClient,
   void UpdatePeerGlobals(std::vector<GlobalUpdate> updates, StatusDone done) override;
   std::vector<std::string> ErrorsSince(int64_t since) const override;
   void Shutdown() override;
-
-  PeerClientStats stats() const;
 
  private:
   // The trace of a forwarded item: the context it was forwarded under and when it was queued.
@@ -89,8 +79,8 @@ class GrpcPeerClient final : public PeerClient,
   struct BatchCall;
 
   GrpcPeerClient(PeerInfo peer, std::shared_ptr<grpc::ChannelInterface> channel,
-                 PeerClientOptions options, const core::Clock& clock, const obs::Metrics* metrics,
-                 const trace::Tracer* tracer);
+                 PeerClientOptions options, const core::Clock& clock,
+                 const PeerClientMetrics* metrics, const trace::Tracer* tracer);
 
   void BatcherLoop();
   // Sends `items` as one forwarding RPC; `items` is non-empty.
@@ -107,7 +97,7 @@ class GrpcPeerClient final : public PeerClient,
   const PeerInfo peer_;
   const PeerClientOptions options_;
   const core::Clock& clock_;
-  const obs::Metrics* const metrics_;
+  const PeerClientMetrics* const metrics_;  // may be null
   const trace::Tracer* const tracer_;
   std::unique_ptr<pb::gubernator::PeersV1::Stub> stub_;
 
@@ -121,9 +111,6 @@ class GrpcPeerClient final : public PeerClient,
   int64_t last_logged_ms_ ABSL_GUARDED_BY(errors_mu_) = -1;  // when a failure was last logged
   uint64_t failures_since_log_ ABSL_GUARDED_BY(errors_mu_) = 0;
 
-  std::atomic<uint64_t> forward_rpcs_{0};
-  std::atomic<uint64_t> forwarded_items_{0};
-  std::atomic<uint64_t> failed_rpcs_{0};
 
   std::thread batcher_;
 };
@@ -138,7 +125,7 @@ struct PeerChannelSecurity {
 // A factory that dials each peer's grpc_address (1 MiB messages, fast reconnect backoff) and
 // wraps the channel in a GrpcPeerClient.
 PeerClientFactory MakeGrpcPeerClientFactory(PeerClientOptions options, const core::Clock& clock,
-                                            const obs::Metrics* metrics = nullptr,
+                                            const PeerClientMetrics* metrics = nullptr,
                                             PeerChannelSecurity security = {},
                                             const trace::Tracer* tracer = nullptr);
 

@@ -9,6 +9,7 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/exposition.h"
 
 namespace sluice::cluster {
 namespace {
@@ -107,7 +108,12 @@ class GrpcPeerClientTest : public ::testing::Test {
     if (address.empty()) address = address_;
     return GrpcPeerClient::Create(PeerInfo{.grpc_address = address},
                                   grpc::CreateChannel(address, grpc::InsecureChannelCredentials()),
-                                  options, clock_);
+                                  options, clock_, &metrics_);
+  }
+
+  // A series as /metrics would export it, e.g. sluice_peer_forwarded_items_total.
+  double Metric(const std::string& series) const {
+    return obs::ParseExposition(registry_.Render()).Get(series);
   }
 
   static core::RateLimitRequest Request(int64_t hits, int32_t behavior = 0) {
@@ -121,6 +127,8 @@ class GrpcPeerClientTest : public ::testing::Test {
   }
 
   core::ManualClock clock_{1'000'000};
+  obs::Registry registry_;
+  PeerClientMetrics metrics_{registry_};
   FakePeers peers_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
@@ -138,8 +146,8 @@ TEST_F(GrpcPeerClientTest, ItemsQueuedWithinTheWaitGoOutAsOneBatch) {
     ASSERT_TRUE(results[i].ok()) << results[i].status();
     EXPECT_EQ(results[i]->remaining, i + 1) << "answers are matched by index";
   }
-  EXPECT_EQ(client->stats().forward_rpcs, 1u);
-  EXPECT_EQ(client->stats().forwarded_items, 10u);
+  EXPECT_EQ(Metric("sluice_peer_batch_size_count"), 1);  // RPCs
+  EXPECT_EQ(Metric("sluice_peer_forwarded_items_total"), 10);
 }
 
 TEST_F(GrpcPeerClientTest, AFullBatchIsSentAtOnce) {

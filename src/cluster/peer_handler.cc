@@ -94,8 +94,7 @@ void PeerHandler::UpdatePeerGlobals(const std::vector<GlobalUpdate>& updates, in
     std::optional<core::BucketItem> item = ReplicaItem(update, current, now);
     if (item) limiter_.Replace(update.key, *item, now);
   }
-  globals_received_.fetch_add(updates.size(), std::memory_order_relaxed);
-  if (metrics_) metrics_->RecordGlobalUpdatesReceived(updates.size());
+  if (const GlobalSyncMetrics* m = global_.metrics()) m->RecordUpdatesReceived(updates.size());
 }
 
 }  // namespace sluice::cluster

@@ -16,7 +16,6 @@
 // Thread safety: every method may be called from any thread concurrently.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -44,17 +43,14 @@ class PeerHandler {
       std::vector<core::RateLimitRequest> requests, int64_t now);
 
   // Replaces local replicas with the owner's state.
+  // Counted in the GlobalSync's metrics (sluice_global_updates_received_total).
   void UpdatePeerGlobals(const std::vector<GlobalUpdate>& updates, int64_t now);
-
-  // Updates applied through UpdatePeerGlobals since construction.
-  uint64_t globals_received() const { return globals_received_.load(std::memory_order_relaxed); }
 
  private:
   core::Limiter& limiter_;
   GlobalSync& global_;
   const obs::Metrics* const metrics_;
   const core::AdmissionOptions admission_;
-  std::atomic<uint64_t> globals_received_{0};
 };
 
 }  // namespace sluice::cluster

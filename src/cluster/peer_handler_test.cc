@@ -5,6 +5,7 @@
 
 #include "core/store.h"
 #include "gtest/gtest.h"
+#include "testing/exposition.h"
 
 namespace sluice::cluster {
 namespace {
@@ -26,7 +27,9 @@ class PeerHandlerTest : public ::testing::Test {
   core::Store store_;
   core::Limiter limiter_{store_};
   std::shared_ptr<const ClusterView> view_ = std::make_shared<ClusterView>();
-  GlobalSync global_{limiter_, [this] { return view_; }, {}};
+  obs::Registry registry_;
+  GlobalSyncMetrics global_metrics_{registry_};
+  GlobalSync global_{limiter_, [this] { return view_; }, {}, &global_metrics_};
   PeerHandler handler_{limiter_, global_};
 };
 
@@ -97,7 +100,8 @@ TEST_F(PeerHandlerTest, UpdatesReplaceTokenBucketReplicas) {
   EXPECT_EQ(token.remaining, 0);
   EXPECT_EQ(token.status, core::Status::kOverLimit);
   EXPECT_EQ(token.created_at, kNow + 5);
-  EXPECT_EQ(handler_.globals_received(), 1u);
+  EXPECT_EQ(obs::ParseExposition(registry_.Render()).Get("sluice_global_updates_received_total"),
+            1);
   // The next local answer is the owner's.
   auto out = limiter_.Check(Request(1), kNow + 6);
   EXPECT_EQ(out.status, core::Status::kOverLimit);

@@ -9,11 +9,13 @@
 namespace sluice::cluster {
 
 PollingMembership::PollingMembership(std::string name, std::string self_address,
-                                     absl::Duration interval, bool first_round_inline)
+                                     absl::Duration interval, bool first_round_inline,
+                                     const MembershipMetrics* metrics)
     : name_(std::move(name)),
       self_address_(std::move(self_address)),
       interval_(interval),
-      first_round_inline_(first_round_inline) {}
+      first_round_inline_(first_round_inline),
+      metrics_(metrics) {}
 
 PollingMembership::~PollingMembership() { Stop(); }
 
@@ -78,16 +80,19 @@ absl::Status PollingMembership::RunRound() {
     MarkSelf(*peers, self_address_);
   }
   size_t kept = 0;
+  bool changed = false;
   {
     absl::MutexLock lock(&mu_);
-    ++counts_.rounds;
     if (!peers.ok()) {
-      ++counts_.failed_rounds;
       kept = peers_.size();
     } else if (*peers != peers_) {
-      ++counts_.changes;
+      changed = true;
       peers_ = *peers;
     }
+  }
+  if (metrics_) {
+    (peers.ok() ? metrics_->polls_ok : metrics_->polls_failed)->Increment();
+    if (changed) metrics_->changes->Increment();
   }
   if (!peers.ok()) {
     spdlog::warn("{} membership: {}; keeping the last {} peers", name_,
@@ -106,11 +111,6 @@ absl::Status PollingMembership::RunRound() {
 std::vector<PeerInfo> PollingMembership::peers() const {
   absl::MutexLock lock(&mu_);
   return peers_;
-}
-
-PollCounts PollingMembership::counts() const {
-  absl::MutexLock lock(&mu_);
-  return counts_;
 }
 
 }  // namespace sluice::cluster

@@ -10,7 +10,9 @@
 // Threads: rounds run on the membership's own thread every `interval` — the first one inline in
 // Start when `first_round_inline`, else at once on that thread. RunRound() may also be called
 // by the owner (tests, DNS's ResolveOnce). Rounds, and so Poll, Leave and on_change, are
-// serialized; after Stop() returns none runs. peers() and counts() from any thread.
+// serialized; after Stop() returns none runs. peers() from any thread.
+//
+// Counted in MembershipMetrics (cluster_metrics.h): each poll by result, and each change.
 //
 // Subclasses must call Stop() in their destructor, while their Poll can still run.
 #pragma once
@@ -24,16 +26,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "cluster/cluster_metrics.h"
 #include "cluster/membership.h"
 
 namespace sluice::cluster {
-
-// Counters since construction.
-struct PollCounts {
-  uint64_t rounds = 0;         // polls run
-  uint64_t failed_rounds = 0;  // polls that kept the last good list
-  uint64_t changes = 0;        // good polls whose list differed from the previous good list
-};
 
 class PollingMembership : public Membership {
  public:
@@ -49,12 +45,14 @@ class PollingMembership : public Membership {
 
   // The last good list (empty until a poll succeeds).
   std::vector<PeerInfo> peers() const;
-  PollCounts counts() const;
 
  protected:
-  // `name` prefixes log lines ("dns" → "dns membership: …").
+  // `name` prefixes log lines ("dns" → "dns membership: …"). `metrics` (may be null) must
+  // outlive this object.
   PollingMembership(std::string name, std::string self_address, absl::Duration interval,
-                    bool first_round_inline);
+                    bool first_round_inline, const MembershipMetrics* metrics);
+
+  const MembershipMetrics* metrics() const { return metrics_; }
 
   // Runs one round now and returns its outcome: OK if the list was updated or unchanged,
   // otherwise why the last good list was kept. Reports to on_change only between Start and
@@ -77,6 +75,7 @@ class PollingMembership : public Membership {
   const std::string self_address_;
   const absl::Duration interval_;
   const bool first_round_inline_;
+  const MembershipMetrics* const metrics_;
 
   // Serializes rounds, and with them on_change calls. Held while polling and calling on_change;
   // never acquired while holding mu_.
@@ -87,7 +86,6 @@ class PollingMembership : public Membership {
 
   mutable absl::Mutex mu_;
   std::vector<PeerInfo> peers_ ABSL_GUARDED_BY(mu_);  // last good list
-  PollCounts counts_ ABSL_GUARDED_BY(mu_);
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 

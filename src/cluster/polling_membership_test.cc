@@ -6,6 +6,7 @@
 #include <deque>
 
 #include "absl/synchronization/mutex.h"
+#include "testing/exposition.h"
 
 namespace sluice::cluster {
 namespace {
@@ -16,8 +17,9 @@ using ::testing::ElementsAre;
 class ScriptedMembership final : public PollingMembership {
  public:
   explicit ScriptedMembership(std::deque<absl::StatusOr<std::vector<PeerInfo>>> script,
-                              bool first_round_inline = true)
-      : PollingMembership("scripted", "b:1", absl::Hours(1), first_round_inline),
+                              bool first_round_inline = true,
+                              const MembershipMetrics* metrics = nullptr)
+      : PollingMembership("scripted", "b:1", absl::Hours(1), first_round_inline, metrics),
         script_(std::move(script)) {}
   ~ScriptedMembership() override { Stop(); }
 
@@ -50,10 +52,13 @@ PeerInfo Peer(std::string address, bool self = false) {
 }
 
 TEST(PollingMembershipTest, SortsDeduplicatesMarksSelfAndReportsOnlyChanges) {
+  obs::Registry registry;
+  MembershipMetrics metrics{registry};
   ScriptedMembership m({std::vector<PeerInfo>{Peer("c:1"), Peer("b:1"), Peer("a:1"), Peer("c:1")},
                         std::vector<PeerInfo>{Peer("a:1"), Peer("b:1"), Peer("c:1")},
                         absl::UnavailableError("source down"),
-                        std::vector<PeerInfo>{Peer("b:1")}});
+                        std::vector<PeerInfo>{Peer("b:1")}},
+                       /*first_round_inline=*/true, &metrics);
   std::vector<std::vector<PeerInfo>> reports;
   ASSERT_TRUE(m.Start([&](std::vector<PeerInfo> peers) { reports.push_back(peers); }).ok());
   ASSERT_EQ(reports.size(), 1u);  // the first round ran inline
@@ -67,10 +72,13 @@ TEST(PollingMembershipTest, SortsDeduplicatesMarksSelfAndReportsOnlyChanges) {
   ASSERT_EQ(reports.size(), 2u);
   EXPECT_THAT(reports[1], ElementsAre(Peer("b:1", true)));
 
-  const PollCounts counts = m.counts();
-  EXPECT_EQ(counts.rounds, 4u);
-  EXPECT_EQ(counts.failed_rounds, 1u);
-  EXPECT_EQ(counts.changes, 2u);
+  // The counts, as /metrics exports them: 4 polls, 1 failed, 2 changes.
+  const obs::Exposition counts = obs::ParseExposition(registry.Render());
+  EXPECT_EQ(counts.Get(R"(sluice_discovery_polls_total{result="ok"})") +
+                counts.Get(R"(sluice_discovery_polls_total{result="failed"})"),
+            4);
+  EXPECT_EQ(counts.Get(R"(sluice_discovery_polls_total{result="failed"})"), 1);
+  EXPECT_EQ(counts.Get("sluice_discovery_changes_total"), 2);
 }
 
 TEST(PollingMembershipTest, StopLeavesOnceAndStartAfterStopFails) {

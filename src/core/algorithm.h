@@ -1,9 +1,15 @@
 // The rate-limit algorithms as pure functions of (stored item, request, now).
 //
 // Each takes the key's current item (std::nullopt when absent or expired), the request, and the
-// server's now in epoch ms (used only where Gubernator uses the server clock: Gregorian
-// intervals). It updates `item` in place — resetting it to std::nullopt deletes the key — and
-// returns the answer. The caller guarantees exclusive access to `item` for the call.
+// server's now in epoch ms. The request's time is req.created_at, stamped (or clamped) once at
+// the door (core/admission.h); `now` is used only where Gubernator uses the server clock:
+// Gregorian intervals of the token and leaky buckets (the windows ignore it). Each updates
+// `item` in place — resetting it to std::nullopt deletes the key — and returns the answer. The
+// caller (the Limiter, under the key's store shard lock) guarantees exclusive access to `item`
+// for the call. No function here reads a clock or takes a lock.
+//
+// One file per algorithm (token_bucket.cc, leaky_bucket.cc, fixed_window.cc, sliding_window.cc);
+// algorithm.cc is the one place that maps req.algorithm to its function (ApplyAlgorithm).
 //
 // Errors are returned in RateLimitResponse::error with the inner text Gubernator uses (for
 // example "Error in tokenBucket: ..."); the door adds the outer "Error while apply rate limit

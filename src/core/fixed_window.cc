@@ -17,7 +17,9 @@ RateLimitResponse ApplyFixedWindow(std::optional<BucketItem>& item, const RateLi
   const int64_t window_end = SatAdd(window_start, req.duration);
 
   FixedWindowState* w = item ? std::get_if<FixedWindowState>(&item->state) : nullptr;
-  if (w == nullptr || w->window_start != window_start) {
+  // A new key or window, or RESET_REMAINING (the counter admin's reset): start empty; this
+  // request's hits then count as in any new window.
+  if (w == nullptr || w->window_start != window_start || req.Has(behavior::kResetRemaining)) {
     item = BucketItem{.state = FixedWindowState{.limit = req.limit, .window_start = window_start},
                       .expire_at = window_end};
     w = &std::get<FixedWindowState>(item->state);

@@ -50,6 +50,18 @@ TEST_F(FixedWindowTest, ZeroHitsAboveALoweredLimitIsOverLimit) {
   EXPECT_EQ(above.remaining, 0);
 }
 
+TEST_F(FixedWindowTest, ResetRemainingEmptiesTheWindowThenCountsTheHits) {
+  clock_.Set(kStart + 250);
+  Hit(5, 5, 1000);
+  EXPECT_EQ(Hit(1, 5, 1000).status, Status::kOverLimit);
+  auto reset = Hit(0, 5, 1000, behavior::kResetRemaining);
+  EXPECT_EQ(reset.status, Status::kUnderLimit);
+  EXPECT_EQ(reset.remaining, 5);
+  EXPECT_EQ(reset.reset_time, kStart + 1000);  // the same epoch-aligned window
+  EXPECT_EQ(Hit(2, 5, 1000, behavior::kResetRemaining).remaining, 3);
+  EXPECT_EQ(Hit(1, 5, 1000).remaining, 2);
+}
+
 TEST_F(FixedWindowTest, RaisingTheLimitMidWindowAdmitsAgain) {
   Hit(5, 5, 1000);
   EXPECT_EQ(Hit(1, 5, 1000).status, Status::kOverLimit);

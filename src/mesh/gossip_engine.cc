@@ -339,9 +339,13 @@ std::vector<wire::Packet> GossipEngine::AnswerDigest(const wire::Digest& digest,
   for (const auto& entry : digest.entries()) {
     peer[OriginId{entry.node_id(), entry.incarnation()}] = &entry;
   }
+  // Only the part's node-id range: a digest of N nodes comes in ~N/25 parts, and scanning every
+  // member for each part made answering one digest O(N²/25).
   std::vector<const Member*> candidates;
-  for (const auto& [id, member] : members_.entries()) {
-    if (InRange(id.node_id, digest) && InDigest(member, now)) candidates.push_back(&member);
+  const auto& entries = members_.entries();
+  for (auto it = entries.lower_bound(OriginId{digest.range_start(), 0});
+       it != entries.end() && InRange(it->first.node_id, digest); ++it) {
+    if (InDigest(it->second, now)) candidates.push_back(&it->second);
   }
   if (candidates.empty()) return {};
   std::rotate(candidates.begin(), candidates.begin() + (rotation_++ % candidates.size()),

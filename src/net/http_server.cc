@@ -108,6 +108,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                               // A failed handshake (plaintext client, refused certificate) just
                               // ends the connection: there is no channel to answer on.
                               if (ec) return self->Close();
+                              self->client_common_name_ =
+                                  VerifiedClientCommonName(self->stream_.native_handle());
                               self->Read();
                             });
   }
@@ -152,7 +154,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     HttpRequest req;
     req.method = std::string(msg.method_string());
     std::string_view target(msg.target().data(), msg.target().size());
-    req.path = std::string(target.substr(0, target.find('?')));
+    const size_t question = target.find('?');
+    req.path = std::string(target.substr(0, question));
+    if (question != std::string_view::npos) req.query = std::string(target.substr(question + 1));
+    req.client_common_name = client_common_name_;
     req.body = std::move(msg.body());
     if (auto it = msg.find(http::field::content_type); it != msg.end()) {
       req.content_type = std::string(it->value());
@@ -224,6 +229,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   http::response<http::string_body> response_;
   bool keep_alive_ = false;
   bool counted_ = false;  // this connection's current request is in shared_.in_flight
+  std::string client_common_name_;  // of the verified client certificate (TLS), set once
   Shared& shared_;
   const Routes& routes_;
   const HttpServerOptions& options_;

@@ -29,11 +29,16 @@ namespace sluice::net {
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string path;    // target without the query string
+  std::string query;   // the query string after '?', still URL-encoded; "" when none
   std::string body;
   std::string content_type;
   // The W3C trace context headers (docs/operations.md "Tracing"); empty when absent.
   std::string traceparent;
   std::string tracestate;
+  // The common name of the client certificate this HTTPS connection presented and the listener
+  // verified against its client CA (--tls-client-auth verify-cert or require-and-verify); ""
+  // for plaintext, no certificate, or one not verified.
+  std::string client_common_name;
 };
 
 struct HttpResponse {

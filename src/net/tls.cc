@@ -9,6 +9,9 @@
 #include <array>
 #include <utility>
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include "absl/strings/str_cat.h"
 
 namespace sluice::net {
@@ -82,6 +85,24 @@ std::shared_ptr<grpc::ChannelCredentials> GrpcChannelCredentials(const ClientTls
   options.pem_private_key = tls.private_key_pem;
   options.pem_cert_chain = tls.cert_chain_pem;
   return grpc::SslCredentials(options);
+}
+
+std::string VerifiedClientCommonName(ssl_st* ssl) {
+  if (ssl == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return "";
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (cert == nullptr) return "";
+  std::string name;
+  const X509_NAME* subject = X509_get_subject_name(cert);
+  const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (index >= 0) {
+    const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
+    unsigned char* utf8 = nullptr;
+    const int length = ASN1_STRING_to_UTF8(&utf8, data);
+    if (length >= 0) name.assign(reinterpret_cast<const char*>(utf8), static_cast<size_t>(length));
+    OPENSSL_free(utf8);
+  }
+  X509_free(cert);
+  return name;
 }
 
 }  // namespace sluice::net

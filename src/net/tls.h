@@ -18,6 +18,8 @@
 
 #include "absl/status/statusor.h"
 
+struct ssl_st;  // OpenSSL's SSL
+
 namespace grpc {
 class ServerCredentials;
 class ChannelCredentials;
@@ -53,6 +55,10 @@ struct ClientTls {
   std::string private_key_pem;
   std::string server_name;      // expected name in the peers' certificates; "" = the host dialled
 };
+
+// The common name (UTF-8) of the certificate the peer of `ssl` presented, when OpenSSL verified
+// it (X509_V_OK); "" when none was presented or verification failed or was not asked for.
+std::string VerifiedClientCommonName(ssl_st* ssl);
 
 std::shared_ptr<grpc::ServerCredentials> GrpcServerCredentials(const ServerTls& tls);
 // The credentials only; the server-name override is a channel argument

@@ -42,9 +42,6 @@ constexpr std::string_view kGossipDropReasons[] = {
     "malformed", "auth",     "oversize",   "version",      "truncated", "bad_magic",
     "wrong_cluster", "checksum", "unverified", "members_full", "denied"};
 
-// Items per forwarding RPC; Gubernator's batch limit is 1000.
-constexpr double kBatchSizeBuckets[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000};
-
 constexpr size_t Index(auto enum_value) { return static_cast<size_t>(enum_value); }
 
 }  // namespace
@@ -84,14 +81,10 @@ void RequestMetrics::Record(bool ok, double seconds) const {
   }
 }
 
-Counter* Metrics::LabeledCounters::Get(std::string_view value) const {
-  if (auto it = known.find(absl::string_view(value.data(), value.size())); it != known.end()) {
-    return it->second;
-  }
-  return registry->AddCounter(name, help, {{label, std::string(value)}});
-}
-
-Metrics::Metrics(Registry& registry, std::string_view version) {
+Metrics::Metrics(Registry& registry, std::string_view version)
+    : check_errors_(registry, "gubernator_check_error_counter",
+                    "The number of errors while checking rate limits.", "error",
+                    kGubernatorCheckErrors) {
   Registry& r = registry;
 
   // Requests.
@@ -151,14 +144,6 @@ Metrics::Metrics(Registry& registry, std::string_view version) {
       "sluice_created_at_clamped_total",
       "Rate-limit items whose created_at lay further than --max-clock-skew from the server's "
       "clock and was moved within it.");
-  check_errors_.registry = &r;
-  check_errors_.name = "gubernator_check_error_counter";
-  check_errors_.help = "The number of errors while checking rate limits.";
-  check_errors_.label = "error";
-  for (std::string_view error : kGubernatorCheckErrors) {
-    check_errors_.known[std::string(error)] = r.AddCounter(
-        check_errors_.name, check_errors_.help, {{check_errors_.label, std::string(error)}});
-  }
 
   // Store.
   store_items =
@@ -188,55 +173,6 @@ Metrics::Metrics(Registry& registry, std::string_view version) {
                            "Count the number of cache items which were "
                            "evicted while unexpired.",
                            {}, nullptr);
-
-  // Forwarding.
-  peer_forwarded_items = r.AddCounter("sluice_peer_forwarded_items_total",
-                                      "Rate-limit items forwarded to their owner.");
-  peer_batch_size =
-      r.AddHistogram("sluice_peer_batch_size", "Items per GetPeerRateLimits RPC sent to an owner.",
-                     {}, kBatchSizeBuckets);
-  peer_errors =
-      r.AddCounter("sluice_peer_errors_total", "GetPeerRateLimits RPCs to an owner that failed.");
-  peer_retries = r.AddCounter("sluice_peer_retries_total",
-                              "Forwards retried after a cancelled or timed-out RPC.");
-  batch_retries_.registry = &r;
-  batch_retries_.name = "gubernator_batch_send_retries";
-  batch_retries_.help =
-      "The count of retries occurred in asyncRequest() forwarding a request "
-      "to another peer.";
-  batch_retries_.label = "name";
-
-  // GLOBAL.
-  global_sends = r.AddCounter("sluice_global_sends_total",
-                              "Flushes of aggregated GLOBAL hits to their owners.");
-  global_broadcasts = r.AddCounter("sluice_global_broadcasts_total",
-                                   "Broadcasts of GLOBAL state by an owner to its peers.");
-  constexpr std::string_view kGlobalErrors =
-      "Failed GLOBAL operations, by op (send: hits to an owner; broadcast: state to peers).";
-  global_send_errors = r.AddCounter("sluice_global_errors_total", kGlobalErrors, {{"op", "send"}});
-  global_broadcast_errors =
-      r.AddCounter("sluice_global_errors_total", kGlobalErrors, {{"op", "broadcast"}});
-  global_updates_received =
-      r.AddCounter("sluice_global_updates_received_total", "GLOBAL states received from owners.");
-  constexpr std::string_view kGlobalQueue =
-      "GLOBAL keys waiting, by queue (send: hits for owners; broadcast: state for peers).";
-  global_send_queue = r.AddGauge("sluice_global_queue_keys", kGlobalQueue, {{"queue", "send"}});
-  global_broadcast_queue =
-      r.AddGauge("sluice_global_queue_keys", kGlobalQueue, {{"queue", "broadcast"}});
-  gubernator_global_send_duration = r.AddSummary("gubernator_global_send_duration",
-                                                 "The duration of GLOBAL async sends in seconds.");
-  gubernator_broadcast_duration = r.AddSummary(
-      "gubernator_broadcast_duration", "The duration of GLOBAL broadcasts to peers in seconds.");
-  gubernator_global_send_errors = r.AddCounter("gubernator_global_send_errors",
-                                               "Errors that occurred while sending global hits.");
-  gubernator_broadcast_errors = r.AddCounter(
-      "gubernator_broadcast_errors", "Errors that occurred while broadcasting global updates.");
-  gubernator_updatepeerglobals = r.AddCounter("gubernator_updatepeerglobals_counter",
-                                              "The count of global updates received from owners.");
-  gubernator_global_send_queue_length = r.AddGauge(
-      "gubernator_global_send_queue_length", "The count of requests queued up for global send.");
-  gubernator_global_queue_length = r.AddGauge(
-      "gubernator_global_queue_length", "The count of requests queued up for global broadcast.");
 
   // Gossip.
   constexpr std::string_view kPackets = "Mesh gossip packets, by direction (sent or received).";
@@ -328,47 +264,6 @@ void Metrics::BindStore(std::function<StoreReading()> read) {
   bind(gubernator_cache_hits, &StoreReading::hits);
   bind(gubernator_cache_misses, &StoreReading::misses);
   bind(gubernator_unexpired_evictions, &StoreReading::unexpired_evictions);
-}
-
-void Metrics::RecordPeerBatch(size_t items, bool ok) const {
-  peer_forwarded_items->Increment(items);
-  peer_batch_size->Observe(static_cast<double>(items));
-  if (!ok) peer_errors->Increment();
-}
-
-void Metrics::RecordBatchSendRetry(std::string_view name) const {
-  peer_retries->Increment();
-  batch_retries_.Get(name)->Increment();
-}
-
-void Metrics::RecordGlobalSend(bool ok, double seconds) const {
-  global_sends->Increment();
-  gubernator_global_send_duration->Observe(seconds);
-  if (!ok) {
-    global_send_errors->Increment();
-    gubernator_global_send_errors->Increment();
-  }
-}
-
-void Metrics::RecordGlobalBroadcast(bool ok, double seconds) const {
-  global_broadcasts->Increment();
-  gubernator_broadcast_duration->Observe(seconds);
-  if (!ok) {
-    global_broadcast_errors->Increment();
-    gubernator_broadcast_errors->Increment();
-  }
-}
-
-void Metrics::RecordGlobalUpdatesReceived(size_t updates) const {
-  global_updates_received->Increment(updates);
-  gubernator_updatepeerglobals->Increment(updates);
-}
-
-void Metrics::SetGlobalQueueLengths(size_t send_keys, size_t broadcast_keys) const {
-  global_send_queue->Set(static_cast<double>(send_keys));
-  gubernator_global_send_queue_length->Set(static_cast<double>(send_keys));
-  global_broadcast_queue->Set(static_cast<double>(broadcast_keys));
-  gubernator_global_queue_length->Set(static_cast<double>(broadcast_keys));
 }
 
 void Metrics::BindGossip(std::function<GossipReading()> read) const {

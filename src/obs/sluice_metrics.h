@@ -1,9 +1,13 @@
-// Metrics: every metric Sluice emits, registered once and shared by all doors and modules.
+// Metrics: the doors' metrics — requests per door and method, decisions, admission — with the
+// store and gossip readings, rules reloads and build info, registered once per process. The
+// cluster's components count in their own structs (cluster/cluster_metrics.h), tracing and
+// persistence in theirs; all of them on the one Registry that /metrics renders.
 //
-// Construct one Metrics per process over the Registry that /metrics renders, hand it (by
-// const reference) to whatever records, and record either through the Record* helpers (which
-// keep the Sluice series and their Gubernator-compatible twins in step) or by bumping a field
-// directly. Two families of names are emitted:
+// Construct one Metrics per process over that Registry, hand it (by const reference) to
+// whatever records, and record either through the Record* helpers (which keep the Sluice series
+// and their Gubernator-compatible twins in step) or by bumping a field directly. Decisions are
+// the exception: only RecordDecision and RecordOwnerCheck count them. Two families of names are
+// emitted:
 // - `sluice_*`: Sluice's own, following Prometheus naming (units in the name, `_total` on
 //   counters, labels for door/method/outcome).
 // - `gubernator_*`: the names Gubernator v2 emits (reference/gubernator.md §5.1), so existing
@@ -11,14 +15,13 @@
 //   Summaries carry `_sum` and `_count` only (no quantiles; see obs/summary.h).
 //
 // Cardinality is bounded: method labels come from a fixed table (an unknown method is
-// recorded as "unknown"); the only label values taken from outside are check-error strings and
-// rate-limit names on peer retries, both on rare error paths.
+// recorded as "unknown"); the only label values taken from outside are check-error strings, on
+// a rare error path.
 //
 // Thread safety: after construction every method may be called from any thread concurrently
 // (BindStore, the one non-const method, included).
-// Recording takes no lock and allocates nothing, except the two error-path helpers
-// RecordCheckError and RecordBatchSendRetry when they meet a label value for the first time
-// (they then register a series under the Registry's mutex).
+// Recording takes no lock and allocates nothing, except RecordCheckError when it meets an error
+// string for the first time (it then registers a series under the Registry's mutex).
 // Invariants: every pointer field is non-null and valid for the Registry's lifetime; the
 // Registry must outlive this object.
 #pragma once
@@ -35,6 +38,7 @@
 #include "obs/counter.h"
 #include "obs/gauge.h"
 #include "obs/histogram.h"
+#include "obs/labeled_counters.h"
 #include "obs/registry.h"
 #include "obs/summary.h"
 
@@ -171,42 +175,6 @@ struct Metrics {
   CallbackCounter* gubernator_cache_misses;         // gubernator_cache_access_count{type="miss"}
   CallbackCounter* gubernator_unexpired_evictions;  // gubernator_unexpired_evictions_count
 
-  // ---- Forwarding to owners ------------------------------------------------------------------
-  // One GetPeerRateLimits RPC of `items` items finished (ok = the RPC succeeded).
-  void RecordPeerBatch(size_t items, bool ok) const;
-  // A forward of rate limit `name` is being retried (gubernator_batch_send_retries{name}).
-  void RecordBatchSendRetry(std::string_view name) const;
-
-  Counter* peer_forwarded_items;  // sluice_peer_forwarded_items_total
-  Histogram* peer_batch_size;     // sluice_peer_batch_size (items per RPC; _count = RPCs)
-  Counter* peer_errors;           // sluice_peer_errors_total (failed forwarding RPCs)
-  Counter* peer_retries;          // sluice_peer_retries_total
-
-  // ---- GLOBAL ----------------------------------------------------------------------------------
-  // A flush of aggregated hits to their owners finished.
-  void RecordGlobalSend(bool ok, double seconds) const;
-  // An owner's UpdatePeerGlobals broadcast finished.
-  void RecordGlobalBroadcast(bool ok, double seconds) const;
-  // `updates` globals arrived through UpdatePeerGlobals.
-  void RecordGlobalUpdatesReceived(size_t updates) const;
-  // Keys waiting to be sent to owners / to be broadcast.
-  void SetGlobalQueueLengths(size_t send_keys, size_t broadcast_keys) const;
-
-  Counter* global_sends;                       // sluice_global_sends_total
-  Counter* global_broadcasts;                  // sluice_global_broadcasts_total
-  Counter* global_send_errors;                 // sluice_global_errors_total{op="send"}
-  Counter* global_broadcast_errors;            // sluice_global_errors_total{op="broadcast"}
-  Counter* global_updates_received;            // sluice_global_updates_received_total
-  Gauge* global_send_queue;                    // sluice_global_queue_keys{queue="send"}
-  Gauge* global_broadcast_queue;               // sluice_global_queue_keys{queue="broadcast"}
-  Summary* gubernator_global_send_duration;    // gubernator_global_send_duration
-  Summary* gubernator_broadcast_duration;      // gubernator_broadcast_duration
-  Counter* gubernator_global_send_errors;      // gubernator_global_send_errors
-  Counter* gubernator_broadcast_errors;        // gubernator_broadcast_errors
-  Counter* gubernator_updatepeerglobals;       // gubernator_updatepeerglobals_counter
-  Gauge* gubernator_global_send_queue_length;  // gubernator_global_send_queue_length
-  Gauge* gubernator_global_queue_length;       // gubernator_global_queue_length
-
   // ---- Mesh gossip
   // -------------------------------------------------------------------------------
   // Binds every gossip series to `read` (nullptr unbinds; unbound series read 0), as BindStore.
@@ -233,23 +201,13 @@ struct Metrics {
   Gauge* build_info;  // sluice_build_info{version} = 1
 
  private:
-  // A counter family whose one label takes values from outside: known values are resolved at
-  // construction, others are registered on first use.
-  struct LabeledCounters {
-    Counter* Get(std::string_view value) const;
-    Registry* registry = nullptr;
-    std::string name, help, label;
-    absl::flat_hash_map<std::string, Counter*> known;
-  };
-
   std::array<absl::flat_hash_map<std::string, RequestMetrics>, kDoorCount> requests_;
   // Decisions, bumped only by RecordDecision and RecordOwnerCheck.
   std::array<Counter*, kOutcomeCount> decisions_{};  // sluice_decisions_total{outcome}
   Counter* getratelimit_local_;   // gubernator_getratelimit_counter{calltype="local"}
   Counter* getratelimit_global_;  // gubernator_getratelimit_counter{calltype="global"}
   Counter* over_limit_;           // gubernator_over_limit_counter
-  LabeledCounters check_errors_;    // gubernator_check_error_counter{error}
-  LabeledCounters batch_retries_;   // gubernator_batch_send_retries{name}
+  LabeledCounters check_errors_;  // gubernator_check_error_counter{error}
 };
 
 }  // namespace sluice::obs

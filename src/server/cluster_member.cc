@@ -59,6 +59,9 @@ absl::Status BuildDoors(ClusterMember::Parts& p) {
                         .admission = AdmissionOptionsFor(config)},
       &p.metrics);
   p.envoy_service = std::make_unique<api::EnvoyService>(*p.envoy, p.metrics, p.tracer);
+  if (config.server.admin) {  // reads and resets are not requests: the top keys do not see them
+    p.admin = std::make_unique<api::AdminCounters>(*p.mode.router, clock, *p.rules);
+  }
   return absl::OkStatus();
 }
 
@@ -87,6 +90,7 @@ absl::StatusOr<std::unique_ptr<ClusterMember>> CreateClusterMember(const Config&
                                    .clock = core::SystemClock::Instance(),
                                    .registry = p.registry,
                                    .metrics = p.metrics,
+                                   .cluster_metrics = p.cluster_metrics,
                                    .tls = p.tls,
                                    .tracer = p.tracer});
   if (!mode.ok()) return mode.status();

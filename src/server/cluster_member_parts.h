@@ -13,10 +13,12 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "api/admin_counters.h"
 #include "api/envoy_handler.h"
 #include "api/envoy_service.h"
 #include "api/gubernator_handler.h"
 #include "api/gubernator_service.h"
+#include "cluster/cluster_metrics.h"
 #include "core/limiter.h"
 #include "core/store.h"
 #include "obs/registry.h"
@@ -41,6 +43,8 @@ struct sluice::ClusterMember::Parts {
   std::optional<server::TlsMaterial> tls;
   obs::Registry registry;
   obs::Metrics metrics{registry, server::kVersion};
+  // Registered in every mode, so each cluster family is on /metrics (at 0) whatever the mode.
+  cluster::ClusterMetrics cluster_metrics{registry};
   core::Store store;
   core::Limiter limiter{store, persistence->store()};
   // --otlp-endpoint: null when tracing is off. Outlives everything that starts spans.
@@ -55,6 +59,7 @@ struct sluice::ClusterMember::Parts {
   std::unique_ptr<rules::RuleWatcher> rules_watcher;
   std::unique_ptr<api::EnvoyHandler> envoy;
   std::unique_ptr<api::EnvoyService> envoy_service;
+  std::unique_ptr<api::AdminCounters> admin;  // --admin: the counter admin
   bool joined = false;
   bool left = false;
   bool stopped = false;

@@ -204,6 +204,12 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
   app.add_flag("--force-global", c.cluster.force_global, "treat every request as GLOBAL");
   app.add_flag("--fail-open", c.cluster.fail_open,
                "answer from the local limiter when a key's owner cannot be reached");
+  std::string on_peer_failure(cluster::PeerFailurePolicyName(c.cluster.on_peer_failure));
+  app.add_option("--on-peer-failure", on_peer_failure,
+                 "what to answer when a key's owner cannot be reached: error (an item error), "
+                 "allow, deny, or local (decide here against limit / healthy nodes)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"error", "allow", "deny", "local"}));
   add_duration("--peer-error-window", &c.cluster.peer_error_window,
                "how long a failed peer call keeps HealthCheck unhealthy");
   // Mesh (docs/mesh.md).
@@ -316,6 +322,12 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
                "keys with shorter windows are not stored");
   app.add_flag("--store-sync", persistence.store_sync,
                "fsync every store write (survives a power loss; slower)");
+  app.add_flag("--admin", c.server.admin,
+               "counter admin on the HTTP port: GET /v1/admin/counters, POST /v1/admin/reset");
+  std::string admin_client_cns;
+  app.add_option("--admin-client-cn", admin_client_cns,
+                 "counter admin: common names of the client certificates that may call it, "
+                 "a,b (needs verified client certificates)");
   app.add_option("--status-http-addr", c.server.status_http_address,
                  "plaintext HTTP listener with only /v1/HealthCheck and /v1/LiveCheck (probes "
                  "under mTLS)");
@@ -341,6 +353,8 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
   c.cluster.peers = absl::StrSplit(peers, ',', absl::SkipWhitespace());
   // The option allows only these names (a --validate run has recorded any other).
   c.cluster.discovery = ParseDiscovery(discovery).value_or(Discovery::kStatic);
+  c.cluster.on_peer_failure =
+      cluster::ParsePeerFailurePolicy(on_peer_failure).value_or(cluster::PeerFailurePolicy::kError);
   c.cluster.k8s.resource = k8s_watch_mechanism == "pods" ? cluster::K8sResource::kPods
                                                          : cluster::K8sResource::kEndpointSlices;
   c.cluster.k8s.api.token_file = k8s_service_account_dir + "/token";
@@ -366,6 +380,7 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
     out.changed[flag] = IsSecretSetting(flag) && !value.empty() ? "****" : value;
   }
   c.cluster.dns.fqdns = absl::StrSplit(dns_fqdns, ',', absl::SkipWhitespace());
+  c.server.admin_client_cns = absl::StrSplit(admin_client_cns, ',', absl::SkipWhitespace());
   // The kubelet's variables (client-go's in-cluster config reads the same two).
   if (auto host = env.find("KUBERNETES_SERVICE_HOST"); host != env.end()) {
     c.cluster.k8s.api.host = host->second;
@@ -447,6 +462,7 @@ absl::Status Validate(const Config& c) {
   if (auto s = ValidateStoreSettings(c.store); !s.ok()) return s;
   if (auto s = ValidateClusterSettings(c.cluster); !s.ok()) return s;
   if (auto s = ValidateTlsSettings(c.tls); !s.ok()) return s;
+  if (auto s = ValidateAdminSettings(c.server, c.tls); !s.ok()) return s;
   if (auto s = trace::ValidateTracingOptions(c.tracing); !s.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("tracing (--otlp-endpoint, --trace-sampler, --tracing-level): ",

@@ -19,6 +19,7 @@
 #include "cluster/etcd_membership.h"
 #include "cluster/global_sync.h"
 #include "cluster/peer_client_options.h"
+#include "cluster/peer_failure_policy.h"
 #include "cluster/k8s_membership.h"
 #include "mesh/mesh_options.h"
 #include "trace/tracing.h"
@@ -66,6 +67,13 @@ struct ServerSettings {
   // This node's name in its log lines (a JSON "instance" field, "[id]" in text) and in the
   // ready line (Gubernator's GUBER_INSTANCE_ID). Default: empty = not shown.
   std::string instance_id;
+  // The counter admin on the HTTP listener: GET /v1/admin/counters, POST /v1/admin/reset
+  // (docs/api.md "Counter admin"). Default: false (the routes do not exist).
+  bool admin = false;
+  // Common names of the client certificates allowed to call the counter admin; needs verified
+  // client certificates (--tls-client-auth verify-cert or require-and-verify), which then
+  // require it. Default: none.
+  std::vector<std::string> admin_client_cns;
   // The settings file the other settings were read from (--settings, SLUICE_SETTINGS).
   // Default: none.
   std::string settings_file;
@@ -143,6 +151,10 @@ struct ClusterSettings {
   // Answer from the local limiter when a key's owner cannot be reached (instead of an item
   // error). Default: false.
   bool fail_open = false;
+  // What to answer for a key whose owner cannot be reached: error, allow, deny or local
+  // (cluster/peer_failure_policy.h; docs/cluster.md "Failure policy"). Not with fail_open.
+  // Default: error (an item error, as Gubernator).
+  cluster::PeerFailurePolicy on_peer_failure = cluster::PeerFailurePolicy::kError;
   // How long a failed peer call keeps HealthCheck unhealthy (Gubernator: 5 min). Default: 30 s.
   absl::Duration peer_error_window = absl::Seconds(30);
 };

@@ -83,6 +83,27 @@ TEST(ConfigTest, BadValuesNameTheSetting) {
   EXPECT_NE(level.status().message().find("log-level"), std::string::npos);
 }
 
+TEST(ConfigTest, OnPeerFailureTakesTheFourPoliciesAndNamesTheFlagOtherwise) {
+  auto unset = Parse({});
+  ASSERT_TRUE(unset.ok()) << unset.status();
+  EXPECT_EQ(unset->config.cluster.on_peer_failure, cluster::PeerFailurePolicy::kError);
+  for (const char* name : {"error", "allow", "deny", "local"}) {
+    auto set = Parse({"--peers", "127.0.0.1:1,127.0.0.1:2", "--on-peer-failure", name});
+    ASSERT_TRUE(set.ok()) << set.status();
+    EXPECT_EQ(cluster::PeerFailurePolicyName(set->config.cluster.on_peer_failure), name);
+  }
+  auto bad = Parse({"--on-peer-failure", "retry"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("--on-peer-failure"), std::string::npos)
+      << bad.status();
+  EXPECT_NE(bad.status().message().find("retry"), std::string::npos) << bad.status();
+  auto both = Parse({"--on-peer-failure", "deny", "--fail-open"});
+  ASSERT_FALSE(both.ok());
+  for (const char* part : {"--on-peer-failure", "deny", "--fail-open", "contradict"}) {
+    EXPECT_NE(both.status().message().find(part), std::string::npos) << both.status();
+  }
+}
+
 TEST(ConfigTest, TlsSettingsAreCheckedTogether) {
   // /etc/passwd stands in for an existing file: contents are checked at startup (tls_files.h).
   auto ca_alone = Parse({"--tls-ca", "/etc/passwd"});

@@ -126,6 +126,12 @@ absl::Status ValidateClusterSettings(const ClusterSettings& cluster) {
       forwarding.global_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--batch-timeout and --global-timeout must be > 0");
   }
+  if (cluster.fail_open && cluster.on_peer_failure != cluster::PeerFailurePolicy::kError) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--on-peer-failure ", std::string(cluster::PeerFailurePolicyName(cluster.on_peer_failure)),
+        " and --fail-open contradict each other: give one (--fail-open is --on-peer-failure "
+        "local with the whole limit on every node)"));
+  }
   for (const auto& peer : cluster.peers) {
     if (auto s = CheckDialed("--peers", peer); !s.ok()) return s;
   }
@@ -178,6 +184,25 @@ absl::Status ValidateTlsSettings(const TlsSettings& tls) {
   }
   if (!tls.cert_file.empty() && tls.reload_interval < absl::Seconds(1)) {
     return absl::InvalidArgumentError("--tls-reload-interval: must be at least 1s");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateAdminSettings(const ServerSettings& server, const TlsSettings& tls) {
+  const bool verified = tls.enabled() && (tls.client_auth == "verify-cert" ||
+                                          tls.client_auth == "require-and-verify");
+  if (!server.admin_client_cns.empty()) {
+    if (!server.admin) return absl::InvalidArgumentError("--admin-client-cn: needs --admin");
+    if (!verified) {
+      return absl::InvalidArgumentError(
+          "--admin-client-cn: needs verified client certificates (--tls-cert, --tls-key, "
+          "--tls-client-ca and --tls-client-auth verify-cert or require-and-verify); without "
+          "them no caller's name can be trusted");
+    }
+  } else if (server.admin && verified) {
+    return absl::InvalidArgumentError(
+        "--admin with verified client certificates: give --admin-client-cn, the common names "
+        "of the certificates that may read and reset counters");
   }
   return absl::OkStatus();
 }

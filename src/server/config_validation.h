@@ -22,6 +22,9 @@ absl::Status ValidateStoreSettings(const StoreSettings& store);
 absl::Status ValidateClusterSettings(const ClusterSettings& cluster);
 // Gossip addresses and periods; call only when the node gossips (Config::gossip()).
 absl::Status ValidateMeshSettings(const MeshSettings& mesh);
+// The counter admin's access: --admin-client-cn needs --admin and verified client certificates,
+// and verified client certificates with --admin need --admin-client-cn.
+absl::Status ValidateAdminSettings(const ServerSettings& server, const TlsSettings& tls);
 // Certificate and key pairs, the settings that need TLS on, client-auth CAs, reload period.
 absl::Status ValidateTlsSettings(const TlsSettings& tls);
 

@@ -1,5 +1,6 @@
 #include "server/http_routes.h"
 
+#include "api/admin_http.h"
 #include "api/envoy_service.h"
 #include "api/gubernator_http.h"
 #include "mesh/mesh_http.h"
@@ -16,6 +17,12 @@ void AddNodeRoutes(net::HttpServer& server, const HttpRouteTargets& t) {
     server.Route("GET", "/", StatusPageHttpHandler());
     server.Route("GET", "/status.json",
                  StatusJsonHttpHandler(*t.status, core::SystemClock::Instance()));
+  }
+  if (t.admin != nullptr) {
+    server.Route("GET", "/v1/admin/counters",
+                 api::AdminHttpHandler(*t.admin, t.admin_client_cns, /*reset=*/false));
+    server.Route("POST", "/v1/admin/reset",
+                 api::AdminHttpHandler(*t.admin, t.admin_client_cns, /*reset=*/true));
   }
   if (t.mesh != nullptr) {
     server.Route("GET", "/v1/mesh/stats", mesh::MeshStatsHttpHandler(*t.mesh));

@@ -12,10 +12,16 @@
 //   POST /json
 //   GET  /v1/mesh/stats                (mesh mode)
 //   POST /v1/mesh/deny                 (mesh mode with --mesh-test-hooks)
+//   GET  /v1/admin/counters            (--admin)
+//   POST /v1/admin/reset               (--admin)
 //
 // Thread safety: call before the server starts. Everything referenced must outlive the server.
 #pragma once
 
+#include <string>
+#include <vector>
+
+#include "api/admin_counters.h"
 #include "api/envoy_handler.h"
 #include "api/gubernator_handler.h"
 #include "mesh/mesh.h"
@@ -37,6 +43,8 @@ struct HttpRouteTargets {
   bool mesh_test_hooks = false;  // --mesh-test-hooks
   const StatusCollector* status = nullptr;  // the status page; none when null
   const trace::Tracer* tracer = nullptr;  // null: tracing off
+  const api::AdminCounters* admin = nullptr;  // --admin; none when null
+  std::vector<std::string> admin_client_cns;  // --admin-client-cn
 };
 
 // The main listener's routes.

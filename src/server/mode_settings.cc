@@ -20,7 +20,8 @@ Group Classify(absl::string_view flag) {
   if (absl::StartsWith(flag, "--etcd-")) return Group::kEtcd;
   if (absl::StartsWith(flag, "--k8s-")) return Group::kK8s;
   if (absl::StartsWith(flag, "--batch-") || absl::StartsWith(flag, "--tls-peer-") ||
-      flag == "--disable-batching" || flag == "--fail-open" || flag == "--peer-error-window" ||
+      flag == "--disable-batching" || flag == "--fail-open" || flag == "--on-peer-failure" ||
+      flag == "--peer-error-window" ||
       flag == "--data-center") {
     return Group::kForwarding;
   }

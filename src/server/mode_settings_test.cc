@@ -75,7 +75,7 @@ TEST(ModeSettingsTest, MeshWithForwardingOrGlobalSettingsIsAnError) {
       {"--force-global"},          {"--global-sync-wait", "50ms"}, {"--global-batch-limit", "9"},
       {"--global-timeout", "1s"},  {"--batch-wait", "1ms"},        {"--batch-limit", "10"},
       {"--batch-timeout", "1s"},   {"--disable-batching"},         {"--fail-open"},
-      {"--data-center", "dc1"},    {"--peer-error-window", "5s"},
+      {"--data-center", "dc1"},    {"--peer-error-window", "5s"},  {"--on-peer-failure", "deny"},
   };
   for (const auto& setting : cases) {
     SCOPED_TRACE(setting[0]);

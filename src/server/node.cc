@@ -28,6 +28,7 @@
 #include "server/node_builder.h"
 #include "server/port_reservation.h"
 #include "server/node_status.h"
+#include "server/peer_failure_answers.h"
 #include "server/grpc_drain.h"
 #include "server/throttled_log.h"
 #include "server/tls_files.h"
@@ -104,6 +105,14 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
                           ? std::function([r = m.mode.cluster_router] { return r->view(); })
                           : nullptr,
       .peer_error_window = config.cluster.peer_error_window,
+      .peer_failure = m.mode.cluster_router
+                          ? std::function([&metrics = m.cluster_metrics.router,
+                                           policy = config.cluster.on_peer_failure] {
+                              return StatusPeerFailure{
+                                  .policy = std::string(cluster::PeerFailurePolicyName(policy)),
+                                  .answers = PeerFailureAnswers(metrics, policy)};
+                            })
+                          : nullptr,
       .mesh = m.mode.mesh.get(),
       .rules = m.rules.get()});
   // grpc.health.v1.Health (Kubernetes gRPC probes) and server reflection (grpcurl).
@@ -115,6 +124,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
                                  : grpc::InsecureServerCredentials(),
                            &p.grpc_port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  // gRPC sets SO_REUSEPORT by default, which lets a second process bind the same explicit port
+  // and take half its connections. Only a reserved port 0 shares, with its reservation
+  // (port_reservation.h); an explicit port in use stops start-up.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, reserved ? 1 : 0);
   // Bounded per connection and in total (docs/operations.md "Limits"): a client opening more
   // streams waits for one to finish, and buffers beyond the quota are refused, not grown.
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config.server.grpc_max_concurrent_streams);
@@ -129,8 +142,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
   p.grpc_server = builder.BuildAndStart();
   if (reserved) reserved->Release();  // gRPC holds the port now (or failed to bind it)
   if (!p.grpc_server || p.grpc_port == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on gRPC address '", grpc_address, "'"));
+    absl::Status why = PortReservation::CheckBindable(grpc_hp->host, grpc_port);
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on gRPC address '", grpc_address, "'",
+        why.ok() ? "" : absl::StrCat(": ", why.message())));
   }
   // Once this node can serve its peers; also starts the periodic snapshot.
   if (sluice::Status joined = p.member->Join(); !joined.ok()) {
@@ -162,7 +177,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
                                 .mesh = m.mode.mesh.get(),
                                 .mesh_test_hooks = config.mesh.test_hooks,
                                 .status = m.status->collector(),
-                                .tracer = m.tracer};
+                                .tracer = m.tracer,
+                                .admin = m.admin.get(),
+                                .admin_client_cns = config.server.admin_client_cns};
   AddNodeRoutes(*p.http_server, routes);
   // The status listener first: once the main HTTP port answers, every listener does.
   if (!config.server.status_http_address.empty()) {

@@ -70,12 +70,14 @@ std::unique_ptr<cluster::Membership> MakeMembership(const ModeInputs& in) {
     case Discovery::kDns: {
       cluster::DnsMembershipOptions options = settings.dns;
       options.advertise_address = in.advertise_address;
-      return std::make_unique<cluster::DnsMembership>(std::move(options));
+      return std::make_unique<cluster::DnsMembership>(std::move(options),
+                                                      &in.cluster_metrics.membership);
     }
     case Discovery::kEtcd: {
       cluster::EtcdMembershipOptions options = settings.etcd;
       options.self = {.grpc_address = in.advertise_address, .data_center = settings.data_center};
-      return std::make_unique<cluster::EtcdMembership>(std::move(options));
+      return std::make_unique<cluster::EtcdMembership>(std::move(options),
+                                                       &in.cluster_metrics.membership);
     }
     case Discovery::kStatic:
     case Discovery::kMesh:  // BuildCluster makes the mesh's membership itself
@@ -202,8 +204,8 @@ absl::StatusOr<ModeParts> BuildCluster(const ModeInputs& in) {
              : cluster::PeerChannelSecurity{};
   auto router = std::make_unique<cluster::ClusterRouter>(
       in.limiter, in.clock,
-      cluster::MakeGrpcPeerClientFactory(settings.forwarding, in.clock, &in.metrics, security,
-                                         in.tracer),
+      cluster::MakeGrpcPeerClientFactory(settings.forwarding, in.clock,
+                                         &in.cluster_metrics.peer_client, security, in.tracer),
       cluster::ClusterRouterOptions{
           .view = {.data_center = RingDataCenter(settings),
                    .ring = {.replicas = settings.replicated_hash_replicas,
@@ -211,8 +213,9 @@ absl::StatusOr<ModeParts> BuildCluster(const ModeInputs& in) {
           .global = settings.global,
           .force_global = settings.force_global,
           .fail_open = settings.fail_open,
+          .on_peer_failure = settings.on_peer_failure,
           .admission = AdmissionOptionsFor(config)},
-      &in.metrics);
+      &in.cluster_metrics, &in.metrics);
   parts.cluster_router = router.get();
   parts.router = std::move(router);
   parts.health = std::make_unique<cluster::ClusterHealth>(

@@ -27,6 +27,7 @@
 
 #include "absl/status/statusor.h"
 #include "api/peers_service.h"
+#include "cluster/cluster_metrics.h"
 #include "cluster/cluster_router.h"
 #include "cluster/health.h"
 #include "cluster/membership.h"
@@ -51,7 +52,8 @@ struct ModeInputs {
   core::Limiter& limiter;
   const core::Clock& clock;
   obs::Registry& registry;
-  obs::Metrics& metrics;
+  obs::Metrics& metrics;                           // the doors' (PeersV1's included)
+  const cluster::ClusterMetrics& cluster_metrics;  // router, GLOBAL, peer clients, discovery
   // The node's TLS material: its `peers` part secures the links to cluster peers. nullopt =
   // plaintext.
   const std::optional<TlsMaterial>& tls;

@@ -3,10 +3,11 @@
 // are told the advertise address first), and gRPC 1.51 can neither take an already bound socket
 // nor report its port before BuildAndStart. Binding port 0 and closing the socket again left a
 // window in which another process could take the port. A reservation instead keeps its socket
-// bound, with SO_REUSEPORT, until the listener has bound the same port (gRPC sets SO_REUSEPORT on
-// its listeners, so it may share the port); meanwhile no other socket can bind it unless it also
-// sets SO_REUSEPORT under the same user. The reserved socket never listens, so it accepts no
-// connection.
+// bound, with SO_REUSEPORT, until the listener has bound the same port (the node lets gRPC set
+// SO_REUSEPORT for a reserved port only, so it may share it); meanwhile no other socket can bind
+// it unless it also sets SO_REUSEPORT under the same user. The reserved socket never listens, so
+// it accepts no connection. An explicit port gets no reservation and no SO_REUSEPORT: a second
+// process asking for it fails to start instead of sharing its connections.
 //
 // Thread safety: a value owned by one thread.
 #pragma once
@@ -22,6 +23,9 @@ class PortReservation {
   // Binds `host` (an IP literal, a name, or a wildcard: "", "0.0.0.0", "::") on a port the
   // kernel picks. Fails when the host does not resolve or nothing can be bound.
   static absl::StatusOr<PortReservation> Reserve(const std::string& host);
+  // Whether a listener that does not share ports could bind `host`:`port` now: OK, or the
+  // reason it cannot ("Address already in use"). Explains a listener that failed to start.
+  static absl::Status CheckBindable(const std::string& host, int port);
 
   PortReservation(PortReservation&& other) noexcept;
   PortReservation& operator=(PortReservation&& other) noexcept;

@@ -59,6 +59,17 @@ TEST(PortReservationTest, WildcardAndIpv6Hosts) {
   }
 }
 
+TEST(PortReservationTest, CheckBindableGivesTheReasonAPortIsTaken) {
+  auto reservation = PortReservation::Reserve("127.0.0.1");
+  ASSERT_TRUE(reservation.ok()) << reservation.status();
+  absl::Status taken = PortReservation::CheckBindable("127.0.0.1", reservation->port());
+  EXPECT_EQ(taken.message(), "Address already in use") << taken;
+  const int port = reservation->port();
+  reservation->Release();
+  EXPECT_TRUE(PortReservation::CheckBindable("127.0.0.1", port).ok());
+  EXPECT_EQ(BindLoopback(port, /*reuse_port=*/false), 0) << "the check does not keep the port";
+}
+
 TEST(PortReservationTest, UnresolvableHostIsAnErrorNamingIt) {
   auto reservation = PortReservation::Reserve("no-such-host.invalid");
   ASSERT_FALSE(reservation.ok());

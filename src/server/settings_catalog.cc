@@ -46,6 +46,7 @@ constexpr std::pair<std::string_view, std::string_view> kSectionWords[] = {
     {"force-global", "cluster"},
     {"peer", "cluster"},
     {"fail-open", "cluster"},
+    {"on-peer-failure", "cluster"},
     {"data-center", "cluster"},
     {"replicated", "cluster"},
     {"envoy", "envoy"},

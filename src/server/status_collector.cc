@@ -102,6 +102,7 @@ StatusReport StatusCollector::Collect(int64_t now) const {
                  .reloads = in_.reloads->Recent(),
                  .top_keys = in_.top_keys->Top(in_.top_k, now),
                  .top_keys_window_ms = absl::ToInt64Milliseconds(in_.top_keys_window)};
+  if (in_.peer_failure) r.peer_failure = in_.peer_failure();
   if (in_.cluster_view) {
     if (std::shared_ptr<const cluster::ClusterView> view = in_.cluster_view()) {
       r.peers = ClusterPeers(*view, now - absl::ToInt64Milliseconds(in_.peer_error_window));

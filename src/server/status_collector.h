@@ -38,6 +38,8 @@ struct StatusInputs {
   // Cluster mode: the router's current view, and how long a peer error counts as "failing".
   std::function<std::shared_ptr<const cluster::ClusterView>()> cluster_view;
   absl::Duration peer_error_window = absl::Seconds(30);
+  // Cluster mode: the failure policy and its answers so far (null otherwise).
+  std::function<StatusPeerFailure()> peer_failure;
   const mesh::Mesh* mesh = nullptr;              // mesh mode
   const rules::RuleStore* rules = nullptr;       // required
   const ReloadLog* reloads = nullptr;            // required

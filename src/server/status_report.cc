@@ -65,6 +65,13 @@ std::string StatusJson(const StatusReport& r) {
     }
     *o += '}';
   });
+  out += ",\"peer_failure\":";
+  if (r.peer_failure.policy.empty()) {
+    out += "null";
+  } else {
+    absl::StrAppend(&out, "{\"policy\":", JsonString(r.peer_failure.policy),
+                    ",\"answers\":", r.peer_failure.answers, "}");
+  }
   absl::StrAppend(&out, ",\"rules\":{\"path\":", JsonString(r.rules_path), ",\"domains\":");
   AppendArray(&out, r.domains, [](std::string* o, const StatusDomain& d) {
     absl::StrAppend(o, "{\"domain\":", JsonString(d.name), ",\"source\":", JsonString(d.source),

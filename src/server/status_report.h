@@ -34,6 +34,13 @@ struct StatusPeer {
   double ring_share = -1.0;  // share of the keys it owns; < 0 when it owns none by a ring
 };
 
+// A cluster node's --on-peer-failure policy and the items answered under it since start
+// (server/peer_failure_answers.h).
+struct StatusPeerFailure {
+  std::string policy;  // "error", "allow", "deny", "local"; "" when not in a cluster
+  uint64_t answers = 0;
+};
+
 // One descriptor of a rules tree (envoyproxy/ratelimit's /rlconfig, as a tree).
 struct StatusRule {
   std::string key;
@@ -65,6 +72,7 @@ struct StatusReport {
   std::string health_message;
   std::vector<StatusSetting> settings;
   std::vector<StatusPeer> peers;
+  StatusPeerFailure peer_failure;  // JSON null when policy is ""
   std::string rules_path;
   std::vector<StatusDomain> domains;
   std::vector<ReloadEntry> reloads;  // newest first

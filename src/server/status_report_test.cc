@@ -21,6 +21,7 @@ TEST(StatusJsonTest, WritesEveryPartOfTheReport) {
                 {.address = "10.0.0.2:1051", .state = "failing", .last_error = "UNAVAILABLE: x",
                  .ring_share = 0.5},
                 {.address = "10.9.0.1:1051", .data_center = "dc2", .state = "remote"}},
+      .peer_failure = {.policy = "local", .answers = 4},
       .rules_path = "/etc/sluice/rules",
       .domains = {{.name = "api",
                    .source = "rules.yaml",
@@ -47,6 +48,7 @@ TEST(StatusJsonTest, WritesEveryPartOfTheReport) {
       R"("peers":[{"address":"10.0.0.1:1051","data_center":"","self":true,"state":"self","last_error":"","ring_share":0.5},)"
       R"({"address":"10.0.0.2:1051","data_center":"","self":false,"state":"failing","last_error":"UNAVAILABLE: x","ring_share":0.5},)"
       R"({"address":"10.9.0.1:1051","data_center":"dc2","self":false,"state":"remote","last_error":"","ring_share":null}],)"
+      R"("peer_failure":{"policy":"local","answers":4},)"
       R"("rules":{"path":"/etc/sluice/rules","domains":[{"domain":"api","source":"rules.yaml","line":1,"descriptors":[)"
       R"({"key":"user","value":"","limit":"10/second","algorithm":"fixed_window","name":"","shadow_mode":false,"line":3,"descriptors":[)"
       R"({"key":"path","value":"/login","limit":"unlimited","algorithm":"","name":"","shadow_mode":true,"line":6,"descriptors":[]}]}]}]},)"
@@ -59,7 +61,7 @@ TEST(StatusJsonTest, WritesEveryPartOfTheReport) {
 TEST(StatusJsonTest, AnEmptyReportIsValidJsonWithEmptyLists) {
   const std::string json = StatusJson(StatusReport{});
   for (const std::string part :
-       {R"("peers":[])", R"("domains":[])", R"("hits":[],"rejections":[]}})"}) {
+       {R"("peers":[],"peer_failure":null)", R"("domains":[])", R"("hits":[],"rejections":[]}})"}) {
     EXPECT_NE(json.find(part), std::string::npos) << part << " in " << json;
   }
 }

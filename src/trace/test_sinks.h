@@ -1,8 +1,9 @@
-// Fakes shared by the trace module's tests: a clock that moves when told and a sink that keeps
-// every ended span.
+// Fakes shared by the tests of tracing (here and at the doors and the peer client): a clock that
+// moves when told, a sink that keeps every ended span, and lookups into the kept spans.
 #pragma once
 
 #include <atomic>
+#include <string_view>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -35,5 +36,21 @@ class VectorSink final : public SpanSink {
   mutable absl::Mutex mu_;
   std::vector<SpanData> spans_;
 };
+
+// The attribute `key` of `span`, or null.
+inline const AttributeValue* FindAttribute(const SpanData& span, std::string_view key) {
+  for (const Attribute& a : span.attributes) {
+    if (a.key == key) return &a.value;
+  }
+  return nullptr;
+}
+
+// The first span called `name`, or null.
+inline const SpanData* FindSpan(const std::vector<SpanData>& spans, std::string_view name) {
+  for (const SpanData& s : spans) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
 
 }  // namespace sluice::trace

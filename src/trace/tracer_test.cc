@@ -7,13 +7,6 @@
 namespace sluice::trace {
 namespace {
 
-const AttributeValue* Find(const SpanData& span, std::string_view key) {
-  for (const Attribute& a : span.attributes) {
-    if (a.key == key) return &a.value;
-  }
-  return nullptr;
-}
-
 TEST(TracerTest, ChildrenShareTheTraceAndNameTheirParent) {
   VectorSink sink;
   ManualNanoClock clock;
@@ -45,9 +38,9 @@ TEST(TracerTest, ChildrenShareTheTraceAndNameTheirParent) {
   EXPECT_EQ(route.trace_id, incoming->trace_id);
   EXPECT_EQ(route.parent_span_id, door.span_id);
   EXPECT_EQ(route.end_ns - route.start_ns, 1000);
-  ASSERT_NE(Find(route, "sluice.owner"), nullptr);
-  EXPECT_EQ(std::get<std::string>(*Find(route, "sluice.owner")), "10.0.0.2:1051");
-  EXPECT_EQ(std::get<int64_t>(*Find(route, "sluice.items")), 3);
+  ASSERT_NE(FindAttribute(route, "sluice.owner"), nullptr);
+  EXPECT_EQ(std::get<std::string>(*FindAttribute(route, "sluice.owner")), "10.0.0.2:1051");
+  EXPECT_EQ(std::get<int64_t>(*FindAttribute(route, "sluice.items")), 3);
 }
 
 TEST(TracerTest, UnsampledSpansCarryAContextButRecordNothing) {

@@ -1,49 +1,30 @@
 // /metrics of a real sluice process: names, types, and counters that move with traffic.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
-#include "testing/temp_file.h"
-
+#include "testing/exposition.h"
 #include "testing/http_client.h"
 #include "testing/sluice_process.h"
+#include "testing/temp_file.h"
 
 namespace sluice {
 namespace {
 
-// Parses the exposition into "name{labels}" → value, and records each family's TYPE.
-struct Scrape {
-  std::map<std::string, double> samples;
-  std::map<std::string, std::string> types;
-  double Get(const std::string& series) const {
-    auto it = samples.find(series);
-    return it == samples.end() ? -1 : it->second;
-  }
-};
+using Scrape = obs::Exposition;
 
 Scrape ScrapeMetrics(const testing::SluiceProcess& node) {
   auto reply = testing::HttpGet(node.http_url() + "/metrics");
   EXPECT_EQ(reply.status, 200);
   EXPECT_NE(reply.headers.find("text/plain; version=0.0.4"), std::string::npos);
-  Scrape scrape;
-  std::istringstream in(reply.body);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("# TYPE ", 0) == 0) {
-      std::istringstream t(line.substr(7));
-      std::string name, type;
-      t >> name >> type;
-      scrape.types[name] = type;
-      continue;
-    }
-    if (line.empty() || line[0] == '#') continue;
-    auto space = line.rfind(' ');
-    scrape.samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
-  return scrape;
+  return obs::ParseExposition(reply.body);
 }
 
 void Hit(const testing::SluiceProcess& node, const std::string& key, int hits, int limit) {
@@ -170,14 +151,32 @@ constexpr char kRules[] =
     "domain: d\ndescriptors:\n  - key: k\n    rate_limit:\n      unit: minute\n"
     "      requests_per_unit: 5\n";
 
-// sluice_rules_reloads_total counts the load at startup and every reload after it.
+// sluice_rules_reloads_total counts the load at startup and every reload after it: a rejected
+// file as a failure, a good one as a success (it was once never incremented).
 TEST(MetricsTest, RulesLoadsAreCounted) {
   testing::TempFile rules("metrics_rules.yaml", kRules);
-  testing::SluiceProcess node({.extra_args = {"--config", rules.path()}});
+  testing::SluiceProcess node({.extra_args = {"--config", rules.path(), "--no-rules-watch"}});
   ASSERT_TRUE(node.ready());
   const Scrape scrape = ScrapeMetrics(node);
   EXPECT_EQ(scrape.Get(R"(sluice_rules_reloads_total{result="success"})"), 1);
   EXPECT_EQ(scrape.Get(R"(sluice_rules_reloads_total{result="failure"})"), 0);
+
+  // Polls /metrics (the reload runs on the signal's thread) for up to 10 s.
+  auto reaches = [&](const std::string& series, double value) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (ScrapeMetrics(node).Get(series) != value) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+  };
+  std::ofstream(rules.path()) << "domain: d\ndescriptors:\n  - key: k\n    bogus: 1\n";
+  node.Signal(SIGHUP);
+  EXPECT_TRUE(reaches(R"(sluice_rules_reloads_total{result="failure"})", 1));
+  std::ofstream(rules.path()) << kRules;
+  node.Signal(SIGHUP);
+  EXPECT_TRUE(reaches(R"(sluice_rules_reloads_total{result="success"})", 2));
+  EXPECT_EQ(ScrapeMetrics(node).Get(R"(sluice_rules_reloads_total{result="failure"})"), 1);
 }
 
 // POST /json (Envoy's RLS as JSON) is counted under its own method, not "unknown".

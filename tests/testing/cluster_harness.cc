@@ -1,10 +1,10 @@
 #include "testing/cluster_harness.h"
 
 #include <cstdio>
-#include <sstream>
 
 #include "absl/strings/str_join.h"
 #include "cluster/ring.h"
+#include "testing/exposition.h"
 #include "testing/http_client.h"
 
 namespace sluice::testing {
@@ -130,12 +130,7 @@ double ClusterHarness::Metric(int i, const std::string& series) {
                                : nodes_[i]->http_url();
   HttpReply reply = HttpCall("GET", base + "/metrics", "", {}, 5000,
                              options_.http_tls ? &*options_.http_tls : nullptr);
-  std::istringstream lines(reply.body);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  return -1;
+  return obs::ParseExposition(reply.body).Get(series);
 }
 
 pb::gubernator::RateLimitReq* AddRequest(pb::gubernator::GetRateLimitsReq& req,

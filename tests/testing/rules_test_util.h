@@ -1,6 +1,6 @@
 // Test helpers for src/rules: a private temporary directory (mkdtemp) that is removed with
-// everything in it when the object goes away, small file and symlink helpers, and a one-rule
-// rules file with its lookup. Failures are
+// everything in it when the object goes away, small file and symlink helpers, a one-rule
+// rules file with its lookup, and a rule set parsed from YAML text. Failures are
 // reported through gtest ADD_FAILURE, never thrown. Not thread-safe; one per test.
 #pragma once
 
@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "rules/rule_parser.h"
 #include "testing/temp_dir.h"
 #include "rules/rule_set.h"
 
@@ -33,6 +34,24 @@ using TempDir = sluice::testing::TempDir;
 inline std::string OneRuleFile(const std::string& domain, int requests) {
   return "domain: " + domain + "\ndescriptors:\n  - key: k\n    rate_limit: {unit: second, " +
          "requests_per_unit: " + std::to_string(requests) + "}\n";
+}
+
+// The rule set of one rules file's text `yaml` (named test.yaml in errors); null, with a test
+// failure, when it does not parse.
+inline std::shared_ptr<const RuleSet> RuleSetFromYaml(const std::string& yaml) {
+  absl::StatusOr<Domain> domain = ParseRules("test.yaml", yaml);
+  if (!domain.ok()) {
+    ADD_FAILURE() << domain.status();
+    return nullptr;
+  }
+  std::vector<Domain> domains;
+  domains.push_back(std::move(*domain));
+  absl::StatusOr<std::shared_ptr<const RuleSet>> set = RuleSet::Create(std::move(domains));
+  if (!set.ok()) {
+    ADD_FAILURE() << set.status();
+    return nullptr;
+  }
+  return *set;
 }
 
 // The limit of (domain, k=<any>) in `rules`, 0 if none.
