@@ -8,12 +8,12 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-extern char** environ;  // POSIX: the process environment, for the child's copy
-
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
+
+extern char** environ;  // POSIX: the process environment, for the child's copy
 
 namespace sluice::testing {
 
@@ -28,7 +28,7 @@ namespace sluice::testing {
 inline pid_t SpawnChild(std::vector<std::string> args, int out_fd, int err_fd,
                         const std::vector<std::string>& env) {
   std::string path = args.empty() ? std::string() : args[0];
-  if (path.find('/') == std::string::npos) {
+  if (!args.empty() && path.find('/') == std::string::npos) {
     const char* search = std::getenv("PATH");
     std::string dirs = search ? search : "/usr/local/bin:/usr/bin:/bin";
     for (size_t begin = 0; begin <= dirs.size();) {
