@@ -2,20 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/core_test_util.h"
+
 namespace sluice::mesh {
 namespace {
 
-core::RateLimitRequest Req(int64_t hits, int64_t limit, int64_t duration,
-                           core::Algorithm algorithm = core::Algorithm::kFixedWindow) {
-  core::RateLimitRequest r;
-  r.name = "n";
-  r.unique_key = "k";
-  r.hits = hits;
-  r.limit = limit;
-  r.duration = duration;
-  r.algorithm = static_cast<int32_t>(algorithm);
-  return r;
-}
+using core::TestRequest;  // a request for key "n_k" (testing/core_test_util.h)
+constexpr core::Algorithm kFixed = core::Algorithm::kFixedWindow;
 
 CounterTable Table() {
   return CounterTable(
@@ -23,18 +16,18 @@ CounterTable Table() {
 }
 
 TEST(DecisionTest, WindowsAreEpochAligned) {
-  auto w = WindowFor(Req(1, 10, 1000), 12'345);
+  auto w = WindowFor(TestRequest(1, 10, 1000, kFixed), 12'345);
   ASSERT_TRUE(w.ok());
   EXPECT_EQ(w->key, "n_k");
   EXPECT_EQ(w->start, 12'000);
   EXPECT_EQ(w->end, 13'000);
-  w = WindowFor(Req(1, 10, 60'000, core::Algorithm::kTokenBucket), 125'000);
+  w = WindowFor(TestRequest(1, 10, 60'000, core::Algorithm::kTokenBucket), 125'000);
   EXPECT_EQ(w->start, 120'000);
   EXPECT_EQ(w->end, 180'000);
 }
 
 TEST(DecisionTest, GregorianTokenBucketUsesTheCalendarInterval) {
-  auto r = Req(1, 10, 0 /* minutes */, core::Algorithm::kTokenBucket);
+  auto r = TestRequest(1, 10, 0 /* minutes */, core::Algorithm::kTokenBucket);
   r.behavior = core::behavior::kDurationIsGregorian;
   auto w = WindowFor(r, 90'500);  // 00:01:30.5
   ASSERT_TRUE(w.ok()) << w.status();
@@ -46,15 +39,16 @@ TEST(DecisionTest, GregorianTokenBucketUsesTheCalendarInterval) {
 
 TEST(DecisionTest, UnsupportedRequestsAreErrorItems) {
   CounterTable t = Table();
-  EXPECT_NE(Decide(t, Req(-1, 10, 1000), 0).error.find("negative"), std::string::npos);
-  auto reset = Req(1, 10, 1000);
+  EXPECT_NE(Decide(t, TestRequest(-1, 10, 1000, kFixed), 0).error.find("negative"),
+            std::string::npos);
+  auto reset = TestRequest(1, 10, 1000, kFixed);
   reset.behavior = core::behavior::kResetRemaining;
   EXPECT_NE(Decide(t, reset, 0).error.find("RESET_REMAINING"), std::string::npos);
-  EXPECT_EQ(Decide(t, Req(1, 10, 0), 0).error, "duration must be positive");
-  auto bad = Req(1, 10, 1000);
+  EXPECT_EQ(Decide(t, TestRequest(1, 10, 0, kFixed), 0).error, "duration must be positive");
+  auto bad = TestRequest(1, 10, 1000, kFixed);
   bad.algorithm = 7;
   EXPECT_EQ(Decide(t, bad, 0).error, "Invalid rate limit algorithm '7'");
-  auto long_key = Req(1, 10, 1000);
+  auto long_key = TestRequest(1, 10, 1000, kFixed);
   long_key.unique_key = std::string(300, 'x');
   EXPECT_NE(Decide(t, long_key, 0).error.find("longer than"), std::string::npos);
   EXPECT_EQ(t.windows(), 0u);
@@ -62,15 +56,15 @@ TEST(DecisionTest, UnsupportedRequestsAreErrorItems) {
 
 TEST(DecisionTest, AnswersLimitRemainingAndWindowEnd) {
   CounterTable t = Table();
-  auto r = Decide(t, Req(4, 5, 1000), 1500);
+  auto r = Decide(t, TestRequest(4, 5, 1000, kFixed), 1500);
   EXPECT_EQ(r.status, core::Status::kUnderLimit);
   EXPECT_EQ(r.limit, 5);
   EXPECT_EQ(r.remaining, 1);
   EXPECT_EQ(r.reset_time, 2000);
-  r = Decide(t, Req(2, 5, 1000), 1600);
+  r = Decide(t, TestRequest(2, 5, 1000, kFixed), 1600);
   EXPECT_EQ(r.status, core::Status::kOverLimit);
   EXPECT_EQ(r.remaining, 1) << "a rejected request consumes nothing";
-  r = Decide(t, Req(1, 5, 1000), 2000);
+  r = Decide(t, TestRequest(1, 5, 1000, kFixed), 2000);
   EXPECT_EQ(r.status, core::Status::kUnderLimit) << "a new window";
   EXPECT_EQ(r.remaining, 4);
   EXPECT_EQ(r.reset_time, 3000);
@@ -78,7 +72,7 @@ TEST(DecisionTest, AnswersLimitRemainingAndWindowEnd) {
 
 TEST(DecisionTest, CreatedAtIsIgnored) {
   CounterTable t = Table();
-  auto req = Req(1, 5, 1000);
+  auto req = TestRequest(1, 5, 1000, kFixed);
   req.created_at = 99'999'999;
   EXPECT_EQ(Decide(t, req, 1500).reset_time, 2000);
 }
