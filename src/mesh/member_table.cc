@@ -23,7 +23,8 @@ const char* NodeStateName(NodeState state) {
 MemberTable::MemberTable(NodeInfo self, Options options, int64_t now) : options_(options) {
   OriginId id = self.id;
   Member member{.info = std::move(self), .last_heard = now, .confirmed = true, .state_since = now};
-  self_ = &members_.emplace(std::move(id), std::move(member)).first->second;
+  self_ = &members_.emplace(id, std::move(member)).first->second;
+  index_.emplace(std::move(id), self_);
   last_list_ = MemberList();
 }
 
@@ -59,7 +60,9 @@ Member* MemberTable::Learn(const NodeInfo& info, uint64_t heartbeat, int64_t now
     member.superseded = true;  // this node's own previous life
   }
   member.state = StateAt(member, now);
-  return &members_.emplace(info.id, std::move(member)).first->second;
+  Member* learned = &members_.emplace(info.id, std::move(member)).first->second;
+  index_.emplace(info.id, learned);
+  return learned;
 }
 
 MemberTable::Room MemberTable::MakeRoom(absl::FunctionRef<bool(const OriginId&)> keep) {
@@ -72,18 +75,19 @@ MemberTable::Room MemberTable::MakeRoom(absl::FunctionRef<bool(const OriginId&)>
   }
   if (victim == members_.end()) return Room{};
   Room room{.fits = true, .evicted = victim->first};
+  index_.erase(victim->first);
   members_.erase(victim);
   return room;
 }
 
 Member* MemberTable::Find(const OriginId& id) {
-  auto it = members_.find(id);
-  return it == members_.end() ? nullptr : &it->second;
+  auto it = index_.find(id);
+  return it == index_.end() ? nullptr : it->second;
 }
 
 const Member* MemberTable::Find(const OriginId& id) const {
-  auto it = members_.find(id);
-  return it == members_.end() ? nullptr : &it->second;
+  auto it = index_.find(id);
+  return it == index_.end() ? nullptr : it->second;
 }
 
 void MemberTable::ObserveHeartbeat(Member& member, uint64_t heartbeat, int64_t now) {
@@ -150,6 +154,7 @@ std::vector<OriginId> MemberTable::Forget(int64_t now,
     if (&member != self_ && gone && now - member.state_since >= options_.forget_after_ms &&
         !keep(it->first)) {
       forgotten.push_back(it->first);
+      index_.erase(it->first);
       it = members_.erase(it);
     } else {
       ++it;

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "mesh/counter_table.h"
 
@@ -119,6 +120,9 @@ class MemberTable {
 
   Options options_;
   std::map<OriginId, Member> members_;  // ordered by (node id, incarnation): digest ranges
+  // The same entries by id: Find runs for every digest entry received, and a map lookup compared
+  // ~log2(N) node ids (most of a 1000-node simulation's time).
+  absl::flat_hash_map<OriginId, Member*> index_;
   Member* self_;
   std::vector<std::pair<OriginId, std::string>> last_list_;
   uint64_t id_conflicts_ = 0;
