@@ -258,7 +258,10 @@ std::vector<Outgoing> GossipEngine::AcceptChallenge(const wire::Packet& packet, 
   o.address = address;
   o.node_id = sender.node_id();
   *o.packet.mutable_sender() = self_wire_;
-  *o.packet.mutable_syn() = BuildSyn(now).front();
+  // In a big mesh, only this node's own entry: the peer asks for it if it lacks it, and a whole
+  // changed-only syn per new peer made joining 1000 nodes cost O(N) per handshake.
+  std::vector<wire::Digest> syn = BuildSyn(now, /*self_only=*/true);
+  *o.packet.mutable_syn() = std::move(syn.front());
   return out;
 }
 
@@ -347,15 +350,15 @@ std::vector<wire::Digest> GossipEngine::BuildDigest(int64_t now) const {
   return parts;
 }
 
-std::vector<wire::Digest> GossipEngine::BuildSyn(int64_t now) const {
+std::vector<wire::Digest> GossipEngine::BuildSyn(int64_t now, bool self_only) const {
   if (members_.size() <= kWholeDigestMaxLives) {
     std::vector<wire::Digest> whole = BuildDigest(now);
     if (whole.size() == 1) return whole;
   }
-  return BuildChangedDigest(now);
+  return BuildChangedDigest(now, self_only);
 }
 
-std::vector<wire::Digest> GossipEngine::BuildChangedDigest(int64_t now) const {
+std::vector<wire::Digest> GossipEngine::BuildChangedDigest(int64_t now, bool self_only) const {
   wire::Packet shell;
   *shell.mutable_sender() = self_wire_;
   // 3: the syn's length prefix; 3 more: changed_only (field 40 takes a 2-byte tag).
@@ -379,6 +382,7 @@ std::vector<wire::Digest> GossipEngine::BuildChangedDigest(int64_t now) const {
   };
   const Member& self_member = members_.self();
   add(self_member);
+  if (self_only) return parts;
   for (const OriginId& id : listed_) {
     auto listing = listings_.find(id);
     const Member* member = members_.Find(id);
@@ -707,8 +711,12 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
     counters_.ForgetOrigin(id);
     listings_.erase(id);
   }
-  for (const OriginId& id : counters_.Origins()) {
-    if (members_.Find(id) == nullptr) counters_.ForgetOrigin(id);
+  // A safety net (Forget and MakeRoom drop their origins' bookkeeping already), so not every
+  // round: Origins() copies every origin's id.
+  if (stats_.rounds % 16 == 0) {
+    for (const OriginId& id : counters_.Origins()) {
+      if (members_.Find(id) == nullptr) counters_.ForgetOrigin(id);
+    }
   }
 
   // Targets: `fanout` random live peers, one random dead one, and seeds when alone or rarely.
@@ -722,9 +730,10 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
       dead.push_back(&member);
     }
   }
-  std::shuffle(live.begin(), live.end(), rng_);
   std::vector<std::pair<std::string, std::string>> targets;  // address, node id
+  // A partial Fisher-Yates shuffle: `fanout` random live peers in O(fanout), not O(N).
   for (size_t i = 0; i < live.size() && i < static_cast<size_t>(options_.fanout); ++i) {
+    std::swap(live[i], live[std::uniform_int_distribution<size_t>(i, live.size() - 1)(rng_)]);
     targets.emplace_back(live[i]->info.mesh_address, live[i]->info.id.node_id);
   }
   if (!dead.empty()) {

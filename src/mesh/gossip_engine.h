@@ -67,9 +67,10 @@ inline constexpr size_t kMaxHellosPerRound = 32;
 inline constexpr size_t kWholeDigestMaxLives = 64;
 inline constexpr size_t kMaxSynParts = 8;
 // A change is listed in this node's changed-only syns for this many rounds: each node that
-// learns it relays it to `fanout` peers per round, so news reaches all but about e^-fanout of the
-// nodes (rumor mongering); those learn it from the next change, a slice or a push.
-inline constexpr int kListedRounds = 1;
+// learns it relays it to 2 × `fanout` peers, so news reaches all but about e^-6 of the nodes
+// (rumor mongering; one round, e^-3, let an 80-node test mesh suspect live nodes); those learn
+// it from the next beat epoch, a slice or a push.
+inline constexpr int kListedRounds = 2;
 // Lives of the rest of the digest added to each changed-only syn, in rotation: anti-entropy for
 // what every listing missed.
 inline constexpr size_t kSliceEntries = 16;
@@ -158,10 +159,11 @@ class GossipEngine {
   // This node's full digest (every life InDigest), in parts that each fit a datagram.
   std::vector<wire::Digest> BuildDigest(int64_t now) const;
   // What a syn carries: the full digest when it fits one datagram, else BuildChangedDigest.
-  std::vector<wire::Digest> BuildSyn(int64_t now) const;
+  std::vector<wire::Digest> BuildSyn(int64_t now, bool self_only = false) const;
   // This node, the lives listed now (NoteChange, NoteHeartbeat) and the slice of the rest that
-  // starts after slice_cursor_ (changed_only; proto/mesh.proto), in at most kMaxSynParts parts.
-  std::vector<wire::Digest> BuildChangedDigest(int64_t now) const;
+  // starts after slice_cursor_ (changed_only; proto/mesh.proto), in at most kMaxSynParts parts;
+  // with `self_only`, this node's entry alone.
+  std::vector<wire::Digest> BuildChangedDigest(int64_t now, bool self_only) const;
   // Lists `id` in the changed-only syns of the next kListedRounds rounds.
   void NoteChange(const OriginId& id, int64_t now);
   // NoteChange when `member`'s heartbeat passed a beat epoch since it was last listed.

@@ -54,6 +54,7 @@ struct Member {
   bool superseded = false;
   NodeState state = NodeState::kAlive;  // as of the last Tick
   int64_t state_since = 0;              // when `state` began
+  bool listed = false;                  // a member as of the last Tick
 };
 
 class MemberTable {
@@ -116,7 +117,6 @@ class MemberTable {
 
  private:
   NodeState StateAt(const Member& member, int64_t now) const;
-  std::vector<std::pair<OriginId, std::string>> MemberList() const;
 
   Options options_;
   std::map<OriginId, Member> members_;  // ordered by (node id, incarnation): digest ranges
@@ -124,7 +124,10 @@ class MemberTable {
   // ~log2(N) node ids (most of a 1000-node simulation's time).
   absl::flat_hash_map<OriginId, Member*> index_;
   Member* self_;
-  std::vector<std::pair<OriginId, std::string>> last_list_;
+  // The member list changed since the last Tick in a way Tick cannot see: a member's gRPC
+  // address, or a member dropped. (Tick compares each entry's `listed` instead of copying and
+  // comparing the whole list: that was O(N) string copies per round.)
+  bool list_dirty_ = false;
   uint64_t id_conflicts_ = 0;
 };
 
