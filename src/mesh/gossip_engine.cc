@@ -424,6 +424,12 @@ void GossipEngine::AgeListings(int64_t now) {
   std::erase_if(listed_, [&](const OriginId& id) {
     auto it = listings_.find(id);
     if (it == listings_.end()) return true;
+    // A life learned second hand stays listed (heartbeat 0) until seen alive: a peer that has
+    // seen it says so in its wants answer, which is how a joiner confirms a big mesh quickly.
+    const Member* member = members_.Find(id);
+    if (member != nullptr && !member->confirmed && InDigest(*member, now)) {
+      it->second.until = now + options_.gossip_interval_ms;
+    }
     if (it->second.until >= now) return false;
     it->second.queued = false;
     return true;
