@@ -6,7 +6,7 @@
 #
 #   bench/fleet_sim.sh [extra fleet_sim flags…]
 #   NODES="10 50 100 500 1000" LOSSES="0 1 5" KEYS=10000 DURATION_MS=5000 OUT=build/fleet_sim
-#   RING=1 (0: skip the ring) BUILD=build/release
+#   RING=1 (0: skip the ring) BUILD=build/release PLOT_ONLY=1 (no runs: table and plot of $OUT/fleet.tsv)
 #
 # Needs the release build (cmake --preset release && cmake --build --preset release --target
 # fleet_sim) and gnuplot (scripts/install-bench-deps.sh); libjemalloc2, when present, is preloaded
@@ -28,6 +28,7 @@ for lib in /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/lib/aarch64-linux-gnu
 done
 
 tsv=$out/fleet.tsv
+if [[ -z ${PLOT_ONLY:-} ]]; then
 printf 'loss_pct\tnodes\tkeys\tconverge_p50_ms\tconverge_p99_ms\tbytes_per_node_s\tstate_bytes_per_node\tovershoot_max\tunconverged\tprobes\twarmup_ms\twall_s\tcpu_s\n' >"$tsv"
 for loss in $losses; do
   for n in $nodes; do
@@ -45,6 +46,7 @@ for loss in $losses; do
       "$(get cpu_s "$detail")" >>"$tsv"
   done
 done
+fi  # PLOT_ONLY=1: table and plot from an existing $out/fleet.tsv (runs merged by hand)
 
 awk -F'\t' 'NR == 1 { print "| loss | nodes | converge p50 / p99 (ms) | bytes/node/s | state bytes/node | overshoot max | unconverged probes | simulator CPU (s) |"; print "|---|---|---|---|---|---|---|---|"; next }
   { printf "| %s %% | %s | %s / %s | %s | %s | %s | %s of %s | %s |\n", $1, $2, $4, $5, $6, $7, $8, $9, $10, $13 }' "$tsv" >"$out/fleet.md"
