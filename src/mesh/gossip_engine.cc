@@ -617,7 +617,11 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, int64_t now) {
     if (!refused && od.to_version() >= od.from_version()) {
       const uint64_t before = counters_.Watermark(info->id);
       counters_.AdvanceWatermark(info->id, od.from_version(), od.to_version());
-      if (counters_.Watermark(info->id) > before) NoteChange(info->id, now);
+      // Raised: news to relay. Held back by a gap (updates before from_version never came):
+      // listed too, with the watermark held back, so the peers synned next send the gap.
+      if (counters_.Watermark(info->id) > before || od.from_version() > before) {
+        NoteChange(info->id, now);
+      }
     }
   }
 }
