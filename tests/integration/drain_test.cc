@@ -12,6 +12,8 @@
 // accepting, which wrk reports as connect/write errors and which carry no request the node
 // received.
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -159,14 +161,16 @@ std::string WriteGrpcBody() {
 // tallying the statuses. Client c uses its own share of `keys` in turn.
 class GrpcLoad {
  public:
-  GrpcLoad(const std::string& address, int clients, std::vector<std::string> keys)
+  GrpcLoad(const std::string& address, int clients, std::vector<std::string> keys,
+           std::shared_ptr<grpc::ChannelCredentials> credentials =
+               grpc::InsecureChannelCredentials())
       : keys_(std::move(keys)), per_client_(std::max<size_t>(1, keys_.size() / clients)) {
     for (int c = 0; c < clients; ++c) {
-      threads_.emplace_back([this, address, c] {
+      threads_.emplace_back([this, address, c, credentials] {
         grpc::ChannelArguments args;
         args.SetInt("grpc.use_local_subchannel_pool", 1);  // a connection of its own
         auto stub = pb::gubernator::V1::NewStub(
-            grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+            grpc::CreateCustomChannel(address, credentials, args));
         for (int i = 0; !stop_.load(); ++i) Call(*stub, c, i);
       });
     }
@@ -311,6 +315,34 @@ TEST(DrainTest, SigtermUnderH2loadWrkAndGrpcLoad) {
   EXPECT_EQ(NumberAfter(w, "Non-2xx or 3xx responses: "), -1) << w;
 }
 
+// The same over TLS (--tls-auto; the clients skip verification): the GOAWAY is the transport's,
+// under TLS as in the clear, so no call the node received fails.
+TEST(DrainTest, SigtermUnderTlsGrpcLoad) {
+  testing::SluiceProcess node(
+      testing::SluiceProcess::Options{.extra_args = {"--drain-timeout", "10", "--tls-auto"}});
+  ASSERT_TRUE(node.ready());
+  grpc::experimental::TlsChannelCredentialsOptions tls;
+  tls.set_verify_server_certs(false);
+  tls.set_check_call_host(false);
+  tls.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
+  std::vector<std::string> keys;
+  for (int i = 0; i < 400; ++i) keys.push_back("tls" + std::to_string(i));
+  GrpcLoad grpc(node.grpc_address(), 4, std::move(keys), grpc::experimental::TlsCredentials(tls));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const int ok_before = grpc.ok();
+  const auto sigterm = Clock::now();
+  node.Signal(SIGTERM);
+  const int exit_code = node.Wait(30'000);
+  const auto stop_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sigterm).count();
+  grpc.Stop();
+  std::printf("TLS gRPC clients: %d ok, %d refused, failed: %s; stopped in %lld ms\n", grpc.ok(),
+              grpc.refused(), Describe(grpc.failures()).c_str(), static_cast<long long>(stop_ms));
+  EXPECT_EQ(exit_code, 0) << node.Output();
+  EXPECT_LT(stop_ms, 10'000) << "the drain took the whole --drain-timeout";
+  EXPECT_GT(ok_before, 0);
+  EXPECT_EQ(grpc.failed_count(), 0) << Describe(grpc.failures());
+}
 
 // A node forwards to an owner that is stopping. Every call the forwarder receives is answered:
 // each item with the owner's decision, or, once the owner no longer accepts (static peers keep
