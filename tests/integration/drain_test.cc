@@ -240,6 +240,20 @@ class GrpcLoad {
   std::vector<std::thread> threads_;
 };
 
+// SIGTERM to `node`, then its exit: the exit code (-1 if it did not exit within 30 s) and how
+// long it took.
+struct Stopped {
+  int exit_code;
+  long long ms;
+};
+Stopped Sigterm(testing::SluiceProcess& node) {
+  const auto sigterm = Clock::now();
+  node.Signal(SIGTERM);
+  const int exit_code = node.Wait(30'000);
+  return {exit_code,
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sigterm).count()};
+}
+
 std::string Describe(const std::map<std::string, int>& failures) {
   std::string out;
   for (const auto& [what, count] : failures) out += std::to_string(count) + "x " + what + "; ";
@@ -268,11 +282,7 @@ TEST(DrainTest, SigtermUnderH2loadWrkAndGrpcLoad) {
   std::this_thread::sleep_for(std::chrono::seconds(2));
   const int ok_before = grpc.ok();
 
-  const auto sigterm = Clock::now();
-  node.Signal(SIGTERM);
-  const int exit_code = node.Wait(30'000);
-  const auto stop_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sigterm).count();
+  const auto [exit_code, stop_ms] = Sigterm(node);
   grpc.Stop();
   const std::string h2 = h2load.Finish();
   const std::string w = wrk.Finish();
@@ -288,7 +298,7 @@ TEST(DrainTest, SigtermUnderH2loadWrkAndGrpcLoad) {
               "h2load: %ld answered, %ld of them with an error (Trailers-Only); %ld sent and "
               "failed; %ld refused by h2load before it sent them%s\n",
               grpc.ok(), grpc.refused(), Describe(grpc.failures()).c_str(),
-              static_cast<long long>(stop_ms), h2_requests.answered, h2_errors,
+              stop_ms, h2_requests.answered, h2_errors,
               h2_requests.failed_sent, h2_requests.never_sent, h2_summary.c_str());
   EXPECT_EQ(exit_code, 0) << node.Output();
   EXPECT_LT(stop_ms, 10'000) << "the drain took the whole --drain-timeout";
@@ -330,14 +340,10 @@ TEST(DrainTest, SigtermUnderTlsGrpcLoad) {
   GrpcLoad grpc(node.grpc_address(), 4, std::move(keys), grpc::experimental::TlsCredentials(tls));
   std::this_thread::sleep_for(std::chrono::seconds(2));
   const int ok_before = grpc.ok();
-  const auto sigterm = Clock::now();
-  node.Signal(SIGTERM);
-  const int exit_code = node.Wait(30'000);
-  const auto stop_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sigterm).count();
+  const auto [exit_code, stop_ms] = Sigterm(node);
   grpc.Stop();
   std::printf("TLS gRPC clients: %d ok, %d refused, failed: %s; stopped in %lld ms\n", grpc.ok(),
-              grpc.refused(), Describe(grpc.failures()).c_str(), static_cast<long long>(stop_ms));
+              grpc.refused(), Describe(grpc.failures()).c_str(), stop_ms);
   EXPECT_EQ(exit_code, 0) << node.Output();
   EXPECT_LT(stop_ms, 10'000) << "the drain took the whole --drain-timeout";
   EXPECT_GT(ok_before, 0);
@@ -362,11 +368,7 @@ TEST(DrainTest, ForwardsToADrainingOwnerAreAnswered) {
   GrpcLoad forwarded(cluster.node(0).grpc_address(), 4, keys);
   std::this_thread::sleep_for(std::chrono::seconds(2));
   const int ok_before = forwarded.ok();
-  const auto sigterm = Clock::now();
-  cluster.node(kOwner).Signal(SIGTERM);
-  const int exit_code = cluster.node(kOwner).Wait(30'000);
-  const auto stop_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sigterm).count();
+  const auto [exit_code, stop_ms] = Sigterm(cluster.node(kOwner));
   const int ok_at_exit = forwarded.ok();
   std::this_thread::sleep_for(std::chrono::seconds(1));  // forwards to an owner that is gone
   forwarded.Stop();
@@ -391,7 +393,7 @@ TEST(DrainTest, ForwardsToADrainingOwnerAreAnswered) {
   const double retried = cluster.Metric(0, "sluice_peer_retries_total");
   std::printf("forwarded: %d answered before SIGTERM, %d by the owner's exit (%lld ms), %d total; "
               "item errors: %d unreachable, %d cancelled; forwards retried: %.0f\n",
-              ok_before, ok_at_exit, static_cast<long long>(stop_ms), forwarded.ok(), unreachable,
+              ok_before, ok_at_exit, stop_ms, forwarded.ok(), unreachable,
               cancelled, retried);
   EXPECT_GT(unreachable, 0) << "the load went on after the owner exited";
   EXPECT_EQ(cancelled, 0);
