@@ -3,11 +3,11 @@
 // received, tell HTTP/2 clients to go away (GOAWAY) and HTTP/1.1 clients to close
 // (`Connection: close`), and exit 0 within --drain-timeout.
 //
-// What counts as failed: an h2load stream that failed, errored or timed out, or that was
-// answered with an error (h2load counts any HTTP 200 as succeeded; a gRPC error on a call with no
-// answer yet comes as Trailers-Only, a grpc-status in the response headers, which h2load -v
-// prints: an answer's own grpc-status comes in trailers, which it does not); a wrk read error, timeout or non-2xx answer; a gRPC call with
-// any status but OK. Not failed: a gRPC call refused with UNAVAILABLE "failed to connect" (the
+// What counts as failed: an h2load request the node received that failed, errored or timed out,
+// or that was answered with an error (h2load counts any HTTP 200 as succeeded; a gRPC error on a
+// call with no answer yet comes as Trailers-Only, a grpc-status in the response headers, which
+// h2load -v prints: an answer's own grpc-status comes in trailers, which it does not); a wrk read
+// error, timeout or non-2xx answer; a gRPC call with any status but OK. Not failed: a gRPC call refused with UNAVAILABLE "failed to connect" (the
 // node had stopped accepting, so it never received it); wrk's reconnects after the node stopped
 // accepting, which wrk reports as connect/write errors and which carry no request the node
 // received.
@@ -271,8 +271,9 @@ TEST(DrainTest, SigtermUnderH2loadWrkAndGrpcLoad) {
   char h2load_log[] = "/tmp/sluice-h2load-log-XXXXXX";
   close(mkstemp(h2load_log));
   // -v prints every response's headers ("[stream_id=N] :status: 200"), not its trailers.
-  LoadProcess h2load({"h2load", "-v", "--log-file", h2load_log, "-t1", "-c4", "-m20", "-D", "6", "-d", body, "-H",
-                      "content-type: application/grpc", "-H", "te: trailers", grpc_url});
+  LoadProcess h2load({"h2load", "-v", "--log-file", h2load_log, "-t1", "-c4", "-m20", "-D", "6",
+                      "-d", body, "-H", "content-type: application/grpc", "-H", "te: trailers",
+                      grpc_url});
   LoadProcess wrk({"wrk", "-t1", "-c8", "-d6s", "--timeout", "15s", "-s",
                    std::string(SLUICE_SOURCE_DIR) + "/bench/wrk_post.lua",
                    node.http_url() + "/v1/GetRateLimits"});
