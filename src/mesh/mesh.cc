@@ -88,7 +88,9 @@ class Mesh::Impl {
         resolver_(io_),
         counters_(CounterOptionsFor(options_)),
         engine_(options_, codec_.body_budget(), clock_.NowMillis(), counters_),
-        started_ms_(clock_.NowMillis()) {}
+        started_ms_(clock_.NowMillis()) {
+    engine_.CountInto(metrics_.engine);
+  }
 
   ~Impl() { Stop(); }
 
@@ -156,13 +158,7 @@ class Mesh::Impl {
     bool charged = false;
     for (const auto& req : requests) {
       core::RateLimitResponse& resp = out.emplace_back(mesh::Decide(counters_, req, now));
-      if (!resp.error.empty()) {
-        errors_.fetch_add(1, std::memory_order_relaxed);
-      } else if (resp.status == core::Status::kOverLimit) {
-        rejected_.fetch_add(1, std::memory_order_relaxed);
-      } else {
-        admitted_.fetch_add(1, std::memory_order_relaxed);
-      }
+      metrics_.RecordDecision(!resp.error.empty(), resp.status == core::Status::kOverLimit);
       charged = charged || (resp.error.empty() && req.hits > 0);
     }
     if (charged) RequestPush();
@@ -198,15 +194,15 @@ class Mesh::Impl {
     s.bytes_received = read(metrics_.bytes_received);
     for (int i = 0; i < kDropReasonCount; ++i) s.dropped[i] = read(metrics_.dropped[i]);
     s.dropped_denied = read(metrics_.dropped_denied);
-    s.send_errors = send_errors_.load(std::memory_order_relaxed);
-    s.unresolved = unresolved_.load(std::memory_order_relaxed);
-    s.admitted = admitted_.load(std::memory_order_relaxed);
-    s.rejected = rejected_.load(std::memory_order_relaxed);
-    s.errors = errors_.load(std::memory_order_relaxed);
+    s.send_errors = read(metrics_.send_errors);
+    s.unresolved = read(metrics_.unresolved);
+    s.admitted = read(metrics_.admitted);
+    s.rejected = read(metrics_.rejected);
+    s.errors = read(metrics_.errors);
+    s.engine = &metrics_.engine;
     s.windows = counters_.windows();
     s.slots = counters_.slots();
     absl::MutexLock lock(&mu_);
-    s.engine = engine_.stats();
     const MemberTable& members = engine_.members();
     for (const auto& [id, member] : members.entries()) {
       if (members.IsMember(member)) ++s.members;
@@ -435,14 +431,14 @@ class Mesh::Impl {
       }
       std::optional<udp::endpoint> endpoint = Resolve(o.address);
       if (!endpoint) {
-        unresolved_.fetch_add(1, std::memory_order_relaxed);
+        metrics_.unresolved->Increment();
         continue;
       }
       const std::string datagram = codec_.Encode(o.packet);
       boost::system::error_code ec;
       socket_.send_to(asio::buffer(datagram), *endpoint, 0, ec);
       if (ec) {
-        send_errors_.fetch_add(1, std::memory_order_relaxed);
+        metrics_.send_errors->Increment();
         LogFailure("send:" + o.address,
                    absl::StrCat("cannot send to ", o.address,
                                 o.node_id.empty() ? "" : absl::StrCat(" (node ", o.node_id, ")"),
@@ -548,15 +544,10 @@ class Mesh::Impl {
   std::map<int, PeersCallback> callbacks_ ABSL_GUARDED_BY(callbacks_mu_);
   int next_handle_ ABSL_GUARDED_BY(callbacks_mu_) = 1;
 
-  std::atomic<uint64_t> send_errors_{0};
-  std::atomic<uint64_t> unresolved_{0};
   const int64_t started_ms_;
   std::atomic<bool> ever_joined_{false};
   mutable absl::Mutex rejections_mu_;
   std::array<Rejection, kDropReasonCount> rejections_ ABSL_GUARDED_BY(rejections_mu_);
-  std::atomic<uint64_t> admitted_{0};
-  std::atomic<uint64_t> rejected_{0};
-  std::atomic<uint64_t> errors_{0};
 };
 
 absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Start(MeshOptions options, const core::Clock& clock,

@@ -35,9 +35,10 @@
 
 namespace sluice::mesh {
 
-// Everything the mesh counts, for /metrics and the stats endpoint.
+// Everything the mesh counts, for the stats endpoint: a reading of its MeshMetrics (the counters
+// /metrics exports) and of its tables.
 struct MeshStats {
-  EngineStats engine;         // protocol and decision counters
+  const EngineStats* engine = nullptr;  // the protocol engine's counters (live, never null)
   uint64_t packets_sent = 0;  // datagrams handed to the socket
   uint64_t bytes_sent = 0;
   uint64_t packets_received = 0;  // datagrams read from the socket, good or bad
