@@ -162,7 +162,9 @@ class Mesh::Impl {
       } else {
         admitted_.fetch_add(1, std::memory_order_relaxed);
       }
-      charged = charged || (resp.error.empty() && req.hits > 0);
+      // A reset is news too: its baselines are pushed like hits.
+      charged = charged || (resp.error.empty() &&
+                            (req.hits > 0 || req.Has(core::behavior::kResetRemaining)));
     }
     if (charged) RequestPush();
     return out;
