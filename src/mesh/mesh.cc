@@ -159,7 +159,9 @@ class Mesh::Impl {
     for (const auto& req : requests) {
       core::RateLimitResponse& resp = out.emplace_back(mesh::Decide(counters_, req, now));
       metrics_.RecordDecision(!resp.error.empty(), resp.status == core::Status::kOverLimit);
-      charged = charged || (resp.error.empty() && req.hits > 0);
+      // A reset is news too: its baselines are pushed like hits.
+      charged = charged || (resp.error.empty() &&
+                            (req.hits > 0 || req.Has(core::behavior::kResetRemaining)));
     }
     if (charged) RequestPush();
     return out;
