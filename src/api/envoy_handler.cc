@@ -305,10 +305,10 @@ void EnvoyHandler::ShouldRateLimit(const RateLimitRequest& req, EnvoyAnswer* ans
       const bool shadowed = limited && (counted[j].shadow || options_.shadow_mode);
       if (limited && counted[j].shadow) limited = false;
       if (shadowed) {
-        if (metrics_) metrics_->RecordDecision(obs::CallType::kOutcomeOnly, obs::Outcome::kShadow);
+        if (metrics_) metrics_->RecordDecision(CallType::kOutcomeOnly, Outcome::kShadow);
       } else if (metrics_) {
-        metrics_->RecordDecision(obs::CallType::kLocal, limited ? obs::Outcome::kOverLimit
-                                                                : obs::Outcome::kUnderLimit);
+        metrics_->RecordDecision(CallType::kLocal, limited ? Outcome::kOverLimit
+                                                                : Outcome::kUnderLimit);
       }
       if (limited) status.code = RateLimitResponse::OVER_LIMIT;
       over = over || limited;

@@ -19,7 +19,7 @@
 #include "core/admission.h"
 #include "core/clock.h"
 #include "envoy/service/ratelimit/v3/rls.pb.h"
-#include "obs/sluice_metrics.h"
+#include "api/door_metrics.h"
 #include "rules/rule_store.h"
 
 namespace sluice::api {
@@ -44,7 +44,7 @@ class EnvoyHandler {
   // Each call reads `rules` once (RuleStore::Pinned) and writes everything it needs from the
   // snapshot into the answer before routing, so a reload during a cluster round trip is safe.
   EnvoyHandler(cluster::Router& router, const core::Clock& clock, const rules::RuleStore& rules,
-               EnvoyOptions options, const obs::Metrics* metrics = nullptr)
+               EnvoyOptions options, const DoorMetrics* metrics = nullptr)
       : router_(router), clock_(clock), rules_(rules), options_(options), metrics_(metrics) {}
 
   // Fills `answer` (alive until `done`) and calls `done` once: OK, INVALID_ARGUMENT for an empty
@@ -64,7 +64,7 @@ class EnvoyHandler {
   const core::Clock& clock_;
   const rules::RuleStore& rules_;
   EnvoyOptions options_;
-  const obs::Metrics* metrics_;
+  const DoorMetrics* metrics_;
 };
 
 }  // namespace sluice::api

@@ -9,7 +9,7 @@
 #include "core/limiter.h"
 #include "core/store.h"
 #include "obs/registry.h"
-#include "obs/sluice_metrics.h"
+#include "api/door_metrics.h"
 #include "rules/rule_store.h"
 #include "testing/rules_test_util.h"
 
@@ -377,7 +377,7 @@ TEST_F(EnvoyHandlerTest, GlobalShadowKeepsStatusesButAllows) {
 // (it was once counted as over_limit).
 TEST_F(EnvoyHandlerTest, GlobalShadowCountsShadowDecisions) {
   obs::Registry registry;
-  obs::Metrics metrics{registry, "test"};
+  DoorMetrics metrics{registry};
   EnvoyHandler handler{router_, clock_, rules_, EnvoyOptions{.shadow_mode = true}, &metrics};
   auto req = Request({{{"user", "g"}}});
   RateLimitResponse resp;

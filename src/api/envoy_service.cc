@@ -20,11 +20,11 @@ bool ParseEnvoyRequest(const grpc::ByteBuffer& request, RateLimitRequest* out) {
   return ParseRawRequest(request, out).ok();
 }
 
-EnvoyService::EnvoyService(EnvoyHandler& handler, const obs::Metrics& metrics,
+EnvoyService::EnvoyService(EnvoyHandler& handler, const DoorMetrics& metrics,
                            const trace::Tracer* tracer)
     : handler_(handler),
       tracer_(tracer),
-      should_rate_limit_(metrics.Request(obs::Door::kEnvoy, obs::kMethodShouldRateLimit)) {}
+      should_rate_limit_(metrics.Request(Door::kEnvoy, kMethodShouldRateLimit)) {}
 
 grpc::ServerUnaryReactor* EnvoyService::ShouldRateLimit(grpc::CallbackServerContext* ctx,
                                                         const grpc::ByteBuffer* request,
@@ -33,7 +33,7 @@ grpc::ServerUnaryReactor* EnvoyService::ShouldRateLimit(grpc::CallbackServerCont
   auto* reactor = ctx->DefaultReactor();
   auto call = std::make_unique<EnvoyCall>();
   if (tracer_) {
-    call->trace = CallTrace(tracer_, obs::kMethodShouldRateLimit, "grpc", trace::ExtractFromGrpc(*ctx));
+    call->trace = CallTrace(tracer_, kMethodShouldRateLimit, "grpc", trace::ExtractFromGrpc(*ctx));
   }
   if (!ParseEnvoyRequest(*request, call->request)) {
     call->trace.Finish(0, 0, absl::InvalidArgumentError("not a RateLimitRequest"));
@@ -57,9 +57,9 @@ grpc::ServerUnaryReactor* EnvoyService::ShouldRateLimit(grpc::CallbackServerCont
   return reactor;
 }
 
-net::HttpHandler EnvoyJsonHttpHandler(EnvoyHandler& handler, const obs::Metrics& metrics,
+net::HttpHandler EnvoyJsonHttpHandler(EnvoyHandler& handler, const DoorMetrics& metrics,
                                       const trace::Tracer* tracer) {
-  const auto& json = metrics.Request(obs::Door::kHttp, obs::kHttpEnvoyJson);
+  const auto& json = metrics.Request(Door::kHttp, kHttpEnvoyJson);
   return [&handler, &json, tracer](const net::HttpRequest& http, net::HttpRespond respond) {
     struct Call {
       RateLimitRequest first;
@@ -68,7 +68,7 @@ net::HttpHandler EnvoyJsonHttpHandler(EnvoyHandler& handler, const obs::Metrics&
     };
     auto call = std::make_shared<Call>();
     if (tracer) {
-      call->trace = CallTrace(tracer, obs::kMethodShouldRateLimit, "http",
+      call->trace = CallTrace(tracer, kMethodShouldRateLimit, "http",
                               trace::ExtractTraceContext(http.traceparent, http.tracestate));
     }
     auto start = obs::SteadyClock::now();

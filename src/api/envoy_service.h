@@ -12,7 +12,7 @@
 #include "api/envoy_handler.h"
 #include "net/http_server.h"
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
-#include "obs/sluice_metrics.h"
+#include "api/door_metrics.h"
 
 namespace sluice::api {
 
@@ -37,7 +37,7 @@ class EnvoyService final
           envoy::service::ratelimit::v3::RateLimitService::Service> {
  public:
   // `tracer` (may be null) traces each call from its traceparent metadata.
-  EnvoyService(EnvoyHandler& handler, const obs::Metrics& metrics,
+  EnvoyService(EnvoyHandler& handler, const DoorMetrics& metrics,
                const trace::Tracer* tracer = nullptr);
 
   // A request that does not parse as a RateLimitRequest is answered INVALID_ARGUMENT.
@@ -48,12 +48,12 @@ class EnvoyService final
  private:
   EnvoyHandler& handler_;
   const trace::Tracer* const tracer_;
-  const obs::RequestMetrics& should_rate_limit_;
+  const RequestMetrics& should_rate_limit_;
 };
 
 // POST /json: the proto3-JSON RateLimitRequest, answered with the JSON RateLimitResponse and
 // HTTP 200 when allowed, 429 when limited (as envoyproxy/ratelimit's /json).
-net::HttpHandler EnvoyJsonHttpHandler(EnvoyHandler& handler, const obs::Metrics& metrics,
+net::HttpHandler EnvoyJsonHttpHandler(EnvoyHandler& handler, const DoorMetrics& metrics,
                                       const trace::Tracer* tracer = nullptr);
 
 }  // namespace sluice::api

@@ -51,7 +51,7 @@ void GubernatorHandler::GetRateLimits(const pb::gubernator::GetRateLimitsReq& re
     auto reject = [&](std::string error) {
       item->set_error(std::move(error));
       if (metrics_) {
-        metrics_->RecordDecision(obs::CallType::kOutcomeOnly, obs::Outcome::kError);
+        metrics_->RecordDecision(CallType::kOutcomeOnly, Outcome::kError);
         metrics_->RecordCheckError("Invalid request");
       }
     };
@@ -113,16 +113,16 @@ void FinishCallTrace(CallTrace& trace, const pb::gubernator::GetRateLimitsResp& 
 void GubernatorHandler::Record(const cluster::RoutedResponse& routed) const {
   if (!metrics_) return;
   const auto& r = routed.response;
-  obs::Outcome outcome = !r.error.empty()                       ? obs::Outcome::kError
-                         : r.status == core::Status::kOverLimit ? obs::Outcome::kOverLimit
-                                                                : obs::Outcome::kUnderLimit;
+  Outcome outcome = !r.error.empty()                       ? Outcome::kError
+                         : r.status == core::Status::kOverLimit ? Outcome::kOverLimit
+                                                                : Outcome::kUnderLimit;
   if (routed.owner.empty()) {
-    metrics_->RecordDecision(obs::CallType::kLocal, outcome);  // this node owns the key
+    metrics_->RecordDecision(CallType::kLocal, outcome);  // this node owns the key
   } else if (routed.from_replica) {
-    metrics_->RecordDecision(obs::CallType::kGlobal, outcome);  // a GLOBAL key's replica here
+    metrics_->RecordDecision(CallType::kGlobal, outcome);  // a GLOBAL key's replica here
   } else {
     // Decided by the owner, which counts it in gubernator_getratelimit_counter itself.
-    metrics_->RecordDecision(obs::CallType::kOutcomeOnly, outcome);
+    metrics_->RecordDecision(CallType::kOutcomeOnly, outcome);
   }
 }
 

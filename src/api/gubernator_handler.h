@@ -21,7 +21,7 @@
 #include "core/admission.h"
 #include "core/clock.h"
 #include "gubernator.pb.h"
-#include "obs/sluice_metrics.h"
+#include "api/door_metrics.h"
 
 namespace sluice::api {
 
@@ -38,7 +38,7 @@ class GubernatorHandler {
 
   // `metrics` may be null (no recording).
   GubernatorHandler(cluster::Router& router, const core::Clock& clock,
-                    const cluster::HealthSource& health, const obs::Metrics* metrics = nullptr,
+                    const cluster::HealthSource& health, const DoorMetrics* metrics = nullptr,
                     core::AdmissionOptions admission = {})
       : router_(router), clock_(clock), health_(health), metrics_(metrics),
         admission_(admission) {}
@@ -63,7 +63,7 @@ class GubernatorHandler {
   cluster::Router& router_;
   const core::Clock& clock_;
   const cluster::HealthSource& health_;
-  const obs::Metrics* metrics_;
+  const DoorMetrics* metrics_;
   const core::AdmissionOptions admission_;
   std::atomic<bool> shutting_down_{false};
 };

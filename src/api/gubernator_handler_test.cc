@@ -9,7 +9,7 @@
 #include "core/limiter.h"
 #include "core/store.h"
 #include "obs/registry.h"
-#include "obs/sluice_metrics.h"
+#include "api/door_metrics.h"
 
 namespace sluice::api {
 namespace {
@@ -133,7 +133,7 @@ class NonOwnerRouter final : public cluster::Router {
 TEST_F(GubernatorHandlerTest, ReplicaAnswersCountAsCalltypeGlobal) {
   for (bool from_replica : {true, false}) {
     obs::Registry registry;
-    obs::Metrics metrics{registry, "test"};
+    DoorMetrics metrics{registry};
     NonOwnerRouter router{from_replica};
     GubernatorHandler handler{router, clock_, health_, &metrics};
     pb::gubernator::GetRateLimitsReq req;
@@ -158,7 +158,7 @@ TEST_F(GubernatorHandlerTest, ReplicaAnswersCountAsCalltypeGlobal) {
 // rest of the batch is served and the long key is never stored.
 TEST_F(GubernatorHandlerTest, AKeyOverTheLimitIsAnItemErrorAndTheRestIsServed) {
   obs::Registry registry;
-  obs::Metrics metrics(registry, "test");
+  DoorMetrics metrics(registry);
   GubernatorHandler handler(router_, clock_, health_, &metrics, {.max_key_bytes = 64});
   pb::gubernator::GetRateLimitsReq req;
   Add(req, "n", std::string(1 << 20, 'k'));
@@ -228,7 +228,7 @@ TEST_F(GubernatorHandlerTest, APastCreatedAtCannotExceedTheLimit) {
 // ahead of now ends, not for a year; the clamp is counted.
 TEST_F(GubernatorHandlerTest, AFutureCreatedAtIsClampedToTheSkew) {
   obs::Registry registry;
-  obs::Metrics metrics(registry, "test");
+  DoorMetrics metrics(registry);
   GubernatorHandler handler(router_, clock_, health_, &metrics, {.max_clock_skew_ms = 5000});
   pb::gubernator::GetRateLimitsReq req;
   auto* r = Add(req, "n", "future", 10);

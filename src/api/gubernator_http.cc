@@ -29,7 +29,7 @@ net::HttpResponse GetRateLimitsJsonOrError(const absl::Status& status,
 }
 
 // Wraps `respond` so the answer is counted and timed under `metrics`.
-net::HttpRespond Recorded(const obs::RequestMetrics& metrics, net::HttpRespond respond) {
+net::HttpRespond Recorded(const RequestMetrics& metrics, net::HttpRespond respond) {
   return [&metrics, start = obs::SteadyClock::now(), respond = std::move(respond)](net::HttpResponse r) {
     metrics.Record(r.status < 400, obs::SecondsBetween(start, obs::SteadyClock::now()));
     respond(std::move(r));
@@ -38,9 +38,9 @@ net::HttpRespond Recorded(const obs::RequestMetrics& metrics, net::HttpRespond r
 
 }  // namespace
 
-net::HttpHandler GetRateLimitsHttpHandler(GubernatorHandler& handler, const obs::Metrics& metrics,
+net::HttpHandler GetRateLimitsHttpHandler(GubernatorHandler& handler, const DoorMetrics& metrics,
                                           const trace::Tracer* tracer) {
-  const auto& get_rate_limits = metrics.Request(obs::Door::kHttp, obs::kHttpGetRateLimits);
+  const auto& get_rate_limits = metrics.Request(Door::kHttp, kHttpGetRateLimits);
   return [&handler, &get_rate_limits, tracer](const net::HttpRequest& req,
                                               net::HttpRespond respond) {
     respond = Recorded(get_rate_limits, std::move(respond));
@@ -51,7 +51,7 @@ net::HttpHandler GetRateLimitsHttpHandler(GubernatorHandler& handler, const obs:
     };
     auto call = std::make_shared<Call>();
     if (tracer) {
-      call->trace = CallTrace(tracer, obs::kMethodGetRateLimits, "http",
+      call->trace = CallTrace(tracer, kMethodGetRateLimits, "http",
                               trace::ExtractTraceContext(req.traceparent, req.tracestate));
     }
     if (auto status = ParseGetRateLimitsReq(req.body, &call->request); !status.ok()) {
@@ -69,8 +69,8 @@ net::HttpHandler GetRateLimitsHttpHandler(GubernatorHandler& handler, const obs:
   };
 }
 
-net::HttpHandler HealthCheckHttpHandler(GubernatorHandler& handler, const obs::Metrics& metrics) {
-  const auto& health_check = metrics.Request(obs::Door::kHttp, obs::kHttpHealthCheck);
+net::HttpHandler HealthCheckHttpHandler(GubernatorHandler& handler, const DoorMetrics& metrics) {
+  const auto& health_check = metrics.Request(Door::kHttp, kHttpHealthCheck);
   return [&handler, &health_check](const net::HttpRequest&, net::HttpRespond respond) {
     respond = Recorded(health_check, std::move(respond));
     pb::gubernator::HealthCheckResp health;
@@ -79,16 +79,16 @@ net::HttpHandler HealthCheckHttpHandler(GubernatorHandler& handler, const obs::M
   };
 }
 
-net::HttpHandler LiveCheckHttpHandler(GubernatorHandler& handler, const obs::Metrics& metrics) {
-  const auto& live_check = metrics.Request(obs::Door::kHttp, obs::kHttpLiveCheck);
+net::HttpHandler LiveCheckHttpHandler(GubernatorHandler& handler, const DoorMetrics& metrics) {
+  const auto& live_check = metrics.Request(Door::kHttp, kHttpLiveCheck);
   return [&handler, &live_check](const net::HttpRequest&, net::HttpRespond respond) {
     respond = Recorded(live_check, std::move(respond));
     respond(JsonOrError(handler.LiveCheck(), pb::gubernator::LiveCheckResp()));
   };
 }
 
-net::HttpHandler MetricsHttpHandler(const obs::Registry& registry, const obs::Metrics& metrics) {
-  const auto& scrape = metrics.Request(obs::Door::kHttp, obs::kHttpMetrics);
+net::HttpHandler MetricsHttpHandler(const obs::Registry& registry, const DoorMetrics& metrics) {
+  const auto& scrape = metrics.Request(Door::kHttp, kHttpMetrics);
   return [&registry, &scrape](const net::HttpRequest&, net::HttpRespond respond) {
     auto start = obs::SteadyClock::now();
     net::HttpResponse resp{.content_type = std::string(obs::kExpositionContentType),

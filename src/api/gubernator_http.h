@@ -5,7 +5,7 @@
 
 #include "api/gubernator_handler.h"
 #include "net/http_server.h"
-#include "obs/sluice_metrics.h"
+#include "api/door_metrics.h"
 #include "trace/tracer.h"
 
 namespace sluice::api {
@@ -13,11 +13,11 @@ namespace sluice::api {
 // The handlers; server/http_routes.cc registers each at its path. Each counts and times its
 // calls under its door metric. The arguments must outlive the HTTP server.
 // `tracer` (may be null) traces each call from its traceparent/tracestate headers.
-net::HttpHandler GetRateLimitsHttpHandler(GubernatorHandler& handler, const obs::Metrics& metrics,
+net::HttpHandler GetRateLimitsHttpHandler(GubernatorHandler& handler, const DoorMetrics& metrics,
                                           const trace::Tracer* tracer = nullptr);
-net::HttpHandler HealthCheckHttpHandler(GubernatorHandler& handler, const obs::Metrics& metrics);
-net::HttpHandler LiveCheckHttpHandler(GubernatorHandler& handler, const obs::Metrics& metrics);
+net::HttpHandler HealthCheckHttpHandler(GubernatorHandler& handler, const DoorMetrics& metrics);
+net::HttpHandler LiveCheckHttpHandler(GubernatorHandler& handler, const DoorMetrics& metrics);
 // GET /metrics: the registry in Prometheus text format.
-net::HttpHandler MetricsHttpHandler(const obs::Registry& registry, const obs::Metrics& metrics);
+net::HttpHandler MetricsHttpHandler(const obs::Registry& registry, const DoorMetrics& metrics);
 
 }  // namespace sluice::api

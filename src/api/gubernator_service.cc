@@ -9,13 +9,13 @@
 
 namespace sluice::api {
 
-GubernatorService::GubernatorService(GubernatorHandler& handler, const obs::Metrics& metrics,
+GubernatorService::GubernatorService(GubernatorHandler& handler, const DoorMetrics& metrics,
                                      const trace::Tracer* tracer)
     : handler_(handler),
       tracer_(tracer),
-      get_rate_limits_(metrics.Request(obs::Door::kGrpc, obs::kMethodGetRateLimits)),
-      health_check_(metrics.Request(obs::Door::kGrpc, obs::kMethodHealthCheck)),
-      live_check_(metrics.Request(obs::Door::kGrpc, obs::kMethodLiveCheck)) {}
+      get_rate_limits_(metrics.Request(Door::kGrpc, kMethodGetRateLimits)),
+      health_check_(metrics.Request(Door::kGrpc, kMethodHealthCheck)),
+      live_check_(metrics.Request(Door::kGrpc, kMethodLiveCheck)) {}
 
 grpc::ServerUnaryReactor* GubernatorService::GetRateLimits(grpc::CallbackServerContext* ctx,
                                                            const grpc::ByteBuffer* request,
@@ -24,7 +24,7 @@ grpc::ServerUnaryReactor* GubernatorService::GetRateLimits(grpc::CallbackServerC
   auto* reactor = ctx->DefaultReactor();
   auto call = std::make_unique<GubernatorCall>();
   if (tracer_) {
-    call->trace = CallTrace(tracer_, obs::kMethodGetRateLimits, "grpc", trace::ExtractFromGrpc(*ctx));
+    call->trace = CallTrace(tracer_, kMethodGetRateLimits, "grpc", trace::ExtractFromGrpc(*ctx));
   }
   if (absl::Status parsed = ParseRawRequest(*request, call->request); !parsed.ok()) {
     call->trace.Finish(0, 0, parsed);

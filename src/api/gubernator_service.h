@@ -11,7 +11,7 @@
 #include "api/arena_message_allocator.h"
 #include "api/gubernator_handler.h"
 #include "gubernator.grpc.pb.h"
-#include "obs/sluice_metrics.h"
+#include "api/door_metrics.h"
 
 namespace sluice::api {
 
@@ -30,7 +30,7 @@ class GubernatorService final
           pb::gubernator::V1::CallbackService> {
  public:
   // `tracer` (may be null) traces each GetRateLimits call from its traceparent metadata.
-  GubernatorService(GubernatorHandler& handler, const obs::Metrics& metrics,
+  GubernatorService(GubernatorHandler& handler, const DoorMetrics& metrics,
                     const trace::Tracer* tracer = nullptr);
 
   grpc::ServerUnaryReactor* GetRateLimits(grpc::CallbackServerContext* ctx,
@@ -47,9 +47,9 @@ class GubernatorService final
   GubernatorHandler& handler_;
   const trace::Tracer* const tracer_;
   // Resolved once: recording is then lock-free and allocation-free.
-  const obs::RequestMetrics& get_rate_limits_;
-  const obs::RequestMetrics& health_check_;
-  const obs::RequestMetrics& live_check_;
+  const RequestMetrics& get_rate_limits_;
+  const RequestMetrics& health_check_;
+  const RequestMetrics& live_check_;
 };
 
 }  // namespace sluice::api

@@ -35,12 +35,12 @@ std::vector<trace::Span> StartItemSpans(const trace::Tracer& tracer, const trace
 }  // namespace
 
 PeersService::PeersService(cluster::PeerHandler& handler, const core::Clock& clock,
-                           const obs::Metrics& metrics, const trace::Tracer* tracer)
+                           const DoorMetrics& metrics, const trace::Tracer* tracer)
     : handler_(handler),
       clock_(clock),
       tracer_(tracer),
-      get_peer_rate_limits_(metrics.Request(obs::Door::kGrpc, obs::kMethodGetPeerRateLimits)),
-      update_peer_globals_(metrics.Request(obs::Door::kGrpc, obs::kMethodUpdatePeerGlobals)) {
+      get_peer_rate_limits_(metrics.Request(Door::kGrpc, kMethodGetPeerRateLimits)),
+      update_peer_globals_(metrics.Request(Door::kGrpc, kMethodUpdatePeerGlobals)) {
   SetMessageAllocatorFor_GetPeerRateLimits(&get_peer_rate_limits_allocator_);
 }
 
@@ -49,7 +49,7 @@ grpc::ServerUnaryReactor* PeersService::GetPeerRateLimits(
     pb::gubernator::GetPeerRateLimitsResp* resp) {
   auto* reactor = ctx->DefaultReactor();
   const auto start = obs::SteadyClock::now();
-  trace::Span span = trace::StartRpcSpan(tracer_, obs::kMethodGetPeerRateLimits,
+  trace::Span span = trace::StartRpcSpan(tracer_, kMethodGetPeerRateLimits,
                                          trace::SpanKind::kServer, trace::ExtractFromGrpc(*ctx),
                                          trace::TracingLevel::kError);
   span.SetAttribute("sluice.items", req->requests_size());
@@ -88,7 +88,7 @@ grpc::ServerUnaryReactor* PeersService::UpdatePeerGlobals(
     pb::gubernator::UpdatePeerGlobalsResp*) {
   auto* reactor = ctx->DefaultReactor();
   const auto start = obs::SteadyClock::now();
-  trace::Span span = trace::StartRpcSpan(tracer_, obs::kMethodUpdatePeerGlobals,
+  trace::Span span = trace::StartRpcSpan(tracer_, kMethodUpdatePeerGlobals,
                                          trace::SpanKind::kServer, trace::ExtractFromGrpc(*ctx),
                                          trace::TracingLevel::kError);
   span.SetAttribute("sluice.items", req->globals_size());

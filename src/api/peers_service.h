@@ -14,7 +14,7 @@
 #include "api/arena_message_allocator.h"
 #include "cluster/peer_handler.h"
 #include "core/clock.h"
-#include "obs/sluice_metrics.h"
+#include "api/door_metrics.h"
 #include "peers.grpc.pb.h"
 #include "trace/tracer.h"
 
@@ -29,7 +29,7 @@ class PeersService final : public pb::gubernator::PeersV1::CallbackService {
   // caller's gRPC `traceparent` (the forwarding node's peer-call span); at tracing level DEBUG
   // each item gets a span under the context in its own `traceparent` metadata.
   PeersService(cluster::PeerHandler& handler, const core::Clock& clock,
-               const obs::Metrics& metrics, const trace::Tracer* tracer = nullptr);
+               const DoorMetrics& metrics, const trace::Tracer* tracer = nullptr);
 
   grpc::ServerUnaryReactor* GetPeerRateLimits(grpc::CallbackServerContext* ctx,
                                               const pb::gubernator::GetPeerRateLimitsReq* req,
@@ -42,8 +42,8 @@ class PeersService final : public pb::gubernator::PeersV1::CallbackService {
   cluster::PeerHandler& handler_;
   const core::Clock& clock_;
   const trace::Tracer* const tracer_;
-  const obs::RequestMetrics& get_peer_rate_limits_;
-  const obs::RequestMetrics& update_peer_globals_;
+  const RequestMetrics& get_peer_rate_limits_;
+  const RequestMetrics& update_peer_globals_;
   ArenaMessageAllocator<pb::gubernator::GetPeerRateLimitsReq,
                         pb::gubernator::GetPeerRateLimitsResp>
       get_peer_rate_limits_allocator_;

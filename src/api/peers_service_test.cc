@@ -49,7 +49,7 @@ class PeersServiceTest : public ::testing::Test {
   core::Store store_;
   core::Limiter limiter_{store_};
   obs::Registry registry_;
-  obs::Metrics metrics_{registry_, "test"};
+  DoorMetrics metrics_{registry_};
   cluster::GlobalSyncMetrics global_metrics_{registry_};
   cluster::GlobalSync global_{limiter_, nullptr, {}, &global_metrics_};
   cluster::PeerHandler handler_{limiter_, global_};

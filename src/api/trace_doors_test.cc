@@ -18,7 +18,7 @@
 #include "core/limiter.h"
 #include "core/store.h"
 #include "obs/registry.h"
-#include "obs/sluice_metrics.h"
+#include "api/door_metrics.h"
 #include "rules/rule_store.h"
 #include "testing/rules_test_util.h"
 #include "trace/active_context.h"
@@ -185,7 +185,7 @@ class TraceDoorsTest : public ::testing::Test {
   EnvoyOptions envoy_options_;
   EnvoyHandler envoy_{router_, clock_, rules_, envoy_options_};
   obs::Registry registry_;
-  obs::Metrics metrics_{registry_, "test"};
+  DoorMetrics metrics_{registry_};
   GubernatorService gubernator_service_{gubernator_, metrics_, &tracer_};
   EnvoyService envoy_service_{envoy_, metrics_, &tracer_};
   std::unique_ptr<grpc::Server> server_;

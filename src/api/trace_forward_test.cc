@@ -16,7 +16,7 @@
 #include "core/limiter.h"
 #include "core/store.h"
 #include "obs/registry.h"
-#include "obs/sluice_metrics.h"
+#include "api/door_metrics.h"
 #include "trace/active_context.h"
 #include "trace/test_sinks.h"
 #include "trace/tracer.h"
@@ -99,7 +99,7 @@ class TraceForwardTest : public ::testing::Test {
   core::Store store_;
   core::Limiter limiter_{store_};
   obs::Registry registry_;
-  obs::Metrics metrics_{registry_, "test"};
+  DoorMetrics metrics_{registry_};
   cluster::GlobalSync global_{limiter_, nullptr, {}};
   cluster::PeerHandler handler_{limiter_, global_};
   trace::VectorSink owner_sink_;

@@ -26,7 +26,8 @@ struct ClusterRouter::Call {
 
 ClusterRouter::ClusterRouter(core::Limiter& limiter, const core::Clock& clock,
                              PeerClientFactory factory, ClusterRouterOptions options,
-                             const ClusterMetrics* metrics, const obs::Metrics* door_metrics)
+                             const ClusterMetrics* metrics,
+                             const OwnerCheckRecorder* door_metrics)
     : limiter_(limiter),
       clock_(clock),
       factory_(std::move(factory)),

@@ -39,6 +39,7 @@
 #include "cluster/cluster_metrics.h"
 #include "cluster/cluster_view.h"
 #include "cluster/global_sync.h"
+#include "cluster/owner_check_recorder.h"
 #include "cluster/peer_client.h"
 #include "cluster/peer_failure_policy.h"
 #include "cluster/peer_handler.h"
@@ -46,7 +47,6 @@
 #include "core/admission.h"
 #include "core/clock.h"
 #include "core/limiter.h"
-#include "obs/sluice_metrics.h"
 
 namespace sluice::cluster {
 
@@ -78,7 +78,7 @@ class ClusterRouter final : public Router {
   // pool is empty" error.
   ClusterRouter(core::Limiter& limiter, const core::Clock& clock, PeerClientFactory factory,
                 ClusterRouterOptions options, const ClusterMetrics* metrics = nullptr,
-                const obs::Metrics* door_metrics = nullptr);
+                const OwnerCheckRecorder* door_metrics = nullptr);
   ~ClusterRouter() override;  // Stop()s
 
   void Route(std::vector<core::RateLimitRequest> requests, int64_t now, Done done) override;

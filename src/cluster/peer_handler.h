@@ -20,18 +20,20 @@
 #include <vector>
 
 #include "cluster/global_sync.h"
+#include "cluster/owner_check_recorder.h"
 #include "cluster/peer_client.h"
 #include "core/admission.h"
 #include "core/limiter.h"
 #include "core/rate_limit.h"
-#include "obs/sluice_metrics.h"
 
 namespace sluice::cluster {
 
 class PeerHandler {
  public:
-  // All three must outlive the handler; `metrics` may be null.
-  PeerHandler(core::Limiter& limiter, GlobalSync& global, const obs::Metrics* metrics = nullptr,
+  // All three must outlive the handler; `metrics` (the doors' counts of admission and owner
+  // checks) may be null.
+  PeerHandler(core::Limiter& limiter, GlobalSync& global,
+              const OwnerCheckRecorder* metrics = nullptr,
               core::AdmissionOptions admission = {})
       : limiter_(limiter), global_(global), metrics_(metrics), admission_(admission) {}
 
@@ -49,7 +51,7 @@ class PeerHandler {
  private:
   core::Limiter& limiter_;
   GlobalSync& global_;
-  const obs::Metrics* const metrics_;
+  const OwnerCheckRecorder* const metrics_;
   const core::AdmissionOptions admission_;
 };
 

@@ -93,13 +93,8 @@ class GossipEngine::DeltaWriter {
     bool cut = false;
     uint64_t reached = since;
     const uint64_t offered = counters.VisitSince(member.info.id, since, [&](const SlotView& view) {
-      wire::Slot slot;
-      slot.set_key(view.window.key);
-      slot.set_window_start(view.window.start);
-      slot.set_window_length(view.window.end - view.window.start);
-      slot.set_count(static_cast<uint64_t>(view.count));
-      slot.set_version(view.version);
-      const size_t bytes = FieldBytes(slot.ByteSizeLong());
+      WireUpdate update(view);
+      const size_t bytes = update.DeltaBytes();
       if (size_ + bytes > budget_) {
         const uint64_t to = std::max(from, std::min(last, watermark));
         od->set_to_version(to);
@@ -113,7 +108,7 @@ class GossipEngine::DeltaWriter {
           return false;
         }
       }
-      *od->add_slots() = std::move(slot);
+      std::move(update).AppendTo(*od);
       size_ += bytes;
       last = view.version;
       return true;
@@ -577,18 +572,9 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, int64_t now) {
       NoteChange(info->id, now);
     }
     bool refused = false;
-    for (const auto& slot : od.slots()) {
-      const bool fits =
-          slot.window_length() > 0 &&
-          slot.window_start() <= std::numeric_limits<int64_t>::max() - slot.window_length() &&
-          slot.count() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-      MergeResult result = MergeResult::kInvalid;
-      if (fits) {
-        result = counters_.Merge(
-            info->id,
-            WindowKey{slot.key(), slot.window_start(), slot.window_start() + slot.window_length()},
-            static_cast<int64_t>(slot.count()), slot.version(), now);
-      }
+    for (const std::optional<SlotUpdate>& update : UpdatesOf(od)) {
+      const MergeResult result =
+          update ? counters_.Merge(info->id, *update, now) : MergeResult::kInvalid;
       switch (result) {
         case MergeResult::kApplied:
           ++stats_.slots_applied;

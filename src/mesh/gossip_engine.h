@@ -38,6 +38,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -51,6 +52,8 @@
 #include "mesh/counter_table.h"
 #include "mesh/member_table.h"
 #include "mesh/mesh_options.h"
+#include "obs/counter_ref.h"
+#include "obs/registry.h"
 
 namespace sluice::mesh {
 
@@ -82,28 +85,33 @@ struct Outgoing {
   wire::Packet packet;  // cluster_id unset
 };
 
-// What the engine did, for metrics and tests. Monotonic counters.
+// What the engine did: monotonic counters on a Registry (obs/counter_ref.h), so the counting
+// lines read `++stats_.rounds` and each count lands once in what /metrics exports
+// (mesh/mesh_metrics.cc names the families) and /v1/mesh/stats reads. Copies share the counters.
 struct EngineStats {
-  uint64_t rounds = 0;               // gossip rounds run
-  uint64_t pushes = 0;               // push batches sent (one per Push with news and members)
-  uint64_t syns_received = 0;        // digest requests answered
-  uint64_t digests_received = 0;     // digest replies answered
-  uint64_t deltas_received = 0;      // delta packets applied
-  uint64_t leaves_received = 0;      // leave announcements
-  uint64_t own_packets = 0;          // packets from this very node (a seed naming itself)
-  uint64_t slots_applied = 0;        // slot updates that raised a count
-  uint64_t slots_unchanged = 0;      // duplicates and stale updates (harmless)
-  uint64_t slots_expired = 0;        // updates for windows already deleted
-  uint64_t slots_invalid = 0;        // malformed slot updates and origins
-  uint64_t slots_rejected_full = 0;  // new windows refused because the table was full
-  uint64_t windows_collected = 0;    // windows deleted after they ended
-  uint64_t nodes_forgotten = 0;      // dead/left entries dropped
-  uint64_t challenges_sent = 0;      // unverified packets answered with a Challenge
-  uint64_t challenges_withheld = 0;  // unverified packets not answered: too small, or over budget
-  uint64_t challenges_accepted = 0;  // Challenges answering this node's packets (cookie kept)
-  uint64_t members_evicted = 0;      // unconfirmed or gone entries dropped to make room
-  uint64_t members_refused = 0;      // new nodes refused: the member table is full
-  uint64_t slots_rejected_key_full = 0;  // new slots refused: the key's window is full
+  // Registers the engine's families on `registry`, which must outlive every copy.
+  explicit EngineStats(obs::Registry& registry);
+
+  obs::CounterRef rounds;                   // gossip rounds run
+  obs::CounterRef pushes;                   // push batches (a Push with news and members)
+  obs::CounterRef syns_received;            // digest requests answered
+  obs::CounterRef digests_received;         // digest replies answered
+  obs::CounterRef deltas_received;          // delta packets applied
+  obs::CounterRef leaves_received;          // leave announcements
+  obs::CounterRef own_packets;              // packets from this very node (a seed naming itself)
+  obs::CounterRef slots_applied;            // slot updates that raised a count
+  obs::CounterRef slots_unchanged;          // duplicates and stale updates (harmless)
+  obs::CounterRef slots_expired;            // updates for windows already deleted
+  obs::CounterRef slots_invalid;            // malformed slot updates and origins
+  obs::CounterRef slots_rejected_full;      // new windows refused because the table was full
+  obs::CounterRef windows_collected;        // windows deleted after they ended
+  obs::CounterRef nodes_forgotten;          // dead/left entries dropped
+  obs::CounterRef challenges_sent;          // unverified packets answered with a Challenge
+  obs::CounterRef challenges_withheld;      // unverified packets unanswered: small, over budget
+  obs::CounterRef challenges_accepted;      // Challenges to this node's packets (cookie kept)
+  obs::CounterRef members_evicted;          // unconfirmed or gone entries dropped to make room
+  obs::CounterRef members_refused;          // new nodes refused: the member table is full
+  obs::CounterRef slots_rejected_key_full;  // new slots refused: the key's window is full
 };
 
 // What Receive did with a packet.
@@ -149,6 +157,9 @@ class GossipEngine {
   const CounterTable& counters() const { return counters_; }
   const MemberTable& members() const { return members_; }
   const EngineStats& stats() const { return stats_; }
+  // Counts into `stats` (the node's, on /metrics) from now on, instead of the engine's own
+  // registry. The runtime calls it once, before the first Round or Receive.
+  void CountInto(const EngineStats& stats) { stats_ = stats; }
   const NodeInfo& self() const { return members_.self().info; }
 
  private:
@@ -225,7 +236,9 @@ class GossipEngine {
   uint64_t pushed_ = 0;  // own versions <= this were pushed
   size_t rotation_ = 0;  // fairness among origins when a reply is capped
   bool membership_changed_ = true;
-  EngineStats stats_;
+  // Counters of an engine nobody called CountInto on (tests, the fleet simulator).
+  std::unique_ptr<obs::Registry> own_registry_ = std::make_unique<obs::Registry>();
+  EngineStats stats_{*own_registry_};
 };
 
 }  // namespace sluice::mesh

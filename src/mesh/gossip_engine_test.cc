@@ -81,8 +81,10 @@ class Sim {
   }
 
   core::RateLimitResponse Hit(const std::string& id, const std::string& key, int64_t hits,
-                              int64_t limit = 1'000'000'000, int64_t duration = kHour) {
+                              int64_t limit = 1'000'000'000, int64_t duration = kHour,
+                              int32_t behavior = 0) {
     core::RateLimitRequest r;
+    r.behavior = behavior;
     r.name = "n";
     r.unique_key = key;
     r.hits = hits;
@@ -292,6 +294,46 @@ TEST(GossipEngineTest, ADeadNodesSlotKeepsCountingUntilItsWindowEnds) {
   sim.Steps(static_cast<int>(window / kInterval));
   EXPECT_EQ(sim.At("a").counters().windows(), 0u) << "collected after the window ended";
   EXPECT_EQ(sim.At("c").counters().windows(), 0u);
+}
+
+// RESET_REMAINING on one node clears the key on every node (docs/mesh.md, "Reset"), by push and
+// by anti-entropy alone, through loss, duplication and reordering, and nothing cleared comes
+// back.
+TEST(GossipEngineTest, AResetOnOneNodeReachesEveryNode) {
+  for (const bool push : {true, false}) {
+    SCOPED_TRACE(push ? "push" : "anti-entropy only");
+    Sim sim(11);
+    const std::vector<std::string> ids = {"a", "b", "c"};
+    sim.Form(ids, 5);
+    for (const auto& id : ids) ASSERT_EQ(sim.Hit(id, "k", 3, 9).status, core::Status::kUnderLimit);
+    sim.Steps(2, push);
+    for (const auto& id : ids) ASSERT_EQ(sim.Hit(id, "k", 1, 9).status, core::Status::kOverLimit);
+    sim.loss = 0.3;
+    sim.duplication = 0.3;
+    sim.reorder = true;
+    EXPECT_EQ(sim.Hit("b", "k", 0, 9, kHour, core::behavior::kResetRemaining).remaining, 9);
+    int steps = 0;
+    auto cleared = [&] {
+      return std::all_of(ids.begin(), ids.end(), [&](const auto& id) {
+        return sim.Total(id, "k") == 0;
+      });
+    };
+    while (!cleared() && steps < 30) {
+      sim.Step(push);
+      ++steps;
+      for (const auto& id : ids) ASSERT_LE(sim.Total(id, "k"), 9) << "never more than before";
+    }
+    EXPECT_TRUE(cleared()) << "after " << steps << " rounds";
+    sim.loss = 0;
+    sim.duplication = 0;
+    sim.reorder = false;
+    for (const auto& id : ids) EXPECT_EQ(sim.Hit(id, "k", 3, 9).status, core::Status::kUnderLimit);
+    sim.Steps(3, push);
+    for (const auto& id : ids) {
+      EXPECT_EQ(sim.Total(id, "k"), 9) << id << ": the new hits, and nothing cleared";
+      EXPECT_EQ(sim.Hit(id, "k", 1, 9).status, core::Status::kOverLimit);
+    }
+  }
 }
 
 TEST(GossipEngineTest, ARestartedNodeRejoinsAndItsOldLifeStillCounts) {

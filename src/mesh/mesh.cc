@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <memory>
 #include <thread>
 #include <utility>
 
@@ -23,6 +24,7 @@
 #include "mesh/mesh_health_report.h"
 #include "mesh/member_watch.h"
 #include "mesh/protobuf_log.h"
+#include "obs/registry.h"
 #include "spdlog/spdlog.h"
 
 namespace sluice::mesh {
@@ -73,10 +75,12 @@ uint64_t MeshStats::dropped_total() const {
 
 class Mesh::Impl {
  public:
-  Impl(MeshOptions options, const core::Clock& clock, const obs::Metrics* metrics)
+  Impl(MeshOptions options, const core::Clock& clock, const MeshMetrics* metrics)
       : options_(std::move(options)),
         clock_(clock),
-        metrics_(metrics),
+        own_registry_(metrics ? nullptr : std::make_unique<obs::Registry>()),
+        own_metrics_(metrics ? nullptr : std::make_unique<MeshMetrics>(*own_registry_)),
+        metrics_(metrics ? *metrics : *own_metrics_),
         codec_(options_.cluster_id, options_.secret),
         socket_(io_),
         round_timer_(io_),
@@ -84,7 +88,9 @@ class Mesh::Impl {
         resolver_(io_),
         counters_(CounterOptionsFor(options_)),
         engine_(options_, codec_.body_budget(), clock_.NowMillis(), counters_),
-        started_ms_(clock_.NowMillis()) {}
+        started_ms_(clock_.NowMillis()) {
+    engine_.CountInto(metrics_.engine);
+  }
 
   ~Impl() { Stop(); }
 
@@ -118,8 +124,6 @@ class Mesh::Impl {
   }
 
   void Run() {
-    // /metrics reads the same totals as /v1/mesh/stats: each packet is counted once.
-    if (metrics_ != nullptr) metrics_->BindGossip([this] { return GossipTotals(); });
     Receive();
     asio::post(io_, [this] { OnRound(); });
     thread_ = std::thread([this] { io_.run(); });
@@ -127,7 +131,6 @@ class Mesh::Impl {
 
   void Stop() {
     if (stopped_.exchange(true) || !thread_.joinable()) return;
-    if (metrics_ != nullptr) metrics_->BindGossip(nullptr);  // waits out a running scrape
     asio::post(io_, [this] {
       std::vector<Outgoing> out;
       {
@@ -155,14 +158,10 @@ class Mesh::Impl {
     bool charged = false;
     for (const auto& req : requests) {
       core::RateLimitResponse& resp = out.emplace_back(mesh::Decide(counters_, req, now));
-      if (!resp.error.empty()) {
-        errors_.fetch_add(1, std::memory_order_relaxed);
-      } else if (resp.status == core::Status::kOverLimit) {
-        rejected_.fetch_add(1, std::memory_order_relaxed);
-      } else {
-        admitted_.fetch_add(1, std::memory_order_relaxed);
-      }
-      charged = charged || (resp.error.empty() && req.hits > 0);
+      metrics_.RecordDecision(!resp.error.empty(), resp.status == core::Status::kOverLimit);
+      // A reset is news too: its baselines are pushed like hits.
+      charged = charged || (resp.error.empty() &&
+                            (req.hits > 0 || req.Has(core::behavior::kResetRemaining)));
     }
     if (charged) RequestPush();
     return out;
@@ -187,39 +186,25 @@ class Mesh::Impl {
     return engine_.Peers();
   }
 
-  // The packet totals /metrics exports; atomics only, so a scrape never waits for a round.
-  obs::GossipReading GossipTotals() const {
-    obs::GossipReading g{.packets_sent = packets_sent_.load(std::memory_order_relaxed),
-                         .packets_received = packets_received_.load(std::memory_order_relaxed),
-                         .bytes_sent = bytes_sent_.load(std::memory_order_relaxed),
-                         .bytes_received = bytes_received_.load(std::memory_order_relaxed)};
-    for (int i = 0; i < kDropReasonCount; ++i) {
-      g.dropped[DropReasonName(static_cast<DropReason>(i))] =
-          dropped_[i].load(std::memory_order_relaxed);
-    }
-    g.dropped["denied"] = dropped_denied_.load(std::memory_order_relaxed);
-    return g;
-  }
-
   MeshStats Stats() const {
     MeshStats s;
-    s.packets_sent = packets_sent_.load(std::memory_order_relaxed);
-    s.bytes_sent = bytes_sent_.load(std::memory_order_relaxed);
-    s.packets_received = packets_received_.load(std::memory_order_relaxed);
-    s.bytes_received = bytes_received_.load(std::memory_order_relaxed);
-    for (int i = 0; i < kDropReasonCount; ++i) {
-      s.dropped[i] = dropped_[i].load(std::memory_order_relaxed);
-    }
-    s.dropped_denied = dropped_denied_.load(std::memory_order_relaxed);
-    s.send_errors = send_errors_.load(std::memory_order_relaxed);
-    s.unresolved = unresolved_.load(std::memory_order_relaxed);
-    s.admitted = admitted_.load(std::memory_order_relaxed);
-    s.rejected = rejected_.load(std::memory_order_relaxed);
-    s.errors = errors_.load(std::memory_order_relaxed);
+    // The counters /metrics exports: each packet is counted once.
+    auto read = [](const obs::Counter* counter) { return counter->Read().integer; };
+    s.packets_sent = read(metrics_.packets_sent);
+    s.bytes_sent = read(metrics_.bytes_sent);
+    s.packets_received = read(metrics_.packets_received);
+    s.bytes_received = read(metrics_.bytes_received);
+    for (int i = 0; i < kDropReasonCount; ++i) s.dropped[i] = read(metrics_.dropped[i]);
+    s.dropped_denied = read(metrics_.dropped_denied);
+    s.send_errors = read(metrics_.send_errors);
+    s.unresolved = read(metrics_.unresolved);
+    s.admitted = read(metrics_.admitted);
+    s.rejected = read(metrics_.rejected);
+    s.errors = read(metrics_.errors);
+    s.engine = &metrics_.engine;
     s.windows = counters_.windows();
     s.slots = counters_.slots();
     absl::MutexLock lock(&mu_);
-    s.engine = engine_.stats();
     const MemberTable& members = engine_.members();
     for (const auto& [id, member] : members.entries()) {
       if (members.IsMember(member)) ++s.members;
@@ -399,15 +384,14 @@ class Mesh::Impl {
   }
 
   void OnDatagram(size_t bytes) {
-    packets_received_.fetch_add(1, std::memory_order_relaxed);
-    bytes_received_.fetch_add(bytes, std::memory_order_relaxed);
+    metrics_.RecordReceived(bytes);
     Decoded decoded = codec_.Decode(std::string_view(receive_buffer_.data(), bytes));
     if (!decoded.packet) {
       Dropped(decoded.reason);
       return;
     }
     if (Denied(decoded.packet->sender().node_id())) {
-      dropped_denied_.fetch_add(1, std::memory_order_relaxed);
+      metrics_.dropped_denied->Increment();
       return;
     }
     Received received;
@@ -423,7 +407,7 @@ class Mesh::Impl {
   // (throttled). Unverified packets are part of every join (each is answered with a
   // challenge), so they are counted but not logged.
   void Dropped(DropReason reason) {
-    dropped_[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
+    metrics_.RecordDropped(reason);
     if (reason == DropReason::kUnverified) return;
     const std::string from =
         common::JoinHostPort(receive_from_.address().to_string(), receive_from_.port());
@@ -444,19 +428,19 @@ class Mesh::Impl {
   void Send(std::vector<Outgoing>& out) {
     for (auto& o : out) {
       if (Denied(o.node_id)) {
-        dropped_denied_.fetch_add(1, std::memory_order_relaxed);
+        metrics_.dropped_denied->Increment();
         continue;
       }
       std::optional<udp::endpoint> endpoint = Resolve(o.address);
       if (!endpoint) {
-        unresolved_.fetch_add(1, std::memory_order_relaxed);
+        metrics_.unresolved->Increment();
         continue;
       }
       const std::string datagram = codec_.Encode(o.packet);
       boost::system::error_code ec;
       socket_.send_to(asio::buffer(datagram), *endpoint, 0, ec);
       if (ec) {
-        send_errors_.fetch_add(1, std::memory_order_relaxed);
+        metrics_.send_errors->Increment();
         LogFailure("send:" + o.address,
                    absl::StrCat("cannot send to ", o.address,
                                 o.node_id.empty() ? "" : absl::StrCat(" (node ", o.node_id, ")"),
@@ -464,8 +448,7 @@ class Mesh::Impl {
                    clock_.NowMillis());
         continue;
       }
-      packets_sent_.fetch_add(1, std::memory_order_relaxed);
-      bytes_sent_.fetch_add(datagram.size(), std::memory_order_relaxed);
+      metrics_.RecordSent(datagram.size());
     }
   }
 
@@ -529,7 +512,9 @@ class Mesh::Impl {
 
   MeshOptions options_;
   const core::Clock& clock_;
-  const obs::Metrics* metrics_;  // may be null
+  const std::unique_ptr<obs::Registry> own_registry_;  // when Start got no metrics
+  const std::unique_ptr<MeshMetrics> own_metrics_;
+  const MeshMetrics& metrics_;
   const Codec codec_;
   asio::io_context io_;
   udp::socket socket_;
@@ -561,25 +546,14 @@ class Mesh::Impl {
   std::map<int, PeersCallback> callbacks_ ABSL_GUARDED_BY(callbacks_mu_);
   int next_handle_ ABSL_GUARDED_BY(callbacks_mu_) = 1;
 
-  std::atomic<uint64_t> packets_sent_{0};
-  std::atomic<uint64_t> bytes_sent_{0};
-  std::atomic<uint64_t> packets_received_{0};
-  std::atomic<uint64_t> bytes_received_{0};
-  std::array<std::atomic<uint64_t>, kDropReasonCount> dropped_{};
-  std::atomic<uint64_t> dropped_denied_{0};
-  std::atomic<uint64_t> send_errors_{0};
-  std::atomic<uint64_t> unresolved_{0};
   const int64_t started_ms_;
   std::atomic<bool> ever_joined_{false};
   mutable absl::Mutex rejections_mu_;
   std::array<Rejection, kDropReasonCount> rejections_ ABSL_GUARDED_BY(rejections_mu_);
-  std::atomic<uint64_t> admitted_{0};
-  std::atomic<uint64_t> rejected_{0};
-  std::atomic<uint64_t> errors_{0};
 };
 
 absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Start(MeshOptions options, const core::Clock& clock,
-                                                  const obs::Metrics* metrics) {
+                                                  const MeshMetrics* metrics) {
   if (options.node_id.empty()) options.node_id = RandomNodeId();
   if (options.incarnation == 0) options.incarnation = static_cast<uint64_t>(clock.NowMillis());
   if (options.incarnation == 0) options.incarnation = 1;

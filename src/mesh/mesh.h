@@ -30,14 +30,15 @@
 #include "mesh/codec.h"
 #include "mesh/gossip_engine.h"
 #include "mesh/member_table.h"
+#include "mesh/mesh_metrics.h"
 #include "mesh/mesh_options.h"
-#include "obs/sluice_metrics.h"
 
 namespace sluice::mesh {
 
-// Everything the mesh counts, for /metrics and the stats endpoint.
+// Everything the mesh counts, for the stats endpoint: a reading of its MeshMetrics (the counters
+// /metrics exports) and of its tables.
 struct MeshStats {
-  EngineStats engine;         // protocol and decision counters
+  const EngineStats* engine = nullptr;  // the protocol engine's counters (live, never null)
   uint64_t packets_sent = 0;  // datagrams handed to the socket
   uint64_t bytes_sent = 0;
   uint64_t packets_received = 0;  // datagrams read from the socket, good or bad
@@ -77,9 +78,10 @@ class Mesh {
 
   // Validates `options`, fills node_id (random) and incarnation (epoch ms) when unset, binds the
   // UDP socket and starts gossiping. Fails with a message naming the setting or address.
-  // `metrics` (optional, must outlive the mesh) gets the gossip traffic and drop counters.
+  // `metrics` (must outlive the mesh) gets the gossip traffic and drop counters; when null, the
+  // mesh counts on a registry of its own (tests, tools).
   static absl::StatusOr<std::unique_ptr<Mesh>> Start(MeshOptions options, const core::Clock& clock,
-                                                     const obs::Metrics* metrics = nullptr);
+                                                     const MeshMetrics* metrics = nullptr);
   ~Mesh();
   Mesh(const Mesh&) = delete;
   Mesh& operator=(const Mesh&) = delete;

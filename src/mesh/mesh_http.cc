@@ -1,5 +1,6 @@
 #include "mesh/mesh_http.h"
 
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -10,7 +11,7 @@
 namespace sluice::mesh {
 std::string StatsJson(const Mesh& mesh) {
   const MeshStats s = mesh.stats();
-  const EngineStats& e = s.engine;
+  const EngineStats& e = *s.engine;
   std::string out = absl::StrCat(
       "{\"node_id\":", common::JsonString(mesh.node_id()), ",\"incarnation\":", mesh.incarnation(),
       ",\"advertise_address\":", common::JsonString(mesh.advertise_address()), ",\"windows\":", s.windows,
@@ -23,21 +24,36 @@ std::string StatsJson(const Mesh& mesh) {
     absl::StrAppend(&out, i ? "," : "", common::JsonString(DropReasonName(static_cast<DropReason>(i))), ":",
                     s.dropped[i]);
   }
-  absl::StrAppend(
-      &out, "},\"dropped_denied\":", s.dropped_denied, ",\"send_errors\":", s.send_errors,
-      ",\"unresolved\":", s.unresolved, ",\"rounds\":", e.rounds, ",\"pushes\":", e.pushes,
-      ",\"syns_received\":", e.syns_received, ",\"digests_received\":", e.digests_received,
-      ",\"deltas_received\":", e.deltas_received, ",\"leaves_received\":", e.leaves_received,
-      ",\"own_packets\":", e.own_packets, ",\"slots_applied\":", e.slots_applied,
-      ",\"slots_unchanged\":", e.slots_unchanged, ",\"slots_expired\":", e.slots_expired,
-      ",\"slots_invalid\":", e.slots_invalid, ",\"slots_rejected_full\":", e.slots_rejected_full,
-      ",\"slots_rejected_key_full\":", e.slots_rejected_key_full,
-      ",\"challenges_sent\":", e.challenges_sent, ",\"challenges_withheld\":", e.challenges_withheld,
-      ",\"challenges_accepted\":", e.challenges_accepted,
-      ",\"members_evicted\":", e.members_evicted, ",\"members_refused\":", e.members_refused,
-      ",\"windows_collected\":", e.windows_collected, ",\"nodes_forgotten\":", e.nodes_forgotten,
-      ",\"admitted\":", s.admitted, ",\"rejected\":", s.rejected, ",\"errors\":", s.errors,
-      ",\"nodes\":[");
+  absl::StrAppend(&out, "},\"dropped_denied\":", s.dropped_denied,
+                  ",\"send_errors\":", s.send_errors, ",\"unresolved\":", s.unresolved);
+  // The engine's counters (the same ones /metrics exports), keys in their established order.
+  const std::pair<const char*, const obs::CounterRef*> engine[] = {
+      {"rounds", &e.rounds},
+      {"pushes", &e.pushes},
+      {"syns_received", &e.syns_received},
+      {"digests_received", &e.digests_received},
+      {"deltas_received", &e.deltas_received},
+      {"leaves_received", &e.leaves_received},
+      {"own_packets", &e.own_packets},
+      {"slots_applied", &e.slots_applied},
+      {"slots_unchanged", &e.slots_unchanged},
+      {"slots_expired", &e.slots_expired},
+      {"slots_invalid", &e.slots_invalid},
+      {"slots_rejected_full", &e.slots_rejected_full},
+      {"slots_rejected_key_full", &e.slots_rejected_key_full},
+      {"challenges_sent", &e.challenges_sent},
+      {"challenges_withheld", &e.challenges_withheld},
+      {"challenges_accepted", &e.challenges_accepted},
+      {"members_evicted", &e.members_evicted},
+      {"members_refused", &e.members_refused},
+      {"windows_collected", &e.windows_collected},
+      {"nodes_forgotten", &e.nodes_forgotten},
+  };
+  for (const auto& [name, counter] : engine) {
+    absl::StrAppend(&out, ",\"", name, "\":", counter->value());
+  }
+  absl::StrAppend(&out, ",\"admitted\":", s.admitted, ",\"rejected\":", s.rejected,
+                  ",\"errors\":", s.errors, ",\"nodes\":[");
   bool first = true;
   for (const MemberStatus& m : mesh.Members()) {
     absl::StrAppend(

@@ -9,6 +9,7 @@
 
 #include "mesh/mesh_membership.h"
 #include "mesh/mesh_router.h"
+#include "testing/exposition.h"
 #include "testing/mesh_test_util.h"
 
 namespace sluice::mesh {
@@ -24,7 +25,8 @@ bool Eventually(const std::function<bool()>& condition, int timeout_ms = 5000) {
 }
 
 std::unique_ptr<Mesh> StartNode(const std::string& id, int port, std::vector<int> seeds,
-                                const std::string& secret = "") {
+                                const std::string& secret = "",
+                                const MeshMetrics* metrics = nullptr) {
   MeshOptions o;
   o.node_id = id;
   o.bind_address = "127.0.0.1:" + std::to_string(port);
@@ -34,7 +36,7 @@ std::unique_ptr<Mesh> StartNode(const std::string& id, int port, std::vector<int
   o.gossip_interval_ms = 50;
   o.suspicion_timeout_ms = 500;
   o.secret = secret;
-  auto mesh = Mesh::Start(o, core::SystemClock::Instance());
+  auto mesh = Mesh::Start(o, core::SystemClock::Instance(), metrics);
   EXPECT_TRUE(mesh.ok()) << mesh.status();
   return mesh.ok() ? std::move(*mesh) : nullptr;
 }
@@ -192,6 +194,44 @@ TEST(MeshTest, BadDatagramsAreCountedAndHarmless) {
   a->Decide({Req("k", 2, 10)}, core::SystemClock::Instance().NowMillis());
   EXPECT_TRUE(Eventually([&] { return Remaining(*b, "k", 10) == 8; }, 1000));
   EXPECT_EQ(a->Peers().size(), 2u) << "the intruder never joined";
+}
+
+// Each packet and decision is counted once: /metrics (the registry) and stats() read the same
+// counters.
+TEST(MeshTest, StatsAndMetricsReadTheSameCounters) {
+  obs::Registry registry;
+  const MeshMetrics metrics(registry);
+  const int pa = FreeUdpPort();
+  const int pb = FreeUdpPort();
+  auto a = StartNode("a", pa, {}, "", &metrics);
+  auto b = StartNode("b", pb, {pa});
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(Eventually([&] { return a->Peers().size() == 2 && b->Peers().size() == 2; }));
+  const int64_t now = core::SystemClock::Instance().NowMillis();
+  a->Decide({Req("k", 3, 10), Req("k", 8, 10)}, now);  // admitted, then over the limit
+  ASSERT_TRUE(Eventually([&] { return Remaining(*b, "k", 10) == 7; }, 2000));
+  a->Stop();  // the counters stop moving
+  const MeshStats s = a->stats();
+  const obs::Exposition e = obs::ParseExposition(registry.Render());
+  auto at = [&](const std::string& series) { return static_cast<uint64_t>(e.Get(series)); };
+  EXPECT_GT(s.packets_sent, 0u);
+  EXPECT_GT(s.packets_received, 0u);
+  EXPECT_EQ(at("sluice_gossip_packets_total{direction=\"sent\"}"), s.packets_sent);
+  EXPECT_EQ(at("sluice_gossip_packets_total{direction=\"received\"}"), s.packets_received);
+  EXPECT_EQ(at("sluice_gossip_bytes_total{direction=\"sent\"}"), s.bytes_sent);
+  EXPECT_EQ(at("sluice_gossip_bytes_total{direction=\"received\"}"), s.bytes_received);
+  EXPECT_EQ(at("sluice_gossip_dropped_packets_total{reason=\"unverified\"}"),
+            s.dropped[static_cast<int>(DropReason::kUnverified)]);
+  EXPECT_EQ(s.admitted, 1u);
+  EXPECT_EQ(s.rejected, 1u);
+  EXPECT_EQ(at("sluice_mesh_local_decisions_total{result=\"admitted\"}"), 1u);
+  EXPECT_EQ(at("sluice_mesh_local_decisions_total{result=\"rejected\"}"), 1u);
+  ASSERT_NE(s.engine, nullptr);
+  EXPECT_GT(s.engine->rounds.value(), 0u);
+  EXPECT_EQ(at("sluice_gossip_rounds_total"), s.engine->rounds.value());
+  EXPECT_EQ(at("sluice_gossip_slot_updates_total{result=\"applied\"}"),
+            s.engine->slots_applied.value());
+  EXPECT_EQ(e.types.at("sluice_gossip_challenges_total"), "counter");
 }
 
 TEST(MeshTest, DenyListPartitionsAndHeals) {

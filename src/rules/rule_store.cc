@@ -22,11 +22,13 @@ thread_local ThreadPin pin;
 
 }  // namespace
 
-RuleStore::RuleStore(std::string path, ReloadObserver on_reload)
+RuleStore::RuleStore(std::string path, ReloadObserver on_reload, obs::Registry* registry)
     : path_(std::move(path)),
       on_reload_(std::move(on_reload)),
       current_(RuleSet::Empty()),
-      generation_(NewGeneration()) {}
+      generation_(NewGeneration()),
+      own_registry_(registry ? nullptr : std::make_unique<obs::Registry>()),
+      metrics_(registry ? *registry : *own_registry_) {}
 
 std::shared_ptr<const RuleSet> RuleStore::Current() const {
   return current_.load(std::memory_order_acquire);
@@ -52,7 +54,7 @@ void RuleStore::Replace(std::shared_ptr<const RuleSet> rules) {
 void RuleStore::Install(std::shared_ptr<const RuleSet> rules) {
   current_.store(std::move(rules), std::memory_order_release);
   generation_.store(NewGeneration(), std::memory_order_release);
-  successes_.fetch_add(1, std::memory_order_relaxed);
+  metrics_.RecordReload(true);
   if (on_reload_) on_reload_(absl::OkStatus());
 }
 
@@ -60,7 +62,7 @@ absl::Status RuleStore::Reload() {
   absl::MutexLock lock(&reload_mu_);
   absl::StatusOr<std::shared_ptr<const RuleSet>> loaded = LoadRuleSet(path_);
   if (!loaded.ok()) {
-    failures_.fetch_add(1, std::memory_order_relaxed);
+    metrics_.RecordReload(false);
     if (on_reload_) on_reload_(loaded.status());
     spdlog::error("rules: reload of {} failed, keeping the previous rules: {}", path_,
                   std::string(loaded.status().message()));

@@ -6,8 +6,9 @@
 // reference count (one cache line written by every request thread), because each thread keeps
 // its own reference to the snapshot it last saw and replaces it only after a reload.
 // A failed reload changes nothing but the counters: the old snapshot stays, the error (with file
-// and line) is logged through spdlog, and reload_failures() goes up. Every finished load is also
-// reported to the optional `on_reload` observer (the server counts it in /metrics).
+// and line) is logged through spdlog, and the failure is counted. Every finished load is counted
+// once, in the store's RulesMetrics (sluice_rules_reloads_total, on the registry the caller
+// passes: /metrics in the server), and also reported to the optional `on_reload` observer.
 //
 // Thread safety: every method may be called from any thread. Reloads are serialized by an
 // internal mutex (the watcher thread and a SIGHUP handler thread may both call Reload()).
@@ -23,7 +24,9 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "obs/registry.h"
 #include "rules/rule_set.h"
+#include "rules/rules_metrics.h"
 
 namespace sluice::rules {
 
@@ -34,8 +37,11 @@ class RuleStore {
   using ReloadObserver = std::function<void(const absl::Status& result)>;
 
   // Does not load anything; call Reload() for the first load. An empty path makes a store whose
-  // rules come only from Replace() (rules built in code by a library user, tests).
-  explicit RuleStore(std::string path, ReloadObserver on_reload = nullptr);
+  // rules come only from Replace() (rules built in code by a library user, tests). The reload
+  // counters are registered on `registry` (must outlive the store), or on a registry of the
+  // store's own when it is null.
+  explicit RuleStore(std::string path, ReloadObserver on_reload = nullptr,
+                     obs::Registry* registry = nullptr);
 
   RuleStore(const RuleStore&) = delete;
   RuleStore& operator=(const RuleStore&) = delete;
@@ -60,10 +66,10 @@ class RuleStore {
   // duration of the parse; readers are unaffected.
   absl::Status Reload();
 
-  // Successful loads so far, the first one included. Read by the metrics module.
-  uint64_t reload_successes() const { return successes_.load(std::memory_order_relaxed); }
-  // Failed loads so far. Read by the metrics module.
-  uint64_t reload_failures() const { return failures_.load(std::memory_order_relaxed); }
+  // Successful loads so far, the first one included (sluice_rules_reloads_total{result="success"}).
+  uint64_t reload_successes() const { return metrics_.reloads_success->Read().integer; }
+  // Failed loads so far (sluice_rules_reloads_total{result="failure"}).
+  uint64_t reload_failures() const { return metrics_.reloads_failure->Read().integer; }
 
  private:
   // Publishes `rules`, then its generation. Caller holds reload_mu_, so the pair of stores of
@@ -77,8 +83,8 @@ class RuleStore {
   // Names the snapshot in current_; unique across every store in the process, so a thread's
   // pinned reference is never mistaken for another store's (see Pinned()).
   std::atomic<uint64_t> generation_;
-  std::atomic<uint64_t> successes_{0};
-  std::atomic<uint64_t> failures_{0};
+  const std::unique_ptr<obs::Registry> own_registry_;  // null when the caller passed one
+  const RulesMetrics metrics_;
 };
 
 }  // namespace sluice::rules

@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rules/rule_parser.h"
+#include "testing/exposition.h"
 #include "testing/rules_test_util.h"
 
 namespace sluice::rules {
@@ -44,6 +45,26 @@ TEST(RuleStoreTest, StartsEmptyUntilTheFirstReload) {
   EXPECT_EQ(CurrentLimit(store), 5u);
   EXPECT_EQ(store.reload_successes(), 1u);
   EXPECT_EQ(store.reload_failures(), 0u);
+}
+
+// The server passes its registry: each load is counted once, in what /metrics exports.
+TEST(RuleStoreTest, CountsEveryLoadOnTheGivenRegistry) {
+  TempDir dir;
+  obs::Registry registry;
+  int observed = 0;
+  RuleStore store(dir.Write("r.yaml", Rules(5)), [&](const absl::Status&) { ++observed; },
+                  &registry);
+  ASSERT_TRUE(store.Reload().ok());
+  dir.Write("r.yaml", "not: [valid");
+  ASSERT_FALSE(store.Reload().ok());
+  store.Replace(Parsed(7));  // counted as a successful load
+  const obs::Exposition e = obs::ParseExposition(registry.Render());
+  EXPECT_EQ(e.types.at("sluice_rules_reloads_total"), "counter");
+  EXPECT_EQ(e.Get("sluice_rules_reloads_total{result=\"success\"}"), 2);
+  EXPECT_EQ(e.Get("sluice_rules_reloads_total{result=\"failure\"}"), 1);
+  EXPECT_EQ(store.reload_successes(), 2u);
+  EXPECT_EQ(store.reload_failures(), 1u);
+  EXPECT_EQ(observed, 3);
 }
 
 TEST(RuleStoreTest, GoodReloadSwapsAndOldSnapshotStaysValidForItsHolder) {

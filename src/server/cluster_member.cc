@@ -34,15 +34,15 @@ absl::Status BuildDoors(ClusterMember::Parts& p) {
   const Config& config = p.config;
   const core::Clock& clock = core::SystemClock::Instance();
   p.gubernator = std::make_unique<api::GubernatorHandler>(
-      p.status->router(), clock, *p.mode.health, &p.metrics, AdmissionOptionsFor(config));
+      p.status->router(), clock, *p.mode.health, &p.door_metrics, AdmissionOptionsFor(config));
   p.gubernator_service =
-      std::make_unique<api::GubernatorService>(*p.gubernator, p.metrics, p.tracer);
+      std::make_unique<api::GubernatorService>(*p.gubernator, p.door_metrics, p.tracer);
   p.rules = std::make_unique<rules::RuleStore>(
-      config.rules.path, [&metrics = p.metrics, &reloads = p.status->reloads()](
-                             const absl::Status& result) {
-        metrics.RecordRulesReload(result.ok());
+      config.rules.path,
+      [&reloads = p.status->reloads()](const absl::Status& result) {
         reloads.Record(result, core::SystemClock::Instance().NowMillis());
-      });
+      },
+      &p.registry);
   if (!config.rules.path.empty()) {
     // Watch first, then load: a change between the two is not missed.
     if (config.rules.watch) {
@@ -57,8 +57,8 @@ absl::Status BuildDoors(ClusterMember::Parts& p) {
       api::EnvoyOptions{.shadow_mode = config.rules.shadow_mode,
                         .rate_limit_headers = config.rules.rate_limit_headers,
                         .admission = AdmissionOptionsFor(config)},
-      &p.metrics);
-  p.envoy_service = std::make_unique<api::EnvoyService>(*p.envoy, p.metrics, p.tracer);
+      &p.door_metrics);
+  p.envoy_service = std::make_unique<api::EnvoyService>(*p.envoy, p.door_metrics, p.tracer);
   if (config.server.admin) {  // reads and resets are not requests: the top keys do not see them
     p.admin = std::make_unique<api::AdminCounters>(*p.mode.router, clock, *p.rules);
   }
@@ -73,6 +73,7 @@ absl::StatusOr<std::unique_ptr<ClusterMember>> CreateClusterMember(const Config&
   if (!persistence.ok()) return persistence.status();
   auto parts = std::make_unique<ClusterMember::Parts>(config, std::move(*persistence));
   ClusterMember::Parts& p = *parts;
+  RegisterBuildInfo(p.registry, kVersion);
   if (auto s = p.persistence->Restore(p.limiter, core::SystemClock::Instance()); !s.ok()) return s;
   p.persistence->BindMetrics(p.registry, p.limiter);
   auto tls = LoadTlsMaterial(config);
@@ -89,19 +90,15 @@ absl::StatusOr<std::unique_ptr<ClusterMember>> CreateClusterMember(const Config&
                                    .limiter = p.limiter,
                                    .clock = core::SystemClock::Instance(),
                                    .registry = p.registry,
-                                   .metrics = p.metrics,
+                                   .door_metrics = p.door_metrics,
                                    .cluster_metrics = p.cluster_metrics,
+                                   .mesh_metrics = p.mesh_metrics,
                                    .tls = p.tls,
                                    .tracer = p.tracer});
   if (!mode.ok()) return mode.status();
   p.mode = std::move(*mode);
   p.status = std::make_unique<NodeStatus>(*p.mode.router);
   if (auto status = BuildDoors(p); !status.ok()) return status;
-  p.metrics.BindStore([&store = p.store] {
-    core::StoreStats s = store.Stats();
-    return obs::StoreReading{.items = s.size, .hits = s.hits, .misses = s.misses,
-                             .unexpired_evictions = s.unexpired_evictions, .bytes = s.bytes};
-  });
   return std::make_unique<ClusterMember>(std::move(parts));
 }
 

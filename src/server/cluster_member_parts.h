@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "api/admin_counters.h"
+#include "api/door_metrics.h"
 #include "api/envoy_handler.h"
 #include "api/envoy_service.h"
 #include "api/gubernator_handler.h"
@@ -21,14 +22,16 @@
 #include "cluster/cluster_metrics.h"
 #include "core/limiter.h"
 #include "core/store.h"
+#include "mesh/mesh_metrics.h"
 #include "obs/registry.h"
-#include "obs/sluice_metrics.h"
 #include "persist/persistence.h"
 #include "rules/rule_store.h"
 #include "rules/rule_watcher.h"
+#include "server/build_info_metric.h"
 #include "server/config.h"
 #include "server/node_builder.h"
 #include "server/node_status.h"
+#include "server/store_metrics.h"
 #include "server/tls_files.h"
 #include "sluice/cluster_member.h"
 #include "trace/tracing.h"
@@ -42,10 +45,13 @@ struct sluice::ClusterMember::Parts {
   std::string advertise_address;
   std::optional<server::TlsMaterial> tls;
   obs::Registry registry;
-  obs::Metrics metrics{registry, server::kVersion};
-  // Registered in every mode, so each cluster family is on /metrics (at 0) whatever the mode.
+  // Each component's metrics (docs/architecture.md#metrics), registered in every mode, so each
+  // family is on /metrics (at 0) whatever the mode. The rules count theirs in the RuleStore.
+  api::DoorMetrics door_metrics{registry};
   cluster::ClusterMetrics cluster_metrics{registry};
+  mesh::MeshMetrics mesh_metrics{registry};
   core::Store store;
+  server::StoreMetrics store_metrics{registry, store};  // reads the store: declared after it
   core::Limiter limiter{store, persistence->store()};
   // --otlp-endpoint: null when tracing is off. Outlives everything that starts spans.
   std::unique_ptr<trace::Tracing> tracing;

@@ -22,12 +22,12 @@
 #include <vector>
 
 #include "api/admin_counters.h"
+#include "api/door_metrics.h"
 #include "api/envoy_handler.h"
 #include "api/gubernator_handler.h"
 #include "mesh/mesh.h"
 #include "net/http_server.h"
 #include "obs/registry.h"
-#include "obs/sluice_metrics.h"
 #include "server/status_collector.h"
 #include "trace/tracer.h"
 
@@ -38,7 +38,7 @@ struct HttpRouteTargets {
   api::GubernatorHandler& gubernator;
   api::EnvoyHandler& envoy;
   const obs::Registry& registry;
-  const obs::Metrics& metrics;
+  const api::DoorMetrics& metrics;
   mesh::Mesh* mesh = nullptr;    // mesh mode only
   bool mesh_test_hooks = false;  // --mesh-test-hooks
   const StatusCollector* status = nullptr;  // the status page; none when null

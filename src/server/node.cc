@@ -18,7 +18,6 @@
 #include "core/store.h"
 #include "net/http_server.h"
 #include "obs/registry.h"
-#include "obs/sluice_metrics.h"
 #include "persist/persistence.h"
 #include "rules/rule_set.h"
 #include "rules/rule_store.h"
@@ -189,7 +188,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
   const HttpRouteTargets routes{.gubernator = *m.gubernator,
                                 .envoy = *m.envoy,
                                 .registry = m.registry,
-                                .metrics = m.metrics,
+                                .metrics = m.door_metrics,
                                 .mesh = m.mode.mesh.get(),
                                 .mesh_test_hooks = config.mesh.test_hooks,
                                 .status = m.status->collector(),

@@ -129,7 +129,7 @@ absl::StatusOr<mesh::MeshOptions> MeshOptionsFor(const Config& config,
 absl::StatusOr<std::unique_ptr<mesh::Mesh>> StartMesh(const ModeInputs& in) {
   auto options = MeshOptionsFor(in.config, in.advertise_address);
   if (!options.ok()) return options.status();
-  return mesh::Mesh::Start(std::move(*options), in.clock, &in.metrics);
+  return mesh::Mesh::Start(std::move(*options), in.clock, &in.mesh_metrics);
 }
 
 // The ring's data center: static, DNS and k8s peers carry none, so they are all local.
@@ -215,14 +215,14 @@ absl::StatusOr<ModeParts> BuildCluster(const ModeInputs& in) {
           .fail_open = settings.fail_open,
           .on_peer_failure = settings.on_peer_failure,
           .admission = AdmissionOptionsFor(config)},
-      &in.cluster_metrics, &in.metrics);
+      &in.cluster_metrics, &in.door_metrics);
   parts.cluster_router = router.get();
   parts.router = std::move(router);
   parts.health = std::make_unique<cluster::ClusterHealth>(
       [r = parts.cluster_router] { return r->view(); }, in.advertise_address,
       settings.peer_error_window);
   parts.peers_service = std::make_unique<api::PeersService>(parts.cluster_router->peer_handler(),
-                                                            in.clock, in.metrics, in.tracer);
+                                                            in.clock, in.door_metrics, in.tracer);
   if (settings.discovery == Discovery::kMesh) {  // gossip as the membership source of the ring
     auto started = StartMesh(in);
     if (!started.ok()) return started.status();

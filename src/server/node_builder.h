@@ -26,6 +26,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "api/door_metrics.h"
 #include "api/peers_service.h"
 #include "cluster/cluster_metrics.h"
 #include "cluster/cluster_router.h"
@@ -36,8 +37,8 @@
 #include "core/clock.h"
 #include "core/limiter.h"
 #include "mesh/mesh.h"
+#include "mesh/mesh_metrics.h"
 #include "obs/registry.h"
-#include "obs/sluice_metrics.h"
 #include "server/config.h"
 #include "server/tls_files.h"
 #include "trace/tracer.h"
@@ -52,8 +53,9 @@ struct ModeInputs {
   core::Limiter& limiter;
   const core::Clock& clock;
   obs::Registry& registry;
-  obs::Metrics& metrics;                           // the doors' (PeersV1's included)
+  const api::DoorMetrics& door_metrics;            // the doors' (PeersV1's included)
   const cluster::ClusterMetrics& cluster_metrics;  // router, GLOBAL, peer clients, discovery
+  const mesh::MeshMetrics& mesh_metrics;           // gossip traffic and drops
   // The node's TLS material: its `peers` part secures the links to cluster peers. nullopt =
   // plaintext.
   const std::optional<TlsMaterial>& tls;

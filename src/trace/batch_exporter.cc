@@ -9,17 +9,8 @@
 namespace sluice::trace {
 namespace {
 
-constexpr char kDroppedName[] = "sluice_trace_spans_dropped_total";
-constexpr char kDroppedHelp[] =
-    "Spans not exported: queue_full (the export queue was full), export_failed (every retry "
-    "failed), rejected (the receiver refused the batch).";
-
 // A failing receiver is logged at most once per period.
 constexpr absl::Duration kWarningPeriod = absl::Seconds(10);
-
-void Add(obs::Counter* counter, uint64_t n) {
-  if (counter && n > 0) counter->Increment(n);
-}
 
 }  // namespace
 
@@ -32,18 +23,11 @@ absl::Duration BackoffDelay(int retry, const ExporterOptions& options) {
 BatchExporter::BatchExporter(std::vector<Attribute> resource,
                              std::unique_ptr<ExportTransport> transport, ExporterOptions options,
                              obs::Registry* registry)
-    : resource_(std::move(resource)), transport_(std::move(transport)), options_(options) {
-  if (registry) {
-    exported_ = registry->AddCounter("sluice_trace_spans_exported_total",
-                                     "Spans the OTLP receiver accepted.");
-    dropped_queue_full_ = registry->AddCounter(kDroppedName, kDroppedHelp, {{"reason", "queue_full"}});
-    dropped_failed_ = registry->AddCounter(kDroppedName, kDroppedHelp, {{"reason", "export_failed"}});
-    dropped_rejected_ = registry->AddCounter(kDroppedName, kDroppedHelp, {{"reason", "rejected"}});
-    constexpr char kRequests[] = "sluice_trace_export_requests_total";
-    constexpr char kRequestsHelp[] = "OTLP export requests sent, retries included, by result.";
-    requests_ok_ = registry->AddCounter(kRequests, kRequestsHelp, {{"result", "success"}});
-    requests_failed_ = registry->AddCounter(kRequests, kRequestsHelp, {{"result", "failure"}});
-  }
+    : resource_(std::move(resource)),
+      transport_(std::move(transport)),
+      options_(options),
+      own_registry_(registry ? nullptr : std::make_unique<obs::Registry>()),
+      metrics_(registry ? *registry : *own_registry_) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -57,9 +41,8 @@ void BatchExporter::Submit(SpanData span) {
       queue_.push_back(std::move(span));
       return;
     }
-    ++stats_.dropped_queue_full;
   }
-  Add(dropped_queue_full_, 1);
+  metrics_.dropped_queue_full->Increment();
 }
 
 void BatchExporter::Loop() {
@@ -108,22 +91,16 @@ void BatchExporter::Export(std::vector<SpanData> batch, bool final) {
       }
     }
     outcome = transport_->Send(body);
-    {
-      absl::MutexLock lock(&mu_);
-      ++stats_.export_requests;
-    }
-    Add(outcome.ok() ? requests_ok_ : requests_failed_, 1);
+    (outcome.ok() ? metrics_.requests_ok : metrics_.requests_failed)->Increment();
     if (outcome.kind != ExportOutcome::Kind::kRetryable) break;
   }
-  absl::MutexLock lock(&mu_);
   if (outcome.ok()) {
-    stats_.exported += n;
-    Add(exported_, n);
+    metrics_.exported->Increment(n);
     return;
   }
   const bool rejected = outcome.kind == ExportOutcome::Kind::kRejected;
-  (rejected ? stats_.dropped_rejected : stats_.dropped_failed) += n;
-  Add(rejected ? dropped_rejected_ : dropped_failed_, n);
+  (rejected ? metrics_.dropped_rejected : metrics_.dropped_failed)->Increment(n);
+  absl::MutexLock lock(&mu_);
   const absl::Time now = absl::Now();
   if (now - last_warning_ >= kWarningPeriod) {  // a dead receiver would flood the log
     last_warning_ = now;
@@ -137,11 +114,6 @@ void BatchExporter::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
-}
-
-ExporterStats BatchExporter::stats() const {
-  absl::MutexLock lock(&mu_);
-  return stats_;
 }
 
 }  // namespace sluice::trace

@@ -9,8 +9,9 @@
 // see BackoffDelay); a batch that still fails, or that the receiver rejects, is dropped and
 // counted. Stop() sends what is queued once (no retries) and ends the thread.
 //
-// Metrics: sluice_trace_spans_exported_total, sluice_trace_spans_dropped_total{reason} with
-// reason queue_full | export_failed | rejected, sluice_trace_export_requests_total{result}.
+// Metrics: counted once, in its ExporterMetrics (trace/exporter_metrics.h):
+// sluice_trace_spans_exported_total, sluice_trace_spans_dropped_total{reason} with reason
+// queue_full | export_failed | rejected, sluice_trace_export_requests_total{result}.
 //
 // Thread safety: Submit from any thread; Stop from one thread (the destructor Stops).
 #pragma once
@@ -25,9 +26,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "obs/counter.h"
 #include "obs/registry.h"
 #include "trace/export_transport.h"
+#include "trace/exporter_metrics.h"
 #include "trace/span.h"
 
 namespace sluice::trace {
@@ -49,19 +50,11 @@ struct ExporterOptions {
 // The wait before retry number `retry` (1 = the first retry): initial * 2^(retry-1), capped.
 absl::Duration BackoffDelay(int retry, const ExporterOptions& options);
 
-// Counters since construction.
-struct ExporterStats {
-  uint64_t exported = 0;            // spans the receiver accepted
-  uint64_t dropped_queue_full = 0;  // spans dropped because the queue was full
-  uint64_t dropped_failed = 0;      // spans of batches that failed every attempt
-  uint64_t dropped_rejected = 0;    // spans of batches the receiver refused
-  uint64_t export_requests = 0;     // sends attempted, retries included
-};
-
 class BatchExporter final : public SpanSink {
  public:
   // `resource`: the resource attributes sent with every batch (service.name, ...). `registry`
-  // (may be null) gets the metrics above. Starts the export thread.
+  // (must outlive the exporter) gets its ExporterMetrics; when null, they go on a registry of the
+  // exporter's own. Starts the export thread.
   BatchExporter(std::vector<Attribute> resource, std::unique_ptr<ExportTransport> transport,
                 ExporterOptions options, obs::Registry* registry = nullptr);
   ~BatchExporter() override;
@@ -72,8 +65,6 @@ class BatchExporter final : public SpanSink {
   // Sends what is queued (one attempt) and stops the thread; later spans are dropped as
   // queue_full. Idempotent.
   void Stop();
-
-  ExporterStats stats() const;
 
  private:
   void Loop();
@@ -88,15 +79,10 @@ class BatchExporter final : public SpanSink {
   std::deque<SpanData> queue_ ABSL_GUARDED_BY(mu_);
   absl::Time oldest_ ABSL_GUARDED_BY(mu_);  // when the oldest queued span arrived
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  ExporterStats stats_ ABSL_GUARDED_BY(mu_);
   absl::Time last_warning_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 
-  obs::Counter* exported_ = nullptr;
-  obs::Counter* dropped_queue_full_ = nullptr;
-  obs::Counter* dropped_failed_ = nullptr;
-  obs::Counter* dropped_rejected_ = nullptr;
-  obs::Counter* requests_ok_ = nullptr;
-  obs::Counter* requests_failed_ = nullptr;
+  const std::unique_ptr<obs::Registry> own_registry_;  // null when the caller passed one
+  const ExporterMetrics metrics_;
 
   std::thread thread_;
 };

@@ -4,7 +4,8 @@
 
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
-#include "obs/exposition.h"
+#include "obs/registry.h"
+#include "testing/exposition.h"
 
 namespace sluice::trace {
 namespace {
@@ -62,6 +63,22 @@ ExporterOptions Fast() {
   return o;
 }
 
+// The exporter's counters as /metrics exports them.
+struct Exported {
+  const obs::Registry& registry;
+  double Series(const std::string& series) const {
+    return obs::ParseExposition(registry.Render()).Get(series);
+  }
+  double exported() const { return Series("sluice_trace_spans_exported_total"); }
+  double dropped(const std::string& reason) const {
+    return Series("sluice_trace_spans_dropped_total{reason=\"" + reason + "\"}");
+  }
+  double export_requests() const {
+    return Series("sluice_trace_export_requests_total{result=\"success\"}") +
+           Series("sluice_trace_export_requests_total{result=\"failure\"}");
+  }
+};
+
 // Polls `done` for up to 30 s (the machine is shared; the condition is what is asserted).
 template <typename F>
 bool Eventually(F done) {
@@ -90,7 +107,8 @@ TEST(BatchExporterTest, SendsBatchesWithTheResource) {
   BatchExporter exporter({{"service.name", std::string("sluice-test")}}, std::move(transport),
                          Fast(), &registry);
   for (int i = 0; i < 6; ++i) exporter.Submit(NamedSpan("span" + std::to_string(i)));
-  ASSERT_TRUE(Eventually([&] { return exporter.stats().exported == 6; }));
+  const Exported counted{registry};
+  ASSERT_TRUE(Eventually([&] { return counted.exported() == 6; }));
   auto bodies = t->bodies();
   ASSERT_GE(bodies.size(), 2u);  // at most 4 spans per batch
   EXPECT_NE(bodies[0].find("sluice-test"), std::string::npos);
@@ -101,29 +119,32 @@ TEST(BatchExporterTest, RetriesThenSucceeds) {
   using K = ExportOutcome::Kind;
   auto transport = std::make_unique<ScriptedTransport>(std::vector{K::kRetryable, K::kOk});
   ScriptedTransport* t = transport.get();
-  BatchExporter exporter({}, std::move(transport), Fast());
+  obs::Registry registry;
+  const Exported counted{registry};
+  BatchExporter exporter({}, std::move(transport), Fast(), &registry);
   exporter.Submit(NamedSpan("a"));
-  ASSERT_TRUE(Eventually([&] { return exporter.stats().exported == 1; }));
+  ASSERT_TRUE(Eventually([&] { return counted.exported() == 1; }));
   EXPECT_EQ(t->sends(), 2u);
-  EXPECT_EQ(exporter.stats().dropped_failed, 0u);
+  EXPECT_EQ(counted.dropped("export_failed"), 0);
 }
 
 TEST(BatchExporterTest, DropsAfterTheLastAttemptOrARejection) {
   using K = ExportOutcome::Kind;
   obs::Registry registry;
+  const Exported counted{registry};
   {
     BatchExporter exporter({}, std::make_unique<ScriptedTransport>(std::vector{K::kRetryable}),
                            Fast(), &registry);
     exporter.Submit(NamedSpan("a"));
-    ASSERT_TRUE(Eventually([&] { return exporter.stats().dropped_failed == 1; }));
-    EXPECT_EQ(exporter.stats().export_requests, 3u);  // max_attempts
+    ASSERT_TRUE(Eventually([&] { return counted.dropped("export_failed") == 1; }));
+    EXPECT_EQ(counted.export_requests(), 3);  // max_attempts
   }
   {
     BatchExporter exporter({}, std::make_unique<ScriptedTransport>(std::vector{K::kRejected}),
                            Fast(), &registry);
     exporter.Submit(NamedSpan("a"));
-    ASSERT_TRUE(Eventually([&] { return exporter.stats().dropped_rejected == 1; }));
-    EXPECT_EQ(exporter.stats().export_requests, 1u);  // no retry of a rejected batch
+    ASSERT_TRUE(Eventually([&] { return counted.dropped("rejected") == 1; }));
+    EXPECT_EQ(counted.export_requests(), 3 + 1);  // no retry of a rejected batch
   }
   const std::string text = registry.Render();
   EXPECT_NE(text.find(R"(sluice_trace_spans_dropped_total{reason="export_failed"} 1)"),
@@ -137,32 +158,36 @@ TEST(BatchExporterTest, AStalledReceiverNeverBlocksSubmitAndMemoryStaysBounded) 
   auto transport = std::make_unique<ScriptedTransport>(std::vector{ExportOutcome::Kind::kOk});
   ScriptedTransport* t = transport.get();
   t->Hold(true);
-  BatchExporter exporter({}, std::move(transport), Fast());
+  obs::Registry registry;
+  const Exported counted{registry};
+  BatchExporter exporter({}, std::move(transport), Fast(), &registry);
   exporter.Submit(NamedSpan("first"));
   ASSERT_TRUE(Eventually([&] {  // the first batch is taken and stuck in Send
     exporter.Submit(NamedSpan("probe"));
-    return exporter.stats().dropped_queue_full > 0;
+    return counted.dropped("queue_full") > 0;
   }));
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 10000; ++i) exporter.Submit(NamedSpan("x"));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-  const ExporterStats stats = exporter.stats();
-  EXPECT_GE(stats.dropped_queue_full, 10000u);  // the queue (8) was full throughout
+  EXPECT_GE(counted.dropped("queue_full"), 10000);  // the queue (8) was full throughout
   t->Hold(false);
   exporter.Stop();
-  EXPECT_LE(exporter.stats().exported, 4u + 8u);  // one batch in flight plus the queue
+  EXPECT_LE(counted.exported(), 4 + 8);  // one batch in flight plus the queue
 }
 
 TEST(BatchExporterTest, StopFlushesWhatIsQueued) {
   ExporterOptions o = Fast();
   o.schedule_delay = absl::Hours(1);
-  BatchExporter exporter({}, std::make_unique<ScriptedTransport>(std::vector{ExportOutcome::Kind::kOk}), o);
+  obs::Registry registry;
+  const Exported counted{registry};
+  BatchExporter exporter(
+      {}, std::make_unique<ScriptedTransport>(std::vector{ExportOutcome::Kind::kOk}), o, &registry);
   exporter.Submit(NamedSpan("a"));
   exporter.Submit(NamedSpan("b"));
   exporter.Stop();
-  EXPECT_EQ(exporter.stats().exported, 2u);
+  EXPECT_EQ(counted.exported(), 2);
   exporter.Submit(NamedSpan("late"));
-  EXPECT_EQ(exporter.stats().dropped_queue_full, 1u);
+  EXPECT_EQ(counted.dropped("queue_full"), 1);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "integration/mesh_harness.h"
 #include "mesh/codec.h"
 #include "mesh/gossip_engine.h"
+#include "testing/exposition.h"
 
 namespace sluice {
 namespace {
@@ -76,12 +77,6 @@ std::string ForgedJoin(const std::string& node_id, const std::string& mesh_addre
   return mesh::Codec("sluice", "").Encode(p);
 }
 
-int64_t Metric(const std::string& metrics, const std::string& series) {
-  const auto at = metrics.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stoll(metrics.substr(at + series.size() + 2));
-}
-
 // Issue 18 #3: a forged 60-byte join got ~38.7 KB sent to its source (645x). Now a node with
 // thousands of windows answers with one small Challenge, to the claimed address only.
 TEST(MeshHostileTest, AForgedJoinIsNotAmplified) {
@@ -121,7 +116,9 @@ TEST(MeshHostileTest, AForgedJoinIsNotAmplified) {
   EXPECT_EQ(mesh.Stat(0, "members"), 2) << "no forged node became a member";
   EXPECT_GE(mesh.Stat(0, "unverified"), 21);
   const std::string metrics = testing::HttpGet(mesh.process(0).http_url() + "/metrics").body;
-  EXPECT_GE(Metric(metrics, "sluice_gossip_dropped_packets_total{reason=\"unverified\"}"), 21)
+  EXPECT_GE(obs::ParseExposition(metrics).Get(
+                "sluice_gossip_dropped_packets_total{reason=\"unverified\"}"),
+            21)
       << metrics;
   // The real members still converge.
   mesh.Hit(1, "after-forgery", 3, 10);
@@ -142,7 +139,9 @@ TEST(MeshHostileTest, CorruptedDatagramsAreDroppedAndCountedAsChecksum) {
   EXPECT_TRUE(Eventually([&] { return mesh.Stat(0, "checksum") >= expected; }, 5000))
       << mesh.Stats(0);
   const std::string metrics = testing::HttpGet(mesh.process(0).http_url() + "/metrics").body;
-  EXPECT_EQ(Metric(metrics, "sluice_gossip_dropped_packets_total{reason=\"checksum\"}"), expected);
+  EXPECT_EQ(obs::ParseExposition(metrics).Get(
+                "sluice_gossip_dropped_packets_total{reason=\"checksum\"}"),
+            static_cast<double>(expected));
   EXPECT_EQ(mesh.Stats(0).find("phantom"), std::string::npos) << "no phantom member";
 }
 

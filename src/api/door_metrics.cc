@@ -1,8 +1,6 @@
-#include "obs/sluice_metrics.h"
+#include "api/door_metrics.h"
 
-#include <utility>
-
-namespace sluice::obs {
+namespace sluice::api {
 namespace {
 
 // Every method with its own series: door, `method` label, Gubernator method ("" for none).
@@ -35,12 +33,6 @@ constexpr std::string_view kGubernatorCheckErrors[] = {
     "Timeout",          "Timeout forwarding to peer", "Error in GetPeer",     "Peer not connected",
     "during GetPeer()", "Error in tokenBucket",       "Error in leakyBucket",
 };
-
-// Every reason the mesh drops a packet for (mesh/codec.cc DropReasonName, and "denied" for the
-// test hook), so each series exists, at 0, from the first scrape: alerts need not wait for one.
-constexpr std::string_view kGossipDropReasons[] = {
-    "malformed", "auth",     "oversize",   "version",      "truncated", "bad_magic",
-    "wrong_cluster", "checksum", "unverified", "members_full", "denied"};
 
 constexpr size_t Index(auto enum_value) { return static_cast<size_t>(enum_value); }
 
@@ -81,11 +73,11 @@ void RequestMetrics::Record(bool ok, double seconds) const {
   }
 }
 
-Metrics::Metrics(Registry& registry, std::string_view version)
+DoorMetrics::DoorMetrics(obs::Registry& registry)
     : check_errors_(registry, "gubernator_check_error_counter",
                     "The number of errors while checking rate limits.", "error",
                     kGubernatorCheckErrors) {
-  Registry& r = registry;
+  obs::Registry& r = registry;
 
   // Requests.
   for (const MethodRow& row : kMethods) {
@@ -100,7 +92,7 @@ Metrics::Metrics(Registry& registry, std::string_view version)
                             {{"door", door}, {"method", method}, {"status", "failed"}});
     m.duration = r.AddHistogram("sluice_request_duration_seconds",
                                 "Request latency in seconds, by front door and method.",
-                                {{"door", door}, {"method", method}}, kLatencyBucketsSeconds);
+                                {{"door", door}, {"method", method}}, obs::kLatencyBucketsSeconds);
     if (!row.gubernator_method.empty()) {
       const std::string guber_method(row.gubernator_method);
       constexpr std::string_view kGuberCounts = "The count of gRPC requests.";
@@ -144,69 +136,9 @@ Metrics::Metrics(Registry& registry, std::string_view version)
       "sluice_created_at_clamped_total",
       "Rate-limit items whose created_at lay further than --max-clock-skew from the server's "
       "clock and was moved within it.");
-
-  // Store.
-  store_items =
-      r.AddCallbackGauge("sluice_store_items", "Rate-limit keys held in the store.", {}, nullptr);
-  constexpr std::string_view kLookups = "Store lookups, by result (hit or miss).";
-  store_hits =
-      r.AddCallbackCounter("sluice_store_lookups_total", kLookups, {{"result", "hit"}}, nullptr);
-  store_misses =
-      r.AddCallbackCounter("sluice_store_lookups_total", kLookups, {{"result", "miss"}}, nullptr);
-  store_unexpired_evictions = r.AddCallbackCounter(
-      "sluice_store_unexpired_evictions_total",
-      "Keys evicted from the full store before they expired (capacity too small).", {}, nullptr);
-  store_bytes = r.AddCallbackGauge(
-      "sluice_store_bytes", "Bytes charged for the keys held in the store (--cache-max-bytes).",
-      {}, nullptr);
-  gubernator_cache_size = r.AddCallbackGauge("gubernator_cache_size",
-                                             "The number of items in LRU Cache which holds the "
-                                             "rate limits.",
-                                             {}, nullptr);
-  constexpr std::string_view kCacheAccess = "Cache access counts.";
-  gubernator_cache_hits = r.AddCallbackCounter("gubernator_cache_access_count", kCacheAccess,
-                                               {{"type", "hit"}}, nullptr);
-  gubernator_cache_misses = r.AddCallbackCounter("gubernator_cache_access_count", kCacheAccess,
-                                                 {{"type", "miss"}}, nullptr);
-  gubernator_unexpired_evictions =
-      r.AddCallbackCounter("gubernator_unexpired_evictions_count",
-                           "Count the number of cache items which were "
-                           "evicted while unexpired.",
-                           {}, nullptr);
-
-  // Gossip.
-  constexpr std::string_view kPackets = "Mesh gossip packets, by direction (sent or received).";
-  gossip_packets_sent =
-      r.AddCallbackCounter("sluice_gossip_packets_total", kPackets, {{"direction", "sent"}}, nullptr);
-  gossip_packets_received = r.AddCallbackCounter("sluice_gossip_packets_total", kPackets,
-                                                 {{"direction", "received"}}, nullptr);
-  constexpr std::string_view kBytes = "Mesh gossip payload bytes, by direction (sent or received).";
-  gossip_bytes_sent =
-      r.AddCallbackCounter("sluice_gossip_bytes_total", kBytes, {{"direction", "sent"}}, nullptr);
-  gossip_bytes_received = r.AddCallbackCounter("sluice_gossip_bytes_total", kBytes,
-                                               {{"direction", "received"}}, nullptr);
-  for (std::string_view reason : kGossipDropReasons) {
-    gossip_dropped[reason] = r.AddCallbackCounter(
-        "sluice_gossip_dropped_packets_total",
-        "Mesh gossip packets discarded, by reason (denied: the test hooks' deny list).",
-        {{"reason", std::string(reason)}}, nullptr);
-  }
-
-  // Rules.
-  constexpr std::string_view kReloads =
-      "Envoy rule reloads, by result (success, or failure: the previous rules stay in force).";
-  rules_reloads_success =
-      r.AddCounter("sluice_rules_reloads_total", kReloads, {{"result", "success"}});
-  rules_reloads_failure =
-      r.AddCounter("sluice_rules_reloads_total", kReloads, {{"result", "failure"}});
-
-  // Build.
-  build_info = r.AddGauge("sluice_build_info", "Always 1; the label carries the Sluice version.",
-                          {{"version", std::string(version)}});
-  build_info->Set(1);
 }
 
-const RequestMetrics& Metrics::Request(Door door, std::string_view method) const {
+const RequestMetrics& DoorMetrics::Request(Door door, std::string_view method) const {
   const auto& by_method = requests_[Index(door)];
   auto it = by_method.find(absl::string_view(method.data(), method.size()));
   if (it == by_method.end())
@@ -214,11 +146,11 @@ const RequestMetrics& Metrics::Request(Door door, std::string_view method) const
   return it->second;
 }
 
-void Metrics::RecordGrpc(std::string_view method, bool ok, double seconds) const {
+void DoorMetrics::RecordGrpc(std::string_view method, bool ok, double seconds) const {
   RecordRequest(method == kMethodShouldRateLimit ? Door::kEnvoy : Door::kGrpc, method, ok, seconds);
 }
 
-void Metrics::RecordDecision(CallType call_type, Outcome outcome) const {
+void DoorMetrics::RecordDecision(CallType call_type, Outcome outcome) const {
   decisions_[Index(outcome)]->Increment();
   switch (call_type) {
     case CallType::kLocal:
@@ -232,62 +164,19 @@ void Metrics::RecordDecision(CallType call_type, Outcome outcome) const {
   }
 }
 
-void Metrics::RecordOwnerCheck(bool over_limit) const {
+void DoorMetrics::RecordOwnerCheck(bool over_limit) const {
   getratelimit_local_->Increment();
   if (over_limit) over_limit_->Increment();
 }
 
-void Metrics::RecordCheckError(std::string_view error) const {
+void DoorMetrics::RecordCheckError(std::string_view error) const {
   check_errors_.Get(error)->Increment();
 }
 
-void Metrics::RecordAdmission(bool key_too_long, bool out_of_range, bool clamped) const {
+void DoorMetrics::RecordAdmission(bool key_too_long, bool out_of_range, bool clamped) const {
   if (key_too_long) rejected_key_too_long->Increment();
   if (out_of_range) rejected_out_of_range->Increment();
   if (clamped) created_at_clamped->Increment();
 }
 
-void Metrics::BindStore(std::function<StoreReading()> read) {
-  auto bind = [&read](CallbackMetric* metric, uint64_t StoreReading::*field) {
-    if (read) {
-      metric->SetCallback([read, field] { return static_cast<double>(read().*field); });
-    } else {
-      metric->SetCallback(nullptr);
-    }
-  };
-  bind(store_items, &StoreReading::items);
-  bind(store_hits, &StoreReading::hits);
-  bind(store_misses, &StoreReading::misses);
-  bind(store_unexpired_evictions, &StoreReading::unexpired_evictions);
-  bind(store_bytes, &StoreReading::bytes);
-  bind(gubernator_cache_size, &StoreReading::items);
-  bind(gubernator_cache_hits, &StoreReading::hits);
-  bind(gubernator_cache_misses, &StoreReading::misses);
-  bind(gubernator_unexpired_evictions, &StoreReading::unexpired_evictions);
-}
-
-void Metrics::BindGossip(std::function<GossipReading()> read) const {
-  auto bind = [&read](CallbackMetric* metric, auto value) {
-    if (read) {
-      metric->SetCallback([read, value] { return static_cast<double>(value(read())); });
-    } else {
-      metric->SetCallback(nullptr);
-    }
-  };
-  bind(gossip_packets_sent, [](const GossipReading& g) { return g.packets_sent; });
-  bind(gossip_packets_received, [](const GossipReading& g) { return g.packets_received; });
-  bind(gossip_bytes_sent, [](const GossipReading& g) { return g.bytes_sent; });
-  bind(gossip_bytes_received, [](const GossipReading& g) { return g.bytes_received; });
-  for (const auto& [reason, metric] : gossip_dropped) {
-    bind(metric, [reason = reason](const GossipReading& g) {
-      auto it = g.dropped.find(reason);
-      return it == g.dropped.end() ? uint64_t{0} : it->second;
-    });
-  }
-}
-
-void Metrics::RecordRulesReload(bool ok) const {
-  (ok ? rules_reloads_success : rules_reloads_failure)->Increment();
-}
-
-}  // namespace sluice::obs
+}  // namespace sluice::api

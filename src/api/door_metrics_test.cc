@@ -1,4 +1,4 @@
-#include "obs/sluice_metrics.h"
+#include "api/door_metrics.h"
 
 #include <algorithm>
 #include <cctype>
@@ -12,7 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace sluice::obs {
+namespace sluice::api {
 namespace {
 
 using ::testing::AnyOf;
@@ -21,8 +21,8 @@ using ::testing::Not;
 
 class MetricsTest : public ::testing::Test {
  protected:
-  Registry registry_;
-  Metrics metrics_{registry_, "1.2.3"};
+  obs::Registry registry_;
+  DoorMetrics metrics_{registry_};
 };
 
 TEST_F(MetricsTest, RendersEveryGubernatorName) {
@@ -32,10 +32,6 @@ TEST_F(MetricsTest, RendersEveryGubernatorName) {
            "gubernator_getratelimit_counter{calltype=\"global\"} 0",
            "gubernator_over_limit_counter 0",
            "gubernator_check_error_counter{error=\"Invalid algorithm\"} 0",
-           "gubernator_cache_size 0",
-           "gubernator_cache_access_count{type=\"hit\"} 0",
-           "gubernator_cache_access_count{type=\"miss\"} 0",
-           "gubernator_unexpired_evictions_count 0",
            "gubernator_grpc_request_counts{method=\"/pb.gubernator.V1/GetRateLimits\","
            "status=\"success\"} 0",
            "gubernator_grpc_request_counts{method=\"/pb.gubernator.V1/GetRateLimits\","
@@ -46,7 +42,6 @@ TEST_F(MetricsTest, RendersEveryGubernatorName) {
            "GetPeerRateLimits\"} 0",
            "gubernator_concurrent_checks_counter 0",
            "# TYPE gubernator_grpc_request_duration summary",
-           "# TYPE gubernator_cache_size gauge",
        }) {
     EXPECT_THAT(text, HasSubstr(std::string(name) + "\n")) << name;
   }
@@ -58,18 +53,9 @@ TEST_F(MetricsTest, RendersSluiceFamilies) {
            "sluice_requests_total counter",
            "sluice_request_duration_seconds histogram",
            "sluice_decisions_total counter",
-           "sluice_store_items gauge",
-           "sluice_store_lookups_total counter",
-           "sluice_store_unexpired_evictions_total counter",
-           "sluice_gossip_packets_total counter",
-           "sluice_gossip_bytes_total counter",
-           "sluice_gossip_dropped_packets_total counter",
-           "sluice_rules_reloads_total counter",
-           "sluice_build_info gauge",
        }) {
     EXPECT_THAT(text, HasSubstr(std::string("# TYPE ") + family + "\n")) << family;
   }
-  EXPECT_THAT(text, HasSubstr("sluice_build_info{version=\"1.2.3\"} 1\n"));
   for (const char* outcome : {"under_limit", "over_limit", "error", "shadow"}) {
     EXPECT_THAT(text,
                 HasSubstr(std::string("sluice_decisions_total{outcome=\"") + outcome + "\"} 0\n"));
@@ -239,51 +225,21 @@ TEST_F(MetricsTest, CheckErrorsKnownAndNew) {
   EXPECT_THAT(text, HasSubstr("gubernator_check_error_counter{error=\"Something new\"} 2\n"));
 }
 
-TEST_F(MetricsTest, BindStoreFeedsBothNamings) {
-  metrics_.BindStore(
-      [] { return StoreReading{.items = 5, .hits = 7, .misses = 3, .unexpired_evictions = 2}; });
-  std::string text = registry_.Render();
-  EXPECT_THAT(text, HasSubstr("sluice_store_items 5\n"));
-  EXPECT_THAT(text, HasSubstr("sluice_store_lookups_total{result=\"hit\"} 7\n"));
-  EXPECT_THAT(text, HasSubstr("sluice_store_lookups_total{result=\"miss\"} 3\n"));
-  EXPECT_THAT(text, HasSubstr("sluice_store_unexpired_evictions_total 2\n"));
-  EXPECT_THAT(text, HasSubstr("gubernator_cache_size 5\n"));
-  EXPECT_THAT(text, HasSubstr("gubernator_cache_access_count{type=\"hit\"} 7\n"));
-  EXPECT_THAT(text, HasSubstr("gubernator_cache_access_count{type=\"miss\"} 3\n"));
-  EXPECT_THAT(text, HasSubstr("gubernator_unexpired_evictions_count 2\n"));
-  metrics_.BindStore(nullptr);
-  EXPECT_THAT(registry_.Render(), HasSubstr("gubernator_cache_size 0\n"));
+TEST_F(MetricsTest, ConcurrentChecks) {
+  metrics_.gubernator_concurrent_checks->Increment();
+  EXPECT_THAT(registry_.Render(), HasSubstr("gubernator_concurrent_checks_counter 1\n"));
 }
 
-TEST_F(MetricsTest, GossipRulesConcurrentChecks) {
-  // The mesh's own totals, read at scrape time: one packet sent (100 bytes), two received (60
-  // and 40 bytes), one dropped for authentication.
-  metrics_.BindGossip([] {
-    return GossipReading{.packets_sent = 1,
-                         .packets_received = 2,
-                         .bytes_sent = 100,
-                         .bytes_received = 100,
-                         .dropped = {{"auth", 1}}};
-  });
-  metrics_.RecordRulesReload(true);
-  metrics_.RecordRulesReload(false);
-  metrics_.RecordRulesReload(false);
-  metrics_.gubernator_concurrent_checks->Increment();
-
+// cluster::PeerHandler counts the owner's half of a forwarded item through this interface.
+TEST_F(MetricsTest, CountsWhatThePeerHandlerRecords) {
+  const cluster::OwnerCheckRecorder& recorder = metrics_;
+  recorder.RecordAdmission(/*key_too_long=*/true, /*out_of_range=*/false, /*clamped=*/true);
+  recorder.RecordOwnerCheck(/*over_limit=*/true);
   const std::string text = registry_.Render();
-  for (const char* line : {
-           "sluice_gossip_packets_total{direction=\"sent\"} 1",
-           "sluice_gossip_packets_total{direction=\"received\"} 2",
-           "sluice_gossip_bytes_total{direction=\"sent\"} 100",
-           "sluice_gossip_bytes_total{direction=\"received\"} 100",
-           "sluice_gossip_dropped_packets_total{reason=\"auth\"} 1",
-           "sluice_gossip_dropped_packets_total{reason=\"malformed\"} 0",
-           "sluice_rules_reloads_total{result=\"success\"} 1",
-           "sluice_rules_reloads_total{result=\"failure\"} 2",
-           "gubernator_concurrent_checks_counter 1",
-       }) {
-    EXPECT_THAT(text, HasSubstr(std::string(line) + "\n")) << line;
-  }
+  EXPECT_THAT(text, HasSubstr("sluice_rejected_items_total{reason=\"key_too_long\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("sluice_created_at_clamped_total 1\n"));
+  EXPECT_THAT(text, HasSubstr("gubernator_getratelimit_counter{calltype=\"local\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("gubernator_over_limit_counter 1\n"));
 }
 
 TEST(MetricsNamesTest, DoorAndOutcomeNames) {
@@ -297,4 +253,4 @@ TEST(MetricsNamesTest, DoorAndOutcomeNames) {
 }
 
 }  // namespace
-}  // namespace sluice::obs
+}  // namespace sluice::api
