@@ -158,7 +158,13 @@ class Mesh::Impl {
     bool charged = false;
     for (const auto& req : requests) {
       core::RateLimitResponse& resp = out.emplace_back(mesh::Decide(counters_, req, now));
-      metrics_.RecordDecision(!resp.error.empty(), resp.status == core::Status::kOverLimit);
+      if (!resp.error.empty()) {
+        metrics_.errors->Increment();
+      } else if (resp.status == core::Status::kOverLimit) {
+        metrics_.rejected->Increment();
+      } else {
+        metrics_.admitted->Increment();
+      }
       charged = charged || (resp.error.empty() && req.hits > 0);
     }
     if (charged) RequestPush();
