@@ -26,6 +26,11 @@ namespace {
 using mesh::Outgoing;
 using Packet = std::shared_ptr<const mesh::wire::Packet>;
 
+// What sent a datagram: Push, Round (syns) or Receive (answers, challenges).
+constexpr int kPushBytes = 0;
+constexpr int kSynBytes = 1;
+constexpr int kReplyBytes = 2;
+
 constexpr int64_t kStart = 1'700'000'000'000;  // epoch ms, on a window boundary
 constexpr char kName[] = "fleet";               // rule name: keys are "fleet_k<rank>"
 
@@ -160,6 +165,11 @@ class Fleet {
     report.datagrams = net_.sent() - sent_before;
     report.lost = net_.lost() - lost_before;
     report.datagrams_per_node_s = static_cast<double>(report.datagrams) / n / seconds;
+    report.false_suspects = false_suspects_;
+    report.false_deaths = false_deaths_;
+    report.push_bytes_per_node_s = static_cast<double>(bytes_by_kind_[kPushBytes]) / n / seconds;
+    report.syn_bytes_per_node_s = static_cast<double>(bytes_by_kind_[kSynBytes]) / n / seconds;
+    report.reply_bytes_per_node_s = static_cast<double>(bytes_by_kind_[kReplyBytes]) / n / seconds;
     return report;
   }
 
@@ -175,12 +185,12 @@ class Fleet {
       pushes_.pop();
       nodes_[i].push_pending = false;
       nodes_[i].last_push = now_;
-      Send(i, nodes_[i].engine->Push(now_));
+      Send(i, nodes_[i].engine->Push(now_), kPushBytes);
     }
     while (!rounds_.empty() && rounds_.top().first <= now_) {
       auto [at, i] = rounds_.top();
       rounds_.pop();
-      Send(i, nodes_[i].engine->Round(now_));
+      Send(i, nodes_[i].engine->Round(now_), kSynBytes);
       rounds_.push({at + o_.gossip_interval_ms, i});
     }
     while (auto arrival = net_.Pop(now_)) Deliver(*arrival);
@@ -220,7 +230,7 @@ class Fleet {
     pushes_.push({std::max(now_, node.last_push + o_.push_interval_ms), i});
   }
 
-  void Send(size_t from, std::vector<Outgoing> out) {
+  void Send(size_t from, std::vector<Outgoing> out, int kind) {
     for (Outgoing& o : out) {
       auto found = by_address_.find(o.address);
       if (found == by_address_.end()) continue;
@@ -239,7 +249,10 @@ class Fleet {
         o.packet.clear_cluster_id();
         packet = std::make_shared<const mesh::wire::Packet>(std::move(o.packet));
       }
-      if (measuring_) nodes_[from].bytes_sent += bytes;
+      if (measuring_) {
+        nodes_[from].bytes_sent += bytes;
+        bytes_by_kind_[kind] += bytes;
+      }
       net_.Send(from, to, std::move(packet), now_);
     }
   }
@@ -248,7 +261,7 @@ class Fleet {
     Node& node = nodes_[a.to];
     const size_t datagram =
         a.payload->ByteSizeLong() + mesh::kFrameHeaderBytes + mesh::kChecksumBytes;
-    Send(a.to, node.engine->Receive(*a.payload, datagram, now_).replies);
+    Send(a.to, node.engine->Receive(*a.payload, datagram, now_).replies, kReplyBytes);
     if (!a.payload->has_delta()) return;
     for (const auto& origin : a.payload->delta().origins()) {
       auto found = by_id_.find(origin.node().node_id());
@@ -276,11 +289,19 @@ class Fleet {
   }
 
   void SampleState() {
+    size_t suspect = 0;
+    size_t dead = 0;
     for (Node& n : nodes_) {
+      for (const auto& [id, member] : n.engine->members().entries()) {
+        suspect += member.state == mesh::NodeState::kSuspect ? 1 : 0;
+        dead += member.state == mesh::NodeState::kDead ? 1 : 0;
+      }
       const double bytes = EstimateStateBytes(n.table->windows(), mean_key_bytes_, n.table->slots(),
                                               n.engine->members().entries().size());
       n.peak_state_bytes = std::max(n.peak_state_bytes, bytes);
     }
+    false_suspects_ = std::max(false_suspects_, suspect);
+    false_deaths_ = std::max(false_deaths_, dead);
   }
 
   const FleetOptions o_;
@@ -303,6 +324,9 @@ class Fleet {
   bool probing_ = false;
   uint64_t requests_ = 0;
   uint64_t admitted_ = 0;
+  uint64_t bytes_by_kind_[3] = {0, 0, 0};
+  size_t false_suspects_ = 0;  // most (node, peer) pairs judged suspect at one sample
+  size_t false_deaths_ = 0;    // most judged dead (every node lives throughout)  // kPushBytes, kSynBytes, kReplyBytes
 };
 
 }  // namespace

@@ -64,6 +64,14 @@ struct FleetReport {
   uint64_t datagrams = 0;         // sent during the measurement
   uint64_t lost = 0;
   double datagrams_per_node_s = 0;
+  // bytes_per_node_s by what sent them: pushes, syns (rounds), answers to received packets.
+  double push_bytes_per_node_s = 0;
+  double syn_bytes_per_node_s = 0;
+  double reply_bytes_per_node_s = 0;
+  // Every node lives throughout, so any peer judged suspect or dead is a false alarm: the most
+  // (node, peer) pairs so judged at one of the once-a-second samples of the traffic phase.
+  size_t false_suspects = 0;
+  size_t false_deaths = 0;
 };
 
 // Runs one simulation. Options are not validated beyond what the engine needs: nodes >= 1.

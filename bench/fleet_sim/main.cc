@@ -157,10 +157,14 @@ int main(int argc, char** argv) {
   const double cpu = static_cast<double>(std::clock() - cpu_started) / CLOCKS_PER_SEC;
   std::printf(
       "formed=%d warmup_ms=%lld requests=%llu admitted=%llu probes=%zu unconverged=%zu "
-      "saturated_windows=%zu datagrams_per_node_s=%.1f lost=%llu wall_s=%.1f cpu_s=%.1f\n",
+      "saturated_windows=%zu datagrams_per_node_s=%.1f push_bytes_per_node_s=%.0f "
+      "syn_bytes_per_node_s=%.0f reply_bytes_per_node_s=%.0f false_suspects=%zu false_deaths=%zu "
+      "lost=%llu wall_s=%.1f cpu_s=%.1f\n",
       r.formed ? 1 : 0, static_cast<long long>(r.warmup_ms),
       static_cast<unsigned long long>(r.requests), static_cast<unsigned long long>(r.admitted),
       r.probes, r.unconverged, r.saturated_windows, r.datagrams_per_node_s,
+      r.push_bytes_per_node_s, r.syn_bytes_per_node_s, r.reply_bytes_per_node_s,
+      r.false_suspects, r.false_deaths,
       static_cast<unsigned long long>(r.lost), wall, cpu);
   std::printf("%s\n", sluice::fleet::FormatResultLine(r.result).c_str());
   return r.formed ? 0 : 1;

@@ -5,13 +5,13 @@
 //   read   a request with 0 hits per counter: the answer's limit, remaining and reset, and
 //          count = limit - remaining (hits counted against the limit now; never below 0).
 //   reset  the same with RESET_REMAINING: the counter starts empty (token bucket: deleted;
-//          fixed and sliding window: emptied in the current window; leaky bucket: refilled).
+//          fixed and sliding window: emptied in the current window; leaky bucket: refilled;
+//          mesh mode: on every node, by gossip — docs/mesh.md "Reset").
 //
 // An Envoy descriptor is resolved against the current rules exactly as ShouldRateLimit would
 // (counter_request.h), so the same keys are read: all limits of a `rate_limits` rule, none for
 // `unlimited`, NotFound when no rule matches. A counter answered with an item error (a peer
-// that cannot be reached; mesh mode refusing RESET_REMAINING) fails the call with
-// Unavailable naming the key.
+// that cannot be reached) fails the call with Unavailable naming the key.
 //
 // Thread safety: Run from any thread; `done` may run inline or on the thread that answers the
 // last counter. The router, clock and rule store must outlive the object.

@@ -6,6 +6,8 @@
 #include <openssl/hmac.h>
 
 #include <boost/crc.hpp>
+#include <limits>
+#include <optional>
 
 #include "mesh/mesh_options.h"
 
@@ -24,6 +26,31 @@ uint32_t ReadLittleEndian(const unsigned char* bytes) {
   uint32_t value = 0;
   for (int i = 3; i >= 0; --i) value = (value << 8) | bytes[i];
   return value;
+}
+
+template <typename WireMessage>
+WireMessage WithWindow(const SlotView& view) {
+  WireMessage out;
+  out.set_key(view.window.key);
+  out.set_window_start(view.window.start);
+  out.set_window_length(view.window.end - view.window.start);
+  out.set_count(static_cast<uint64_t>(view.count));
+  out.set_version(view.version);
+  return out;
+}
+
+// The update a Slot or Baseline carries, when its numbers fit a window and a count.
+template <typename WireMessage>
+std::optional<SlotUpdate> UpdateOf(const WireMessage& in) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  if (in.window_length() <= 0 || in.window_start() > kMax - in.window_length() ||
+      in.count() > static_cast<uint64_t>(kMax)) {
+    return std::nullopt;
+  }
+  return SlotUpdate{
+      .window = WindowKey{in.key(), in.window_start(), in.window_start() + in.window_length()},
+      .count = static_cast<int64_t>(in.count()),
+      .version = in.version()};
 }
 
 }  // namespace
@@ -135,6 +162,50 @@ Decoded Codec::Decode(std::string_view datagram) const {
     return drop(DropReason::kMalformed);
   }
   out.packet = std::move(packet);
+  return out;
+}
+
+WireUpdate::WireUpdate(const SlotView& view) {
+  if (view.baseline_of == nullptr) {
+    update_ = WithWindow<wire::Slot>(view);
+    return;
+  }
+  auto baseline = WithWindow<wire::Baseline>(view);
+  baseline.set_node_id(view.baseline_of->node_id);
+  baseline.set_incarnation(view.baseline_of->incarnation);
+  update_ = std::move(baseline);
+}
+
+size_t WireUpdate::DeltaBytes() const {
+  const auto field = [](int number, size_t size) {
+    using google::protobuf::io::CodedOutputStream;
+    return CodedOutputStream::VarintSize32(static_cast<uint32_t>(number) << 3) +
+           CodedOutputStream::VarintSize64(size) + size;
+  };
+  if (const auto* slot = std::get_if<wire::Slot>(&update_)) {
+    return field(wire::OriginDelta::kSlotsFieldNumber, slot->ByteSizeLong());
+  }
+  return field(wire::OriginDelta::kBaselinesFieldNumber,
+               std::get<wire::Baseline>(update_).ByteSizeLong());
+}
+
+void WireUpdate::AppendTo(wire::OriginDelta& delta) && {
+  if (auto* slot = std::get_if<wire::Slot>(&update_)) {
+    *delta.add_slots() = std::move(*slot);
+  } else {
+    *delta.add_baselines() = std::move(std::get<wire::Baseline>(update_));
+  }
+}
+
+std::vector<std::optional<SlotUpdate>> UpdatesOf(const wire::OriginDelta& delta) {
+  std::vector<std::optional<SlotUpdate>> out;
+  out.reserve(delta.slots_size() + delta.baselines_size());
+  for (const wire::Slot& slot : delta.slots()) out.push_back(UpdateOf(slot));
+  for (const wire::Baseline& baseline : delta.baselines()) {
+    std::optional<SlotUpdate> update = UpdateOf(baseline);
+    if (update) update->baseline_of = OriginId{baseline.node_id(), baseline.incarnation()};
+    out.push_back(std::move(update));
+  }
   return out;
 }
 

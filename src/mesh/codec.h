@@ -21,8 +21,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 #include "mesh.pb.h"
+#include "mesh/counter_table.h"
 
 namespace sluice::mesh {
 
@@ -85,5 +88,22 @@ class Codec {
   std::string secret_;
   size_t body_budget_;
 };
+
+// One versioned update of an origin (a CounterTable SlotView) in its wire form: a Slot, or a
+// Baseline when it is a reset's.
+class WireUpdate {
+ public:
+  explicit WireUpdate(const SlotView& view);
+  // What appending it adds to an OriginDelta's size: field tag, length and body.
+  size_t DeltaBytes() const;
+  void AppendTo(wire::OriginDelta& delta) &&;
+
+ private:
+  std::variant<wire::Slot, wire::Baseline> update_;
+};
+
+// Every update `delta` carries — its slots, then its baselines — as CounterTable::Merge takes
+// them; nullopt for one whose numbers cannot be a window or a count (a malformed update).
+std::vector<std::optional<SlotUpdate>> UpdatesOf(const wire::OriginDelta& delta);
 
 }  // namespace sluice::mesh

@@ -2,6 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/dynamic_message.h>
+
+#include <algorithm>
+#include <limits>
+#include <memory>
 #include <random>
 
 #include "mesh/mesh_options.h"
@@ -41,6 +48,87 @@ TEST(CodecTest, RoundTripsUnsignedAndSigned) {
     ASSERT_TRUE(d.packet.has_value()) << DropReasonName(d.reason);
     EXPECT_EQ(d.packet->SerializeAsString(), p.SerializeAsString());
   }
+}
+
+// A slot and a reset's baseline go out as WireUpdates and come back from UpdatesOf unchanged,
+// and DeltaBytes is exactly what each adds to an OriginDelta (baselines have a 2-byte tag).
+TEST(CodecTest, UpdatesRoundTripThroughADelta) {
+  const WindowKey window{"requests_account:1", 1'700'000'000'000, 1'700'000'001'000};
+  const OriginId of{"node-b", 1'700'000'000'123};
+  const SlotView views[] = {
+      SlotView{.window = window, .count = 17, .version = 4},
+      SlotView{.window = window, .count = 9, .version = 5, .baseline_of = &of}};
+  wire::Packet p = Sample();
+  wire::OriginDelta& od = *p.mutable_delta()->mutable_origins(0);
+  od.clear_slots();
+  for (const SlotView& view : views) {
+    WireUpdate update(view);
+    const size_t before = od.ByteSizeLong();
+    const size_t bytes = update.DeltaBytes();
+    std::move(update).AppendTo(od);
+    EXPECT_EQ(od.ByteSizeLong() - before, bytes);
+  }
+  Codec codec("prod", kKey);
+  Decoded d = codec.Decode(codec.Encode(p));
+  ASSERT_TRUE(d.packet.has_value()) << DropReasonName(d.reason);
+  const auto updates = UpdatesOf(d.packet->delta().origins(0));
+  ASSERT_EQ(updates.size(), 2u);
+  ASSERT_TRUE(updates[0] && updates[1]);
+  EXPECT_EQ(updates[0]->window, window);
+  EXPECT_EQ(updates[0]->count, 17);
+  EXPECT_EQ(updates[0]->version, 4u);
+  EXPECT_FALSE(updates[0]->baseline_of.has_value());
+  EXPECT_EQ(updates[1]->window, window);
+  EXPECT_EQ(updates[1]->count, 9);
+  EXPECT_EQ(updates[1]->version, 5u);
+  EXPECT_EQ(updates[1]->baseline_of, of);
+}
+
+TEST(CodecTest, UpdatesThatCannotBeAWindowOrACountAreMalformed) {
+  wire::OriginDelta od;
+  od.add_slots()->set_window_length(0);
+  auto* overflow = od.add_baselines();
+  overflow->set_window_start(std::numeric_limits<int64_t>::max());
+  overflow->set_window_length(2);
+  auto* huge = od.add_baselines();
+  huge->set_window_length(1000);
+  huge->set_count(~uint64_t{0});
+  for (const auto& update : UpdatesOf(od)) EXPECT_FALSE(update.has_value());
+}
+
+// A node built before resets has mesh.proto without OriginDelta.baselines (field 20): built
+// here from this build's descriptor minus that field, it parses a delta with baselines, keeps
+// every slot, and leaves the baselines aside as unknown fields — it ignores the reset.
+TEST(CodecTest, ANodeThatPredatesResetsParsesTheDeltaAndIgnoresTheBaselines) {
+  google::protobuf::FileDescriptorProto file;
+  wire::Packet::descriptor()->file()->CopyTo(&file);
+  for (auto& message : *file.mutable_message_type()) {
+    if (message.name() != "OriginDelta") continue;
+    auto* fields = message.mutable_field();
+    fields->erase(std::remove_if(fields->begin(), fields->end(),
+                                 [](const auto& f) { return f.number() >= 20; }),
+                  fields->end());
+  }
+  google::protobuf::DescriptorPool pool;
+  const google::protobuf::FileDescriptor* old_file = pool.BuildFile(file);
+  ASSERT_NE(old_file, nullptr);
+  google::protobuf::DynamicMessageFactory factory(&pool);
+  std::unique_ptr<google::protobuf::Message> old(
+      factory.GetPrototype(old_file->FindMessageTypeByName("Packet"))->New());
+
+  wire::Packet p = Sample();
+  auto* baseline = p.mutable_delta()->mutable_origins(0)->add_baselines();
+  baseline->set_key("requests_account:1");
+  baseline->set_window_length(1000);
+  baseline->set_node_id("node-b");
+  baseline->set_count(3);
+  baseline->set_version(5);
+  ASSERT_TRUE(old->ParseFromString(p.SerializeAsString()));
+  wire::Packet without = p;
+  without.mutable_delta()->mutable_origins(0)->clear_baselines();
+  old->DiscardUnknownFields();
+  EXPECT_EQ(old->SerializeAsString(), without.SerializeAsString())
+      << "the old node sees the same delta with its slots, and nothing else";
 }
 
 TEST(CodecTest, BodyBudgetKeepsDatagramsUnderTheMtuBound) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
@@ -16,6 +17,60 @@ constexpr int64_t kMaxFutureMs = 60'000;  // how far ahead of our clock a peer's
 
 int64_t SaturatingAdd(int64_t a, int64_t b) {
   return a > std::numeric_limits<int64_t>::max() - b ? std::numeric_limits<int64_t>::max() : a + b;
+}
+
+absl::Status CheckChargeWindows(absl::Span<const WindowKey> windows) {
+  if (windows.empty() || windows.size() > CounterTable::kMaxChargeWindows) {
+    return absl::InvalidArgumentError("a charge or reset covers 1 to 32 windows");
+  }
+  for (const WindowKey& window : windows) {
+    if (window.key != windows.back().key) {
+      return absl::InvalidArgumentError("a charge or reset covers the windows of one key");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Sets the item of `items` that `match` finds (appending `fresh` when none does) to fresh's
+// count and version, keeping `index` — its owner's (version, entry) index — in step. True when
+// appended.
+template <typename Items, typename Index, typename EntryPtr, typename Match>
+bool SetVersioned(Items& items, Index& index, EntryPtr entry, Match match,
+                  const typename Items::value_type& fresh) {
+  auto item = std::find_if(items.begin(), items.end(), match);
+  const bool appended = item == items.end();
+  if (appended) {
+    items.push_back(fresh);
+  } else {
+    index.erase({item->version, entry});
+    item->count = fresh.count;
+    item->version = fresh.version;
+  }
+  index.insert({fresh.version, entry});
+  return appended;
+}
+
+// Merges `update` into the item of `items` that `is_origins` finds (per-item maximum of count
+// and version, through `set`), or adds it when the items other than this node's (`is_own`) are
+// fewer than `cap`.
+template <typename Items, typename IsOrigins, typename IsOwn, typename Set>
+MergeResult MergeVersioned(const Items& items, IsOrigins is_origins, IsOwn is_own, size_t cap,
+                           const SlotUpdate& update, Set set) {
+  auto item = std::find_if(items.begin(), items.end(), is_origins);
+  if (item == items.end()) {
+    const auto own = std::count_if(items.begin(), items.end(), is_own);
+    if (items.size() - static_cast<size_t>(own) >= cap) return MergeResult::kKeyFull;
+    set(update.count, update.version);
+  } else if (update.count <= item->count && update.version <= item->version) {
+    return MergeResult::kUnchanged;
+  } else {
+    set(std::max(update.count, item->count), std::max(update.version, item->version));
+  }
+  return MergeResult::kApplied;
+}
+
+bool ValidOrigin(const OriginId& origin) {
+  return !origin.node_id.empty() && origin.node_id.size() <= kMaxNodeIdBytes;
 }
 
 }  // namespace
@@ -34,9 +89,20 @@ bool CounterTable::Expired(const WindowKey& window, int64_t now) const {
   return window.end <= now - options_.gc_grace_ms;
 }
 
+int64_t CounterTable::BaselineOf(const Counter& counter, const OriginId& of) {
+  int64_t baseline = 0;
+  for (const Baseline& b : counter.baselines) {
+    if (b.of == of) baseline = std::max(baseline, b.count);
+  }
+  return baseline;
+}
+
 void CounterTable::Recount(Counter& counter) {
   int64_t total = 0;
-  for (const Slot& slot : counter.slots) total = SaturatingAdd(total, slot.count);
+  for (const Slot& slot : counter.slots) {
+    const int64_t baseline = counter.baselines.empty() ? 0 : BaselineOf(counter, slot.origin->id);
+    total = SaturatingAdd(total, std::max<int64_t>(0, slot.count - baseline));
+  }
   counter.total = total;
 }
 
@@ -65,19 +131,24 @@ CounterTable::OriginSlots& CounterTable::SlotsOf(Shard& shard, const OriginId& o
 }
 
 void CounterTable::SetSlot(Entry& entry, OriginSlots& origin, int64_t count, uint64_t version) {
-  Counter& counter = entry.second;
-  auto slot = std::find_if(counter.slots.begin(), counter.slots.end(),
-                           [&](const Slot& s) { return s.origin == &origin; });
-  if (slot == counter.slots.end()) {
-    counter.slots.push_back(Slot{.origin = &origin, .count = count, .version = version});
+  if (SetVersioned(entry.second.slots, origin.by_version, &entry,
+                   [&](const Slot& s) { return s.origin == &origin; },
+                   Slot{.origin = &origin, .count = count, .version = version})) {
     slot_count_.fetch_add(1, std::memory_order_relaxed);
-  } else {
-    origin.by_version.erase({slot->version, &entry});
-    slot->count = count;
-    slot->version = version;
   }
-  origin.by_version.insert({version, &entry});
-  Recount(counter);
+  Recount(entry.second);
+}
+
+void CounterTable::SetBaseline(Entry& entry, OriginSlots& setter, const OriginId& of,
+                               int64_t count, uint64_t version) {
+  SetVersioned(entry.second.baselines, setter.by_version, &entry,
+               [&](const Baseline& b) { return b.setter == &setter && b.of == of; },
+               Baseline{.setter = &setter, .of = of, .count = count, .version = version});
+  Recount(entry.second);
+}
+
+uint64_t CounterTable::NextOwnVersion() {
+  return self_version_.fetch_add(1, std::memory_order_acq_rel) + 1;
 }
 
 absl::StatusOr<ConsumeResult> CounterTable::Consume(const WindowKey& window, int64_t hits,
@@ -103,14 +174,7 @@ absl::StatusOr<ConsumeResult> CounterTable::Consume(const WindowKey& window, int
 absl::Status CounterTable::ChargeWith(
     absl::Span<const WindowKey> windows,
     absl::FunctionRef<int64_t(absl::Span<const int64_t> totals)> decide) {
-  if (windows.empty() || windows.size() > kMaxChargeWindows) {
-    return absl::InvalidArgumentError("a charge covers 1 to 32 windows");
-  }
-  for (const WindowKey& window : windows) {
-    if (window.key != windows.back().key) {
-      return absl::InvalidArgumentError("a charge covers the windows of one key");
-    }
-  }
+  if (absl::Status s = CheckChargeWindows(windows); !s.ok()) return s;
   Shard& shard = ShardFor(windows.back().key);
   absl::MutexLock lock(&shard.mu);
   absl::InlinedVector<int64_t, 4> totals;
@@ -134,53 +198,86 @@ absl::Status CounterTable::ChargeWith(
     if (slot.origin == &self) own = slot.count;
   }
   // Taken under the shard lock: see the header on Watermark(self).
-  const uint64_t version = self_version_.fetch_add(1, std::memory_order_acq_rel) + 1;
-  SetSlot(*entry, self, SaturatingAdd(own, add), version);
+  SetSlot(*entry, self, SaturatingAdd(own, add), NextOwnVersion());
   return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> CounterTable::Reset(absl::Span<const WindowKey> windows) {
+  if (absl::Status s = CheckChargeWindows(windows); !s.ok()) return s;
+  Shard& shard = ShardFor(windows.back().key);
+  absl::MutexLock lock(&shard.mu);
+  size_t raised = 0;
+  for (const WindowKey& window : windows) {
+    auto it = shard.counters.find(window);
+    if (it == shard.counters.end()) continue;
+    Entry& entry = *it;
+    OriginSlots& self = SlotsOf(shard, options_.self);
+    // A copy: SetBaseline may grow the vectors being walked.
+    const absl::InlinedVector<Slot, 4> slots = entry.second.slots;
+    for (const Slot& slot : slots) {
+      if (slot.count <= BaselineOf(entry.second, slot.origin->id)) continue;
+      // Versions taken under the shard lock: see the header on Watermark(self).
+      SetBaseline(entry, self, slot.origin->id, slot.count, NextOwnVersion());
+      ++raised;
+    }
+  }
+  return raised;
 }
 
 MergeResult CounterTable::Merge(const OriginId& origin, const WindowKey& window, int64_t count,
                                 uint64_t version, int64_t now) {
+  return Merge(origin, SlotUpdate{.window = window, .count = count, .version = version}, now);
+}
+
+MergeResult CounterTable::Merge(const OriginId& origin, const SlotUpdate& update, int64_t now) {
+  const WindowKey& window = update.window;
   if (window.key.empty() || window.key.size() > kMaxKeyBytes || window.end <= window.start ||
       window.end - window.start > kMaxWindowLengthMs || window.start > now + kMaxFutureMs ||
-      count < 0 || version == 0 || origin.node_id.empty()) {
+      update.count < 0 || update.version == 0 || !ValidOrigin(origin) ||
+      (update.baseline_of && !ValidOrigin(*update.baseline_of))) {
     return MergeResult::kInvalid;
   }
   if (origin == options_.self) return MergeResult::kOwn;
   if (Expired(window, now)) return MergeResult::kExpired;
-
-  Shard& shard = ShardFor(window.key);
-  {
-    absl::MutexLock lock(&shard.mu);
-    auto it = shard.counters.find(window);
-    if (it == shard.counters.end() && count == 0) return MergeResult::kUnchanged;
-    Entry* entry = it == shard.counters.end() ? Create(shard, window) : &*it;
-    if (entry == nullptr) return MergeResult::kFull;
-    auto& entry_slots = entry->second.slots;
-    auto known = shard.origins.find(origin);
-    auto slot = known == shard.origins.end()
-                    ? entry_slots.end()
-                    : std::find_if(entry_slots.begin(), entry_slots.end(),
-                                   [&](const Slot& s) { return s.origin == &known->second; });
-    if (slot == entry_slots.end()) {
-      auto self = shard.origins.find(options_.self);
-      const bool has_own =
-          self != shard.origins.end() &&
-          std::any_of(entry_slots.begin(), entry_slots.end(),
-                      [&](const Slot& s) { return s.origin == &self->second; });
-      if (entry_slots.size() - (has_own ? 1 : 0) >= options_.max_slots_per_key) {
-        return MergeResult::kKeyFull;
-      }
-      SetSlot(*entry, SlotsOf(shard, origin), count, version);
-    } else if (count <= slot->count && version <= slot->version) {
-      return MergeResult::kUnchanged;
-    } else {
-      SetSlot(*entry, known->second, std::max(count, slot->count), std::max(version, slot->version));
-    }
+  const MergeResult result = MergeInShard(origin, update);
+  if (result == MergeResult::kApplied) {
+    absl::MutexLock lock(&origins_mu_);
+    watermarks_.try_emplace(origin, 0);
   }
-  absl::MutexLock lock(&origins_mu_);
-  watermarks_.try_emplace(origin, 0);
-  return MergeResult::kApplied;
+  return result;
+}
+
+MergeResult CounterTable::MergeInShard(const OriginId& origin, const SlotUpdate& update) {
+  Shard& shard = ShardFor(update.window.key);
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.counters.find(update.window);
+  // Nothing to count (or, for a baseline, to clear) in a window not known here.
+  if (it == shard.counters.end() && update.count == 0) return MergeResult::kUnchanged;
+  Entry* entry = it == shard.counters.end() ? Create(shard, update.window) : &*it;
+  if (entry == nullptr) return MergeResult::kFull;
+  auto find = [&](const OriginId& id) {
+    auto known = shard.origins.find(id);
+    return known == shard.origins.end() ? nullptr : &known->second;
+  };
+  const OriginSlots* known = find(origin);
+  const OriginSlots* self = find(options_.self);
+  Counter& counter = entry->second;
+  if (!update.baseline_of) {
+    return MergeVersioned(
+        counter.slots, [&](const Slot& s) { return s.origin == known; },
+        [&](const Slot& s) { return s.origin == self; }, options_.max_slots_per_key, update,
+        [&](int64_t count, uint64_t version) {
+          SetSlot(*entry, SlotsOf(shard, origin), count, version);
+        });
+  }
+  const OriginId& of = *update.baseline_of;
+  return MergeVersioned(
+      counter.baselines, [&](const Baseline& b) { return b.setter == known && b.of == of; },
+      [&](const Baseline& b) { return b.setter == self; },
+      kMaxBaselinesFactor * options_.max_slots_per_key, update,
+      [&](int64_t count, uint64_t version) {
+        SetBaseline(*entry, SlotsOf(shard, origin), of, count, version);
+      });
 }
 
 void CounterTable::AdvanceWatermark(const OriginId& origin, uint64_t from, uint64_t to) {
@@ -205,6 +302,7 @@ uint64_t CounterTable::VisitSince(const OriginId& origin, uint64_t since,
     WindowKey window;
     int64_t count;
     uint64_t version;
+    std::optional<OriginId> baseline_of;
   };
   std::vector<Copy> copies;
   // A shard with more than kVisitBatch newer slots is cut: only versions up to the lowest cut
@@ -222,20 +320,29 @@ uint64_t CounterTable::VisitSince(const OriginId& origin, uint64_t since,
         ceiling = std::min(ceiling, copies.back().version);
         break;
       }
-      const Entry* entry = pos->second;
+      const auto [version, entry] = *pos;
       for (const Slot& slot : entry->second.slots) {
-        if (slot.origin != &slots) continue;
-        copies.push_back(Copy{entry->first, slot.count, slot.version});
-        ++taken;
-        break;
+        if (slot.origin == &slots && slot.version == version) {
+          copies.push_back(Copy{entry->first, slot.count, slot.version, std::nullopt});
+        }
       }
+      for (const Baseline& b : entry->second.baselines) {
+        if (b.setter == &slots && b.version == version) {
+          copies.push_back(Copy{entry->first, b.count, b.version, b.of});
+        }
+      }
+      ++taken;
     }
   }
   std::sort(copies.begin(), copies.end(),
             [](const Copy& a, const Copy& b) { return a.version < b.version; });
   for (const Copy& copy : copies) {
     if (copy.version > ceiling) break;
-    if (!visit(SlotView{.window = copy.window, .count = copy.count, .version = copy.version})) {
+    const SlotView view{.window = copy.window,
+                        .count = copy.count,
+                        .version = copy.version,
+                        .baseline_of = copy.baseline_of ? &*copy.baseline_of : nullptr};
+    if (!visit(view)) {
       break;
     }
   }
@@ -252,6 +359,9 @@ size_t CounterTable::Collect(int64_t now) {
       for (const Slot& slot : entry->second.slots) {
         slot.origin->by_version.erase({slot.version, entry});
         slot_count_.fetch_sub(1, std::memory_order_relaxed);
+      }
+      for (const Baseline& b : entry->second.baselines) {
+        b.setter->by_version.erase({b.version, entry});
       }
       shard.counters.erase(shard.counters.find(entry->first));
       windows_.fetch_sub(1, std::memory_order_relaxed);

@@ -10,7 +10,14 @@
 //    increasing per origin. For each origin the table keeps a watermark: every update of that
 //    origin with a version <= watermark is known here (or belonged to a window already deleted).
 //  * A window's total is the sum of all its slots, whatever the state of the origin: a dead or
-//    departed node keeps counting until the window ends.
+//    departed node keeps counting until the window ends — unless a reset cleared it.
+//  * A reset (Reset) does not lower anything: the resetting node records, for every slot of the
+//    window it knows, that slot's count as a baseline, versioned like its own slot updates so it
+//    travels with them. Baselines merge by per-(setter, origin) maximum, and a slot counts
+//    max(0, count − the largest baseline any node set for its origin). Everything stays
+//    monotone, so merging remains idempotent, commutative and never double counts, and a stale
+//    slot arriving after the reset cannot bring its cleared hits back. Hits an origin counted
+//    that the resetting node had not seen yet stay counted: a reset clears what it knew.
 //  * A window is deleted once `end + gc_grace` has passed (Collect); updates for deleted windows
 //    are ignored. So memory and gossip volume are bounded by live windows, at most max_windows.
 //
@@ -28,6 +35,7 @@
 #include <array>
 #include <atomic>
 #include <compare>
+#include <optional>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -73,11 +81,22 @@ struct WindowKey {
   }
 };
 
-// A read-only view of one slot, handed to VisitSince.
+// A read-only view of one versioned update of an origin, handed to VisitSince: its slot in
+// `window` or, when `baseline_of` is set, a reset baseline it set for that origin's slot.
 struct SlotView {
   const WindowKey& window;
   int64_t count;
   uint64_t version;
+  const OriginId* baseline_of = nullptr;
+};
+
+// One versioned update of an origin, as Merge takes it: its own count in `window`, or (with
+// `baseline_of`) the count up to which it reset `baseline_of`'s slot there.
+struct SlotUpdate {
+  WindowKey window;
+  int64_t count = 0;
+  uint64_t version = 0;
+  std::optional<OriginId> baseline_of;
 };
 
 enum class MergeResult {
@@ -85,7 +104,8 @@ enum class MergeResult {
   kUnchanged,  // nothing newer than what is known
   kExpired,    // the window has ended (plus grace): ignored
   kFull,       // a new window but the table is at max_windows: ignored
-  kKeyFull,    // a new slot but the window holds max_slots_per_key other slots: ignored
+  kKeyFull,    // a new slot (baseline) but the window holds max_slots_per_key other slots
+               // (kMaxBaselinesFactor × max_slots_per_key other baselines): ignored
   kInvalid,    // malformed (empty or long key, bad window, negative count, version 0)
   kOwn,        // an update of this node's own slot: ignored, this node is its only writer
 };
@@ -131,6 +151,15 @@ class CounterTable {
   // Merges `origin`'s count for `window` at `version` (per-slot maximum).
   MergeResult Merge(const OriginId& origin, const WindowKey& window, int64_t count,
                     uint64_t version, int64_t now);
+  // Merges one update of `origin`: a slot as above, or a baseline (per-(origin, baseline_of)
+  // maximum of count and of version).
+  MergeResult Merge(const OriginId& origin, const SlotUpdate& update, int64_t now);
+
+  // Resets `windows` (one key; at most kMaxChargeWindows): sets this node's baseline of every
+  // slot they hold to the slot's count, each under a new version of this node, so every total
+  // drops to 0 here and, once gossiped, everywhere. Untracked windows are skipped. Returns how
+  // many baselines were raised (0: nothing to clear). InvalidArgument as ChargeWith.
+  absl::StatusOr<size_t> Reset(absl::Span<const WindowKey> windows);
 
   // Records that every update of `origin` with a version in (from, to] has been delivered:
   // raises the watermark to `to` when it is already >= `from`. Ignored for this node.
@@ -165,6 +194,8 @@ class CounterTable {
 
   static constexpr size_t kShards = 16;
   static constexpr size_t kVisitBatch = 1024;
+  // Other nodes' baselines one window may hold, per max_slots_per_key.
+  static constexpr size_t kMaxBaselinesFactor = 4;
 
  private:
   struct OriginSlots;
@@ -173,12 +204,20 @@ class CounterTable {
     int64_t count;
     uint64_t version;
   };
+  // `setter` reset `of`'s slot up to `count` (at `version` of the setter).
+  struct Baseline {
+    OriginSlots* setter;
+    OriginId of;
+    int64_t count;
+    uint64_t version;
+  };
   struct Counter {
     absl::InlinedVector<Slot, 4> slots;
+    std::vector<Baseline> baselines;  // empty unless the window was reset
     int64_t total = 0;
   };
   using Entry = std::pair<const WindowKey, Counter>;
-  // One origin's slots within one shard, by version.
+  // One origin's slots and baselines within one shard, by version.
   struct OriginSlots {
     OriginId id;
     absl::btree_set<std::pair<uint64_t, const Entry*>> by_version;
@@ -199,6 +238,15 @@ class CounterTable {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   // Sets `origin`'s slot in `entry` to (count, version), re-indexing it; creates the slot.
   void SetSlot(Entry& entry, OriginSlots& origin, int64_t count, uint64_t version);
+  // Sets `setter`'s baseline of `of` in `entry` to (count, version), re-indexing it; creates it.
+  void SetBaseline(Entry& entry, OriginSlots& setter, const OriginId& of, int64_t count,
+                   uint64_t version);
+  // Merge's work under the shard lock, once `update` is valid and not this node's.
+  MergeResult MergeInShard(const OriginId& origin, const SlotUpdate& update);
+  // The next version of this node; call under the lock of the shard being changed.
+  uint64_t NextOwnVersion();
+  // The largest baseline any node set for `of` in `counter` (0: none).
+  static int64_t BaselineOf(const Counter& counter, const OriginId& of);
   static void Recount(Counter& counter);
 
   const Options options_;

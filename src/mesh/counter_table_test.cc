@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -319,6 +320,139 @@ TEST(CounterTableTest, AKeysWindowHoldsAtMostMaxSlotsOfOtherNodes) {
   EXPECT_EQ(t.Merge(OriginId{"d", 1}, WindowKey{"n_other", 1000, 2000}, 1, 1, 1500),
             MergeResult::kApplied)
       << "per key, not per table";
+}
+
+// Every update `origin` has in `t` (slots and baselines), as a peer would receive them.
+std::vector<std::pair<OriginId, SlotUpdate>> Stream(const CounterTable& t, const OriginId& origin) {
+  std::vector<std::pair<OriginId, SlotUpdate>> out;
+  t.VisitSince(origin, 0, [&](const SlotView& s) {
+    std::optional<OriginId> of;
+    if (s.baseline_of != nullptr) of = *s.baseline_of;
+    out.push_back({origin, SlotUpdate{s.window, s.count, s.version, of}});
+    return true;
+  });
+  return out;
+}
+
+TEST(CounterTableResetTest, ClearsEverySlotItKnowsAndCountsWhatFollows) {
+  CounterTable t(Opts());
+  ASSERT_TRUE(t.Consume(kWin, 3, 100, false).ok());
+  ASSERT_EQ(t.Merge(kB, kWin, 4, 1, 1500), MergeResult::kApplied);
+  EXPECT_EQ(t.Total(kWin), 7);
+  const uint64_t before = t.Watermark(kSelf);
+  auto raised = t.Reset({&kWin, 1});
+  ASSERT_TRUE(raised.ok());
+  EXPECT_EQ(*raised, 2u) << "one baseline per slot: this node's and b's";
+  EXPECT_EQ(t.Watermark(kSelf), before + 2) << "each baseline is versioned by this node";
+  EXPECT_EQ(t.Total(kWin), 0);
+  EXPECT_EQ(t.Consume(kWin, 2, 100, false)->total, 2) << "this node's new hits count";
+  EXPECT_EQ(t.Merge(kB, kWin, 5, 2, 1500), MergeResult::kApplied);
+  EXPECT_EQ(t.Total(kWin), 3) << "and b's one hit after what was cleared";
+  EXPECT_EQ(*t.Reset({&kWin, 1}), 2u);
+  EXPECT_EQ(t.Total(kWin), 0);
+  const uint64_t after = t.Watermark(kSelf);
+  EXPECT_EQ(*t.Reset({&kWin, 1}), 0u) << "nothing new to clear: no new version";
+  EXPECT_EQ(t.Watermark(kSelf), after);
+  const WindowKey untracked{"n_other", 1000, 2000};
+  EXPECT_EQ(*t.Reset({&untracked, 1}), 0u);
+  EXPECT_EQ(t.windows(), 1u) << "a reset creates no window";
+}
+
+TEST(CounterTableResetTest, AStaleSlotArrivingAfterTheResetDoesNotResurrect) {
+  CounterTable t(Opts());
+  ASSERT_EQ(t.Merge(kB, kWin, 4, 2, 1500), MergeResult::kApplied);
+  ASSERT_TRUE(t.Reset({&kWin, 1}).ok());
+  EXPECT_EQ(t.Merge(kB, kWin, 3, 1, 1500), MergeResult::kUnchanged);
+  EXPECT_EQ(t.Merge(kB, kWin, 4, 2, 1500), MergeResult::kUnchanged);
+  EXPECT_EQ(t.Total(kWin), 0);
+}
+
+TEST(CounterTableResetTest, ABaselineArrivingBeforeItsSlotClearsOnlyWhatItCovers) {
+  CounterTable t(Opts());
+  // c reset b's slot at 4; b's own slot (now 6) has not reached this node yet.
+  EXPECT_EQ(t.Merge(kC, SlotUpdate{kWin, 4, 1, kB}, 1500), MergeResult::kApplied);
+  EXPECT_EQ(t.Total(kWin), 0);
+  EXPECT_EQ(t.Merge(kB, kWin, 6, 3, 1500), MergeResult::kApplied);
+  EXPECT_EQ(t.Total(kWin), 2);
+  EXPECT_EQ(t.Merge(kC, SlotUpdate{kWin, 4, 1, kB}, 1500), MergeResult::kUnchanged) << "duplicate";
+  EXPECT_EQ(t.Merge(kC, SlotUpdate{kWin, 0, 1, std::nullopt}, 1500), MergeResult::kApplied)
+      << "c's own (empty) slot is another update of c";
+  EXPECT_EQ(t.Total(kWin), 2);
+  EXPECT_EQ(t.Merge(kC, SlotUpdate{kWin, 1, 2, OriginId{"", 1}}, 1500), MergeResult::kInvalid);
+  EXPECT_EQ(t.Merge(kC, SlotUpdate{kWin, 1, 2, kSelf}, 1500), MergeResult::kApplied)
+      << "a baseline of this node's slot, set elsewhere, is merged like any";
+}
+
+// Two nodes reset the same window concurrently while hits keep arriving; every receiver that
+// gets all of the updates, in any order and with duplicates, ends at the same total.
+TEST(CounterTableResetTest, ResetsAndMergesInAnyOrderConverge) {
+  CounterTable a(Opts());  // self = a
+  CounterTable b(CounterTable::Options{.self = kB, .max_windows = 100, .gc_grace_ms = 500});
+  ASSERT_TRUE(a.Consume(kWin, 3, 100, false).ok());
+  ASSERT_TRUE(b.Consume(kWin, 5, 100, false).ok());
+  for (const auto& [origin, u] : Stream(b, kB)) a.Merge(origin, u, 1500);
+  ASSERT_TRUE(a.Reset({&kWin, 1}).ok());  // a clears a:3 and b:5
+  ASSERT_TRUE(b.Consume(kWin, 2, 100, false).ok());  // b:7, unseen by a
+  ASSERT_TRUE(b.Reset({&kWin, 1}).ok());  // b clears b:7 only (it does not know a's slot)
+  ASSERT_TRUE(a.Consume(kWin, 1, 100, false).ok());  // a:4
+  ASSERT_TRUE(b.Consume(kWin, 1, 100, false).ok());  // b:8
+  std::vector<std::pair<OriginId, SlotUpdate>> updates = Stream(a, kSelf);
+  for (auto& u : Stream(b, kB)) updates.push_back(std::move(u));
+  updates.insert(updates.end(), updates.begin(), updates.begin() + 3);  // duplicates
+  // a's slot above a's baseline (4 − 3) plus b's above b's own baseline (8 − 7).
+  constexpr int64_t kExpected = 2;
+  std::mt19937 rng(7);
+  for (int round = 0; round < 50; ++round) {
+    std::shuffle(updates.begin(), updates.end(), rng);
+    CounterTable c(CounterTable::Options{.self = kC, .max_windows = 100, .gc_grace_ms = 500});
+    for (const auto& [origin, u] : updates) c.Merge(origin, u, 1500);
+    ASSERT_EQ(c.Total(kWin), kExpected) << "round " << round;
+  }
+  for (const auto& [origin, u] : updates) {
+    if (origin == kB) a.Merge(origin, u, 1500);
+    if (origin == kSelf) b.Merge(origin, u, 1500);
+  }
+  EXPECT_EQ(a.Total(kWin), kExpected);
+  EXPECT_EQ(b.Total(kWin), kExpected);
+}
+
+TEST(CounterTableResetTest, BaselinesTravelInVersionOrderAndAreCollectedWithTheWindow) {
+  CounterTable t(Opts());
+  ASSERT_TRUE(t.Consume(kWin, 3, 100, false).ok());          // version 1
+  ASSERT_EQ(t.Merge(kB, kWin, 4, 1, 1500), MergeResult::kApplied);
+  ASSERT_TRUE(t.Reset({&kWin, 1}).ok());                     // versions 2, 3
+  ASSERT_EQ(t.Merge(kC, SlotUpdate{kWin, 9, 1, kB}, 1500), MergeResult::kApplied);
+  const auto stream = Stream(t, kSelf);
+  ASSERT_EQ(stream.size(), 3u);
+  EXPECT_FALSE(stream[0].second.baseline_of.has_value());
+  EXPECT_EQ(stream[1].second.version, 2u);
+  EXPECT_EQ(stream[2].second.version, 3u);
+  ASSERT_TRUE(stream[1].second.baseline_of && stream[2].second.baseline_of);
+  EXPECT_NE(*stream[1].second.baseline_of, *stream[2].second.baseline_of);
+  EXPECT_EQ(Stream(t, kC).size(), 1u) << "c's baseline is relayed as c's update";
+  EXPECT_TRUE(t.HasSlots(kC)) << "an origin with baselines is not forgotten";
+  EXPECT_EQ(t.Collect(2500), 1u);
+  EXPECT_EQ(t.windows(), 0u);
+  EXPECT_TRUE(Stream(t, kSelf).empty());
+  EXPECT_TRUE(Stream(t, kC).empty());
+  EXPECT_FALSE(t.HasSlots(kC));
+  EXPECT_EQ(t.Merge(kC, SlotUpdate{kWin, 9, 2, kB}, 2500), MergeResult::kExpired);
+}
+
+TEST(CounterTableResetTest, AWindowHoldsABoundedNumberOfOtherNodesBaselines) {
+  CounterTable::Options options = Opts();
+  options.max_slots_per_key = 1;
+  CounterTable t(options);
+  const size_t cap = CounterTable::kMaxBaselinesFactor;
+  for (size_t i = 0; i < cap; ++i) {
+    EXPECT_EQ(t.Merge(kC, SlotUpdate{kWin, 1, i + 1, OriginId{"n" + std::to_string(i), 1}}, 1500),
+              MergeResult::kApplied);
+  }
+  EXPECT_EQ(t.Merge(kC, SlotUpdate{kWin, 1, cap + 1, OriginId{"over", 1}}, 1500),
+            MergeResult::kKeyFull);
+  ASSERT_TRUE(t.Consume(kWin, 1, 100, false).ok());
+  EXPECT_EQ(*t.Reset({&kWin, 1}), 1u) << "this node's own baselines always fit";
+  EXPECT_EQ(t.Total(kWin), 0);
 }
 
 }  // namespace

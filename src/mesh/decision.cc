@@ -25,9 +25,6 @@ absl::StatusOr<WindowKey> WindowFor(const core::RateLimitRequest& req, int64_t n
   if (req.hits < 0) {
     return absl::InvalidArgumentError("negative hits are not supported in mesh mode");
   }
-  if (req.Has(core::behavior::kResetRemaining)) {
-    return absl::InvalidArgumentError("RESET_REMAINING is not supported in mesh mode");
-  }
   WindowKey window;
   window.key = core::HashKey(req.name, req.unique_key);
   if (window.key.size() > kMaxKeyBytes) {
@@ -53,6 +50,12 @@ absl::StatusOr<WindowKey> WindowFor(const core::RateLimitRequest& req, int64_t n
   return window;
 }
 
+absl::Status ResetIfAsked(CounterTable& table, const core::RateLimitRequest& req,
+                          absl::Span<const WindowKey> windows) {
+  if (!req.Has(core::behavior::kResetRemaining) || windows.empty()) return absl::OkStatus();
+  return table.Reset(windows).status();
+}
+
 core::RateLimitResponse Decide(CounterTable& table, const core::RateLimitRequest& req,
                                int64_t now) {
   core::RateLimitResponse resp;
@@ -66,6 +69,10 @@ core::RateLimitResponse Decide(CounterTable& table, const core::RateLimitRequest
   }
   if (static_cast<core::Algorithm>(req.algorithm) == core::Algorithm::kSlidingWindow) {
     return DecideSliding(table, req, *window, now);
+  }
+  if (absl::Status s = ResetIfAsked(table, req, {&*window, 1}); !s.ok()) {
+    resp.error = std::string(s.message());
+    return resp;
   }
   auto result =
       table.Consume(*window, req.hits, req.limit, req.Has(core::behavior::kDrainOverLimit));

@@ -9,7 +9,9 @@
 //    window start instead of a continuous refill.
 //  * LEAKY_BUCKET: over epoch-aligned sub-windows of the drain time (leaky_bucket.h).
 //  * SLIDING_WINDOW: the current and the previous window, weighted (sliding_window.h).
-//  * RESET_REMAINING and negative hits: an error item (a G-counter cannot decrement).
+//  * RESET_REMAINING: every window the request reads is reset (CounterTable::Reset: baselines
+//    that gossip to every node) before the hits are applied.
+//  * Negative hits: an error item (a G-counter cannot decrement).
 // The client's created_at is not used: all nodes must agree on window boundaries by their own
 // clocks. DRAIN_OVER_LIMIT is honoured.
 //
@@ -19,6 +21,7 @@
 #include <cstdint>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "core/rate_limit.h"
 #include "mesh/counter_table.h"
 
@@ -27,6 +30,10 @@ namespace sluice::mesh {
 // The window `req` counts in at `now` (epoch ms), or InvalidArgument naming why the request
 // cannot be answered in mesh mode. For LEAKY_BUCKET only the key is set (the request is valid).
 absl::StatusOr<WindowKey> WindowFor(const core::RateLimitRequest& req, int64_t now);
+
+// With RESET_REMAINING, resets `windows` (those `req` reads) in `table`; otherwise nothing.
+absl::Status ResetIfAsked(CounterTable& table, const core::RateLimitRequest& req,
+                          absl::Span<const WindowKey> windows);
 
 // Answers `req` from `table`, charging this node's slot when admitted. Problems are returned in
 // RateLimitResponse::error (with the other fields zero), never as a failed call.

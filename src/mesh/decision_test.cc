@@ -41,9 +41,6 @@ TEST(DecisionTest, UnsupportedRequestsAreErrorItems) {
   CounterTable t = Table();
   EXPECT_NE(Decide(t, TestRequest(-1, 10, 1000, kFixed), 0).error.find("negative"),
             std::string::npos);
-  auto reset = TestRequest(1, 10, 1000, kFixed);
-  reset.behavior = core::behavior::kResetRemaining;
-  EXPECT_NE(Decide(t, reset, 0).error.find("RESET_REMAINING"), std::string::npos);
   EXPECT_EQ(Decide(t, TestRequest(1, 10, 0, kFixed), 0).error, "duration must be positive");
   auto bad = TestRequest(1, 10, 1000, kFixed);
   bad.algorithm = 7;
@@ -68,6 +65,38 @@ TEST(DecisionTest, AnswersLimitRemainingAndWindowEnd) {
   EXPECT_EQ(r.status, core::Status::kUnderLimit) << "a new window";
   EXPECT_EQ(r.remaining, 4);
   EXPECT_EQ(r.reset_time, 3000);
+}
+
+// RESET_REMAINING empties every window the algorithm reads, then applies the hits: a fixed
+// window, a sliding window's two windows, a leaky bucket's whole history.
+TEST(DecisionTest, ResetRemainingEmptiesTheWindowsOfEveryAlgorithmThenCounts) {
+  for (core::Algorithm algorithm : {kFixed, core::Algorithm::kTokenBucket,
+                                    core::Algorithm::kSlidingWindow,
+                                    core::Algorithm::kLeakyBucket}) {
+    SCOPED_TRACE(static_cast<int>(algorithm));
+    CounterTable t = Table();
+    const int64_t t0 = 1'700'000'000'000;
+    // Full in the previous window and in the current one (the sliding window weighs both; the
+    // leaky bucket's history holds both).
+    ASSERT_EQ(Decide(t, TestRequest(5, 5, 1000, algorithm), t0 - 10).status,
+              core::Status::kUnderLimit);
+    ASSERT_EQ(Decide(t, TestRequest(5, 5, 1000, algorithm), t0 + 10).status,
+              algorithm == core::Algorithm::kSlidingWindow || algorithm == core::Algorithm::kLeakyBucket
+                  ? core::Status::kOverLimit
+                  : core::Status::kUnderLimit);
+    ASSERT_EQ(Decide(t, TestRequest(1, 5, 1000, algorithm), t0 + 20).status,
+              core::Status::kOverLimit);
+    auto reset = TestRequest(2, 5, 1000, algorithm);
+    reset.behavior = core::behavior::kResetRemaining;
+    auto r = Decide(t, reset, t0 + 30);
+    EXPECT_EQ(r.error, "");
+    EXPECT_EQ(r.status, core::Status::kUnderLimit);
+    EXPECT_EQ(r.remaining, 3) << "emptied, then the request's own 2 hits";
+    EXPECT_EQ(Decide(t, TestRequest(3, 5, 1000, algorithm), t0 + 40).status,
+              core::Status::kUnderLimit);
+    EXPECT_EQ(Decide(t, TestRequest(1, 5, 1000, algorithm), t0 + 50).status,
+              core::Status::kOverLimit);
+  }
 }
 
 TEST(DecisionTest, CreatedAtIsIgnored) {

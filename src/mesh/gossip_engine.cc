@@ -93,13 +93,8 @@ class GossipEngine::DeltaWriter {
     bool cut = false;
     uint64_t reached = since;
     const uint64_t offered = counters.VisitSince(member.info.id, since, [&](const SlotView& view) {
-      wire::Slot slot;
-      slot.set_key(view.window.key);
-      slot.set_window_start(view.window.start);
-      slot.set_window_length(view.window.end - view.window.start);
-      slot.set_count(static_cast<uint64_t>(view.count));
-      slot.set_version(view.version);
-      const size_t bytes = FieldBytes(slot.ByteSizeLong());
+      WireUpdate update(view);
+      const size_t bytes = update.DeltaBytes();
       if (size_ + bytes > budget_) {
         const uint64_t to = std::max(from, std::min(last, watermark));
         od->set_to_version(to);
@@ -113,7 +108,7 @@ class GossipEngine::DeltaWriter {
           return false;
         }
       }
-      *od->add_slots() = std::move(slot);
+      std::move(update).AppendTo(*od);
       size_ += bytes;
       last = view.version;
       return true;
@@ -194,11 +189,22 @@ GossipEngine::GossipEngine(const MeshOptions& options, size_t body_budget, int64
                                    options.rng_seed)
                     : options.cookie_key;
   token_ = KeyedHash(cookie_key_, "token");
+  // Three epochs per suspicion timeout: a life whose news misses a node once or twice is
+  // still not suspect there.
+  beat_epoch_ = static_cast<uint64_t>(
+      std::max<int64_t>(1, options_.suspicion_timeout_ms /
+                               (3 * std::max<int64_t>(1, options_.gossip_interval_ms))));
 }
 
 uint64_t GossipEngine::CookieFor(const wire::NodeInfo& node) const {
-  return KeyedHash(cookie_key_, absl::StrCat(node.mesh_address(), "\n", node.node_id(), "\n",
-                                             node.incarnation()));
+  std::string text =
+      absl::StrCat(node.mesh_address(), "\n", node.node_id(), "\n", node.incarnation());
+  if (auto it = cookie_cache_.find(text); it != cookie_cache_.end()) return it->second;
+  // Bounded: a flood of forged senders only costs recomputing the HMAC.
+  if (cookie_cache_.size() >= 2 * options_.max_members) cookie_cache_.clear();
+  const uint64_t cookie = KeyedHash(cookie_key_, text);
+  cookie_cache_.emplace(std::move(text), cookie);
+  return cookie;
 }
 
 size_t GossipEngine::DatagramBytes(const wire::Packet& packet) const {
@@ -247,7 +253,10 @@ std::vector<Outgoing> GossipEngine::AcceptChallenge(const wire::Packet& packet, 
   o.address = address;
   o.node_id = sender.node_id();
   *o.packet.mutable_sender() = self_wire_;
-  *o.packet.mutable_syn() = BuildDigest(now).front();
+  // In a big mesh, only this node's own entry: the peer asks for it if it lacks it, and a whole
+  // changed-only syn per new peer made joining 1000 nodes cost O(N) per handshake.
+  std::vector<wire::Digest> syn = BuildSyn(now, /*self_only=*/true);
+  *o.packet.mutable_syn() = std::move(syn.front());
   return out;
 }
 
@@ -266,13 +275,17 @@ Member* GossipEngine::Admit(const NodeInfo& info, uint64_t heartbeat, int64_t no
     if (room.evicted) {
       ++stats_.members_evicted;
       counters_.ForgetOrigin(*room.evicted);
+      listings_.erase(*room.evicted);
     }
     if (!room.fits) {
       ++stats_.members_refused;
       return nullptr;
     }
   }
-  return members_.Learn(info, heartbeat, now);
+  const bool known = members_.Find(info.id) != nullptr;
+  Member* member = members_.Learn(info, heartbeat, now);
+  if (member != nullptr && !known) NoteChange(info.id, now);
+  return member;
 }
 
 bool GossipEngine::InDigest(const Member& member, int64_t now) const {
@@ -332,16 +345,127 @@ std::vector<wire::Digest> GossipEngine::BuildDigest(int64_t now) const {
   return parts;
 }
 
+std::vector<wire::Digest> GossipEngine::BuildSyn(int64_t now, bool self_only) const {
+  if (members_.size() <= kWholeDigestMaxLives) {
+    std::vector<wire::Digest> whole = BuildDigest(now);
+    if (whole.size() == 1) return whole;
+  }
+  return BuildChangedDigest(now, self_only);
+}
+
+std::vector<wire::Digest> GossipEngine::BuildChangedDigest(int64_t now, bool self_only) const {
+  wire::Packet shell;
+  *shell.mutable_sender() = self_wire_;
+  // 3: the syn's length prefix; 3 more: changed_only (field 40 takes a 2-byte tag).
+  const size_t budget = body_budget_ - shell.ByteSizeLong() - 3 - 3;
+  std::vector<wire::Digest> parts(1);
+  parts.back().set_changed_only(true);
+  size_t size = 0;
+  // False once the syn is full.
+  auto add = [&](const Member& member) {
+    wire::DigestEntry entry = EntryOf(member);
+    if (!member.confirmed) entry.set_heartbeat(0);
+    const size_t bytes = FieldBytes(entry.ByteSizeLong());
+    if (size + bytes > budget) {
+      if (parts.size() >= kMaxSynParts) return false;
+      parts.emplace_back().set_changed_only(true);
+      size = 0;
+    }
+    size += bytes;
+    *parts.back().add_entries() = std::move(entry);
+    return true;
+  };
+  const Member& self_member = members_.self();
+  add(self_member);
+  if (self_only) return parts;
+  for (const OriginId& id : listed_) {
+    auto listing = listings_.find(id);
+    const Member* member = members_.Find(id);
+    if (listing == listings_.end() || listing->second.until < now || member == nullptr ||
+        member == &self_member || !InDigest(*member, now)) {
+      continue;
+    }
+    if (!add(*member)) return parts;
+  }
+  const auto& entries = members_.entries();
+  auto it = entries.upper_bound(slice_cursor_);
+  for (size_t seen = 0; seen < kSliceEntries && seen < entries.size(); ++seen, ++it) {
+    if (it == entries.end()) it = entries.begin();
+    const auto listing = listings_.find(it->first);
+    const bool listed = listing != listings_.end() && listing->second.until >= now;
+    if (&it->second == &self_member || listed || !InDigest(it->second, now)) continue;
+    if (!add(it->second)) break;
+  }
+  return parts;
+}
+
+void GossipEngine::NoteChange(const OriginId& id, int64_t now) {
+  Listing& listing = listings_[id];
+  listing.until = now + kListedRounds * options_.gossip_interval_ms;
+  if (!listing.queued) {
+    listing.queued = true;
+    listed_.push_back(id);
+  }
+}
+
+void GossipEngine::NoteHeartbeat(const Member& member, int64_t now) {
+  auto it = listings_.find(member.info.id);
+  if (it != listings_.end() && member.heartbeat < it->second.heartbeat + beat_epoch_) return;
+  NoteChange(member.info.id, now);
+  listings_[member.info.id].heartbeat = member.heartbeat;
+}
+
+void GossipEngine::AgeListings(int64_t now) {
+  std::erase_if(listed_, [&](const OriginId& id) {
+    auto it = listings_.find(id);
+    if (it == listings_.end()) return true;
+    if (it->second.until >= now) return false;
+    it->second.queued = false;
+    return true;
+  });
+  const auto& entries = members_.entries();
+  if (entries.empty()) return;
+  auto it = entries.upper_bound(slice_cursor_);
+  for (size_t i = 0; i < kSliceEntries; ++i, ++it) {
+    if (it == entries.end()) it = entries.begin();
+    slice_cursor_ = it->first;
+  }
+}
+
 void GossipEngine::ApplyDigest(const wire::Digest& digest, int64_t now) {
   for (const auto& entry : digest.entries()) {
     Member* member = members_.Find(OriginId{entry.node_id(), entry.incarnation()});
     if (member == nullptr) continue;  // learned from a delta, which carries its addresses
     members_.ObserveHeartbeat(*member, entry.heartbeat(), now);
-    if (entry.left()) members_.MarkLeft(*member);
+    NoteHeartbeat(*member, now);
+    if (entry.left() && !member->left) {
+      members_.MarkLeft(*member);
+      NoteChange(member->info.id, now);
+    }
   }
 }
 
+std::vector<wire::Packet> GossipEngine::AnswerChangedDigest(const wire::Digest& digest,
+                                                            int64_t now) {
+  DeltaWriter writer(self_wire_, body_budget_, kMaxReplyPackets);
+  const int n = digest.entries_size();
+  if (n == 0) return writer.Take();
+  const int start = static_cast<int>(rotation_++ % static_cast<size_t>(n));
+  for (int k = 0; k < n && !writer.full(); ++k) {
+    const wire::DigestEntry& entry = digest.entries((start + k) % n);
+    const OriginId id{entry.node_id(), entry.incarnation()};
+    const Member* member = members_.Find(id);
+    if (member == nullptr || !InDigest(*member, now)) continue;
+    const uint64_t watermark = counters_.Watermark(id);
+    if (watermark <= entry.max_version()) continue;
+    writer.Add(*member, member->heartbeat, member->left, counters_, entry.max_version(),
+               watermark);
+  }
+  return writer.Take();
+}
+
 std::vector<wire::Packet> GossipEngine::AnswerDigest(const wire::Digest& digest, int64_t now) {
+  if (digest.changed_only()) return AnswerChangedDigest(digest, now);
   absl::flat_hash_map<OriginId, const wire::DigestEntry*> peer;
   for (const auto& entry : digest.entries()) {
     peer[OriginId{entry.node_id(), entry.incarnation()}] = &entry;
@@ -436,20 +560,15 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, int64_t now) {
     Member* member = Admit(*info, od.heartbeat(), now);
     if (member == nullptr) continue;  // no room: its slots are offered again later
     members_.ObserveHeartbeat(*member, od.heartbeat(), now);
-    if (od.left()) members_.MarkLeft(*member);
+    NoteHeartbeat(*member, now);
+    if (od.left() && !member->left) {
+      members_.MarkLeft(*member);
+      NoteChange(info->id, now);
+    }
     bool refused = false;
-    for (const auto& slot : od.slots()) {
-      const bool fits =
-          slot.window_length() > 0 &&
-          slot.window_start() <= std::numeric_limits<int64_t>::max() - slot.window_length() &&
-          slot.count() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-      MergeResult result = MergeResult::kInvalid;
-      if (fits) {
-        result = counters_.Merge(
-            info->id,
-            WindowKey{slot.key(), slot.window_start(), slot.window_start() + slot.window_length()},
-            static_cast<int64_t>(slot.count()), slot.version(), now);
-      }
+    for (const std::optional<SlotUpdate>& update : UpdatesOf(od)) {
+      const MergeResult result =
+          update ? counters_.Merge(info->id, *update, now) : MergeResult::kInvalid;
       switch (result) {
         case MergeResult::kApplied:
           ++stats_.slots_applied;
@@ -476,7 +595,9 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, int64_t now) {
     }
     // A refused slot must be offered again, so the range is not marked delivered.
     if (!refused && od.to_version() >= od.from_version()) {
+      const uint64_t before = counters_.Watermark(info->id);
       counters_.AdvanceWatermark(info->id, od.from_version(), od.to_version());
+      if (counters_.Watermark(info->id) > before) NoteChange(info->id, now);
     }
   }
 }
@@ -574,9 +695,14 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
        members_.Forget(now, [this](const OriginId& id) { return counters_.HasSlots(id); })) {
     ++stats_.nodes_forgotten;
     counters_.ForgetOrigin(id);
+    listings_.erase(id);
   }
-  for (const OriginId& id : counters_.Origins()) {
-    if (members_.Find(id) == nullptr) counters_.ForgetOrigin(id);
+  // A safety net (Forget and MakeRoom drop their origins' bookkeeping already), so not every
+  // round: Origins() copies every origin's id.
+  if (stats_.rounds % 16 == 0) {
+    for (const OriginId& id : counters_.Origins()) {
+      if (members_.Find(id) == nullptr) counters_.ForgetOrigin(id);
+    }
   }
 
   // Targets: `fanout` random live peers, one random dead one, and seeds when alone or rarely.
@@ -590,9 +716,10 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
       dead.push_back(&member);
     }
   }
-  std::shuffle(live.begin(), live.end(), rng_);
   std::vector<std::pair<std::string, std::string>> targets;  // address, node id
+  // A partial Fisher-Yates shuffle: `fanout` random live peers in O(fanout), not O(N).
   for (size_t i = 0; i < live.size() && i < static_cast<size_t>(options_.fanout); ++i) {
+    std::swap(live[i], live[std::uniform_int_distribution<size_t>(i, live.size() - 1)(rng_)]);
     targets.emplace_back(live[i]->info.mesh_address, live[i]->info.id.node_id);
   }
   if (!dead.empty()) {
@@ -616,9 +743,10 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
                             [](const auto& a, const auto& b) { return a.first == b.first; }),
                 targets.end());
 
+  AgeListings(now);
   std::vector<Outgoing> out;
   if (targets.empty()) return out;
-  const std::vector<wire::Digest> digest = BuildDigest(now);
+  const std::vector<wire::Digest> digest = BuildSyn(now);
   for (const auto& [address, node_id] : targets) {
     for (const auto& part : digest) {
       Outgoing& o = out.emplace_back();

@@ -6,7 +6,11 @@
 // Anti-entropy (scuttlebutt, as chitchat): every round the node sends its digest — per known
 // node life: heartbeat, the highest version of its slots known here, left flag — to `fanout`
 // random live peers (plus one dead node, and a seed when alone or now and then, so partitions
-// heal). The receiver answers with the slot updates the digest lacks and, when it lacks some
+// heal). A digest that no longer fits one datagram (a mesh of more than a few dozen nodes) is
+// replaced by a changed-only digest: this node, the lives whose watermark rose here or whose
+// heartbeat passed a beat epoch (suspicion timeout / 3) in the last kListedRounds rounds, and a
+// rotating slice of kSliceEntries others — so a syn costs what changed, not one entry per node
+// (docs/mesh.md §9). The receiver answers with the slot updates the digest lacks and, when it lacks some
 // itself, a wants list of them (a wants_only digest, not its whole digest: that would list every
 // node again); the initiator answers that with what was asked. Deltas are sent in version order with
 // an explicit (from, to] range so a lost datagram can never make a peer skip updates.
@@ -61,6 +65,18 @@ inline constexpr size_t kMaxAmplification = 3;
 inline constexpr size_t kChallengeBudgetBytes = 8192;
 // Syns sent at once to answer valid Challenges, per round (one per address per round).
 inline constexpr size_t kMaxHellosPerRound = 32;
+// Syns are whole digests while this node knows at most this many lives and they fit one
+// datagram; else changed-only digests of at most kMaxSynParts datagrams.
+inline constexpr size_t kWholeDigestMaxLives = 64;
+inline constexpr size_t kMaxSynParts = 8;
+// A change is listed in this node's changed-only syns for this many rounds: each node that
+// learns it relays it to 2 × `fanout` peers, so news reaches all but about e^-6 of the nodes
+// (rumor mongering; one round, e^-3, let an 80-node test mesh suspect live nodes); those learn
+// it from the next beat epoch, a slice or a push.
+inline constexpr int kListedRounds = 2;
+// Lives of the rest of the digest added to each changed-only syn, in rotation: anti-entropy for
+// what every listing missed.
+inline constexpr size_t kSliceEntries = 16;
 
 // One datagram to send.
 struct Outgoing {
@@ -153,6 +169,20 @@ class GossipEngine {
   wire::DigestEntry EntryOf(const Member& member) const;
   // This node's full digest (every life InDigest), in parts that each fit a datagram.
   std::vector<wire::Digest> BuildDigest(int64_t now) const;
+  // What a syn carries: the full digest when it fits one datagram, else BuildChangedDigest.
+  std::vector<wire::Digest> BuildSyn(int64_t now, bool self_only = false) const;
+  // This node, the lives listed now (NoteChange, NoteHeartbeat) and the slice of the rest that
+  // starts after slice_cursor_ (changed_only; proto/mesh.proto), in at most kMaxSynParts parts;
+  // with `self_only`, this node's entry alone.
+  std::vector<wire::Digest> BuildChangedDigest(int64_t now, bool self_only) const;
+  // Lists `id` in the changed-only syns of the next kListedRounds rounds.
+  void NoteChange(const OriginId& id, int64_t now);
+  // NoteChange when `member`'s heartbeat passed a beat epoch since it was last listed.
+  void NoteHeartbeat(const Member& member, int64_t now);
+  // Drops listings that ended and moves the slice on (once per round).
+  void AgeListings(int64_t now);
+  // The deltas a changed-only syn part lacks: only its listed lives are compared.
+  std::vector<wire::Packet> AnswerChangedDigest(const wire::Digest& digest, int64_t now);
   void ApplyDigest(const wire::Digest& digest, int64_t now);
   // The deltas a peer lacks according to its (full) digest part.
   std::vector<wire::Packet> AnswerDigest(const wire::Digest& digest, int64_t now);
@@ -189,6 +219,20 @@ class GossipEngine {
   CounterTable& counters_;
   MemberTable members_;
   std::mt19937_64 rng_;
+  // Changed-only syns (BuildChangedDigest): per life, until when it is listed and the heartbeat
+  // it was last listed with; `listed_` holds the listed lives in the order they changed (a
+  // deterministic order for the syn, which a hash map's iteration is not).
+  struct Listing {
+    int64_t until = 0;
+    uint64_t heartbeat = 0;
+    bool queued = false;  // in listed_
+  };
+  absl::flat_hash_map<OriginId, Listing> listings_;
+  std::vector<OriginId> listed_;
+  OriginId slice_cursor_;      // the slice of the next syn starts after this life
+  uint64_t beat_epoch_ = 1;    // heartbeat rises listed: one in this many
+  // CookieFor's HMAC, computed once per (address, id, incarnation): every packet checks one.
+  mutable absl::flat_hash_map<std::string, uint64_t> cookie_cache_;
   uint64_t pushed_ = 0;  // own versions <= this were pushed
   size_t rotation_ = 0;  // fairness among origins when a reply is capped
   bool membership_changed_ = true;

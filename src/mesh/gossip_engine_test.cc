@@ -81,8 +81,10 @@ class Sim {
   }
 
   core::RateLimitResponse Hit(const std::string& id, const std::string& key, int64_t hits,
-                              int64_t limit = 1'000'000'000, int64_t duration = kHour) {
+                              int64_t limit = 1'000'000'000, int64_t duration = kHour,
+                              int32_t behavior = 0) {
     core::RateLimitRequest r;
+    r.behavior = behavior;
     r.name = "n";
     r.unique_key = key;
     r.hits = hits;
@@ -113,6 +115,8 @@ class Sim {
   uint64_t reply_digests = 0;  // digests answering a syn
   uint64_t reply_digest_entries = 0;
   uint64_t full_reply_digests = 0;  // of those, whole digests (not wants_only)
+  uint64_t changed_only_syns = 0;   // syn parts listing only what changed (issue 23)
+  size_t max_syn_entries = 0;       // most entries in one syn part
 
  private:
   struct Datagram {
@@ -128,6 +132,11 @@ class Sim {
       EXPECT_LE(bytes.size(), kMaxDatagramBytes);
       ++datagrams;
       if (o.packet.has_syn() && !o.packet.syn().range_end().empty()) ++split_digests;
+      if (o.packet.has_syn()) {
+        changed_only_syns += o.packet.syn().changed_only() ? 1 : 0;
+        max_syn_entries =
+            std::max(max_syn_entries, static_cast<size_t>(o.packet.syn().entries_size()));
+      }
       if (o.packet.has_digest()) {
         ++reply_digests;
         reply_digest_entries += static_cast<uint64_t>(o.packet.digest().entries_size());
@@ -287,6 +296,46 @@ TEST(GossipEngineTest, ADeadNodesSlotKeepsCountingUntilItsWindowEnds) {
   EXPECT_EQ(sim.At("c").counters().windows(), 0u);
 }
 
+// RESET_REMAINING on one node clears the key on every node (docs/mesh.md, "Reset"), by push and
+// by anti-entropy alone, through loss, duplication and reordering, and nothing cleared comes
+// back.
+TEST(GossipEngineTest, AResetOnOneNodeReachesEveryNode) {
+  for (const bool push : {true, false}) {
+    SCOPED_TRACE(push ? "push" : "anti-entropy only");
+    Sim sim(11);
+    const std::vector<std::string> ids = {"a", "b", "c"};
+    sim.Form(ids, 5);
+    for (const auto& id : ids) ASSERT_EQ(sim.Hit(id, "k", 3, 9).status, core::Status::kUnderLimit);
+    sim.Steps(2, push);
+    for (const auto& id : ids) ASSERT_EQ(sim.Hit(id, "k", 1, 9).status, core::Status::kOverLimit);
+    sim.loss = 0.3;
+    sim.duplication = 0.3;
+    sim.reorder = true;
+    EXPECT_EQ(sim.Hit("b", "k", 0, 9, kHour, core::behavior::kResetRemaining).remaining, 9);
+    int steps = 0;
+    auto cleared = [&] {
+      return std::all_of(ids.begin(), ids.end(), [&](const auto& id) {
+        return sim.Total(id, "k") == 0;
+      });
+    };
+    while (!cleared() && steps < 30) {
+      sim.Step(push);
+      ++steps;
+      for (const auto& id : ids) ASSERT_LE(sim.Total(id, "k"), 9) << "never more than before";
+    }
+    EXPECT_TRUE(cleared()) << "after " << steps << " rounds";
+    sim.loss = 0;
+    sim.duplication = 0;
+    sim.reorder = false;
+    for (const auto& id : ids) EXPECT_EQ(sim.Hit(id, "k", 3, 9).status, core::Status::kUnderLimit);
+    sim.Steps(3, push);
+    for (const auto& id : ids) {
+      EXPECT_EQ(sim.Total(id, "k"), 9) << id << ": the new hits, and nothing cleared";
+      EXPECT_EQ(sim.Hit(id, "k", 1, 9).status, core::Status::kOverLimit);
+    }
+  }
+}
+
 TEST(GossipEngineTest, ARestartedNodeRejoinsAndItsOldLifeStillCounts) {
   Sim sim;
   sim.Add("a");
@@ -358,7 +407,8 @@ TEST(GossipEngineTest, BigMeshesSplitDigestsAndStillConverge) {
   };
   for (int step = 0; step < 30 && !converged(); ++step) sim.Step();
   for (const auto& id : ids) EXPECT_EQ(sim.MemberCount(id), ids.size()) << id;
-  EXPECT_GT(sim.split_digests, 0u) << "digests did not need splitting; use longer ids";
+  // A digest too large for one datagram is not split but sent changed-only (issue 23).
+  EXPECT_GT(sim.changed_only_syns, 0u) << "digests fit one datagram; use longer ids";
   EXPECT_LE(sim.max_datagram, kMaxDatagramBytes);
   sim.Hit(ids[5], "k", 1);
   sim.Hit(ids[29], "k", 1);
@@ -376,7 +426,6 @@ TEST(GossipEngineTest, ASynIsAnsweredWithWhatTheReceiverLacksNotItsWholeDigest) 
   for (const auto& id : ids) ASSERT_EQ(sim.MemberCount(id), ids.size()) << id;
   sim.reply_digests = sim.reply_digest_entries = sim.full_reply_digests = 0;
   sim.Steps(3, /*push=*/false);
-  EXPECT_GT(sim.split_digests, 0u) << "syns still list every node, in parts";
   EXPECT_EQ(sim.reply_digests, 0u) << "nobody lacks anything, so nobody answers with a digest";
 
   sim.Hit(ids[0], "k", 5);
@@ -386,6 +435,32 @@ TEST(GossipEngineTest, ASynIsAnsweredWithWhatTheReceiverLacksNotItsWholeDigest) 
   EXPECT_EQ(sim.full_reply_digests, 0u);
   // Each answer: the receiver's own entry and the one origin it lacked.
   EXPECT_LE(sim.reply_digest_entries, 2 * sim.reply_digests);
+}
+
+// Above one datagram of digest, a syn lists what changed (and a slice), not every node (issue
+// 23): a syn costs the same at any size, heartbeats still keep everyone alive, and a hit still
+// reaches every node by anti-entropy alone.
+TEST(GossipEngineTest, BigMeshesSynWhatChangedNotEveryNode) {
+  Sim sim;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 80; ++i) ids.push_back("node-with-a-long-name-" + std::to_string(100 + i));
+  sim.Form(ids, 30);
+  for (const auto& id : ids) ASSERT_EQ(sim.MemberCount(id), ids.size()) << id;
+  sim.changed_only_syns = sim.max_syn_entries = 0;
+  // Three suspicion timeouts without traffic: only listed heartbeats keep nodes alive.
+  sim.Steps(static_cast<int>(3 * kSuspicion / kInterval));
+  EXPECT_GT(sim.changed_only_syns, 0u);
+  EXPECT_LT(sim.max_syn_entries, ids.size() / 2) << "an idle syn lists a fraction of the mesh";
+  for (const auto& id : ids) {
+    EXPECT_EQ(sim.MemberCount(id), ids.size()) << id;
+    for (const auto& [origin, member] : sim.At(id).members().entries()) {
+      EXPECT_EQ(member.state, NodeState::kAlive) << id << " judges " << origin.node_id;
+    }
+  }
+  sim.Hit(ids[7], "k", 3);
+  sim.Hit(ids[61], "k", 4);
+  sim.Steps(10, /*push=*/false);  // rumor spreading, then slices for the few it missed
+  for (const auto& id : ids) EXPECT_EQ(sim.Total(id, "k"), 7) << id;
 }
 
 TEST(GossipEngineTest, WindowsRollOverAndAreCollectedEverywhere) {

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/gregorian.h"
+#include "mesh/decision.h"
 #include "mesh/mesh_options.h"
 
 namespace sluice::mesh {
@@ -60,6 +61,9 @@ core::RateLimitResponse DecideLeaky(CounterTable& table, const core::RateLimitRe
     windows.push_back(WindowKey{key, start, start + (count + 1) * g});
   }
 
+  if (absl::Status s = ResetIfAsked(table, req, windows); !s.ok()) {
+    return Error(std::string(s.message()));
+  }
   long double level = 0;
   int64_t add = 0;
   bool admitted = false;

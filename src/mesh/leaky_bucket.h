@@ -34,9 +34,10 @@ namespace sluice::mesh {
 inline constexpr int64_t kLeakySubWindows = 10;  // sub-windows per drain time
 inline constexpr int64_t kLeakyHistory = 32;     // sub-windows read per decision
 
-// Answers a LEAKY_BUCKET request (already checked by the caller for hits >= 0, no
-// RESET_REMAINING, key length) from `table`, charging this node's slot when admitted. Problems
-// come back in RateLimitResponse::error.
+// Answers a LEAKY_BUCKET request (already checked by the caller for hits >= 0, key length) from
+// `table`, charging this node's slot when admitted. RESET_REMAINING resets every sub-window of
+// the history first (the bucket is then empty). Problems come back in
+// RateLimitResponse::error.
 core::RateLimitResponse DecideLeaky(CounterTable& table, const core::RateLimitRequest& req,
                                     int64_t now);
 

@@ -23,18 +23,21 @@ const char* NodeStateName(NodeState state) {
 MemberTable::MemberTable(NodeInfo self, Options options, int64_t now) : options_(options) {
   OriginId id = self.id;
   Member member{.info = std::move(self), .last_heard = now, .confirmed = true, .state_since = now};
-  self_ = &members_.emplace(std::move(id), std::move(member)).first->second;
-  last_list_ = MemberList();
+  self_ = &members_.emplace(id, std::move(member)).first->second;
+  index_.emplace(std::move(id), self_);
+  self_->listed = IsMember(*self_);
 }
 
 Member* MemberTable::Learn(const NodeInfo& info, uint64_t heartbeat, int64_t now) {
   if (info.id.node_id.empty() || info.id == self_->info.id) return nullptr;
-  auto it = members_.find(info.id);
-  if (it != members_.end()) {
-    Member& member = it->second;
+  if (Member* known = Find(info.id)) {
+    Member& member = *known;
     // Addresses only ever come from the node itself (relayed verbatim), so take the latest.
     if (!info.mesh_address.empty()) member.info.mesh_address = info.mesh_address;
-    if (!info.grpc_address.empty()) member.info.grpc_address = info.grpc_address;
+    if (!info.grpc_address.empty() && info.grpc_address != member.info.grpc_address) {
+      member.info.grpc_address = info.grpc_address;
+      list_dirty_ = list_dirty_ || member.listed;
+    }
     member.info.http_address = info.http_address;
     return &member;
   }
@@ -59,7 +62,9 @@ Member* MemberTable::Learn(const NodeInfo& info, uint64_t heartbeat, int64_t now
     member.superseded = true;  // this node's own previous life
   }
   member.state = StateAt(member, now);
-  return &members_.emplace(info.id, std::move(member)).first->second;
+  Member* learned = &members_.emplace(info.id, std::move(member)).first->second;
+  index_.emplace(info.id, learned);
+  return learned;
 }
 
 MemberTable::Room MemberTable::MakeRoom(absl::FunctionRef<bool(const OriginId&)> keep) {
@@ -72,18 +77,20 @@ MemberTable::Room MemberTable::MakeRoom(absl::FunctionRef<bool(const OriginId&)>
   }
   if (victim == members_.end()) return Room{};
   Room room{.fits = true, .evicted = victim->first};
+  list_dirty_ = list_dirty_ || victim->second.listed;
+  index_.erase(victim->first);
   members_.erase(victim);
   return room;
 }
 
 Member* MemberTable::Find(const OriginId& id) {
-  auto it = members_.find(id);
-  return it == members_.end() ? nullptr : &it->second;
+  auto it = index_.find(id);
+  return it == index_.end() ? nullptr : it->second;
 }
 
 const Member* MemberTable::Find(const OriginId& id) const {
-  auto it = members_.find(id);
-  return it == members_.end() ? nullptr : &it->second;
+  auto it = index_.find(id);
+  return it == index_.end() ? nullptr : it->second;
 }
 
 void MemberTable::ObserveHeartbeat(Member& member, uint64_t heartbeat, int64_t now) {
@@ -118,26 +125,21 @@ bool MemberTable::IsMember(const Member& member) const {
          (member.state == NodeState::kAlive || member.state == NodeState::kSuspect);
 }
 
-std::vector<std::pair<OriginId, std::string>> MemberTable::MemberList() const {
-  std::vector<std::pair<OriginId, std::string>> list;
-  for (const auto& [id, member] : members_) {
-    if (IsMember(member)) list.emplace_back(id, member.info.grpc_address);
-  }
-  return list;
-}
-
 bool MemberTable::Tick(int64_t now) {
+  bool changed = std::exchange(list_dirty_, false);
   for (auto& [id, member] : members_) {
     NodeState state = StateAt(member, now);
     if (state != member.state) {
       member.state = state;
       member.state_since = now;
     }
+    const bool listed = IsMember(member);
+    if (listed != member.listed) {
+      member.listed = listed;
+      changed = true;
+    }
   }
-  auto list = MemberList();
-  if (list == last_list_) return false;
-  last_list_ = std::move(list);
-  return true;
+  return changed;
 }
 
 std::vector<OriginId> MemberTable::Forget(int64_t now,
@@ -150,6 +152,8 @@ std::vector<OriginId> MemberTable::Forget(int64_t now,
     if (&member != self_ && gone && now - member.state_since >= options_.forget_after_ms &&
         !keep(it->first)) {
       forgotten.push_back(it->first);
+      list_dirty_ = list_dirty_ || member.listed;
+      index_.erase(it->first);
       it = members_.erase(it);
     } else {
       ++it;

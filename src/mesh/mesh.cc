@@ -158,14 +158,10 @@ class Mesh::Impl {
     bool charged = false;
     for (const auto& req : requests) {
       core::RateLimitResponse& resp = out.emplace_back(mesh::Decide(counters_, req, now));
-      if (!resp.error.empty()) {
-        metrics_.errors->Increment();
-      } else if (resp.status == core::Status::kOverLimit) {
-        metrics_.rejected->Increment();
-      } else {
-        metrics_.admitted->Increment();
-      }
-      charged = charged || (resp.error.empty() && req.hits > 0);
+      metrics_.RecordDecision(!resp.error.empty(), resp.status == core::Status::kOverLimit);
+      // A reset is news too: its baselines are pushed like hits.
+      charged = charged || (resp.error.empty() &&
+                            (req.hits > 0 || req.Has(core::behavior::kResetRemaining)));
     }
     if (charged) RequestPush();
     return out;

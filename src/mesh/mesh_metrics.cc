@@ -72,6 +72,10 @@ MeshMetrics::MeshMetrics(obs::Registry& r)
   }
 }
 
+void MeshMetrics::RecordDecision(bool error, bool over_limit) const {
+  (error ? errors : over_limit ? rejected : admitted)->Increment();
+}
+
 void MeshMetrics::RecordSent(size_t bytes) const {
   packets_sent->Increment();
   bytes_sent->Increment(bytes);

@@ -29,6 +29,8 @@ struct MeshMetrics {
   void RecordReceived(size_t bytes) const;
   // One datagram discarded for `reason`.
   void RecordDropped(DropReason reason) const { dropped[static_cast<size_t>(reason)]->Increment(); }
+  // One local decision: an error item, else over or under the limit.
+  void RecordDecision(bool error, bool over_limit) const;
 
   obs::Counter* packets_sent;      // sluice_gossip_packets_total{direction="sent"}
   obs::Counter* packets_received;  // sluice_gossip_packets_total{direction="received"}

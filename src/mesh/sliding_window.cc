@@ -5,6 +5,7 @@
 
 #include "core/saturating.h"
 #include "core/sliding_window.h"
+#include "mesh/decision.h"
 
 namespace sluice::mesh {
 namespace {
@@ -29,6 +30,10 @@ core::RateLimitResponse DecideSliding(CounterTable& table, const core::RateLimit
   const std::array<WindowKey, 2> windows = {
       WindowKey{current.key, current.start - duration, current.end},
       WindowKey{current.key, current.start, current.end + duration}};
+  if (absl::Status s = ResetIfAsked(table, req, windows); !s.ok()) {
+    resp.error = std::string(s.message());
+    return resp;
+  }
   const int64_t elapsed = now - current.start;
   int64_t estimate = 0;
   int64_t current_total = 0;

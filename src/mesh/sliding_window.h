@@ -19,9 +19,10 @@
 
 namespace sluice::mesh {
 
-// Answers a sliding-window request (already checked by the caller: hits >= 0, no
-// RESET_REMAINING, key length, positive duration) from `table`, charging this node's slot in the
-// current window when admitted. Problems come back in RateLimitResponse::error.
+// Answers a sliding-window request (already checked by the caller: hits >= 0, key length,
+// positive duration) from `table`, charging this node's slot in the current window when
+// admitted. RESET_REMAINING resets both windows first. Problems come back in
+// RateLimitResponse::error.
 core::RateLimitResponse DecideSliding(CounterTable& table, const core::RateLimitRequest& req,
                                       const WindowKey& current, int64_t now);
 

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "server/grpc_goaway.h"
 #include "spdlog/spdlog.h"
 
 namespace sluice::server {
@@ -38,9 +39,10 @@ class CallCounterFactory final : public gx::ServerInterceptorFactoryInterface {
   std::shared_ptr<std::atomic<int>> calls_;
 };
 
-// How long no call must have been in progress, once the shutdown began, before the connections
-// left are closed. It covers the moment between starting grpc::Server::Shutdown and gRPC
-// refusing new calls, and between gRPC matching a call and the interceptor counting it.
+// How long no call must have been in progress before the next step of the stop (the shutdown
+// after the GOAWAY; closing the connections left after the shutdown began). It covers the round
+// trip of the graceful GOAWAY (a client's calls sent before it read the GOAWAY), and the moment
+// between gRPC matching a call and the interceptor counting it.
 constexpr std::chrono::milliseconds kQuiet{250};
 
 }  // namespace
@@ -51,26 +53,37 @@ std::unique_ptr<gx::ServerInterceptorFactoryInterface> GrpcDrain::MakeCallCounte
   return std::make_unique<CallCounterFactory>(calls_);
 }
 
+bool GrpcDrain::AwaitQuiet(std::chrono::steady_clock::time_point deadline,
+                           const std::atomic<bool>& stop) const {
+  auto quiet_since = std::chrono::steady_clock::now();
+  for (auto now = quiet_since; now < deadline && !stop.load();
+       now = std::chrono::steady_clock::now()) {
+    if (calls_->load() > 0) {
+      quiet_since = now;
+    } else if (now - quiet_since >= kQuiet) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
 void GrpcDrain::Shutdown(grpc::Server& server, std::chrono::milliseconds drain) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
+  const auto deadline = start + drain;
+  const auto system_deadline = std::chrono::system_clock::now() + drain;
   std::atomic<bool> stopped{false};
-  std::thread stop([&server, &stopped, drain] {
-    server.Shutdown(std::chrono::system_clock::now() + drain);
+  // While the server still serves: no new connection, GOAWAY on each one, and every call the
+  // clients sent before they read it answered. Then gRPC's shutdown has nothing left to cancel.
+  if (StopListeningAndSendGoaway(server)) AwaitQuiet(deadline, stopped);
+  std::thread stop([&server, &stopped, system_deadline] {
+    server.Shutdown(system_deadline);
     stopped.store(true);
   });
-  auto quiet_since = start;
-  bool closed_idle = false;
-  while (!stopped.load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    const auto now = Clock::now();
-    if (calls_->load() > 0) {
-      quiet_since = now;
-    } else if (!closed_idle && now - quiet_since >= kQuiet) {
-      // Every call is answered: close the connections whose clients kept them after GOAWAY.
-      grpc_server_cancel_all_calls(server.c_server());
-      closed_idle = true;
-    }
+  if (AwaitQuiet(deadline, stopped)) {
+    // Every call is answered: close the connections whose clients kept them after GOAWAY.
+    grpc_server_cancel_all_calls(server.c_server());
   }
   stop.join();
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);

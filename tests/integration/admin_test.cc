@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -41,6 +43,11 @@ descriptors:
     value: /login
     rate_limit:
       unit: minute
+      requests_per_unit: 5
+      algorithm: sliding_window
+  - key: report
+    rate_limit:
+      unit: hour
       requests_per_unit: 5
       algorithm: sliding_window
 )";
@@ -228,6 +235,69 @@ TEST(AdminTest, MeshNodesReadTheSumOverTheMesh) {
   EXPECT_TRUE(testing::Eventually(
       [&] { return JsonInt(testing::HttpGet(url).body, "count") == 4; }, 5'000))
       << testing::HttpGet(url).body;
+}
+
+// A reset on one mesh node clears the counter on every node by gossip (docs/mesh.md, "Reset"):
+// a Gubernator key (a fixed window in mesh mode) and an Envoy sliding window, each filled to its
+// limit with hits on every node. Hour-long windows, started away from an hour's edge, so no
+// window ends during the test.
+TEST(AdminTest, AMeshResetOnOneNodeClearsEveryNode) {
+  const int64_t to_next_hour = 3'600'000 - testing::NowMs() % 3'600'000;
+  if (to_next_hour < 60'000) std::this_thread::sleep_for(std::chrono::milliseconds(to_next_hour));
+  TempFile rules("admin_mesh_rules_" + std::to_string(getpid()) + ".yaml", kRules);
+  testing::MeshCluster mesh(3, {"--admin", "--config", rules.path()});
+  ASSERT_TRUE(mesh.ready());
+  ASSERT_TRUE(mesh.WaitForMembers(3));
+  struct Counter {
+    std::string selector;
+    std::function<int(int node)> hit;  // one hit on `node`; the HTTP status
+    int limit;
+  };
+  const std::vector<Counter> counters = {
+      {"name=api&unique_key=meshreset&limit=10&duration=3600000",
+       [&](int node) {
+         HttpReply r = testing::HttpPost(
+             mesh.process(node).http_url() + "/v1/GetRateLimits",
+             R"({"requests":[{"name":"api","unique_key":"meshreset","hits":1,"limit":10,)"
+             R"("duration":3600000}]})");
+         return r.body.find("OVER_LIMIT") == std::string::npos ? r.status : 429;
+       },
+       10},
+      {"domain=shop&descriptor=report=q3",
+       [&](int node) {
+         return testing::HttpPost(mesh.process(node).http_url() + "/json",
+                                  EnvoyBody("report", "q3"))
+             .status;
+       },
+       5},
+  };
+  auto count_at = [&](int node, const Counter& c) {
+    return JsonInt(
+        HttpCall("GET", mesh.process(node).http_url() + "/v1/admin/counters?" + c.selector, "", {})
+            .body,
+        "count");
+  };
+  for (const Counter& c : counters) {
+    SCOPED_TRACE(c.selector);
+    for (int i = 0; i < c.limit; ++i) ASSERT_EQ(c.hit(i % mesh.size()), 200) << "hit " << i;
+    for (int node = 0; node < mesh.size(); ++node) {
+      EXPECT_TRUE(testing::Eventually([&] { return count_at(node, c) == c.limit; }, 10'000))
+          << node << " counts " << count_at(node, c);
+      EXPECT_EQ(c.hit(node), 429) << node << " is at the limit";
+    }
+    HttpReply reset =
+        HttpCall("POST", mesh.process(1).http_url() + "/v1/admin/reset?" + c.selector, "", {});
+    ASSERT_EQ(reset.status, 200) << reset.body;
+    EXPECT_EQ(JsonInt(reset.body, "count"), 0) << reset.body;
+    for (int node = 0; node < mesh.size(); ++node) {
+      // A few gossip intervals; the deadline only bounds a stuck run.
+      EXPECT_TRUE(testing::Eventually([&] { return count_at(node, c) == 0; }, 10'000))
+          << node << " still counts " << count_at(node, c);
+    }
+    for (int node = 0; node < mesh.size(); ++node) {
+      EXPECT_EQ(c.hit(node), 200) << node << " admits again";
+    }
+  }
 }
 
 class AdminTlsTest : public ::testing::Test {
