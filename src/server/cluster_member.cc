@@ -13,6 +13,7 @@
 #include "cluster/peer_wire.h"
 #include "core/clock.h"
 #include "library/public_types.h"
+#include "server/build_info_metric.h"
 #include "server/cluster_member_parts.h"
 #include "server/settings_sources.h"
 

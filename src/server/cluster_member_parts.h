@@ -27,7 +27,6 @@
 #include "persist/persistence.h"
 #include "rules/rule_store.h"
 #include "rules/rule_watcher.h"
-#include "server/build_info_metric.h"
 #include "server/config.h"
 #include "server/node_builder.h"
 #include "server/node_status.h"
