@@ -124,7 +124,7 @@ TEST(ChaosTest, SlowOwnerGivesTimelyItemErrorsAndExactCountsAfter) {
     ASSERT_TRUE(Hit(cluster, 0, slow_key, 1).error.empty());
     ASSERT_TRUE(Hit(cluster, 0, live_key, 1).error.empty());
   }
-  kill(cluster.node(1).pid(), SIGSTOP);
+  ASSERT_TRUE(testing::StopProcess(cluster.node(1).pid()));
   FaultTally tally = HitDuringFault(cluster, 0, slow_key, live_key, 5);
   pb::gubernator::HealthCheckResp health;
   const std::string said = cluster.HealthCheck(0, &health).error_message() + health.message();

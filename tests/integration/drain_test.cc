@@ -420,7 +420,7 @@ TEST(DrainTest, CallsWaitingOnAPeerFinishDuringTheDrain) {
     ASSERT_TRUE(cluster.GetRateLimits(kForwarder, req, &resp).ok());
     ASSERT_EQ(resp.responses(0).error(), "");
   }
-  kill(cluster.node(kOwner).pid(), SIGSTOP);
+  ASSERT_TRUE(testing::StopProcess(cluster.node(kOwner).pid()));
   std::vector<std::thread> callers;
   std::atomic<int> connected{0};
   std::vector<grpc::Status> statuses(4);

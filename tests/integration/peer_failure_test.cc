@@ -91,7 +91,7 @@ TEST_P(PeerFailureTest, AnswersUnderThePolicyCountedAndShown) {
     cluster.Kill(owner);
   } else {
     resume.emplace(cluster.node(owner).pid());
-    ASSERT_EQ(kill(cluster.node(owner).pid(), SIGSTOP), 0);
+    ASSERT_TRUE(testing::StopProcess(cluster.node(owner).pid()));
   }
 
   // `local` answers from limit ÷ 2 = 5 here, then denies; the others answer alike every time.
@@ -165,7 +165,7 @@ TEST(PeerFailureTest, LocalCountsAgainAtTheOwnerOnceItIsBack) {
   const pid_t owner = cluster.node(1).pid();
   {
     ContinueOnExit resume(owner);
-    ASSERT_EQ(kill(owner, SIGSTOP), 0);
+    ASSERT_TRUE(testing::StopProcess(owner));
     // Decided here, against this node's own count (one healthy node: the whole limit).
     EXPECT_EQ(Hit(cluster, 0, key).item.remaining(), kLimit - 1);
     EXPECT_EQ(Hit(cluster, 0, key).item.remaining(), kLimit - 2);

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -82,6 +83,39 @@ SluiceProcess::~SluiceProcess() {
     if (Wait(10'000) == -1) Kill();
   }
   unlink(log_path_.c_str());
+}
+
+namespace {
+
+// Whether every task of `pid` is stopped ('T') or traced ('t'), from /proc/<pid>/task/*/stat.
+bool AllThreadsStopped(pid_t pid) {
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code error;
+  int seen = 0;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;  // the thread ended meanwhile
+    // "tid (comm) S ...": the state follows the last ')' (comm may hold spaces or parentheses).
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos || close + 2 >= line.size()) return false;
+    const char state = line[close + 2];
+    if (state != 'T' && state != 't') return false;
+    ++seen;
+  }
+  return !error && seen > 0;
+}
+
+}  // namespace
+
+bool StopProcess(pid_t pid) {
+  if (pid <= 0 || kill(pid, SIGSTOP) != 0) return false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (AllThreadsStopped(pid)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return false;
 }
 
 void SluiceProcess::Signal(int signal) const {

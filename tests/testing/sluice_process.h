@@ -10,8 +10,13 @@
 
 namespace sluice::testing {
 
-// A TCP port on 127.0.0.1 that was free when asked (the kernel's pick for port 0).
+// A TCP port on 127.0.0.1 that was free when asked (testing/free_port.h says where it is picked).
 int FreePort();
+
+// SIGSTOPs `pid` and waits (up to 5 s) until every thread of it has stopped: kill() only queues
+// the signal, and a thread still running may answer one more call (seen on a loaded machine: a
+// "stopped" owner answered the first forward in 3 ms). True once all are stopped.
+bool StopProcess(pid_t pid);
 
 class SluiceProcess {
  public:
