@@ -255,7 +255,8 @@ MergeResult CounterTable::MergeInShard(const OriginId& origin, const SlotUpdate&
   if (it == shard.counters.end() && update.count == 0) return MergeResult::kUnchanged;
   Entry* entry = it == shard.counters.end() ? Create(shard, update.window) : &*it;
   if (entry == nullptr) return MergeResult::kFull;
-  auto find = [&](const OriginId& id) {
+  auto find = [&](const OriginId& id) -> const OriginSlots* {
+    shard.mu.AssertHeld();  // the lambda runs under the lock taken above
     auto known = shard.origins.find(id);
     return known == shard.origins.end() ? nullptr : &known->second;
   };
@@ -267,6 +268,7 @@ MergeResult CounterTable::MergeInShard(const OriginId& origin, const SlotUpdate&
         counter.slots, [&](const Slot& s) { return s.origin == known; },
         [&](const Slot& s) { return s.origin == self; }, options_.max_slots_per_key, update,
         [&](int64_t count, uint64_t version) {
+          shard.mu.AssertHeld();  // MergeVersioned calls it before returning, under the lock
           SetSlot(*entry, SlotsOf(shard, origin), count, version);
         });
   }
@@ -276,6 +278,7 @@ MergeResult CounterTable::MergeInShard(const OriginId& origin, const SlotUpdate&
       [&](const Baseline& b) { return b.setter == self; },
       kMaxBaselinesFactor * options_.max_slots_per_key, update,
       [&](int64_t count, uint64_t version) {
+        shard.mu.AssertHeld();  // MergeVersioned calls it before returning, under the lock
         SetBaseline(*entry, SlotsOf(shard, origin), of, count, version);
       });
 }
