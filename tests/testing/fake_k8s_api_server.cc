@@ -320,7 +320,7 @@ void FakeK8sApiServer::Bookmark() {
 
 void FakeK8sApiServer::Compact(bool as_http_status) {
   std::lock_guard<std::mutex> lock(mu_);
-  compacted_ = version_ + 1;
+  compacted_ = version_;  // a watch from the current version (a fresh list's) is still valid
   gone_as_http_ = as_http_status;
   events_.clear();
 }
