@@ -227,6 +227,22 @@ class CounterTable {
     absl::node_hash_map<WindowKey, Counter> counters ABSL_GUARDED_BY(mu);
     absl::node_hash_map<OriginId, OriginSlots> origins ABSL_GUARDED_BY(mu);
     absl::btree_set<std::pair<int64_t, const Entry*>> by_end ABSL_GUARDED_BY(mu);
+    // This node's entry in `origins`, made by the constructor and never removed.
+    OriginSlots* self ABSL_GUARDED_BY(mu) = nullptr;
+  };
+
+  // Finds one origin's slots shard after shard, hashing its id once (and not at all for this
+  // node, whose slots every shard keeps at hand).
+  class OriginLookup {
+   public:
+    OriginLookup(const CounterTable& table, const OriginId& origin);
+    // `origin`'s slots in `shard`, nullptr when it has none there.
+    const OriginSlots* In(const Shard& shard) const ABSL_SHARED_LOCKS_REQUIRED(shard.mu);
+
+   private:
+    const OriginId& origin_;
+    bool is_self_;
+    size_t hash_;
   };
 
   Shard& ShardFor(const std::string& key);
@@ -242,7 +258,9 @@ class CounterTable {
   void SetBaseline(Entry& entry, OriginSlots& setter, const OriginId& of, int64_t count,
                    uint64_t version);
   // Merge's work under the shard lock, once `update` is valid and not this node's.
-  MergeResult MergeInShard(const OriginId& origin, const SlotUpdate& update);
+  // `first_in_shard`: the origin held nothing in this shard before.
+  MergeResult MergeInShard(const OriginId& origin, const SlotUpdate& update,
+                           bool& first_in_shard);
   // The next version of this node; call under the lock of the shard being changed.
   uint64_t NextOwnVersion();
   // The largest baseline any node set for `of` in `counter` (0: none).
