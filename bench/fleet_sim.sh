@@ -82,6 +82,8 @@ fi  # PLOT_ONLY=1: table and plot from an existing $out/fleet.tsv (runs merged b
 
 # Wall time: the whole process as the script timed it (the simulator's own wall_s leaves out
 # start-up and exit); CPU: the simulator's.
+# Rows by loss, then nodes, whatever order they ran (or were merged) in.
+{ head -1 "$tsv"; tail -n +2 "$tsv" | sort -t$'\t' -k1,1n -k2,2n; } >"$tsv.sorted" && mv "$tsv.sorted" "$tsv"
 awk -F'\t' 'NR == 1 { print "| loss | nodes | converge p50 / p99 (ms) | bytes/node/s | of which push / syn / reply | state bytes/node | overshoot max | unconverged probes | warm-up (ms) | wall (s) | CPU (s) | note |"; print "|---|---|---|---|---|---|---|---|---|---|---|---|"; next }
   { split_ = ($14 == "" ? "" : $14 " / " $15 " / " $16)
     printf "| %s %% | %s | %s / %s | %s | %s | %s | %s | %s of %s | %s | %s | %s | %s |\n", $1, $2, $4, $5, $6, split_, $7, $8, $9, $10, $11, $12, $13, $19 }' "$tsv" >"$out/fleet.md"
