@@ -241,9 +241,12 @@ class CounterTable {
 
    private:
     const OriginId& origin_;
-    bool is_self_;
     size_t hash_;
+    bool is_self_;
   };
+
+  // Whether `origin`, whose HashOf is `hash`, is this node's life.
+  bool IsSelf(const OriginId& origin, size_t hash) const;
 
   Shard& ShardFor(const std::string& key);
   const Shard& ShardFor(const std::string& key) const;
@@ -259,7 +262,7 @@ class CounterTable {
                    uint64_t version);
   // Merge's work under the shard lock, once `update` is valid and not this node's.
   // `first_in_shard`: the origin held nothing in this shard before.
-  MergeResult MergeInShard(const OriginId& origin, const SlotUpdate& update,
+  MergeResult MergeInShard(const OriginId& origin, size_t origin_hash, const SlotUpdate& update,
                            bool& first_in_shard);
   // The next version of this node; call under the lock of the shard being changed.
   uint64_t NextOwnVersion();
@@ -268,6 +271,7 @@ class CounterTable {
   static void Recount(Counter& counter);
 
   const Options options_;
+  const size_t self_hash_;  // HashOf(options_.self)
   std::array<Shard, kShards> shards_;
   std::atomic<size_t> windows_{0};
   std::atomic<size_t> slot_count_{0};
