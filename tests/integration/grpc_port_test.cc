@@ -41,20 +41,12 @@ TEST(GrpcPortTest, ASecondNodeOnTheSameExplicitPortFailsToStart) {
   EXPECT_EQ(first.Wait(0), -1) << "the first node is still running";
 }
 
-// The gRPC port a node started with --addr 127.0.0.1:0 logged in its ready line, or 0 if the
-// line is not there within 20 s. Polled: the node logs the line after its HTTP port (what
-// ready() waits for) accepts, so a loaded machine can show the port before the line.
+// The gRPC port a node started with --addr 127.0.0.1:0 logged in its ready line, or 0.
 int LoggedGrpcPort(const SluiceProcess& node) {
   const std::string marker = "gRPC on 127.0.0.1:";
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (true) {
-    const std::string output = node.Output();
-    if (const size_t at = output.find(marker); at != std::string::npos) {
-      return std::atoi(output.c_str() + at + marker.size());
-    }
-    if (std::chrono::steady_clock::now() >= deadline) return 0;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  if (!node.AwaitOutput(marker)) return 0;
+  const std::string output = node.Output();
+  return std::atoi(output.c_str() + output.find(marker) + marker.size());
 }
 
 // Two nodes asking for port 0 at once get a port each, and each serves on it.

@@ -151,4 +151,13 @@ std::string SluiceProcess::Output() const {
   return ss.str();
 }
 
+bool SluiceProcess::AwaitOutput(const std::string& text, int timeout_ms) const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (Output().find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
 }  // namespace sluice::testing

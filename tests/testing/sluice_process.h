@@ -53,6 +53,10 @@ class SluiceProcess {
   void Kill();
   // Everything the process printed so far.
   std::string Output() const;
+  // Waits up to `timeout_ms` until the output contains `text`; false on timeout. For what a node
+  // logs after ready() can be true, such as its ready line ("sluice ... ready: gRPC on ...,
+  // cache size ..."), logged once its HTTP port already accepts.
+  bool AwaitOutput(const std::string& text, int timeout_ms = 20'000) const;
 
  private:
   pid_t pid_ = -1;
