@@ -59,6 +59,11 @@ class SluiceProcess {
   bool AwaitOutput(const std::string& text, int timeout_ms = 20'000) const;
 
  private:
+  // Spawns the node and waits up to 20 s until both ports accept; ready_.
+  bool Start(const Options& options);
+  // Whether the node exited at start-up because a port was in use.
+  bool PortWasTaken() const;
+
   pid_t pid_ = -1;
   std::string grpc_host_ = "127.0.0.1";
   int grpc_port_ = 0;
