@@ -21,6 +21,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
 #include "integration/mesh_harness.h"
@@ -166,9 +167,49 @@ int MostInAnyInterval(std::vector<int64_t> times, int64_t span_ms, int64_t from,
   return most;
 }
 
+// A 1 s interval [start, start + 1 s) and the sliding window's own estimate error in it. The
+// estimate weighs the previous epoch window's count as if spread evenly over that window: at
+// offset y into the next window it counts previous × (1 - y), so whatever the previous window
+// admitted after offset y beyond that share can be admitted again before y. With even arrivals
+// the error is a hit or two; a loaded machine makes arrivals bursty (the driver threads wait for
+// a core, then catch up), and the error is what those bursts left, computed from the admissions.
+struct Interval {
+  int64_t start = 0;
+  int admitted = 0;
+  double estimate_error = 0;
+};
+
+// Of every interval starting in [from, to - 1 s] (ms steps), the one whose admissions exceed its
+// estimate error the most.
+Interval WorstInterval(const std::vector<int64_t>& times, int64_t from, int64_t to) {
+  Interval worst{.admitted = -1};
+  if (to - from < 1000) return worst;
+  // before[i]: admissions in [from, from + i).
+  std::vector<int> before(to - from + 1, 0);
+  for (int64_t t : times) {
+    if (t >= from && t < to) ++before[t - from + 1];
+  }
+  for (size_t i = 1; i < before.size(); ++i) before[i] += before[i - 1];
+  auto count = [&](int64_t a, int64_t b) { return before[b - from] - before[a - from]; };
+  for (int64_t start = from; start + 1000 <= to; ++start) {
+    const int64_t window = start - start % 1000;  // the epoch window `start` is in
+    const int admitted = count(start, start + 1000);
+    double error = 0;
+    if (window >= from && window + 1000 <= to) {
+      const double rest = 1.0 - static_cast<double>(start - window) / 1000;  // share still weighed
+      error = std::max(0.0, count(start, window + 1000) - count(window, window + 1000) * rest);
+    }
+    if (worst.admitted < 0 || admitted - error > worst.admitted - worst.estimate_error) {
+      worst = Interval{.start = start, .admitted = admitted, .estimate_error = error};
+    }
+  }
+  return worst;
+}
+
 struct Overshoot {
   int most_in_any_interval = -1;
   int bound = 0;  // limit + R * d, d as measured (at least the budget)
+  Interval worst;  // the steady interval furthest above its estimate error
 };
 
 // Runs the scenario and checks every full window against limit + R * d, d being the larger of
@@ -229,19 +270,21 @@ Overshoot RunOvershoot(const std::string& label, std::vector<std::string> extra_
   const int64_t last_full_end = std::prev(m.total.end(), 2)->first;
   const int most = MostInAnyInterval(m.admitted_at, 1000, first_full_end, last_full_end);
   const int most_with_start = MostInAnyInterval(m.admitted_at, 1000, 0, last_full_end);
+  const Interval worst = WorstInterval(m.admitted_at, first_full_end, last_full_end);
   std::printf(
       "mesh overshoot [%s, %s]: 3 nodes, limit %d/s, %d req/s for %d s, %d full windows: "
       "admitted min %d, median %d, mean %.1f, max %d (max overshoot %.0f%%, bound %d for d = %lld "
       "ms; propagation measured over %zu samples: p50 %lld, p99 %lld, max %lld ms); most in any "
-      "1 s interval %d steady, %d with the start\n",
+      "1 s interval %d steady, %d with the start; furthest above the estimate's error: %d in "
+      "the interval from %lld (estimate error %.1f)\n",
       label.c_str(), algorithm.c_str(), kLimit, kRate, kSeconds, windows, admitted.front(),
       admitted[admitted.size() / 2], mean, admitted.back(),
       100.0 * (admitted.back() - kLimit) / kLimit, bound, static_cast<long long>(delay_ms),
       delays.size(), static_cast<long long>(delays[delays.size() / 2]),
       static_cast<long long>(p99_ms), static_cast<long long>(delays.back()), most,
-      most_with_start);
+      most_with_start, worst.admitted, static_cast<long long>(worst.start), worst.estimate_error);
   EXPECT_LT(admitted.back(), kLimit * 140 / 100) << "Hivemind's per-window tolerance";
-  return Overshoot{.most_in_any_interval = most, .bound = bound};
+  return Overshoot{.most_in_any_interval = most, .bound = bound, .worst = worst};
 }
 
 TEST(MeshOvershootTest, DefaultPushKeepsEveryWindowWithinTheBound) {
@@ -255,17 +298,24 @@ TEST(MeshOvershootTest, AntiEntropyAloneStaysWithinItsBound) {
 }
 
 // The sliding window, measured the same way. Its promise is about any 1 s interval, not only
-// epoch windows: with arrivals spread evenly its estimate's own error is a few hits, so any
-// interval stays within the mesh's bound limit + R * d plus that error (budgeted at 5 %).
+// epoch windows: any interval stays within the mesh's bound limit + R * d plus the estimate's
+// own error there (Interval), computed from the admissions, plus 5 % for rounding and for the
+// answer times the test stamps (a call is decided a little before it is answered).
+void ExpectEveryIntervalWithinTheBound(const Overshoot& o) {
+  EXPECT_GE(o.worst.admitted, 0) << "no steady interval was measured";
+  EXPECT_LE(o.worst.admitted, o.bound + o.worst.estimate_error + kLimit * 5 / 100)
+      << "the interval from " << o.worst.start << " (estimate error " << o.worst.estimate_error
+      << ")";
+}
+
 TEST(MeshOvershootTest, SlidingWindowKeepsEveryIntervalWithinTheBound) {
-  const Overshoot o = RunOvershoot("push 10ms (default)", {}, 25, "sliding_window");
-  EXPECT_LE(o.most_in_any_interval, o.bound + kLimit * 5 / 100);
+  ExpectEveryIntervalWithinTheBound(
+      RunOvershoot("push 10ms (default)", {}, 25, "sliding_window"));
 }
 
 TEST(MeshOvershootTest, SlidingWindowAntiEntropyAloneStaysWithinItsBound) {
-  const Overshoot o = RunOvershoot("anti-entropy only, gossip 100ms",
-                                   {"--gossip-push-interval", "0s"}, 115, "sliding_window");
-  EXPECT_LE(o.most_in_any_interval, o.bound + kLimit * 5 / 100);
+  ExpectEveryIntervalWithinTheBound(RunOvershoot(
+      "anti-entropy only, gossip 100ms", {"--gossip-push-interval", "0s"}, 115, "sliding_window"));
 }
 
 }  // namespace
