@@ -80,12 +80,14 @@ class GossipEngine::DeltaWriter {
   // Adds `member`'s slot updates with a version above `since`, claiming completeness up to
   // `watermark` (what this node knows of that origin). Returns the version up to which the
   // updates were written (`since` when nothing could be).
+  // `vouched`: this node has `member` as a member (probing meshes only).
   uint64_t Add(const Member& member, uint64_t heartbeat, bool left, const CounterTable& counters,
-               uint64_t since, uint64_t watermark) {
+               uint64_t since, uint64_t watermark, bool vouched = false) {
     wire::OriginDelta header;
     *header.mutable_node() = ToWire(member.info);
     header.set_heartbeat(heartbeat);
     header.set_left(left);
+    header.set_vouched(vouched);
     uint64_t from = since;
     uint64_t last = since;
     wire::OriginDelta* od = Start(header, from);
@@ -296,6 +298,10 @@ bool GossipEngine::InDigest(const Member& member, int64_t now) const {
          now - member.state_since < 2 * options_.suspicion_timeout_ms;
 }
 
+bool GossipEngine::Vouches(const Member& member) const {
+  return probing_ && members_.IsMember(member);
+}
+
 wire::DigestEntry GossipEngine::EntryOf(const Member& member) const {
   wire::DigestEntry entry;
   entry.set_node_id(member.info.id.node_id);
@@ -303,6 +309,7 @@ wire::DigestEntry GossipEngine::EntryOf(const Member& member) const {
   entry.set_heartbeat(member.heartbeat);
   entry.set_max_version(counters_.Watermark(member.info.id));
   entry.set_left(member.left);
+  entry.set_suspect(probing_ && member.suspected);
   return entry;
 }
 
@@ -356,8 +363,9 @@ std::vector<wire::Digest> GossipEngine::BuildSyn(int64_t now, bool self_only) co
 std::vector<wire::Digest> GossipEngine::BuildChangedDigest(int64_t now, bool self_only) const {
   wire::Packet shell;
   *shell.mutable_sender() = self_wire_;
-  // 3: the syn's length prefix; 3 more: changed_only (field 40 takes a 2-byte tag).
-  const size_t budget = body_budget_ - shell.ByteSizeLong() - 3 - 3;
+  // 3: the syn's length prefix; 3 more each: changed_only and probe (fields 40 and 60 take a
+  // 2-byte tag).
+  const size_t budget = body_budget_ - shell.ByteSizeLong() - 3 - 3 - 3;
   std::vector<wire::Digest> parts(1);
   parts.back().set_changed_only(true);
   size_t size = 0;
@@ -378,6 +386,7 @@ std::vector<wire::Digest> GossipEngine::BuildChangedDigest(int64_t now, bool sel
   const Member& self_member = members_.self();
   add(self_member);
   if (self_only) return parts;
+  parts.front().set_probe(probing_);
   for (const OriginId& id : listed_) {
     auto listing = listings_.find(id);
     const Member* member = members_.Find(id);
@@ -409,6 +418,7 @@ void GossipEngine::NoteChange(const OriginId& id, int64_t now) {
 }
 
 void GossipEngine::NoteHeartbeat(const Member& member, int64_t now) {
+  if (probing_) return;  // heartbeats are not relayed: only suspicions and refutations are
   auto it = listings_.find(member.info.id);
   if (it != listings_.end() && member.heartbeat < it->second.heartbeat + beat_epoch_) return;
   NoteChange(member.info.id, now);
@@ -442,13 +452,47 @@ void GossipEngine::ApplyDigest(const wire::Digest& digest, int64_t now) {
   for (const auto& entry : digest.entries()) {
     Member* member = members_.Find(OriginId{entry.node_id(), entry.incarnation()});
     if (member == nullptr) continue;  // learned from a delta, which carries its addresses
-    members_.ObserveHeartbeat(*member, entry.heartbeat(), now);
+    if (members_.ObserveHeartbeat(*member, entry.heartbeat(), now)) NoteChange(member->info.id, now);
     NoteHeartbeat(*member, now);
+    if (probing_) ApplySuspicion(*member, entry, now);
     if (entry.left() && !member->left) {
       members_.MarkLeft(*member);
       NoteChange(member->info.id, now);
     }
   }
+}
+
+void GossipEngine::ApplySuspicion(Member& member, const wire::DigestEntry& entry, int64_t now) {
+  if (entry.vouched() && !member.confirmed) {
+    members_.Vouch(member, now);
+    NoteChange(member.info.id, now);
+  }
+  if (entry.suspect() && members_.Suspect(member, entry.heartbeat(), now)) {
+    NoteChange(member.info.id, now);  // relay the rumor
+  }
+}
+
+std::vector<const Member*> GossipEngine::JudgeProbes(int64_t now) {
+  std::vector<const Member*> again;
+  std::vector<OriginId> suspects;
+  std::erase_if(probes_, [&](std::pair<OriginId, int>& probe) {
+    const Member* member = members_.Find(probe.first);
+    if (member == nullptr || member->info.mesh_address.empty() ||
+        (member->state != NodeState::kAlive && member->state != NodeState::kSuspect)) {
+      return true;
+    }
+    if (++probe.second < kProbeAttempts) {
+      again.push_back(member);
+      return false;
+    }
+    suspects.push_back(probe.first);
+    return true;
+  });
+  for (const OriginId& id : suspects) {
+    Member* member = members_.Find(id);
+    if (members_.Suspect(*member, member->heartbeat, now)) NoteChange(id, now);
+  }
+  return again;
 }
 
 std::vector<wire::Packet> GossipEngine::AnswerChangedDigest(const wire::Digest& digest,
@@ -465,7 +509,7 @@ std::vector<wire::Packet> GossipEngine::AnswerChangedDigest(const wire::Digest& 
     const uint64_t watermark = counters_.Watermark(id);
     if (watermark <= entry.max_version()) continue;
     writer.Add(*member, member->heartbeat, member->left, counters_, entry.max_version(),
-               watermark);
+               watermark, Vouches(*member));
   }
   return writer.Take();
 }
@@ -495,7 +539,8 @@ std::vector<wire::Packet> GossipEngine::AnswerDigest(const wire::Digest& digest,
     auto known = peer.find(member->info.id);
     if (known != peer.end() && watermark <= known->second->max_version()) continue;
     const uint64_t since = known == peer.end() ? 0 : known->second->max_version();
-    writer.Add(*member, member->heartbeat, member->left, counters_, since, watermark);
+    writer.Add(*member, member->heartbeat, member->left, counters_, since, watermark,
+               Vouches(*member));
   }
   return writer.Take();
 }
@@ -509,7 +554,7 @@ std::optional<wire::Digest> GossipEngine::WantsDigest(const wire::Digest& syn) c
   const Member& self_member = members_.self();
   *shell.mutable_digest()->add_entries() = EntryOf(self_member);
   size_t size = shell.ByteSizeLong() + 3;
-  bool wanted = false;
+  bool wanted = syn.probe();  // a probe is answered even when nothing is lacking
   for (const auto& entry : syn.entries()) {
     if (!InRange(entry.node_id(), syn)) continue;
     const OriginId id{entry.node_id(), entry.incarnation()};
@@ -524,6 +569,7 @@ std::optional<wire::Digest> GossipEngine::WantsDigest(const wire::Digest& syn) c
       // Lacks updates here; or news for the peer, which has not seen that node alive yet (it
       // becomes a member there once this heartbeat is above the one it learned).
       want = EntryOf(*member);
+      want.set_vouched(Vouches(*member));
     } else {
       continue;
     }
@@ -550,7 +596,8 @@ std::vector<wire::Packet> GossipEngine::AnswerWants(const wire::Digest& wants,
     const uint64_t since = entry.max_version();
     // An unknown life (since 0) is sent even without slots: its header makes it known.
     if (since != 0 && watermark <= since) continue;
-    writer.Add(*member, member->heartbeat, member->left, counters_, since, watermark);
+    writer.Add(*member, member->heartbeat, member->left, counters_, since, watermark,
+               Vouches(*member));
   }
   return writer.Take();
 }
@@ -565,8 +612,9 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, int64_t now) {
     if (info->id == self().id) continue;  // this node is the only writer of its slots
     Member* member = Admit(*info, od.heartbeat(), now);
     if (member == nullptr) continue;  // no room: its slots are offered again later
-    members_.ObserveHeartbeat(*member, od.heartbeat(), now);
+    if (members_.ObserveHeartbeat(*member, od.heartbeat(), now)) NoteChange(info->id, now);
     NoteHeartbeat(*member, now);
+    if (probing_ && od.vouched() && !member->confirmed) members_.Vouch(*member, now);
     if (od.left() && !member->left) {
       members_.MarkLeft(*member);
       NoteChange(info->id, now);
@@ -646,7 +694,8 @@ Received GossipEngine::Receive(const wire::Packet& packet, size_t datagram_bytes
     result.dropped = DropReason::kMembersFull;
     return result;
   }
-  members_.ObserveContact(*sender, now);
+  if (members_.ObserveContact(*sender, now)) NoteChange(sender_id, now);
+  std::erase_if(probes_, [&](const auto& probe) { return probe.first == sender_id; });
   std::vector<wire::Packet> replies;
   switch (packet.body_case()) {
     case wire::Packet::kSyn:
@@ -699,6 +748,10 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
   challenged_.clear();
   greeted_.clear();
   members_.Beat();
+  if (!probing_ && members_.size() > options_.probe_above_lives) {
+    probing_ = true;
+    members_.JudgeByProbes();
+  }
   stats_.windows_collected += counters_.Collect(now);
   if (members_.Tick(now)) membership_changed_ = true;
   for (const OriginId& id :
@@ -727,10 +780,19 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
     }
   }
   std::vector<std::pair<std::string, std::string>> targets;  // address, node id
+  if (probing_) {
+    for (const Member* member : JudgeProbes(now)) {
+      targets.emplace_back(member->info.mesh_address, member->info.id.node_id);
+    }
+  }
   // A partial Fisher-Yates shuffle: `fanout` random live peers in O(fanout), not O(N).
   for (size_t i = 0; i < live.size() && i < static_cast<size_t>(options_.fanout); ++i) {
     std::swap(live[i], live[std::uniform_int_distribution<size_t>(i, live.size() - 1)(rng_)]);
     targets.emplace_back(live[i]->info.mesh_address, live[i]->info.id.node_id);
+    if (probing_ && std::none_of(probes_.begin(), probes_.end(),
+                                 [&](const auto& p) { return p.first == live[i]->info.id; })) {
+      probes_.emplace_back(live[i]->info.id, 0);
+    }
   }
   if (!dead.empty()) {
     const Member* pick = dead[std::uniform_int_distribution<size_t>(0, dead.size() - 1)(rng_)];

@@ -14,6 +14,13 @@
 // itself, a wants list of them (a wants_only digest, not its whole digest: that would list every
 // node again); the initiator answers that with what was asked. Deltas are sent in version order with
 // an explicit (from, to] range so a lost datagram can never make a peer skip updates.
+// Probing (above options.probe_above_lives known lives; docs/mesh.md §4 "Probing"): relaying
+// every node's heartbeat costs every node O(N), so big meshes judge liveness SWIM-style instead.
+// Each syn is a probe the receiver always answers; a peer that leaves kProbeAttempts probes in
+// a row unanswered (re-probed every round) is suspected, and the suspicion spreads as a listed
+// rumor; any heartbeat above the suspected one, or a packet from the node, refutes it, and the
+// refutation spreads the same way; T of suspicion makes it dead. Heartbeats are no longer
+// relayed on their own, and a life a member vouches for is a member at once.
 // Push: this node's own new slot updates are also sent to every live member as soon as the
 // runtime calls Push (every push_interval), which is what keeps the overshoot small.
 //
@@ -77,6 +84,10 @@ inline constexpr int kListedRounds = 2;
 // Lives of the rest of the digest added to each changed-only syn, in rotation: anti-entropy for
 // what every listing missed.
 inline constexpr size_t kSliceEntries = 16;
+// Probing meshes: a peer is suspected after this many probes in a row (one per round)
+// unanswered. With independent loss p per datagram a live peer is suspected with probability
+// (1 - (1 - p)²)^6 per unanswered probe: 9e-7 at 5 % loss.
+inline constexpr int kProbeAttempts = 6;
 
 // One datagram to send.
 struct Outgoing {
@@ -167,6 +178,8 @@ class GossipEngine {
 
   bool InDigest(const Member& member, int64_t now) const;
   wire::DigestEntry EntryOf(const Member& member) const;
+  // Whether this node vouches for `member` in what it sends (probing meshes: a member here).
+  bool Vouches(const Member& member) const;
   // This node's full digest (every life InDigest), in parts that each fit a datagram.
   std::vector<wire::Digest> BuildDigest(int64_t now) const;
   // What a syn carries: the full digest when it fits one datagram, else BuildChangedDigest.
@@ -181,6 +194,12 @@ class GossipEngine {
   void NoteHeartbeat(const Member& member, int64_t now);
   // Drops listings that ended and moves the slice on (once per round).
   void AgeListings(int64_t now);
+  // Probing: counts a miss for each probe of the last round still unanswered, suspects the
+  // peers out of attempts, and returns the others to probe again.
+  std::vector<const Member*> JudgeProbes(int64_t now);
+  // Liveness news of `member` from a peer's digest entry (probing meshes): a suspicion, or a
+  // vouch for a life not seen alive here.
+  void ApplySuspicion(Member& member, const wire::DigestEntry& entry, int64_t now);
   // The deltas a changed-only syn part lacks: only its listed lives are compared.
   std::vector<wire::Packet> AnswerChangedDigest(const wire::Digest& digest, int64_t now);
   void ApplyDigest(const wire::Digest& digest, int64_t now);
@@ -231,6 +250,9 @@ class GossipEngine {
   std::vector<OriginId> listed_;
   OriginId slice_cursor_;      // the slice of the next syn starts after this life
   uint64_t beat_epoch_ = 1;    // heartbeat rises listed: one in this many
+  bool probing_ = false;       // judging by probes (sticky once above probe_above_lives)
+  // Peers probed and not answered yet, with the probes they missed in a row (a handful).
+  std::vector<std::pair<OriginId, int>> probes_;
   // CookieFor's HMAC, computed once per (address, id, incarnation): every packet checks one.
   mutable absl::flat_hash_map<std::string, uint64_t> cookie_cache_;
   uint64_t pushed_ = 0;  // own versions <= this were pushed

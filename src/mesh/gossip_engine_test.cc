@@ -39,6 +39,7 @@ class Sim {
     o.suspicion_timeout_ms = kSuspicion;
     o.gc_grace_ms = 500;
     o.rng_seed = rng_();
+    o.probe_above_lives = probe_above_lives;
     auto& table = tables_[o.advertise_address];
     auto& slot = nodes_[o.advertise_address];
     slot.reset();  // before its table
@@ -107,6 +108,7 @@ class Sim {
 
   double loss = 0;
   double duplication = 0;
+  size_t probe_above_lives = MeshOptions{}.probe_above_lives;  // for nodes added from now on
   bool reorder = false;
   int64_t now_ = 1'700'000'000'000;
   size_t max_datagram = 0;
@@ -117,6 +119,8 @@ class Sim {
   uint64_t full_reply_digests = 0;  // of those, whole digests (not wants_only)
   uint64_t changed_only_syns = 0;   // syn parts listing only what changed (issue 23)
   size_t max_syn_entries = 0;       // most entries in one syn part
+  uint64_t probes = 0;              // syns that ask for an answer (probing meshes)
+  uint64_t suspect_entries = 0;     // digest entries that carry a suspicion
 
  private:
   struct Datagram {
@@ -136,6 +140,8 @@ class Sim {
         changed_only_syns += o.packet.syn().changed_only() ? 1 : 0;
         max_syn_entries =
             std::max(max_syn_entries, static_cast<size_t>(o.packet.syn().entries_size()));
+        probes += o.packet.syn().probe() ? 1 : 0;
+        for (const auto& entry : o.packet.syn().entries()) suspect_entries += entry.suspect();
       }
       if (o.packet.has_digest()) {
         ++reply_digests;
@@ -463,6 +469,73 @@ TEST(GossipEngineTest, BigMeshesSynWhatChangedNotEveryNode) {
   sim.Hit(ids[61], "k", 4);
   sim.Steps(10, /*push=*/false);  // rumor spreading, then slices for the few it missed
   for (const auto& id : ids) EXPECT_EQ(sim.Total(id, "k"), 7) << id;
+}
+
+// Above probe_above_lives (docs/mesh.md §4 "Probing"), heartbeats are no longer relayed:
+// syns are probes that are always answered, an idle syn lists this node and a slice only, and
+// nobody is suspected for being unheard.
+TEST(GossipEngineTest, ProbingMeshesStayAliveWithoutRelayingHeartbeats) {
+  Sim sim;
+  sim.probe_above_lives = 8;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) ids.push_back("node-with-a-long-name-" + std::to_string(100 + i));
+  sim.Form(ids, 30);
+  for (const auto& id : ids) ASSERT_EQ(sim.MemberCount(id), ids.size()) << id;
+  sim.Steps(5);  // the listings of forming age out
+  sim.max_syn_entries = sim.probes = sim.suspect_entries = 0;
+  sim.Steps(static_cast<int>(3 * kSuspicion / kInterval));
+  EXPECT_GT(sim.probes, 0u);
+  EXPECT_LE(sim.max_syn_entries, 1 + kSliceEntries) << "an idle syn: this node and a slice";
+  EXPECT_EQ(sim.suspect_entries, 0u);
+  for (const auto& id : ids) {
+    EXPECT_EQ(sim.MemberCount(id), ids.size()) << id;
+    for (const auto& [origin, member] : sim.At(id).members().entries()) {
+      EXPECT_EQ(member.state, NodeState::kAlive) << id << " judges " << origin.node_id;
+    }
+  }
+}
+
+// A node that answers no probe is suspected by its prober, the suspicion spreads as a rumor to
+// nodes that never probed it, and its next packets refute it everywhere; one that stays silent
+// is dead T after the suspicion.
+TEST(GossipEngineTest, UnansweredProbesSpreadASuspicionThatTheNodeRefutesOrDiesOf) {
+  Sim sim;
+  sim.probe_above_lives = 8;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back("n" + std::to_string(100 + i));
+  sim.Form(ids, 20);
+  for (const auto& id : ids) ASSERT_EQ(sim.MemberCount(id), ids.size()) << id;
+  const std::string& lost = ids[7];
+  auto states = [&](NodeState state) {
+    size_t count = 0;
+    for (const auto& id : ids) {
+      if (id == lost) continue;
+      for (const auto& [origin, member] : sim.At(id).members().entries()) {
+        count += origin.node_id == lost && member.state == state ? 1 : 0;
+      }
+    }
+    return count;
+  };
+  for (const auto& id : ids) {
+    if (id != lost) sim.Block(lost, id);
+  }
+  // Suspected after kProbeAttempts unanswered probes; T (10 rounds) is not over yet.
+  sim.Steps(kProbeAttempts + 6);
+  EXPECT_EQ(states(NodeState::kSuspect), ids.size() - 1) << "the suspicion reached everyone";
+  EXPECT_GT(sim.suspect_entries, 0u) << "it travelled as a listed suspicion";
+  EXPECT_EQ(states(NodeState::kDead), 0u);
+  sim.Heal();
+  sim.Steps(5);
+  EXPECT_EQ(states(NodeState::kAlive), ids.size() - 1) << "its heartbeat refuted the suspicion";
+
+  sim.Crash(lost);
+  sim.Steps(kProbeAttempts + 4 + static_cast<int>(kSuspicion / kInterval) + 1);
+  EXPECT_EQ(states(NodeState::kDead), ids.size() - 1);
+  for (const auto& id : ids) {
+    if (id != lost) {
+      EXPECT_EQ(sim.MemberCount(id), ids.size() - 1) << id;
+    }
+  }
 }
 
 TEST(GossipEngineTest, WindowsRollOverAndAreCollectedEverywhere) {

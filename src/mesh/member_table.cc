@@ -93,17 +93,38 @@ const Member* MemberTable::Find(const OriginId& id) const {
   return it == index_.end() ? nullptr : it->second;
 }
 
-void MemberTable::ObserveHeartbeat(Member& member, uint64_t heartbeat, int64_t now) {
-  if (&member == self_ || heartbeat <= member.heartbeat) return;
+bool MemberTable::ObserveHeartbeat(Member& member, uint64_t heartbeat, int64_t now) {
+  if (&member == self_ || heartbeat <= member.heartbeat) return false;
   member.heartbeat = heartbeat;
   member.last_heard = now;
   member.confirmed = true;
+  if (!member.suspected || heartbeat <= member.suspected_heartbeat) return false;
+  member.suspected = false;
+  return true;
 }
 
-void MemberTable::ObserveContact(Member& member, int64_t now) {
-  if (&member == self_) return;
+bool MemberTable::ObserveContact(Member& member, int64_t now) {
+  if (&member == self_) return false;
   member.last_heard = now;
   member.confirmed = true;
+  return std::exchange(member.suspected, false);
+}
+
+bool MemberTable::Suspect(Member& member, uint64_t heartbeat, int64_t now) {
+  if (&member == self_ || member.suspected || !member.confirmed || member.left ||
+      member.superseded || heartbeat < member.heartbeat) {
+    return false;
+  }
+  member.suspected = true;
+  member.suspected_heartbeat = heartbeat;
+  member.suspected_since = now;
+  return true;
+}
+
+void MemberTable::Vouch(Member& member, int64_t now) {
+  if (&member == self_ || member.confirmed) return;
+  member.confirmed = true;
+  member.last_heard = now;
 }
 
 void MemberTable::MarkLeft(Member& member) {
@@ -114,6 +135,11 @@ NodeState MemberTable::StateAt(const Member& member, int64_t now) const {
   if (member.left) return NodeState::kLeft;
   if (member.superseded) return NodeState::kSuperseded;
   if (&member == self_) return NodeState::kAlive;
+  if (by_probes_) {
+    if (!member.suspected) return NodeState::kAlive;
+    return now - member.suspected_since <= options_.suspicion_timeout_ms ? NodeState::kSuspect
+                                                                         : NodeState::kDead;
+  }
   const int64_t silent = now - member.last_heard;
   if (silent <= options_.suspicion_timeout_ms) return NodeState::kAlive;
   if (silent <= 2 * options_.suspicion_timeout_ms) return NodeState::kSuspect;

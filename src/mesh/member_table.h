@@ -16,6 +16,13 @@
 // is confirmed — seen alive since it was learned — and ALIVE or SUSPECT; a node learned second
 // hand that never shows a rising heartbeat is gossiped to but never becomes a member.
 //
+// Judged by probes (JudgeByProbes; big meshes, docs/mesh.md §4 "Probing"): silence no longer
+// matters, since heartbeats are no longer relayed by everyone. A life is ALIVE until suspected
+// (Suspect: this node's probes went unanswered, or a peer's suspicion arrived), SUSPECT for T
+// after that and DEAD after T of suspicion; any heartbeat above the suspected one, or a packet
+// from the node itself, refutes the suspicion. A member may also be vouched for (Vouch): a peer
+// that has seen it alive says so, which confirms it at once.
+//
 // Pure: no I/O, no threads, no clock — callers pass `now` (ms). Not thread-safe.
 #pragma once
 
@@ -55,6 +62,10 @@ struct Member {
   NodeState state = NodeState::kAlive;  // as of the last Tick
   int64_t state_since = 0;              // when `state` began
   bool listed = false;                  // a member as of the last Tick
+  // Judged by probes: suspected at `suspected_heartbeat` since `suspected_since`.
+  bool suspected = false;
+  uint64_t suspected_heartbeat = 0;
+  int64_t suspected_since = 0;
 };
 
 class MemberTable {
@@ -90,10 +101,20 @@ class MemberTable {
   Room MakeRoom(absl::FunctionRef<bool(const OriginId&)> keep);
   size_t size() const { return members_.size(); }
 
-  // Heartbeat evidence: a value above the known one means the node was alive just now.
-  void ObserveHeartbeat(Member& member, uint64_t heartbeat, int64_t now);
-  // A packet from the node itself.
-  void ObserveContact(Member& member, int64_t now);
+  // Heartbeat evidence: a value above the known one means the node was alive just now. True when
+  // it refuted a suspicion (news worth relaying).
+  bool ObserveHeartbeat(Member& member, uint64_t heartbeat, int64_t now);
+  // A packet from the node itself. True when it refuted a suspicion.
+  bool ObserveContact(Member& member, int64_t now);
+
+  // From now on, judges lives by suspicion instead of silence (sticky; see the header).
+  void JudgeByProbes() { by_probes_ = true; }
+  bool judging_by_probes() const { return by_probes_; }
+  // Suspects a confirmed live `member` whose heartbeat was `heartbeat` when the suspicion began
+  // (a suspicion older than the known heartbeat is stale). True when it is newly suspected.
+  bool Suspect(Member& member, uint64_t heartbeat, int64_t now);
+  // A peer has seen `member` alive: it is confirmed (a member) at once.
+  void Vouch(Member& member, int64_t now);
   void MarkLeft(Member& member);
 
   // Raises this node's own heartbeat (once per gossip round).
@@ -128,6 +149,7 @@ class MemberTable {
   // address, or a member dropped. (Tick compares each entry's `listed` instead of copying and
   // comparing the whole list: that was O(N) string copies per round.)
   bool list_dirty_ = false;
+  bool by_probes_ = false;
   uint64_t id_conflicts_ = 0;
 };
 

@@ -179,5 +179,45 @@ TEST(MemberTableTest, AFullTableMakesRoomOnlyFromEntriesThatAreNotLiveMembers) {
   EXPECT_EQ(room.evicted->node_id, "new") << "the dead one whose slots need not be kept";
 }
 
+// Big meshes (docs/mesh.md §4 "Probing"): silence means nothing; a suspicion starts the clock,
+// any heartbeat above the suspected one refutes it, and T of suspicion makes the node dead.
+TEST(MemberTableTest, JudgedByProbesSuspicionNotSilenceDecides) {
+  MemberTable t = Table();
+  t.JudgeByProbes();
+  Member* b = t.Learn(Info("b"), 1, 0);
+  t.ObserveHeartbeat(*b, 2, 0);
+  t.Tick(10 * kT);
+  EXPECT_EQ(b->state, NodeState::kAlive) << "silence alone suspects nobody";
+  EXPECT_FALSE(t.Suspect(*b, 1, 10 * kT)) << "a suspicion older than what is known is stale";
+  EXPECT_TRUE(t.Suspect(*b, 2, 10 * kT));
+  EXPECT_FALSE(t.Suspect(*b, 2, 10 * kT)) << "already suspected: no news to relay";
+  t.Tick(10 * kT + 1);
+  EXPECT_EQ(b->state, NodeState::kSuspect);
+  EXPECT_TRUE(t.IsMember(*b));
+  EXPECT_FALSE(t.ObserveHeartbeat(*b, 2, 10 * kT + 2)) << "the suspected heartbeat refutes nothing";
+  EXPECT_TRUE(t.ObserveHeartbeat(*b, 3, 10 * kT + 3)) << "a later heartbeat refutes it";
+  t.Tick(10 * kT + 4);
+  EXPECT_EQ(b->state, NodeState::kAlive);
+
+  ASSERT_TRUE(t.Suspect(*b, 3, 20 * kT));
+  t.Tick(21 * kT);
+  EXPECT_EQ(b->state, NodeState::kSuspect);
+  EXPECT_TRUE(t.Tick(21 * kT + 1)) << "dead after T of suspicion: the member list changed";
+  EXPECT_EQ(b->state, NodeState::kDead);
+  EXPECT_TRUE(t.ObserveContact(*b, 22 * kT)) << "a packet from it refutes even death";
+  t.Tick(22 * kT);
+  EXPECT_EQ(b->state, NodeState::kAlive);
+}
+
+TEST(MemberTableTest, AVouchedLifeIsAMemberAtOnceAndUnconfirmedOnesAreNeverSuspected) {
+  MemberTable t = Table();
+  t.JudgeByProbes();
+  Member* b = t.Learn(Info("b"), 7, 0);
+  EXPECT_FALSE(t.Suspect(*b, 7, 0)) << "not a member: nothing to suspect";
+  t.Vouch(*b, 5);
+  t.Tick(5);
+  EXPECT_TRUE(t.IsMember(*b));
+}
+
 }  // namespace
 }  // namespace sluice::mesh

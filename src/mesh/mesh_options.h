@@ -65,6 +65,11 @@ struct MeshOptions {
   int64_t gc_grace_ms = 2000;
   // Most (key, window) counters tracked; a new window beyond it is an error item. Default: 1M.
   size_t max_windows = 1'000'000;
+  // Above this many known node lives the engine judges liveness by probes instead of relayed
+  // heartbeats (gossip_engine.h, docs/mesh.md §4 "Probing"): heartbeat relaying costs every node
+  // O(N) bytes per second, probing O(1). An engine setting, not a flag (tests and the fleet
+  // simulator lower it). Default: 128.
+  size_t probe_above_lives = 128;
   // This life's incarnation; 0 = epoch ms at Start. Default: 0.
   uint64_t incarnation = 0;
   // Seed for peer selection; 0 = random. Default: 0.
