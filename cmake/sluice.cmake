@@ -21,7 +21,7 @@ endfunction()
 
 # sluice_test(NAME SOURCES ... DEPS ... [LABELS ...]): a GoogleTest binary registered with CTest.
 function(sluice_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TIMEOUT;RESOURCE_LOCK" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT SLUICE_BUILD_TESTS)
     return()
   endif()
@@ -32,8 +32,15 @@ function(sluice_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
   endif()
+  # RESOURCE_LOCK: tests holding the same lock never run at the same time under ctest -j. It
+  # goes before LABELS: gtest_discover_tests flattens PROPERTIES into one list, so a second label
+  # is read as a property name and would swallow what follows it.
+  set(lock)
+  if(ARG_RESOURCE_LOCK)
+    set(lock RESOURCE_LOCK ${ARG_RESOURCE_LOCK})
+  endif()
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST
-    PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")
+    PROPERTIES TIMEOUT ${ARG_TIMEOUT} ${lock} LABELS "${ARG_LABELS}")
 endfunction()
 
 # sluice_proto_library(NAME PROTOS ... [GRPC ...]): compiles .proto files under the calling
