@@ -263,7 +263,7 @@ class Fleet {
     const size_t datagram =
         a.payload->ByteSizeLong() + mesh::kFrameHeaderBytes + mesh::kChecksumBytes;
     Send(a.to, node.engine->Receive(*a.payload, datagram, now_).replies, kReplyBytes);
-    if (node.engine->HasUnpushed()) RequestPush(a.to);  // relays (as Mesh::OnDatagram)
+    if (node.engine->HasRelays()) RequestPush(a.to);  // relays (as Mesh::OnDatagram)
     if (!a.payload->has_delta()) return;
     for (const auto& origin : a.payload->delta().origins()) {
       auto found = by_id_.find(origin.node().node_id());

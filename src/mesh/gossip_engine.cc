@@ -366,9 +366,9 @@ std::vector<wire::Digest> GossipEngine::BuildSyn(int64_t now, bool self_only) co
 std::vector<wire::Digest> GossipEngine::BuildChangedDigest(int64_t now, bool self_only) const {
   wire::Packet shell;
   *shell.mutable_sender() = self_wire_;
-  // 3: the syn's length prefix; 3 more each: changed_only and probe, 7 for lives (fields 40 to
-  // 61 take a 2-byte tag).
-  const size_t budget = body_budget_ - shell.ByteSizeLong() - 3 - 3 - 3 - 7;
+  // 3: the syn's length prefix; 3 more: changed_only (field 40 takes a 2-byte tag); probing
+  // meshes 3 more for probe and 7 for lives.
+  const size_t budget = body_budget_ - shell.ByteSizeLong() - 3 - 3 - (probing_ ? 3 + 7 : 0);
   std::vector<wire::Digest> parts(1);
   parts.back().set_changed_only(true);
   size_t size = 0;
@@ -898,7 +898,7 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
 }
 
 bool GossipEngine::HasUnpushed() const {
-  return counters_.Watermark(self().id) > pushed_ || !relays_.empty();
+  return counters_.Watermark(self().id) > pushed_ || HasRelays();
 }
 
 void GossipEngine::BuildRing() {

@@ -160,9 +160,11 @@ class GossipEngine {
   // This node's slot updates not pushed yet, to every live member (relayed in probing meshes),
   // and the relays queued since the last Push.
   std::vector<Outgoing> Push(int64_t now);
-  // Own updates or relays are waiting for Push: the runtime schedules one (as after a local
-  // admission) when this is true after a Receive.
+  // Own updates or relays are waiting for Push.
   bool HasUnpushed() const;
+  // Relays are waiting for Push (probing meshes): the runtime schedules one, as after a local
+  // admission, when this is true after a Receive.
+  bool HasRelays() const { return !relays_.empty(); }
 
   // Handles one packet the codec accepted, `datagram_bytes` long; returns the replies. Replies go
   // to the sender's advertised (and verified) address, whatever the datagram's source was.

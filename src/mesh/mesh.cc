@@ -399,7 +399,7 @@ class Mesh::Impl {
     {
       absl::MutexLock lock(&mu_);
       received = engine_.Receive(*decoded.packet, bytes, clock_.NowMillis());
-      relays = engine_.HasUnpushed();  // relayed pushes wait for the next push (gossip_engine.h)
+      relays = engine_.HasRelays();  // relayed pushes wait for the next push (gossip_engine.h)
     }
     if (received.dropped) Dropped(*received.dropped);
     Send(received.replies);
