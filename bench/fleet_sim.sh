@@ -7,6 +7,11 @@
 #   bench/fleet_sim.sh [extra fleet_sim flags…]
 #   NODES="10 50 100 500 1000" LOSSES="0 1 5" KEYS=10000 DURATION_MS=5000 OUT=build/fleet_sim
 #   RING=1 (0: skip the ring) BUILD=build/release PLOT_ONLY=1 (no runs: table and plot of $OUT/fleet.tsv)
+#   TIMEOUT_S=0 (>0: stop a run after that much wall time; its row then says "cut off" and where
+#   the simulation had got to)
+#
+# Every row carries the run's wall and CPU time: on shared cores the wall time says as much about
+# the neighbours as about the simulator, so both are printed.
 #
 # Needs the release build (cmake --preset release && cmake --build --preset release --target
 # fleet_sim) and gnuplot (scripts/install-bench-deps.sh); libjemalloc2, when present, is preloaded
@@ -28,43 +33,80 @@ for lib in /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/lib/aarch64-linux-gnu
 done
 
 tsv=$out/fleet.tsv
+timeout_s=${TIMEOUT_S:-0}
 if [[ -z ${PLOT_ONLY:-} ]]; then
-printf 'loss_pct\tnodes\tkeys\tconverge_p50_ms\tconverge_p99_ms\tbytes_per_node_s\tstate_bytes_per_node\tovershoot_max\tunconverged\tprobes\twarmup_ms\twall_s\tcpu_s\n' >"$tsv"
+# Columns 1-13 as before (the plot reads 2 and 5-8); 14-19 added later, so an older fleet.tsv
+# still plots.
+printf 'loss_pct\tnodes\tkeys\tconverge_p50_ms\tconverge_p99_ms\tbytes_per_node_s\tstate_bytes_per_node\tovershoot_max\tunconverged\tprobes\twarmup_ms\twall_s\tcpu_s\tpush_bytes_per_node_s\tsyn_bytes_per_node_s\treply_bytes_per_node_s\tfalse_suspects\tfalse_deaths\tnote\n' >"$tsv"
+get() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 for loss in $losses; do
   for n in $nodes; do
     log=$out/run_n${n}_loss${loss}.log
-    LD_PRELOAD=$preload "$sim" --nodes "$n" --keys "$keys" --duration-ms "$duration" --loss-pct "$loss" "$@" >"$log" || true
+    started=$(date +%s.%N)
+    status=0
+    # Progress lines (stderr) go to the log too: a run cut off by TIMEOUT_S shows how far it got.
+    if (( timeout_s > 0 )); then
+      LD_PRELOAD=$preload timeout "$timeout_s" "$sim" --nodes "$n" --keys "$keys" --duration-ms "$duration" \
+        --loss-pct "$loss" --progress 1 "$@" >"$log" 2>&1 || status=$?
+    else
+      LD_PRELOAD=$preload "$sim" --nodes "$n" --keys "$keys" --duration-ms "$duration" --loss-pct "$loss" \
+        --progress 1 "$@" >"$log" 2>&1 || status=$?
+    fi
+    wall=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
     detail=$(grep '^formed=' "$log" || true)
     line=$(grep '^nodes=' "$log" || true)
-    [[ -n $line ]] || { echo "fleet_sim.sh: no result for nodes=$n loss=$loss (see $log)" >&2; exit 1; }
-    echo "loss=${loss}% $line  [$detail]"
-    get() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"; }
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$loss" "$n" "$keys" \
+    if [[ -z $line ]]; then
+      if (( status == 124 )); then
+        where=$(grep '^fleet_sim: t=' "$log" | tail -1 | sed 's/^fleet_sim: //; s/\t/ /g')
+        echo "loss=${loss}% nodes=$n: cut off after ${timeout_s} s of wall time (last: $where)"
+        printf '%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t%s\t-\t-\t-\t-\t-\t-\tcut off after %s s (%s)\n' \
+          "$loss" "$n" "$keys" "$wall" "$timeout_s" "$where" >>"$tsv"
+        continue
+      fi
+      echo "fleet_sim.sh: no result for nodes=$n loss=$loss (see $log)" >&2
+      exit 1
+    fi
+    echo "loss=${loss}% $line  [$detail] wall ${wall} s"
+    note=""
+    [[ $(get formed "$detail") == 1 ]] || note="mesh not formed in --max-warmup-ms"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$loss" "$n" "$keys" \
       "$(get converge_p50_ms "$line")" "$(get converge_p99_ms "$line")" "$(get bytes_per_node_s "$line")" \
       "$(get state_bytes_per_node "$line")" "$(get overshoot_max "$line")" "$(get unconverged "$detail")" \
-      "$(get probes "$detail")" "$(get warmup_ms "$detail")" "$(get wall_s "$detail")" \
-      "$(get cpu_s "$detail")" >>"$tsv"
+      "$(get probes "$detail")" "$(get warmup_ms "$detail")" "$wall" \
+      "$(get cpu_s "$detail")" "$(get push_bytes_per_node_s "$detail")" "$(get syn_bytes_per_node_s "$detail")" \
+      "$(get reply_bytes_per_node_s "$detail")" "$(get false_suspects "$detail")" \
+      "$(get false_deaths "$detail")" "$note" >>"$tsv"
   done
 done
 fi  # PLOT_ONLY=1: table and plot from an existing $out/fleet.tsv (runs merged by hand)
 
-awk -F'\t' 'NR == 1 { print "| loss | nodes | converge p50 / p99 (ms) | bytes/node/s | state bytes/node | overshoot max | unconverged probes | simulator CPU (s) |"; print "|---|---|---|---|---|---|---|---|"; next }
-  { printf "| %s %% | %s | %s / %s | %s | %s | %s | %s of %s | %s |\n", $1, $2, $4, $5, $6, $7, $8, $9, $10, $13 }' "$tsv" >"$out/fleet.md"
+# Wall time: the whole process as the script timed it (the simulator's own wall_s leaves out
+# start-up and exit); CPU: the simulator's.
+# Rows by loss, then nodes, whatever order they ran (or were merged) in.
+{ head -1 "$tsv"; tail -n +2 "$tsv" | sort -t$'\t' -k1,1n -k2,2n; } >"$tsv.sorted" && mv "$tsv.sorted" "$tsv"
+awk -F'\t' 'NR == 1 { print "| loss | nodes | converge p50 / p99 (ms) | bytes/node/s | of which push / syn / reply | state bytes/node | overshoot max | unconverged probes | warm-up (ms) | wall (s) | CPU (s) | note |"; print "|---|---|---|---|---|---|---|---|---|---|---|---|"; next }
+  { split_ = ($14 == "" ? "" : $14 " / " $15 " / " $16)
+    printf "| %s %% | %s | %s / %s | %s | %s | %s | %s | %s of %s | %s | %s | %s | %s |\n", $1, $2, $4, $5, $6, split_, $7, $8, $9, $10, $11, $12, $13, $19 }' "$tsv" >"$out/fleet.md"
 cat "$out/fleet.md"
 
 if command -v gnuplot >/dev/null; then
   plot=""
   for loss in $losses; do
-    awk -F'\t' -v l="$loss" 'NR > 1 && $1 == l' "$tsv" >"$out/loss$loss.dat"
+    # Rows of runs that were cut off have no figures: left out of the plot.
+    awk -F'\t' -v l="$loss" 'NR > 1 && $1 == l && $5 != "-"' "$tsv" >"$out/loss$loss.dat"
   done
   series() {  # column title
     local s="" sep=""
     for loss in $losses; do
+      [[ -s $out/loss$loss.dat ]] || continue
       s+="$sep'$out/loss$loss.dat' using 2:$1 with linespoints title '$loss % loss'"
       sep=", "
     done
     echo "$s"
   }
+  if [[ -z $(series 5) ]]; then
+    echo "fleet_sim.sh: no completed run, no plot" >&2
+  else
   gnuplot <<GP
 set terminal pngcairo size 1200,900 font ",10" noenhanced
 set output '$out/fleet_sim.png'
@@ -86,6 +128,7 @@ plot $(series 8)
 unset multiplot
 GP
   echo "plot: $out/fleet_sim.png"
+  fi
 else
   echo "fleet_sim.sh: gnuplot missing, no plot (scripts/install-bench-deps.sh)" >&2
 fi

@@ -32,22 +32,23 @@ absl::Status CheckChargeWindows(absl::Span<const WindowKey> windows) {
 }
 
 // Sets the item of `items` that `match` finds (appending `fresh` when none does) to fresh's
-// count and version, keeping `index` — its owner's (version, entry) index — in step. True when
-// appended.
+// count and version, keeping `index` — its owner's (version, entry) index — in step. Returns the
+// item's count before, nullopt when appended.
 template <typename Items, typename Index, typename EntryPtr, typename Match>
-bool SetVersioned(Items& items, Index& index, EntryPtr entry, Match match,
-                  const typename Items::value_type& fresh) {
+std::optional<int64_t> SetVersioned(Items& items, Index& index, EntryPtr entry, Match match,
+                                    const typename Items::value_type& fresh) {
   auto item = std::find_if(items.begin(), items.end(), match);
-  const bool appended = item == items.end();
-  if (appended) {
+  std::optional<int64_t> before;
+  if (item == items.end()) {
     items.push_back(fresh);
   } else {
+    before = item->count;
     index.erase({item->version, entry});
     item->count = fresh.count;
     item->version = fresh.version;
   }
   index.insert({fresh.version, entry});
-  return appended;
+  return before;
 }
 
 // Merges `update` into the item of `items` that `is_origins` finds (per-item maximum of count
@@ -69,13 +70,37 @@ MergeResult MergeVersioned(const Items& items, IsOrigins is_origins, IsOwn is_ow
   return MergeResult::kApplied;
 }
 
+// The hash both origin maps (watermarks_, Shard::origins) use: taken once per call and handed to
+// their find(key, hash), so an origin's id is hashed once however many maps it is looked up in.
+size_t HashOf(const OriginId& origin) { return absl::Hash<OriginId>()(origin); }
+
 bool ValidOrigin(const OriginId& origin) {
   return !origin.node_id.empty() && origin.node_id.size() <= kMaxNodeIdBytes;
 }
 
 }  // namespace
 
-CounterTable::CounterTable(Options options) : options_(std::move(options)) {}
+CounterTable::CounterTable(Options options)
+    : options_(std::move(options)), self_hash_(HashOf(options_.self)) {
+  for (Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    shard.self = &SlotsOf(shard, options_.self);
+  }
+}
+
+CounterTable::OriginLookup::OriginLookup(const CounterTable& table, const OriginId& origin)
+    : origin_(origin), hash_(HashOf(origin)), is_self_(table.IsSelf(origin, hash_)) {}
+
+const CounterTable::OriginSlots* CounterTable::OriginLookup::In(const Shard& shard) const {
+  if (is_self_) return shard.self;
+  auto it = shard.origins.find(origin_, hash_);
+  return it == shard.origins.end() ? nullptr : &it->second;
+}
+
+bool CounterTable::IsSelf(const OriginId& origin, size_t hash) const {
+  // Comparing the hashes first spares the ids' comparison for nearly every other origin.
+  return hash == self_hash_ && origin == options_.self;
+}
 
 CounterTable::Shard& CounterTable::ShardFor(const std::string& key) {
   return shards_[absl::Hash<std::string>()(key) % kShards];
@@ -131,12 +156,20 @@ CounterTable::OriginSlots& CounterTable::SlotsOf(Shard& shard, const OriginId& o
 }
 
 void CounterTable::SetSlot(Entry& entry, OriginSlots& origin, int64_t count, uint64_t version) {
-  if (SetVersioned(entry.second.slots, origin.by_version, &entry,
+  Counter& counter = entry.second;
+  const std::optional<int64_t> before =
+      SetVersioned(counter.slots, origin.by_version, &entry,
                    [&](const Slot& s) { return s.origin == &origin; },
-                   Slot{.origin = &origin, .count = count, .version = version})) {
-    slot_count_.fetch_add(1, std::memory_order_relaxed);
+                   Slot{.origin = &origin, .count = count, .version = version});
+  if (!before) slot_count_.fetch_add(1, std::memory_order_relaxed);
+  // Without baselines the total is the plain sum, capped at the int64 maximum: below the cap it
+  // is exact, so one slot's change is added to it rather than summing every slot again (a hot
+  // window holds a slot per node that admitted in it).
+  if (counter.baselines.empty() && counter.total != std::numeric_limits<int64_t>::max()) {
+    counter.total = SaturatingAdd(counter.total - before.value_or(0), count);
+  } else {
+    Recount(counter);
   }
-  Recount(entry.second);
 }
 
 void CounterTable::SetBaseline(Entry& entry, OriginSlots& setter, const OriginId& of,
@@ -192,7 +225,7 @@ absl::Status CounterTable::ChargeWith(
     return absl::ResourceExhaustedError(
         absl::StrCat("mesh counter table is full (", options_.max_windows, " windows)"));
   }
-  OriginSlots& self = SlotsOf(shard, options_.self);
+  OriginSlots& self = *shard.self;
   int64_t own = 0;
   for (const Slot& slot : entry->second.slots) {
     if (slot.origin == &self) own = slot.count;
@@ -211,7 +244,7 @@ absl::StatusOr<size_t> CounterTable::Reset(absl::Span<const WindowKey> windows) 
     auto it = shard.counters.find(window);
     if (it == shard.counters.end()) continue;
     Entry& entry = *it;
-    OriginSlots& self = SlotsOf(shard, options_.self);
+    OriginSlots& self = *shard.self;
     // A copy: SetBaseline may grow the vectors being walked.
     const absl::InlinedVector<Slot, 4> slots = entry.second.slots;
     for (const Slot& slot : slots) {
@@ -237,17 +270,22 @@ MergeResult CounterTable::Merge(const OriginId& origin, const SlotUpdate& update
       (update.baseline_of && !ValidOrigin(*update.baseline_of))) {
     return MergeResult::kInvalid;
   }
-  if (origin == options_.self) return MergeResult::kOwn;
+  const size_t hash = HashOf(origin);
+  if (IsSelf(origin, hash)) return MergeResult::kOwn;
   if (Expired(window, now)) return MergeResult::kExpired;
-  const MergeResult result = MergeInShard(origin, update);
-  if (result == MergeResult::kApplied) {
+  bool first_in_shard = false;
+  const MergeResult result = MergeInShard(origin, hash, update, first_in_shard);
+  // An origin with a slot (or baseline) in a shard is known here already: only its first one
+  // in a shard may make it known, which saves every later merge this lock and lookup.
+  if (result == MergeResult::kApplied && first_in_shard) {
     absl::MutexLock lock(&origins_mu_);
     watermarks_.try_emplace(origin, 0);
   }
   return result;
 }
 
-MergeResult CounterTable::MergeInShard(const OriginId& origin, const SlotUpdate& update) {
+MergeResult CounterTable::MergeInShard(const OriginId& origin, size_t origin_hash,
+                                       const SlotUpdate& update, bool& first_in_shard) {
   Shard& shard = ShardFor(update.window.key);
   absl::MutexLock lock(&shard.mu);
   auto it = shard.counters.find(update.window);
@@ -255,21 +293,22 @@ MergeResult CounterTable::MergeInShard(const OriginId& origin, const SlotUpdate&
   if (it == shard.counters.end() && update.count == 0) return MergeResult::kUnchanged;
   Entry* entry = it == shard.counters.end() ? Create(shard, update.window) : &*it;
   if (entry == nullptr) return MergeResult::kFull;
-  auto find = [&](const OriginId& id) -> const OriginSlots* {
-    shard.mu.AssertHeld();  // the lambda runs under the lock taken above
-    auto known = shard.origins.find(id);
-    return known == shard.origins.end() ? nullptr : &known->second;
+  auto found = shard.origins.find(origin, origin_hash);
+  OriginSlots* known = found == shard.origins.end() ? nullptr : &found->second;
+  first_in_shard = known == nullptr || known->by_version.empty();
+  const OriginSlots* self = shard.self;
+  // The origin's slots in this shard, created on its first update here.
+  auto slots_of_origin = [&]() -> OriginSlots& {
+    shard.mu.AssertHeld();  // MergeVersioned calls it before returning, under the lock
+    return known != nullptr ? *known : SlotsOf(shard, origin);
   };
-  const OriginSlots* known = find(origin);
-  const OriginSlots* self = find(options_.self);
   Counter& counter = entry->second;
   if (!update.baseline_of) {
     return MergeVersioned(
         counter.slots, [&](const Slot& s) { return s.origin == known; },
         [&](const Slot& s) { return s.origin == self; }, options_.max_slots_per_key, update,
         [&](int64_t count, uint64_t version) {
-          shard.mu.AssertHeld();  // MergeVersioned calls it before returning, under the lock
-          SetSlot(*entry, SlotsOf(shard, origin), count, version);
+          SetSlot(*entry, slots_of_origin(), count, version);
         });
   }
   const OriginId& of = *update.baseline_of;
@@ -278,22 +317,25 @@ MergeResult CounterTable::MergeInShard(const OriginId& origin, const SlotUpdate&
       [&](const Baseline& b) { return b.setter == self; },
       kMaxBaselinesFactor * options_.max_slots_per_key, update,
       [&](int64_t count, uint64_t version) {
-        shard.mu.AssertHeld();  // MergeVersioned calls it before returning, under the lock
-        SetBaseline(*entry, SlotsOf(shard, origin), of, count, version);
+        SetBaseline(*entry, slots_of_origin(), of, count, version);
       });
 }
 
 void CounterTable::AdvanceWatermark(const OriginId& origin, uint64_t from, uint64_t to) {
-  if (origin == options_.self || origin.node_id.empty()) return;
+  const size_t hash = HashOf(origin);
+  if (IsSelf(origin, hash) || origin.node_id.empty()) return;
   absl::MutexLock lock(&origins_mu_);
-  uint64_t& watermark = watermarks_[origin];
+  auto it = watermarks_.find(origin, hash);
+  if (it == watermarks_.end()) it = watermarks_.try_emplace(origin, 0).first;
+  uint64_t& watermark = it->second;
   if (watermark >= from && to > watermark) watermark = to;
 }
 
 uint64_t CounterTable::Watermark(const OriginId& origin) const {
-  if (origin == options_.self) return self_version_.load(std::memory_order_acquire);
+  const size_t hash = HashOf(origin);
+  if (IsSelf(origin, hash)) return self_version_.load(std::memory_order_acquire);
   absl::MutexLock lock(&origins_mu_);
-  auto it = watermarks_.find(origin);
+  auto it = watermarks_.find(origin, hash);
   return it == watermarks_.end() ? 0 : it->second;
 }
 
@@ -311,11 +353,12 @@ uint64_t CounterTable::VisitSince(const OriginId& origin, uint64_t since,
   // A shard with more than kVisitBatch newer slots is cut: only versions up to the lowest cut
   // are known complete, so only those are visited.
   uint64_t ceiling = kAll;
+  const OriginLookup lookup(*this, origin);
   for (const Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
-    auto it = shard.origins.find(origin);
-    if (it == shard.origins.end()) continue;
-    const OriginSlots& slots = it->second;
+    const OriginSlots* found = lookup.In(shard);
+    if (found == nullptr) continue;
+    const OriginSlots& slots = *found;
     size_t taken = 0;
     for (auto pos = slots.by_version.lower_bound({since + 1, nullptr});
          pos != slots.by_version.end(); ++pos) {
@@ -375,10 +418,11 @@ size_t CounterTable::Collect(int64_t now) {
 }
 
 bool CounterTable::HasSlots(const OriginId& origin) const {
+  const OriginLookup lookup(*this, origin);
   for (const Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
-    auto it = shard.origins.find(origin);
-    if (it != shard.origins.end() && !it->second.by_version.empty()) return true;
+    const OriginSlots* slots = lookup.In(shard);
+    if (slots != nullptr && !slots->by_version.empty()) return true;
   }
   return false;
 }

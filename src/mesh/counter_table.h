@@ -227,7 +227,26 @@ class CounterTable {
     absl::node_hash_map<WindowKey, Counter> counters ABSL_GUARDED_BY(mu);
     absl::node_hash_map<OriginId, OriginSlots> origins ABSL_GUARDED_BY(mu);
     absl::btree_set<std::pair<int64_t, const Entry*>> by_end ABSL_GUARDED_BY(mu);
+    // This node's entry in `origins`, made by the constructor and never removed.
+    OriginSlots* self ABSL_GUARDED_BY(mu) = nullptr;
   };
+
+  // Finds one origin's slots shard after shard, hashing its id once (and not at all for this
+  // node, whose slots every shard keeps at hand).
+  class OriginLookup {
+   public:
+    OriginLookup(const CounterTable& table, const OriginId& origin);
+    // `origin`'s slots in `shard`, nullptr when it has none there.
+    const OriginSlots* In(const Shard& shard) const ABSL_SHARED_LOCKS_REQUIRED(shard.mu);
+
+   private:
+    const OriginId& origin_;
+    size_t hash_;
+    bool is_self_;
+  };
+
+  // Whether `origin`, whose HashOf is `hash`, is this node's life.
+  bool IsSelf(const OriginId& origin, size_t hash) const;
 
   Shard& ShardFor(const std::string& key);
   const Shard& ShardFor(const std::string& key) const;
@@ -242,7 +261,9 @@ class CounterTable {
   void SetBaseline(Entry& entry, OriginSlots& setter, const OriginId& of, int64_t count,
                    uint64_t version);
   // Merge's work under the shard lock, once `update` is valid and not this node's.
-  MergeResult MergeInShard(const OriginId& origin, const SlotUpdate& update);
+  // `first_in_shard`: the origin held nothing in this shard before.
+  MergeResult MergeInShard(const OriginId& origin, size_t origin_hash, const SlotUpdate& update,
+                           bool& first_in_shard);
   // The next version of this node; call under the lock of the shard being changed.
   uint64_t NextOwnVersion();
   // The largest baseline any node set for `of` in `counter` (0: none).
@@ -250,6 +271,7 @@ class CounterTable {
   static void Recount(Counter& counter);
 
   const Options options_;
+  const size_t self_hash_;  // HashOf(options_.self)
   std::array<Shard, kShards> shards_;
   std::atomic<size_t> windows_{0};
   std::atomic<size_t> slot_count_{0};

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <map>
 #include <optional>
 #include <random>
@@ -88,6 +89,80 @@ TEST(CounterTableTest, TotalSumsEveryOrigin) {
   auto r = t.Consume(kWin, 87, 100, false);
   EXPECT_FALSE(r->admitted) << "14 + 87 > 100";
   EXPECT_TRUE(t.Consume(kWin, 86, 100, false)->admitted);
+}
+
+// The total is kept up to date slot change by slot change (not summed again each time): it must
+// equal the capped sum of every slot less its baseline after any mix of merges, stale copies,
+// local charges and a reset, with counts near the int64 maximum in some rounds.
+TEST(CounterTableTest, TotalEqualsTheSumOfTheSlotsAfterEveryChange) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  struct ModelSlot {
+    int64_t count = 0;
+    uint64_t version = 0;
+    int64_t baseline = 0;
+  };
+  const std::vector<OriginId> origins = {kB, kC, OriginId{"d", 1}, OriginId{"d", 2}};
+  auto capped_add = [](int64_t a, int64_t b) { return a > kMax - b ? kMax : a + b; };
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 20; ++round) {
+    CounterTable t(Opts());
+    std::map<OriginId, ModelSlot> model;
+    ModelSlot own;
+    for (int step = 0; step < 200; ++step) {
+      const bool huge = round % 4 == 0;
+      const int64_t grow = huge ? static_cast<int64_t>(rng() % (kMax / 8))
+                                : 1 + static_cast<int64_t>(rng() % 5);
+      auto expected_total = [&] {
+        int64_t total = std::max<int64_t>(0, own.count - own.baseline);
+        for (const auto& [origin, slot] : model) {
+          total = capped_add(total, std::max<int64_t>(0, slot.count - slot.baseline));
+        }
+        return total;
+      };
+      const size_t pick = rng() % (origins.size() + 2);
+      if (pick < origins.size()) {
+        ModelSlot& slot = model[origins[pick]];
+        slot.count = capped_add(slot.count, grow);
+        ++slot.version;
+        ASSERT_EQ(t.Merge(origins[pick], kWin, slot.count, slot.version, 1500),
+                  MergeResult::kApplied);
+        if (slot.version > 1) {
+          ASSERT_EQ(t.Merge(origins[pick], kWin, slot.count / 2, slot.version - 1, 1500),
+                    MergeResult::kUnchanged)
+              << "a stale copy";
+        }
+      } else if (pick == origins.size()) {
+        const int64_t hits = std::max<int64_t>(1, grow);
+        const bool fits = hits <= kMax - expected_total();
+        auto r = t.Consume(kWin, hits, kMax, false);
+        ASSERT_TRUE(r.ok());
+        ASSERT_EQ(r->admitted, fits);
+        if (fits) own.count = capped_add(own.count, hits);
+      } else if (step == 100) {
+        ASSERT_TRUE(t.Reset({&kWin, 1}).ok());
+        for (auto& [origin, slot] : model) slot.baseline = slot.count;
+        own.baseline = own.count;
+      }
+      ASSERT_EQ(t.Total(kWin), expected_total()) << "round " << round << " step " << step;
+    }
+  }
+}
+
+// An origin is known (Origins, a watermark) from its first merge, also after it was forgotten,
+// though only the first update in a shard looks it up there.
+TEST(CounterTableTest, AnOriginIsKnownAgainAfterItWasForgotten) {
+  CounterTable t(Opts());
+  ASSERT_EQ(t.Merge(kB, kWin, 1, 1, 1500), MergeResult::kApplied);
+  ASSERT_EQ(t.Merge(kB, kWin, 2, 2, 1500), MergeResult::kApplied);
+  EXPECT_EQ(t.Origins(), (std::vector<OriginId>{kSelf, kB}));
+  ASSERT_EQ(t.Collect(2500), 1u);
+  t.ForgetOrigin(kB);
+  EXPECT_EQ(t.Origins(), (std::vector<OriginId>{kSelf}));
+  const WindowKey next{kWin.key, 2000, 3000};
+  ASSERT_EQ(t.Merge(kB, next, 1, 3, 2500), MergeResult::kApplied);
+  EXPECT_EQ(t.Origins(), (std::vector<OriginId>{kSelf, kB}));
+  EXPECT_TRUE(t.HasSlots(kB));
+  EXPECT_EQ(Slots(t, kB), (std::vector<std::pair<uint64_t, int64_t>>{{3, 1}}));
 }
 
 TEST(CounterTableTest, MergeIsIdempotentAndKeepsTheMaximum) {

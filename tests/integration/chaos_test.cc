@@ -21,11 +21,11 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "cluster/ring.h"
 #include "testing/child_process.h"
 #include "testing/cluster_harness.h"
 #include "testing/free_port.h"
 #include "testing/private_network.h"
+#include "testing/ring_keys.h"
 
 namespace sluice::testing {
 namespace {
@@ -64,19 +64,6 @@ Answer Hit(ClusterHarness& cluster, int node, const std::string& key, int64_t hi
     a.remaining = resp.responses(0).remaining();
   }
   return a;
-}
-
-// The first key "k<n>" the ring of `addresses` gives to `owner`.
-std::string KeyOwnedBy(const std::vector<std::string>& addresses, const std::string& owner) {
-  std::vector<cluster::PeerInfo> peers;
-  for (const auto& a : addresses) peers.push_back(cluster::PeerInfo{.grpc_address = a});
-  auto ring = cluster::Ring::Build(peers);
-  if (!ring.ok()) return "";
-  for (int n = 0; n < 100'000; ++n) {
-    std::string key = "k" + std::to_string(n);
-    if (ring->Owner("chaos_" + key)->grpc_address == owner) return key;
-  }
-  return "";
 }
 
 // What the owner holds for `key`: remaining after a 0-hit check through `node`, retried until
@@ -164,8 +151,8 @@ TEST(ChaosTest, PartitionGivesTimelyItemErrorsAndExactCountsAfterHealing) {
   cluster.AddNode(flags, host_ab, port_a);
   cluster.AddNode(flags, host_ab, port_b);
   ASSERT_TRUE(cluster.started());
-  const std::string cut_key = KeyOwnedBy(addresses, addresses[2]);
-  const std::string live_key = KeyOwnedBy(addresses, addresses[1]);
+  const std::string cut_key = testing::KeyOwnedBy(addresses, addresses[2], "chaos");
+  const std::string live_key = testing::KeyOwnedBy(addresses, addresses[1], "chaos");
   ASSERT_FALSE(cut_key.empty());
 
   // Wait for C, then count 3 hits on each key.

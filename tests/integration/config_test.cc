@@ -64,7 +64,7 @@ TEST(ConfigIntegrationTest, GubernatorKeyValueFileStartsANode) {
   options.extra_args = {"--settings", conf.path()};
   SluiceProcess node(options);
   ExpectServing(node);
-  EXPECT_NE(node.Output().find("cache size 1234"), std::string::npos) << node.Output();
+  EXPECT_TRUE(node.AwaitOutput("cache size 1234")) << node.Output();  // the ready line
   EXPECT_NE(node.Output().find("GUBER_METRIC_FLAGS is not supported by Sluice"), std::string::npos)
       << node.Output();
 }
@@ -77,7 +77,7 @@ TEST(ConfigIntegrationTest, SluiceVariablesAloneStartANode) {
                  "SLUICE_CACHE_SIZE=777", "SLUICE_LOG_FORMAT=json"};
   SluiceProcess node(options);
   ExpectServing(node);
-  EXPECT_NE(node.Output().find("cache size 777"), std::string::npos) << node.Output();
+  EXPECT_TRUE(node.AwaitOutput("cache size 777")) << node.Output();  // the ready line
   EXPECT_NE(node.Output().find(R"({"time":)"), std::string::npos) << node.Output();
 }
 
@@ -89,7 +89,7 @@ TEST(ConfigIntegrationTest, GubernatorVariablesAloneStartANode) {
                  "GUBER_CACHE_SIZE=4321"};
   SluiceProcess node(options);
   ExpectServing(node);
-  EXPECT_NE(node.Output().find("cache size 4321"), std::string::npos) << node.Output();
+  EXPECT_TRUE(node.AwaitOutput("cache size 4321")) << node.Output();  // the ready line
 }
 
 TEST(ConfigIntegrationTest, YamlFileUnderTheEnvironment) {
@@ -108,7 +108,7 @@ TEST(ConfigIntegrationTest, YamlFileUnderTheEnvironment) {
   options.env = {"SLUICE_SETTINGS=" + yaml.path(), "SLUICE_HTTP_ADDR=" + Local(http_port)};
   SluiceProcess node(options);
   ExpectServing(node);
-  EXPECT_NE(node.Output().find("cache size 999"), std::string::npos) << node.Output();
+  EXPECT_TRUE(node.AwaitOutput("cache size 999")) << node.Output();  // the ready line
 }
 
 TEST(ConfigIntegrationTest, BadValueStopsStartupNamingSettingAndSource) {

@@ -43,10 +43,10 @@ TEST(GrpcPortTest, ASecondNodeOnTheSameExplicitPortFailsToStart) {
 
 // The gRPC port a node started with --addr 127.0.0.1:0 logged in its ready line, or 0.
 int LoggedGrpcPort(const SluiceProcess& node) {
-  const std::string output = node.Output();
   const std::string marker = "gRPC on 127.0.0.1:";
-  const size_t at = output.find(marker);
-  return at == std::string::npos ? 0 : std::atoi(output.c_str() + at + marker.size());
+  if (!node.AwaitOutput(marker)) return 0;
+  const std::string output = node.Output();
+  return std::atoi(output.c_str() + output.find(marker) + marker.size());
 }
 
 // Two nodes asking for port 0 at once get a port each, and each serves on it.

@@ -21,6 +21,8 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
 #include "integration/mesh_harness.h"
@@ -54,6 +56,10 @@ struct Measured {
   std::map<int64_t, int> admitted;  // window end (epoch ms) -> admitted requests
   std::map<int64_t, int> total;     // window end -> requests
   std::vector<int64_t> admitted_at;  // when each admitted call was answered (epoch ms)
+  // Each admitted call as [sent, answered] (epoch ms): the node decided somewhere in between. On
+  // a loaded machine an answer can take tens of ms, so the checks below count a call in a span
+  // only where it was surely decided (upper bounds) or possibly decided (lower bounds).
+  std::vector<std::pair<int64_t, int64_t>> admitted_calls;
   int errors = 0;
 };
 
@@ -128,6 +134,7 @@ Measured Drive(MeshCluster& mesh) {
         next += period;
         grpc::ClientContext context;
         context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+        const int64_t sent = NowMs();
         RateLimitResponse resp;
         grpc::Status status = stub->ShouldRateLimit(&context, req, &resp);
         const int64_t answered = NowMs();
@@ -146,6 +153,7 @@ Measured Drive(MeshCluster& mesh) {
         if (resp.overall_code() == RateLimitResponse::OK) {
           ++out.admitted[window_end];
           out.admitted_at.push_back(answered);
+          out.admitted_calls.emplace_back(sent, answered);
         }
       }
     });
@@ -166,9 +174,58 @@ int MostInAnyInterval(std::vector<int64_t> times, int64_t span_ms, int64_t from,
   return most;
 }
 
+// A 1 s interval [start, start + 1 s) and the sliding window's own estimate error in it. The
+// estimate weighs the previous epoch window's count as if spread evenly over that window: at
+// offset y into the next window it counts previous × (1 - y), so whatever the previous window
+// admitted after offset y beyond that share can be admitted again before y. With even arrivals
+// the error is a hit or two; a loaded machine makes arrivals bursty (the driver threads wait for
+// a core, then catch up), and the error is what those bursts left, computed from the admissions.
+struct Interval {
+  int64_t start = 0;
+  int admitted = 0;
+  double estimate_error = 0;
+};
+
+// Admitted calls surely decided in [from, to) (sent and answered within it).
+int SurelyIn(const std::vector<std::pair<int64_t, int64_t>>& calls, int64_t from, int64_t to) {
+  return static_cast<int>(std::count_if(calls.begin(), calls.end(), [&](const auto& call) {
+    return call.first >= from && call.second < to;
+  }));
+}
+
+// Admitted calls possibly decided in [from, to) (sent before it ends, answered after it begins).
+int PossiblyIn(const std::vector<std::pair<int64_t, int64_t>>& calls, int64_t from, int64_t to) {
+  return static_cast<int>(std::count_if(calls.begin(), calls.end(), [&](const auto& call) {
+    return call.first < to && call.second >= from;
+  }));
+}
+
+// Of every interval starting in [from, to - 1 s] (ms steps), the one whose admissions exceed its
+// estimate error the most. Admissions count where they were surely decided; the error takes the
+// previous window's count where its admissions were possibly decided, so it is never overstated.
+Interval WorstInterval(const std::vector<std::pair<int64_t, int64_t>>& calls, int64_t from,
+                       int64_t to) {
+  Interval worst{.admitted = -1};
+  for (int64_t start = from; start + 1000 <= to; ++start) {
+    const int64_t window = start - start % 1000;  // the epoch window `start` is in
+    const int admitted = SurelyIn(calls, start, start + 1000);
+    double error = 0;
+    if (window >= from && window + 1000 <= to) {
+      const double rest = 1.0 - static_cast<double>(start - window) / 1000;  // share still weighed
+      error = std::max(0.0, SurelyIn(calls, start, window + 1000) -
+                                PossiblyIn(calls, window, window + 1000) * rest);
+    }
+    if (worst.admitted < 0 || admitted - error > worst.admitted - worst.estimate_error) {
+      worst = Interval{.start = start, .admitted = admitted, .estimate_error = error};
+    }
+  }
+  return worst;
+}
+
 struct Overshoot {
   int most_in_any_interval = -1;
   int bound = 0;  // limit + R * d, d as measured (at least the budget)
+  Interval worst;  // the steady interval furthest above its estimate error
 };
 
 // Runs the scenario and checks every full window against limit + R * d, d being the larger of
@@ -213,10 +270,14 @@ Overshoot RunOvershoot(const std::string& label, std::vector<std::string> extra_
     admitted.push_back(got);
     ++windows;
     // A sliding window spreads its admissions: an epoch window then admits what the previous
-    // one's weight leaves, about the limit (the estimate rounds up, so a hit or two less).
-    EXPECT_GE(got, algorithm == "fixed_window" ? kLimit : kLimit - 3)
+    // one's weight leaves, about the limit (the estimate rounds up, so a hit or two less). A
+    // sliding window also admits up to the window's end, where a slow answer can cross the edge:
+    // so the floor counts what was possibly decided in the window, the ceiling what surely was.
+    const int possibly = PossiblyIn(m.admitted_calls, end - 1000, end);
+    const int surely = SurelyIn(m.admitted_calls, end - 1000, end);
+    EXPECT_GE(possibly, algorithm == "fixed_window" ? kLimit : kLimit - 3)
         << "window ending " << end << " under-admitted (" << count << " requests)";
-    EXPECT_LE(got, bound) << "window ending " << end << ": " << got << " admitted";
+    EXPECT_LE(surely, bound) << "window ending " << end << ": " << surely << " admitted";
     EXPECT_GT(count, 2 * kLimit) << "the load generator fell behind";
   }
   EXPECT_GE(windows, kSeconds - 3);
@@ -229,19 +290,21 @@ Overshoot RunOvershoot(const std::string& label, std::vector<std::string> extra_
   const int64_t last_full_end = std::prev(m.total.end(), 2)->first;
   const int most = MostInAnyInterval(m.admitted_at, 1000, first_full_end, last_full_end);
   const int most_with_start = MostInAnyInterval(m.admitted_at, 1000, 0, last_full_end);
+  const Interval worst = WorstInterval(m.admitted_calls, first_full_end, last_full_end);
   std::printf(
       "mesh overshoot [%s, %s]: 3 nodes, limit %d/s, %d req/s for %d s, %d full windows: "
       "admitted min %d, median %d, mean %.1f, max %d (max overshoot %.0f%%, bound %d for d = %lld "
       "ms; propagation measured over %zu samples: p50 %lld, p99 %lld, max %lld ms); most in any "
-      "1 s interval %d steady, %d with the start\n",
+      "1 s interval %d steady, %d with the start; furthest above the estimate's error: %d in "
+      "the interval from %lld (estimate error %.1f)\n",
       label.c_str(), algorithm.c_str(), kLimit, kRate, kSeconds, windows, admitted.front(),
       admitted[admitted.size() / 2], mean, admitted.back(),
       100.0 * (admitted.back() - kLimit) / kLimit, bound, static_cast<long long>(delay_ms),
       delays.size(), static_cast<long long>(delays[delays.size() / 2]),
       static_cast<long long>(p99_ms), static_cast<long long>(delays.back()), most,
-      most_with_start);
+      most_with_start, worst.admitted, static_cast<long long>(worst.start), worst.estimate_error);
   EXPECT_LT(admitted.back(), kLimit * 140 / 100) << "Hivemind's per-window tolerance";
-  return Overshoot{.most_in_any_interval = most, .bound = bound};
+  return Overshoot{.most_in_any_interval = most, .bound = bound, .worst = worst};
 }
 
 TEST(MeshOvershootTest, DefaultPushKeepsEveryWindowWithinTheBound) {
@@ -255,17 +318,24 @@ TEST(MeshOvershootTest, AntiEntropyAloneStaysWithinItsBound) {
 }
 
 // The sliding window, measured the same way. Its promise is about any 1 s interval, not only
-// epoch windows: with arrivals spread evenly its estimate's own error is a few hits, so any
-// interval stays within the mesh's bound limit + R * d plus that error (budgeted at 5 %).
+// epoch windows: any interval stays within the mesh's bound limit + R * d plus the estimate's
+// own error there (Interval), computed from the admissions, plus 5 % for the estimate's rounding
+// and for the previous window's count, which the nodes see d late too.
+void ExpectEveryIntervalWithinTheBound(const Overshoot& o) {
+  EXPECT_GE(o.worst.admitted, 0) << "no steady interval was measured";
+  EXPECT_LE(o.worst.admitted, o.bound + o.worst.estimate_error + kLimit * 5 / 100)
+      << "the interval from " << o.worst.start << " (estimate error " << o.worst.estimate_error
+      << ")";
+}
+
 TEST(MeshOvershootTest, SlidingWindowKeepsEveryIntervalWithinTheBound) {
-  const Overshoot o = RunOvershoot("push 10ms (default)", {}, 25, "sliding_window");
-  EXPECT_LE(o.most_in_any_interval, o.bound + kLimit * 5 / 100);
+  ExpectEveryIntervalWithinTheBound(
+      RunOvershoot("push 10ms (default)", {}, 25, "sliding_window"));
 }
 
 TEST(MeshOvershootTest, SlidingWindowAntiEntropyAloneStaysWithinItsBound) {
-  const Overshoot o = RunOvershoot("anti-entropy only, gossip 100ms",
-                                   {"--gossip-push-interval", "0s"}, 115, "sliding_window");
-  EXPECT_LE(o.most_in_any_interval, o.bound + kLimit * 5 / 100);
+  ExpectEveryIntervalWithinTheBound(RunOvershoot(
+      "anti-entropy only, gossip 100ms", {"--gossip-push-interval", "0s"}, 115, "sliding_window"));
 }
 
 }  // namespace

@@ -72,8 +72,7 @@ TEST(TlsAutoTest, SelfSignedCertificateServesClientsThatSkipVerification) {
   EXPECT_NE(subject.out.find("Sluice (self-signed)"), std::string::npos) << subject.out;
   EXPECT_NE(subject.out.find("IP Address:127.0.0.1"), std::string::npos) << subject.out;
 
-  EXPECT_NE(node.Output().find("[edge-7] sluice 0.1.0 ready as edge-7"), std::string::npos)
-      << node.Output();
+  EXPECT_TRUE(node.AwaitOutput("[edge-7] sluice 0.1.0 ready as edge-7")) << node.Output();
   EXPECT_NE(node.Output().find("TLS on (self-signed certificate"), std::string::npos);
 }
 

@@ -130,6 +130,26 @@ TEST_F(TlsTest, ThreeNodeClusterForwardsOverMutualTls) {
   ASSERT_TRUE(cluster.AwaitHealthy(3));
 
   const int owner = cluster.OwnerOf("tls", "shared");
+  // Each forwarder's first call opens its mTLS channel to the owner, and gRPC gives a peer
+  // connection attempt only 100 ms (the peer client's minimum reconnect backoff) before retrying
+  // with backoff: on a loaded machine an ASan build's handshake takes longer, and that first
+  // forward fails ("connection attempt timed out before receiving SETTINGS frame"). So wait until
+  // a read (hits 0, counts nothing) through every node reaches the owner, then count.
+  for (int node = 0; node < 3; ++node) {
+    std::string error = "not asked";
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (!error.empty() && absl::Now() < deadline) {
+      pb::gubernator::GetRateLimitsReq req;
+      testing::AddRequest(req, "tls", "shared", 0, 20);
+      pb::gubernator::GetRateLimitsResp resp;
+      grpc::Status status = cluster.GetRateLimits(node, req, &resp);
+      error = !status.ok() ? status.error_message()
+              : resp.responses_size() != 1 ? "no answer"
+                                           : resp.responses(0).error();
+      if (!error.empty()) absl::SleepFor(absl::Milliseconds(50));
+    }
+    ASSERT_EQ(error, "") << "node " << node;
+  }
   int under = 0;
   for (int i = 0; i < 30; ++i) {
     pb::gubernator::GetRateLimitsReq req;

@@ -10,14 +10,30 @@
 namespace sluice::testing {
 
 ClusterHarness::ClusterHarness(Options options) : options_(std::move(options)) {
-  std::vector<int> ports;
-  for (int i = 0; i < options_.nodes; ++i) ports.push_back(FreePort());
-  std::vector<std::string> peers;
-  for (int port : ports) peers.push_back("127.0.0.1:" + std::to_string(port));
-  for (int i = 0; i < options_.nodes; ++i) {
-    std::vector<std::string> args;
-    if (options_.static_peers) args = {"--peers", absl::StrJoin(peers, ",")};
-    AddNode(args, "127.0.0.1", ports[i]);
+  // A picked port can be taken by another test process before its node binds it ("Address
+  // already in use"); the peer list names every port, so the whole cluster starts again on
+  // ports picked anew.
+  for (int attempt = 1;; ++attempt) {
+    std::vector<int> ports;
+    for (int i = 0; i < options_.nodes; ++i) ports.push_back(FreePort());
+    std::vector<std::string> peers;
+    for (int port : ports) peers.push_back("127.0.0.1:" + std::to_string(port));
+    for (int i = 0; i < options_.nodes; ++i) {
+      std::vector<std::string> args;
+      if (options_.static_peers) args = {"--peers", absl::StrJoin(peers, ",")};
+      AddNode(args, "127.0.0.1", ports[i]);
+    }
+    if (started() || attempt == 3) return;
+    bool port_taken = false;
+    for (const auto& node : nodes_) {
+      port_taken = port_taken || (!node->ready() &&
+                                  node->Output().find("Address already in use") != std::string::npos);
+    }
+    if (!port_taken) return;
+    std::fprintf(stderr, "cluster: a port was taken before its node bound it; starting again\n");
+    stubs_.clear();
+    for (auto& node : nodes_) node->Kill();
+    nodes_.clear();
   }
 }
 

@@ -44,6 +44,25 @@ bool Accepts(int port, const std::string& host = "127.0.0.1") {
 }  // namespace
 
 SluiceProcess::SluiceProcess(Options options) {
+  // A port this process picked can still be taken by another test process between the check and
+  // the node's bind ("Address already in use" at start-up, seen with several test binaries in
+  // parallel): then the node starts again on ports picked anew. Ports the caller chose are the
+  // caller's to retry (ClusterHarness does).
+  const bool own_ports = options.address_flags && options.grpc_port == 0 && options.http_port == 0;
+  for (int attempt = 1;; ++attempt) {
+    if (Start(options) || !own_ports || attempt == 3 || !PortWasTaken()) break;
+    std::fprintf(stderr, "sluice: a port was taken before it bound (attempt %d), retrying:\n%s\n",
+                 attempt, Output().c_str());
+    unlink(log_path_.c_str());
+  }
+  if (!ready_) std::fprintf(stderr, "sluice did not start:\n%s\n", Output().c_str());
+}
+
+bool SluiceProcess::PortWasTaken() const {
+  return pid_ <= 0 && Output().find("Address already in use") != std::string::npos;
+}
+
+bool SluiceProcess::Start(const Options& options) {
   grpc_host_ = options.grpc_host;
   grpc_port_ = options.grpc_port ? options.grpc_port : FreePort();
   http_port_ = options.http_port ? options.http_port : FreePort();
@@ -74,7 +93,7 @@ SluiceProcess::SluiceProcess(Options options) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (!ready_) std::fprintf(stderr, "sluice did not start:\n%s\n", Output().c_str());
+  return ready_;
 }
 
 SluiceProcess::~SluiceProcess() {
@@ -149,6 +168,15 @@ std::string SluiceProcess::Output() const {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+bool SluiceProcess::AwaitOutput(const std::string& text, int timeout_ms) const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (Output().find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 }  // namespace sluice::testing
