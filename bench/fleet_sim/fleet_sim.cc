@@ -96,6 +96,7 @@ class Fleet {
       m.push_interval_ms = o.push_interval_ms;
       m.suspicion_timeout_ms = o.suspicion_timeout_ms;
       m.gc_grace_ms = o.gc_grace_ms;
+      m.probe_above_lives = o.probe_above_lives;
       m.rng_seed = o.seed * 1'000'003 + i + 1;
       Node& n = nodes_[i];
       n.address = names.mesh;
@@ -262,6 +263,7 @@ class Fleet {
     const size_t datagram =
         a.payload->ByteSizeLong() + mesh::kFrameHeaderBytes + mesh::kChecksumBytes;
     Send(a.to, node.engine->Receive(*a.payload, datagram, now_).replies, kReplyBytes);
+    if (node.engine->HasRelays()) RequestPush(a.to);  // relays (as Mesh::OnDatagram)
     if (!a.payload->has_delta()) return;
     for (const auto& origin : a.payload->delta().origins()) {
       auto found = by_id_.find(origin.node().node_id());

@@ -45,6 +45,7 @@ struct FleetOptions {
   int64_t push_interval_ms = 10;
   int64_t suspicion_timeout_ms = 3000;
   int64_t gc_grace_ms = 2000;
+  size_t probe_above_lives = 128;  // MeshOptions::probe_above_lives (an engine setting)
   bool codec = false;
   NameStyle names = NameStyle::kPods;
   // Called once per simulated second with a one-line status (phase, members, datagrams); unset:

@@ -8,7 +8,7 @@
 //             [--window-ms 1000] [--duration-ms 10000] [--max-warmup-ms 60000]
 //             [--latency-ms 1] [--jitter-ms 1] [--loss-pct 0] [--seed 1]
 //             [--gossip-interval-ms 100] [--fanout 3] [--push-interval-ms 10]
-//             [--probe-interval-ms 20] [--codec 0] [--progress 0]
+//             [--probe-interval-ms 20] [--probe-above-lives 128] [--codec 0] [--progress 0]
 //
 // Prints the run's details, then the result line:
 //   nodes=… keys=… converge_p50_ms=… converge_p99_ms=… bytes_per_node_s=… state_bytes_per_node=…
@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
   o.fanout = static_cast<int>(args.GetInt("--fanout", 3));
   o.push_interval_ms = args.GetInt("--push-interval-ms", 10);
   o.probe_interval_ms = args.GetInt("--probe-interval-ms", 20);
+  o.probe_above_lives = static_cast<size_t>(args.GetInt("--probe-above-lives", 128));
   o.codec = args.GetInt("--codec", 0) != 0;
   if (args.GetInt("--progress", 0) != 0) {
     const auto t0 = std::chrono::steady_clock::now();

@@ -278,6 +278,7 @@ Member* GossipEngine::Admit(const NodeInfo& info, uint64_t heartbeat, int64_t no
       ++stats_.members_evicted;
       counters_.ForgetOrigin(*room.evicted);
       listings_.erase(*room.evicted);
+      held_.erase(*room.evicted);
     }
     if (!room.fits) {
       ++stats_.members_refused;
@@ -353,7 +354,9 @@ std::vector<wire::Digest> GossipEngine::BuildDigest(int64_t now) const {
 }
 
 std::vector<wire::Digest> GossipEngine::BuildSyn(int64_t now, bool self_only) const {
-  if (members_.size() <= kWholeDigestMaxLives) {
+  // Probing meshes always send changed-only syns: they carry the probe flag (and a whole digest
+  // never fits one datagram above the default probe_above_lives anyway).
+  if (members_.size() <= kWholeDigestMaxLives && !probing_) {
     std::vector<wire::Digest> whole = BuildDigest(now);
     if (whole.size() == 1) return whole;
   }
@@ -363,9 +366,9 @@ std::vector<wire::Digest> GossipEngine::BuildSyn(int64_t now, bool self_only) co
 std::vector<wire::Digest> GossipEngine::BuildChangedDigest(int64_t now, bool self_only) const {
   wire::Packet shell;
   *shell.mutable_sender() = self_wire_;
-  // 3: the syn's length prefix; 3 more each: changed_only and probe (fields 40 and 60 take a
-  // 2-byte tag).
-  const size_t budget = body_budget_ - shell.ByteSizeLong() - 3 - 3 - 3;
+  // 3: the syn's length prefix; 3 more: changed_only (field 40 takes a 2-byte tag); probing
+  // meshes 3 more for probe and 7 for lives.
+  const size_t budget = body_budget_ - shell.ByteSizeLong() - 3 - 3 - (probing_ ? 3 + 7 : 0);
   std::vector<wire::Digest> parts(1);
   parts.back().set_changed_only(true);
   size_t size = 0;
@@ -387,6 +390,7 @@ std::vector<wire::Digest> GossipEngine::BuildChangedDigest(int64_t now, bool sel
   add(self_member);
   if (self_only) return parts;
   parts.front().set_probe(probing_);
+  if (probing_) parts.front().set_lives(static_cast<uint32_t>(members_.member_count()));
   for (const OriginId& id : listed_) {
     auto listing = listings_.find(id);
     const Member* member = members_.Find(id);
@@ -545,6 +549,26 @@ std::vector<wire::Packet> GossipEngine::AnswerDigest(const wire::Digest& digest,
   return writer.Take();
 }
 
+std::vector<wire::Packet> GossipEngine::CatchUp(const wire::Digest& syn, size_t max_packets) {
+  if (!syn.changed_only() || syn.lives() == 0 || syn.lives() >= members_.member_count()) {
+    return {};
+  }
+  DeltaWriter writer(self_wire_, body_budget_, max_packets);
+  const auto& entries = members_.entries();
+  auto it = entries.upper_bound(catch_up_cursor_);
+  for (size_t seen = 0; seen < entries.size() && !writer.full(); ++seen, ++it) {
+    if (it == entries.end()) it = entries.begin();
+    const Member& member = it->second;
+    if (&member == &members_.self() || !members_.IsMember(member)) continue;
+    const uint64_t watermark = counters_.Watermark(member.info.id);
+    // Header only: the range (watermark, watermark] has no slots; the peer asks for them.
+    writer.Add(member, member.heartbeat, member.left, counters_, watermark, watermark,
+               /*vouched=*/true);
+    catch_up_cursor_ = it->first;  // one cut short by a full writer comes next rotation
+  }
+  return writer.Take();
+}
+
 std::optional<wire::Digest> GossipEngine::WantsDigest(const wire::Digest& syn) const {
   wire::Packet shell;
   *shell.mutable_sender() = self_wire_;
@@ -650,7 +674,7 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, int64_t now) {
     // A refused slot must be offered again, so the range is not marked delivered.
     if (!refused && od.to_version() >= od.from_version()) {
       const uint64_t before = counters_.Watermark(info->id);
-      counters_.AdvanceWatermark(info->id, od.from_version(), od.to_version());
+      Deliver(info->id, od.from_version(), od.to_version());
       // Raised: news to relay. Held back by a gap (updates before from_version never came):
       // listed too, with the watermark held back, so the peers synned next send the gap.
       if (counters_.Watermark(info->id) > before || od.from_version() > before) {
@@ -658,6 +682,31 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, int64_t now) {
       }
     }
   }
+}
+
+void GossipEngine::Deliver(const OriginId& origin, uint64_t from, uint64_t to) {
+  counters_.AdvanceWatermark(origin, from, to);
+  if (!probing_) return;  // small meshes: the gap is asked for (unchanged behaviour)
+  auto it = held_.find(origin);
+  uint64_t watermark = counters_.Watermark(origin);
+  if (watermark < from) {  // a gap: hold the range for when it fills
+    auto& held = held_[origin];
+    if (held.size() < kMaxHeldRanges) held.emplace_back(from, to);
+    return;
+  }
+  if (it == held_.end()) return;
+  for (bool raised = true; raised;) {
+    raised = false;
+    std::erase_if(it->second, [&](const std::pair<uint64_t, uint64_t>& range) {
+      if (range.second <= watermark) return true;  // covered already
+      if (range.first > watermark) return false;
+      counters_.AdvanceWatermark(origin, range.first, range.second);
+      watermark = counters_.Watermark(origin);
+      raised = true;
+      return true;
+    });
+  }
+  if (it->second.empty()) held_.erase(it);
 }
 
 Received GossipEngine::Receive(const wire::Packet& packet, size_t datagram_bytes, int64_t now) {
@@ -702,6 +751,11 @@ Received GossipEngine::Receive(const wire::Packet& packet, size_t datagram_bytes
       ++stats_.syns_received;
       ApplyDigest(packet.syn(), now);
       replies = AnswerDigest(packet.syn(), now);
+      if (probing_ && replies.size() < kMaxReplyPackets) {
+        for (auto& p : CatchUp(packet.syn(), kMaxReplyPackets - replies.size())) {
+          replies.push_back(std::move(p));
+        }
+      }
       if (std::optional<wire::Digest> wants = WantsDigest(packet.syn())) {
         wire::Packet& reply = replies.emplace_back();
         *reply.mutable_sender() = self_wire_;
@@ -717,6 +771,7 @@ Received GossipEngine::Receive(const wire::Packet& packet, size_t datagram_bytes
     case wire::Packet::kDelta:
       ++stats_.deltas_received;
       ApplyDelta(packet.delta(), now);
+      if (packet.delta().relay_span() > 1) QueueRelays(packet.delta());
       break;
     case wire::Packet::kLeave:
       ++stats_.leaves_received;
@@ -759,6 +814,7 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
     ++stats_.nodes_forgotten;
     counters_.ForgetOrigin(id);
     listings_.erase(id);
+    held_.erase(id);
   }
   // A safety net (Forget and MakeRoom drop their origins' bookkeeping already), so not every
   // round: Origins() copies every origin's id.
@@ -768,6 +824,7 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
     }
   }
 
+  if (probing_) BuildRing();
   // Targets: `fanout` random live peers, one random dead one, and seeds when alone or rarely.
   std::vector<const Member*> live;
   std::vector<const Member*> dead;
@@ -783,6 +840,14 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
   if (probing_) {
     for (const Member* member : JudgeProbes(now)) {
       targets.emplace_back(member->info.mesh_address, member->info.id.node_id);
+    }
+    // Relayed pushes go to these members: greet any that has not verified this node yet, so a
+    // push is not dropped as unverified (and lost until anti-entropy) the first time.
+    for (size_t offset = 1; offset < ring_.size(); offset *= 2) {
+      const Member* finger = ring_[(ring_self_ + offset) % ring_.size()];
+      if (!cookies_.contains(finger->info.id.node_id)) {
+        targets.emplace_back(finger->info.mesh_address, finger->info.id.node_id);
+      }
     }
   }
   // A partial Fisher-Yates shuffle: `fanout` random live peers in O(fanout), not O(N).
@@ -832,34 +897,120 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
   return out;
 }
 
-bool GossipEngine::HasUnpushed() const { return counters_.Watermark(self().id) > pushed_; }
+bool GossipEngine::HasUnpushed() const {
+  return counters_.Watermark(self().id) > pushed_ || HasRelays();
+}
+
+void GossipEngine::BuildRing() {
+  ring_.clear();
+  ring_self_ = 0;
+  for (const auto& [id, member] : members_.entries()) {
+    if (&member == &members_.self()) ring_self_ = ring_.size();
+    if (member.listed && member.state == NodeState::kAlive &&
+        (!member.info.mesh_address.empty() || &member == &members_.self())) {
+      ring_.push_back(&member);
+    }
+  }
+  if (ring_.empty() || ring_[ring_self_] != &members_.self()) ring_.clear();
+}
+
+void GossipEngine::QueueRelays(const wire::Delta& delta) {
+  const size_t size = ring_.size();
+  if (size < 2) return;  // not on a ring (not probing yet, or left): anti-entropy covers it
+  const size_t span = std::min<size_t>(delta.relay_span(), size);
+  for (size_t offset = 1; offset < span; offset *= 2) {
+    const auto part = static_cast<uint32_t>(std::min(2 * offset, span) - offset);
+    auto& queued = relays_[{offset, part}];
+    for (const auto& od : delta.origins()) {
+      if (relay_origins_ >= kMaxRelayOrigins) return;
+      if (od.node().node_id() == self().id.node_id &&
+          od.node().incarnation() == self().id.incarnation) {
+        continue;
+      }
+      queued.push_back(od);
+      ++relay_origins_;
+    }
+  }
+}
+
+std::vector<Outgoing> GossipEngine::TakeRelays(const std::vector<wire::Packet>& own) {
+  std::vector<Outgoing> out;
+  const size_t size = ring_.size();
+  auto send = [&](size_t offset, wire::Packet packet) {
+    const Member* to = ring_[(ring_self_ + offset) % size];
+    out.push_back(Outgoing{
+        .address = to->info.mesh_address, .node_id = to->info.id.node_id, .packet = std::move(packet)});
+  };
+  for (size_t offset = 1; offset < size && !own.empty(); offset *= 2) {
+    for (wire::Packet packet : own) {
+      packet.mutable_delta()->set_relay_span(static_cast<uint32_t>(std::min(2 * offset, size) - offset));
+      send(offset, std::move(packet));
+    }
+  }
+  for (auto& [key, origins] : relays_) {
+    const auto [offset, span] = key;
+    if (offset >= size) continue;  // the ring shrank: anti-entropy covers it
+    wire::Packet packet;
+    *packet.mutable_sender() = self_wire_;
+    packet.mutable_delta()->set_relay_span(span);
+    const size_t base = packet.ByteSizeLong() + 3;
+    size_t bytes = base;
+    size_t packets = 0;
+    for (auto& od : origins) {
+      const size_t od_bytes = od.ByteSizeLong() + 3;
+      if (bytes + od_bytes > body_budget_ && packet.delta().origins_size() > 0) {
+        if (++packets >= kMaxPushPackets) break;
+        send(offset, packet);
+        packet.mutable_delta()->clear_origins();
+        bytes = base;
+      }
+      if (bytes + od_bytes > body_budget_) continue;  // cannot happen: it came in one datagram
+      bytes += od_bytes;
+      *packet.mutable_delta()->add_origins() = std::move(od);
+    }
+    if (packet.delta().origins_size() > 0) send(offset, std::move(packet));
+  }
+  relays_.clear();
+  relay_origins_ = 0;
+  return out;
+}
 
 std::vector<Outgoing> GossipEngine::Push(int64_t /*now*/) {
   const uint64_t version = counters_.Watermark(self().id);
-  if (version <= pushed_) return {};
+  const bool relayed = probing_ && ring_.size() > 2;
   std::vector<const Member*> peers;
-  for (const auto& [id, member] : members_.entries()) {
-    if (&member != &members_.self() && members_.IsMember(member) &&
-        !member.info.mesh_address.empty()) {
-      peers.push_back(&member);
+  if (version > pushed_ && !relayed) {
+    for (const auto& [id, member] : members_.entries()) {
+      if (&member != &members_.self() && members_.IsMember(member) &&
+          !member.info.mesh_address.empty()) {
+        peers.push_back(&member);
+      }
     }
   }
-  if (peers.empty()) {
+  std::vector<wire::Packet> packets;
+  if (version > pushed_ && (relayed || !peers.empty())) {
+    DeltaWriter writer(self_wire_, body_budget_, kMaxPushPackets);
+    const Member& self_member = members_.self();
+    pushed_ = writer.Add(self_member, self_member.heartbeat, self_member.left, counters_, pushed_,
+                         version);
+    packets = writer.Take();
+    ++stats_.pushes;
+  } else if (version > pushed_) {
     pushed_ = version;  // nobody to tell; anti-entropy covers later joiners
-    return {};
   }
-  DeltaWriter writer(self_wire_, body_budget_, kMaxPushPackets);
-  const Member& self_member = members_.self();
-  pushed_ =
-      writer.Add(self_member, self_member.heartbeat, self_member.left, counters_, pushed_, version);
-  std::vector<wire::Packet> packets = writer.Take();
-  ++stats_.pushes;
   std::vector<Outgoing> out;
-  out.reserve(packets.size() * peers.size());
-  for (const Member* peer : peers) {
-    for (const auto& packet : packets) {
-      out.push_back(Outgoing{
-          .address = peer->info.mesh_address, .node_id = peer->info.id.node_id, .packet = packet});
+  if (relayed) {
+    out = TakeRelays(packets);
+  } else {
+    relays_.clear();  // off the ring since they were queued: anti-entropy covers them
+    relay_origins_ = 0;
+    out.reserve(packets.size() * peers.size());
+    for (const Member* peer : peers) {
+      for (const auto& packet : packets) {
+        out.push_back(Outgoing{.address = peer->info.mesh_address,
+                               .node_id = peer->info.id.node_id,
+                               .packet = packet});
+      }
     }
   }
   Stamp(out);

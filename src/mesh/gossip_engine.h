@@ -22,7 +22,12 @@
 // refutation spreads the same way; T of suspicion makes it dead. Heartbeats are no longer
 // relayed on their own, and a life a member vouches for is a member at once.
 // Push: this node's own new slot updates are also sent to every live member as soon as the
-// runtime calls Push (every push_interval), which is what keeps the overshoot small.
+// runtime calls Push (every push_interval), which is what keeps the overshoot small. Probing
+// meshes relay pushes instead (docs/mesh.md §3 "Relayed pushes"): along the ring of alive
+// members in id order, a push goes to the members 1, 2, 4, … places on, each told the span of
+// ring it covers, and each receiver passes it on the same way within its span — every member
+// once, within log₂ N hops; relays wait for the next Push and go out batched, so a node sends
+// and receives O(log N) datagrams per push interval instead of one per origin's push.
 //
 // Every packet returned fits in `body_budget` bytes (ByteSizeLong() without cluster_id), and a
 // reply is capped at kMaxReplyPackets datagrams; the rest follows in later rounds.
@@ -45,6 +50,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -88,6 +94,12 @@ inline constexpr size_t kSliceEntries = 16;
 // unanswered. With independent loss p per datagram a live peer is suspected with probability
 // (1 - (1 - p)²)^6 per unanswered probe: 9e-7 at 5 % loss.
 inline constexpr int kProbeAttempts = 6;
+// Most origins waiting to be relayed (a peer cannot make this node queue more; anti-entropy
+// covers what is dropped).
+inline constexpr size_t kMaxRelayOrigins = 4096;
+// Ranges of one origin merged here ahead of its watermark (a datagram overtook an earlier one),
+// kept so the watermark jumps over them once the gap fills instead of asking for them again.
+inline constexpr size_t kMaxHeldRanges = 8;
 
 // One datagram to send.
 struct Outgoing {
@@ -145,9 +157,14 @@ class GossipEngine {
   // One anti-entropy round: heartbeat, failure detection, window GC, digests to peers.
   std::vector<Outgoing> Round(int64_t now);
 
-  // This node's slot updates not pushed yet, to every live member.
+  // This node's slot updates not pushed yet, to every live member (relayed in probing meshes),
+  // and the relays queued since the last Push.
   std::vector<Outgoing> Push(int64_t now);
+  // Own updates or relays are waiting for Push.
   bool HasUnpushed() const;
+  // Relays are waiting for Push (probing meshes): the runtime schedules one, as after a local
+  // admission, when this is true after a Receive.
+  bool HasRelays() const { return !relays_.empty(); }
 
   // Handles one packet the codec accepted, `datagram_bytes` long; returns the replies. Replies go
   // to the sender's advertised (and verified) address, whatever the datagram's source was.
@@ -165,6 +182,8 @@ class GossipEngine {
   // The current members, this node included (is_self), by node id.
   std::vector<cluster::PeerInfo> Peers() const;
 
+  // Probing meshes: the members on this node's relay ring (0: not relaying).
+  size_t ring_size() const { return ring_.size(); }
   const CounterTable& counters() const { return counters_; }
   const MemberTable& members() const { return members_; }
   const EngineStats& stats() const { return stats_; }
@@ -203,6 +222,11 @@ class GossipEngine {
   // The deltas a changed-only syn part lacks: only its listed lives are compared.
   std::vector<wire::Packet> AnswerChangedDigest(const wire::Digest& digest, int64_t now);
   void ApplyDigest(const wire::Digest& digest, int64_t now);
+  // Probing meshes: when `syn` says its sender has fewer members than this node, the headers
+  // (no slots) of the next members in rotation, vouched, in up to `max_packets` datagrams: a
+  // joiner learns a big mesh in a round or two instead of rumor by rumor (slices took seconds
+  // for the last few).
+  std::vector<wire::Packet> CatchUp(const wire::Digest& syn, size_t max_packets);
   // The deltas a peer lacks according to its (full) digest part.
   std::vector<wire::Packet> AnswerDigest(const wire::Digest& digest, int64_t now);
   // The answer to one part of a peer's syn after the deltas it lacks: this node's own entry and
@@ -213,6 +237,16 @@ class GossipEngine {
   std::vector<wire::Packet> AnswerWants(const wire::Digest& wants, const OriginId& peer,
                                         int64_t now);
   void ApplyDelta(const wire::Delta& delta, int64_t now);
+  // Marks (from, to] of `origin` delivered: the watermark rises when it reaches `from`, and
+  // then over every held range it reaches; else the range is held (kMaxHeldRanges per origin;
+  // probing meshes only, where relayed pushes overtake each other).
+  void Deliver(const OriginId& origin, uint64_t from, uint64_t to);
+  // Probing meshes: the ring of alive members (this node included) by id, rebuilt every round.
+  void BuildRing();
+  // Queues `delta`'s origins for the members within its relay_span after this node.
+  void QueueRelays(const wire::Delta& delta);
+  // The queued relays and `own` (this node's push packets, relayed from here) as datagrams.
+  std::vector<Outgoing> TakeRelays(const std::vector<wire::Packet>& own);
   // Learns (or refreshes) a node, making room in a full table; nullptr when refused.
   Member* Admit(const NodeInfo& info, uint64_t heartbeat, int64_t now);
   std::string NodeIdAt(const std::string& address) const;
@@ -249,10 +283,20 @@ class GossipEngine {
   absl::flat_hash_map<OriginId, Listing> listings_;
   std::vector<OriginId> listed_;
   OriginId slice_cursor_;      // the slice of the next syn starts after this life
+  OriginId catch_up_cursor_;   // the next CatchUp starts after this life
   uint64_t beat_epoch_ = 1;    // heartbeat rises listed: one in this many
   bool probing_ = false;       // judging by probes (sticky once above probe_above_lives)
   // Peers probed and not answered yet, with the probes they missed in a row (a handful).
   std::vector<std::pair<OriginId, int>> probes_;
+  // Relayed pushes: the ring (pointers stay valid until the next Round: only non-members are
+  // evicted between rounds), this node's place on it, and the origins to pass on by (places on,
+  // span).
+  std::vector<const Member*> ring_;
+  size_t ring_self_ = 0;
+  std::map<std::pair<size_t, uint32_t>, std::vector<wire::OriginDelta>> relays_;
+  size_t relay_origins_ = 0;
+  // Per origin, the ranges merged here ahead of its watermark (Deliver).
+  absl::flat_hash_map<OriginId, std::vector<std::pair<uint64_t, uint64_t>>> held_;
   // CookieFor's HMAC, computed once per (address, id, incarnation): every packet checks one.
   mutable absl::flat_hash_map<std::string, uint64_t> cookie_cache_;
   uint64_t pushed_ = 0;  // own versions <= this were pushed

@@ -538,6 +538,34 @@ TEST(GossipEngineTest, UnansweredProbesSpreadASuspicionThatTheNodeRefutesOrDiesO
   }
 }
 
+// Probing meshes relay pushes along the ring of members (docs/mesh.md §3 "Relayed pushes"):
+// the origin sends log₂ N datagrams, not N − 1, and the update reaches every node, the farthest
+// log₂ N hops away, each hop waiting for the relay's next push.
+TEST(GossipEngineTest, ProbingMeshesRelayPushesAlongTheRingToEveryNode) {
+  Sim sim;
+  sim.probe_above_lives = 8;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) ids.push_back("n" + std::to_string(100 + i));
+  sim.Form(ids, 20);
+  for (const auto& id : ids) ASSERT_EQ(sim.MemberCount(id), ids.size()) << id;
+  sim.Steps(2);  // every ring holds every member (rings are rebuilt each round)
+  for (const auto& id : ids) EXPECT_EQ(sim.At(id).ring_size(), ids.size()) << id;
+  sim.Hit(ids[13], "k", 3);
+  sim.datagrams = 0;
+  sim.PushAll();
+  EXPECT_EQ(sim.datagrams, 6u) << "to the members 1, 2, 4, 8, 16 and 32 places on";
+  size_t hops = 1;
+  auto reached = [&] {
+    size_t count = 0;
+    for (const auto& id : ids) count += sim.Total(id, "k") == 3 ? 1 : 0;
+    return count;
+  };
+  for (; hops < 10 && reached() < ids.size(); ++hops) sim.PushAll();
+  EXPECT_EQ(reached(), ids.size());
+  EXPECT_LE(hops, 6u) << "log₂ 40 hops, rounded up";
+  EXPECT_GT(hops, 2u) << "relayed, not sent to everyone";
+}
+
 TEST(GossipEngineTest, WindowsRollOverAndAreCollectedEverywhere) {
   Sim sim;
   sim.Form({"a", "b"});

@@ -153,6 +153,7 @@ bool MemberTable::IsMember(const Member& member) const {
 
 bool MemberTable::Tick(int64_t now) {
   bool changed = std::exchange(list_dirty_, false);
+  member_count_ = 0;
   for (auto& [id, member] : members_) {
     NodeState state = StateAt(member, now);
     if (state != member.state) {
@@ -160,6 +161,7 @@ bool MemberTable::Tick(int64_t now) {
       member.state_since = now;
     }
     const bool listed = IsMember(member);
+    member_count_ += listed ? 1 : 0;
     if (listed != member.listed) {
       member.listed = listed;
       changed = true;

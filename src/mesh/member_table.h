@@ -124,6 +124,8 @@ class MemberTable {
 
   // Recomputes every state at `now`. True when the member list (ids and addresses) changed.
   bool Tick(int64_t now);
+  // Members (IsMember, this node included) as of the last Tick.
+  size_t member_count() const { return member_count_; }
 
   // Drops dead, left and superseded entries older than forget_after for which `keep` is false.
   std::vector<OriginId> Forget(int64_t now, absl::FunctionRef<bool(const OriginId&)> keep);
@@ -150,6 +152,7 @@ class MemberTable {
   // comparing the whole list: that was O(N) string copies per round.)
   bool list_dirty_ = false;
   bool by_probes_ = false;
+  size_t member_count_ = 1;
   uint64_t id_conflicts_ = 0;
 };
 

@@ -395,12 +395,15 @@ class Mesh::Impl {
       return;
     }
     Received received;
+    bool relays = false;
     {
       absl::MutexLock lock(&mu_);
       received = engine_.Receive(*decoded.packet, bytes, clock_.NowMillis());
+      relays = engine_.HasRelays();  // relayed pushes wait for the next push (gossip_engine.h)
     }
     if (received.dropped) Dropped(*received.dropped);
     Send(received.replies);
+    if (relays) RequestPush();
   }
 
   // I/O thread: counts a datagram dropped for `reason` (receive_from_ sent it) and logs it
