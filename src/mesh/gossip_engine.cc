@@ -300,7 +300,7 @@ bool GossipEngine::InDigest(const Member& member, int64_t now) const {
 }
 
 bool GossipEngine::Vouches(const Member& member) const {
-  return probing_ && members_.IsMember(member);
+  return probing() && members_.IsMember(member);
 }
 
 wire::DigestEntry GossipEngine::EntryOf(const Member& member) const {
@@ -310,7 +310,7 @@ wire::DigestEntry GossipEngine::EntryOf(const Member& member) const {
   entry.set_heartbeat(member.heartbeat);
   entry.set_max_version(counters_.Watermark(member.info.id));
   entry.set_left(member.left);
-  entry.set_suspect(probing_ && member.suspected);
+  entry.set_suspect(probing() && member.suspected);
   return entry;
 }
 
@@ -356,7 +356,7 @@ std::vector<wire::Digest> GossipEngine::BuildDigest(int64_t now) const {
 std::vector<wire::Digest> GossipEngine::BuildSyn(int64_t now, bool self_only) const {
   // Probing meshes always send changed-only syns: they carry the probe flag (and a whole digest
   // never fits one datagram above the default probe_above_lives anyway).
-  if (members_.size() <= kWholeDigestMaxLives && !probing_) {
+  if (members_.size() <= kWholeDigestMaxLives && !probing()) {
     std::vector<wire::Digest> whole = BuildDigest(now);
     if (whole.size() == 1) return whole;
   }
@@ -368,7 +368,7 @@ std::vector<wire::Digest> GossipEngine::BuildChangedDigest(int64_t now, bool sel
   *shell.mutable_sender() = self_wire_;
   // 3: the syn's length prefix; 3 more: changed_only (field 40 takes a 2-byte tag); probing
   // meshes 3 more for probe and 7 for lives.
-  const size_t budget = body_budget_ - shell.ByteSizeLong() - 3 - 3 - (probing_ ? 3 + 7 : 0);
+  const size_t budget = body_budget_ - shell.ByteSizeLong() - 3 - 3 - (probing() ? 3 + 7 : 0);
   std::vector<wire::Digest> parts(1);
   parts.back().set_changed_only(true);
   size_t size = 0;
@@ -389,8 +389,8 @@ std::vector<wire::Digest> GossipEngine::BuildChangedDigest(int64_t now, bool sel
   const Member& self_member = members_.self();
   add(self_member);
   if (self_only) return parts;
-  parts.front().set_probe(probing_);
-  if (probing_) parts.front().set_lives(static_cast<uint32_t>(members_.member_count()));
+  parts.front().set_probe(probing());
+  if (probing()) parts.front().set_lives(static_cast<uint32_t>(members_.member_count()));
   for (const OriginId& id : listed_) {
     auto listing = listings_.find(id);
     const Member* member = members_.Find(id);
@@ -422,7 +422,7 @@ void GossipEngine::NoteChange(const OriginId& id, int64_t now) {
 }
 
 void GossipEngine::NoteHeartbeat(const Member& member, int64_t now) {
-  if (probing_) return;  // heartbeats are not relayed: only suspicions and refutations are
+  if (probing()) return;  // heartbeats are not relayed: only suspicions and refutations are
   auto it = listings_.find(member.info.id);
   if (it != listings_.end() && member.heartbeat < it->second.heartbeat + beat_epoch_) return;
   NoteChange(member.info.id, now);
@@ -458,7 +458,7 @@ void GossipEngine::ApplyDigest(const wire::Digest& digest, int64_t now) {
     if (member == nullptr) continue;  // learned from a delta, which carries its addresses
     if (members_.ObserveHeartbeat(*member, entry.heartbeat(), now)) NoteChange(member->info.id, now);
     NoteHeartbeat(*member, now);
-    if (probing_) ApplySuspicion(*member, entry, now);
+    if (probing()) ApplySuspicion(*member, entry, now);
     if (entry.left() && !member->left) {
       members_.MarkLeft(*member);
       NoteChange(member->info.id, now);
@@ -638,7 +638,7 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, int64_t now) {
     if (member == nullptr) continue;  // no room: its slots are offered again later
     if (members_.ObserveHeartbeat(*member, od.heartbeat(), now)) NoteChange(info->id, now);
     NoteHeartbeat(*member, now);
-    if (probing_ && od.vouched() && !member->confirmed) members_.Vouch(*member, now);
+    if (probing() && od.vouched() && !member->confirmed) members_.Vouch(*member, now);
     if (od.left() && !member->left) {
       members_.MarkLeft(*member);
       NoteChange(info->id, now);
@@ -686,14 +686,14 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, int64_t now) {
 
 void GossipEngine::Deliver(const OriginId& origin, uint64_t from, uint64_t to) {
   counters_.AdvanceWatermark(origin, from, to);
-  if (!probing_) return;  // small meshes: the gap is asked for (unchanged behaviour)
-  auto it = held_.find(origin);
+  if (!probing()) return;  // small meshes: the gap is asked for (unchanged behaviour)
   uint64_t watermark = counters_.Watermark(origin);
   if (watermark < from) {  // a gap: hold the range for when it fills
     auto& held = held_[origin];
     if (held.size() < kMaxHeldRanges) held.emplace_back(from, to);
     return;
   }
+  auto it = held_.find(origin);
   if (it == held_.end()) return;
   for (bool raised = true; raised;) {
     raised = false;
@@ -751,7 +751,7 @@ Received GossipEngine::Receive(const wire::Packet& packet, size_t datagram_bytes
       ++stats_.syns_received;
       ApplyDigest(packet.syn(), now);
       replies = AnswerDigest(packet.syn(), now);
-      if (probing_ && replies.size() < kMaxReplyPackets) {
+      if (probing() && replies.size() < kMaxReplyPackets) {
         for (auto& p : CatchUp(packet.syn(), kMaxReplyPackets - replies.size())) {
           replies.push_back(std::move(p));
         }
@@ -803,10 +803,7 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
   challenged_.clear();
   greeted_.clear();
   members_.Beat();
-  if (!probing_ && members_.size() > options_.probe_above_lives) {
-    probing_ = true;
-    members_.JudgeByProbes();
-  }
+  if (!probing() && members_.size() > options_.probe_above_lives) members_.JudgeByProbes();
   stats_.windows_collected += counters_.Collect(now);
   if (members_.Tick(now)) membership_changed_ = true;
   for (const OriginId& id :
@@ -824,7 +821,7 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
     }
   }
 
-  if (probing_) BuildRing();
+  if (probing()) BuildRing();
   // Targets: `fanout` random live peers, one random dead one, and seeds when alone or rarely.
   std::vector<const Member*> live;
   std::vector<const Member*> dead;
@@ -837,14 +834,14 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
     }
   }
   std::vector<std::pair<std::string, std::string>> targets;  // address, node id
-  if (probing_) {
+  if (probing()) {
     for (const Member* member : JudgeProbes(now)) {
       targets.emplace_back(member->info.mesh_address, member->info.id.node_id);
     }
     // Relayed pushes go to these members: greet any that has not verified this node yet, so a
     // push is not dropped as unverified (and lost until anti-entropy) the first time.
     for (size_t offset = 1; offset < ring_.size(); offset *= 2) {
-      const Member* finger = ring_[(ring_self_ + offset) % ring_.size()];
+      const Member* finger = RingMember(offset);
       if (!cookies_.contains(finger->info.id.node_id)) {
         targets.emplace_back(finger->info.mesh_address, finger->info.id.node_id);
       }
@@ -854,7 +851,7 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
   for (size_t i = 0; i < live.size() && i < static_cast<size_t>(options_.fanout); ++i) {
     std::swap(live[i], live[std::uniform_int_distribution<size_t>(i, live.size() - 1)(rng_)]);
     targets.emplace_back(live[i]->info.mesh_address, live[i]->info.id.node_id);
-    if (probing_ && std::none_of(probes_.begin(), probes_.end(),
+    if (probing() && std::none_of(probes_.begin(), probes_.end(),
                                  [&](const auto& p) { return p.first == live[i]->info.id; })) {
       probes_.emplace_back(live[i]->info.id, 0);
     }
@@ -937,7 +934,7 @@ std::vector<Outgoing> GossipEngine::TakeRelays(const std::vector<wire::Packet>& 
   std::vector<Outgoing> out;
   const size_t size = ring_.size();
   auto send = [&](size_t offset, wire::Packet packet) {
-    const Member* to = ring_[(ring_self_ + offset) % size];
+    const Member* to = RingMember(offset);
     out.push_back(Outgoing{
         .address = to->info.mesh_address, .node_id = to->info.id.node_id, .packet = std::move(packet)});
   };
@@ -977,7 +974,7 @@ std::vector<Outgoing> GossipEngine::TakeRelays(const std::vector<wire::Packet>& 
 
 std::vector<Outgoing> GossipEngine::Push(int64_t /*now*/) {
   const uint64_t version = counters_.Watermark(self().id);
-  const bool relayed = probing_ && ring_.size() > 2;
+  const bool relayed = probing() && ring_.size() > 2;
   std::vector<const Member*> peers;
   if (version > pushed_ && !relayed) {
     for (const auto& [id, member] : members_.entries()) {

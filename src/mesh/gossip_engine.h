@@ -199,6 +199,8 @@ class GossipEngine {
   wire::DigestEntry EntryOf(const Member& member) const;
   // Whether this node vouches for `member` in what it sends (probing meshes: a member here).
   bool Vouches(const Member& member) const;
+  // Judging liveness by probes (sticky once above probe_above_lives; the member table's mode).
+  bool probing() const { return members_.judging_by_probes(); }
   // This node's full digest (every life InDigest), in parts that each fit a datagram.
   std::vector<wire::Digest> BuildDigest(int64_t now) const;
   // What a syn carries: the full digest when it fits one datagram, else BuildChangedDigest.
@@ -243,6 +245,10 @@ class GossipEngine {
   void Deliver(const OriginId& origin, uint64_t from, uint64_t to);
   // Probing meshes: the ring of alive members (this node included) by id, rebuilt every round.
   void BuildRing();
+  // The member `offset` places after this node on the ring (ring_ not empty).
+  const Member* RingMember(size_t offset) const {
+    return ring_[(ring_self_ + offset) % ring_.size()];
+  }
   // Queues `delta`'s origins for the members within its relay_span after this node.
   void QueueRelays(const wire::Delta& delta);
   // The queued relays and `own` (this node's push packets, relayed from here) as datagrams.
@@ -285,7 +291,6 @@ class GossipEngine {
   OriginId slice_cursor_;      // the slice of the next syn starts after this life
   OriginId catch_up_cursor_;   // the next CatchUp starts after this life
   uint64_t beat_epoch_ = 1;    // heartbeat rises listed: one in this many
-  bool probing_ = false;       // judging by probes (sticky once above probe_above_lives)
   // Peers probed and not answered yet, with the probes they missed in a row (a handful).
   std::vector<std::pair<OriginId, int>> probes_;
   // Relayed pushes: the ring (pointers stay valid until the next Round: only non-members are
