@@ -25,10 +25,7 @@ ClusterHarness::ClusterHarness(Options options) : options_(std::move(options)) {
     }
     if (started() || attempt == 3) return;
     bool port_taken = false;
-    for (const auto& node : nodes_) {
-      port_taken = port_taken || (!node->ready() &&
-                                  node->Output().find("Address already in use") != std::string::npos);
-    }
+    for (const auto& node : nodes_) port_taken = port_taken || node->PortWasTaken();
     if (!port_taken) return;
     std::fprintf(stderr, "cluster: a port was taken before its node bound it; starting again\n");
     stubs_.clear();

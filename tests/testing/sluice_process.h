@@ -57,12 +57,13 @@ class SluiceProcess {
   // logs after ready() can be true, such as its ready line ("sluice ... ready: gRPC on ...,
   // cache size ..."), logged once its HTTP port already accepts.
   bool AwaitOutput(const std::string& text, int timeout_ms = 20'000) const;
+  // Whether the node exited at start-up because a port was in use (taken by another process
+  // between the pick and the bind).
+  bool PortWasTaken() const;
 
  private:
   // Spawns the node and waits up to 20 s until both ports accept; ready_.
   bool Start(const Options& options);
-  // Whether the node exited at start-up because a port was in use.
-  bool PortWasTaken() const;
 
   pid_t pid_ = -1;
   std::string grpc_host_ = "127.0.0.1";
