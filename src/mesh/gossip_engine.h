@@ -242,7 +242,8 @@ class GossipEngine {
   // Marks (from, to] of `origin` delivered: the watermark rises when it reaches `from`, and
   // then over every held range it reaches; else the range is held (kMaxHeldRanges per origin;
   // probing meshes only, where relayed pushes overtake each other).
-  void Deliver(const OriginId& origin, uint64_t from, uint64_t to);
+  // Returns the watermark after.
+  uint64_t Deliver(const OriginId& origin, uint64_t from, uint64_t to);
   // Probing meshes: the ring of alive members (this node included) by id, rebuilt every round.
   void BuildRing();
   // The member `offset` places after this node on the ring (ring_ not empty).
@@ -253,6 +254,9 @@ class GossipEngine {
   void QueueRelays(const wire::Delta& delta);
   // The queued relays and `own` (this node's push packets, relayed from here) as datagrams.
   std::vector<Outgoing> TakeRelays(const std::vector<wire::Packet>& own);
+  // The member `node` names when that life is known here with exactly these addresses, so
+  // Admit would change nothing (the common case: no NodeInfo built, no id copied); else nullptr.
+  Member* Known(const wire::NodeInfo& node);
   // Learns (or refreshes) a node, making room in a full table; nullptr when refused.
   Member* Admit(const NodeInfo& info, uint64_t heartbeat, int64_t now);
   std::string NodeIdAt(const std::string& address) const;
@@ -303,7 +307,12 @@ class GossipEngine {
   // Per origin, the ranges merged here ahead of its watermark (Deliver).
   absl::flat_hash_map<OriginId, std::vector<std::pair<uint64_t, uint64_t>>> held_;
   // CookieFor's HMAC, computed once per (address, id, incarnation): every packet checks one.
-  mutable absl::flat_hash_map<std::string, uint64_t> cookie_cache_;
+  // By life, searched without copying the id; the address is compared.
+  struct CachedCookie {
+    std::string mesh_address;
+    uint64_t cookie = 0;
+  };
+  mutable absl::flat_hash_map<OriginId, CachedCookie, LifeHash, LifeEq> cookie_cache_;
   uint64_t pushed_ = 0;  // own versions <= this were pushed
   size_t rotation_ = 0;  // fairness among origins when a reply is capped
   bool membership_changed_ = true;
