@@ -642,7 +642,7 @@ std::vector<wire::Packet> GossipEngine::AnswerWants(const wire::Digest& wants,
   return writer.Take();
 }
 
-void GossipEngine::ApplyDelta(const wire::Delta& delta, int64_t now) {
+void GossipEngine::ApplyDelta(const wire::Delta& delta, bool relayed, int64_t now) {
   for (const auto& od : delta.origins()) {
     Member* member = Known(od.node());
     if (member == nullptr) {
@@ -695,12 +695,11 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, int64_t now) {
     // A refused slot must be offered again, so the range is not marked delivered.
     if (!refused && od.to_version() >= od.from_version()) {
       const uint64_t before = counters_.Watermark(id);
-      // Raised: news to relay. Held back by a gap (updates before from_version never came):
-      // listed too, with the watermark held back, so the peers synned next send the gap.
-      if (Deliver(id, od.from_version(), od.to_version()) > before ||
-          od.from_version() > before) {
-        NoteChange(id, now);
-      }
+      // Raised: news to relay, unless relays bring it to every member. Held back by a gap
+      // (updates before from_version never came): listed too, with the watermark held back, so
+      // the peers synned next send the gap.
+      const bool raised = Deliver(id, od.from_version(), od.to_version()) > before;
+      if ((raised && !relayed) || od.from_version() > before) NoteChange(id, now);
     }
   }
 }
@@ -793,10 +792,16 @@ Received GossipEngine::Receive(const wire::Packet& packet, size_t datagram_bytes
       replies = packet.digest().wants_only() ? AnswerWants(packet.digest(), sender_id, now)
                                              : AnswerDigest(packet.digest(), now);
       break;
-    case wire::Packet::kDelta:
+    case wire::Packet::kDelta: {
       ++stats_.deltas_received;
-      ApplyDelta(packet.delta(), now);
-      if (packet.delta().relay_span() > 1) QueueRelays(packet.delta());
+      const wire::Delta& delta = packet.delta();
+      if (delta.relay_id() != 0 && !AckRelay(delta, packet.sender(), packet.token())) break;
+      ApplyDelta(delta, /*relayed=*/probing() && delta.relay_span() > 0, now);
+      if (delta.relay_span() > 1) QueueRelays(delta);
+      break;
+    }
+    case wire::Packet::kRelayAck:
+      for (uint64_t id : packet.relay_ack().relay_ids()) unacked_.erase(id);
       break;
     case wire::Packet::kLeave:
       ++stats_.leaves_received;
@@ -961,6 +966,7 @@ std::vector<Outgoing> GossipEngine::TakeRelays(const std::vector<wire::Packet>& 
   const size_t size = ring_.size();
   auto send = [&](size_t offset, wire::Packet packet) {
     const Member* to = RingMember(offset);
+    packet.mutable_delta()->set_relay_id(++relay_seq_);
     out.push_back(Outgoing{
         .address = to->info.mesh_address, .node_id = to->info.id.node_id, .packet = std::move(packet)});
   };
@@ -998,7 +1004,52 @@ std::vector<Outgoing> GossipEngine::TakeRelays(const std::vector<wire::Packet>& 
   return out;
 }
 
-std::vector<Outgoing> GossipEngine::Push(int64_t /*now*/) {
+bool GossipEngine::AckRelay(const wire::Delta& delta, const wire::NodeInfo& sender,
+                            uint64_t token) {
+  PendingAck& ack = acks_[sender.node_id()];
+  ack.address = sender.mesh_address();
+  if (ack.ids.size() < kMaxAcksPerPacket) ack.ids.push_back(delta.relay_id());
+  const std::pair<uint64_t, uint64_t> key{token, delta.relay_id()};
+  if (!recent_relays_.insert(key).second) return false;
+  recent_relay_order_.push_back(key);
+  if (recent_relay_order_.size() > kRecentRelays) {
+    recent_relays_.erase(recent_relay_order_.front());
+    recent_relay_order_.pop_front();
+  }
+  return true;
+}
+
+void GossipEngine::TrackRelays(std::vector<Outgoing>& out, size_t first_new, int64_t now) {
+  for (size_t i = first_new; i < out.size(); ++i) {
+    if (unacked_.size() >= kMaxUnackedRelays) unacked_.erase(unacked_.begin());
+    unacked_.emplace(out[i].packet.delta().relay_id(), Unacked{.out = out[i], .sent_at = now});
+  }
+  const int64_t timeout =
+      std::max<int64_t>(1, kRelayAckPushIntervals * options_.push_interval_ms);
+  for (auto it = unacked_.begin(); it != unacked_.end();) {
+    Unacked& unacked = it->second;
+    if (now - unacked.sent_at < timeout) {
+      ++it;
+    } else if (unacked.sends >= kRelaySends) {
+      it = unacked_.erase(it);  // given up: anti-entropy covers that span
+    } else {
+      ++unacked.sends;
+      unacked.sent_at = now;
+      out.push_back(unacked.out);
+      ++it;
+    }
+  }
+  for (auto& [node_id, ack] : acks_) {
+    Outgoing& o = out.emplace_back();
+    o.address = ack.address;
+    o.node_id = node_id;
+    *o.packet.mutable_sender() = self_wire_;
+    o.packet.mutable_relay_ack()->mutable_relay_ids()->Add(ack.ids.begin(), ack.ids.end());
+  }
+  acks_.clear();
+}
+
+std::vector<Outgoing> GossipEngine::Push(int64_t now) {
   const uint64_t version = counters_.Watermark(self().id);
   const bool relayed = probing() && ring_.size() > 2;
   std::vector<const Member*> peers;
@@ -1036,6 +1087,7 @@ std::vector<Outgoing> GossipEngine::Push(int64_t /*now*/) {
       }
     }
   }
+  TrackRelays(out, relayed ? 0 : out.size(), now);
   Stamp(out);
   return out;
 }
