@@ -698,21 +698,23 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, bool relayed, int64_t no
       // Raised: news to relay, unless relays bring it to every member. Held back by a gap
       // (updates before from_version never came): listed too, with the watermark held back, so
       // the peers synned next send the gap.
-      const bool raised = Deliver(id, od.from_version(), od.to_version()) > before;
+      const bool raised = Deliver(id, before, od.from_version(), od.to_version()) > before;
       if ((raised && !relayed) || od.from_version() > before) NoteChange(id, now);
     }
   }
 }
 
-uint64_t GossipEngine::Deliver(const OriginId& origin, uint64_t from, uint64_t to) {
+uint64_t GossipEngine::Deliver(const OriginId& origin, uint64_t watermark, uint64_t from,
+                               uint64_t to) {
   counters_.AdvanceWatermark(origin, from, to);
-  uint64_t watermark = counters_.Watermark(origin);
+  if (watermark >= from && to > watermark) watermark = to;  // as AdvanceWatermark did
   if (!probing()) return watermark;  // small meshes: the gap is asked for (unchanged behaviour)
   if (watermark < from) {  // a gap: hold the range for when it fills
     auto& held = held_[origin];
     if (held.size() < kMaxHeldRanges) held.emplace_back(from, to);
     return watermark;
   }
+  if (held_.empty()) return watermark;
   auto it = held_.find(origin);
   if (it == held_.end()) return watermark;
   for (bool raised = true; raised;) {
@@ -732,8 +734,8 @@ uint64_t GossipEngine::Deliver(const OriginId& origin, uint64_t from, uint64_t t
 
 Received GossipEngine::Receive(const wire::Packet& packet, size_t datagram_bytes, int64_t now) {
   Received result;
-  const OriginId sender_id{packet.sender().node_id(), packet.sender().incarnation()};
-  if (sender_id == self().id) {
+  const OriginRef sender_ref{packet.sender().node_id(), packet.sender().incarnation()};
+  if (LifeEq{}(sender_ref, self().id)) {
     ++stats_.own_packets;
     return result;
   }
@@ -767,6 +769,7 @@ Received GossipEngine::Receive(const wire::Packet& packet, size_t datagram_bytes
       return result;
     }
   }
+  const OriginId& sender_id = sender->info.id;
   if (members_.ObserveContact(*sender, now)) NoteChange(sender_id, now);
   std::erase_if(probes_, [&](const auto& probe) { return probe.first == sender_id; });
   std::vector<wire::Packet> replies;
@@ -814,7 +817,7 @@ Received GossipEngine::Receive(const wire::Packet& packet, size_t datagram_bytes
   result.replies.reserve(replies.size());
   for (auto& reply : replies) {
     result.replies.push_back(Outgoing{
-        .address = packet.sender().mesh_address(), .node_id = sender_id.node_id,
+        .address = packet.sender().mesh_address(), .node_id = packet.sender().node_id(),
         .packet = std::move(reply)});
   }
   Stamp(result.replies);
@@ -1022,7 +1025,19 @@ bool GossipEngine::AckRelay(const wire::Delta& delta, const wire::NodeInfo& send
 void GossipEngine::TrackRelays(std::vector<Outgoing>& out, size_t first_new, int64_t now) {
   for (size_t i = first_new; i < out.size(); ++i) {
     if (unacked_.size() >= kMaxUnackedRelays) unacked_.erase(unacked_.begin());
-    unacked_.emplace(out[i].packet.delta().relay_id(), Unacked{.out = out[i], .sent_at = now});
+    const wire::Delta& delta = out[i].packet.delta();
+    Unacked unacked{.address = out[i].address,
+                    .node_id = out[i].node_id,
+                    .span = delta.relay_span(),
+                    .sent_at = now};
+    unacked.ranges.reserve(delta.origins_size());
+    for (const auto& od : delta.origins()) {
+      unacked.ranges.push_back(RelayedRange{
+          .origin = OriginId{od.node().node_id(), od.node().incarnation()},
+          .from = od.from_version(),
+          .to = od.to_version()});
+    }
+    unacked_.emplace(delta.relay_id(), std::move(unacked));
   }
   const int64_t timeout =
       std::max<int64_t>(1, kRelayAckPushIntervals * options_.push_interval_ms);
@@ -1035,7 +1050,15 @@ void GossipEngine::TrackRelays(std::vector<Outgoing>& out, size_t first_new, int
     } else {
       ++unacked.sends;
       unacked.sent_at = now;
-      out.push_back(unacked.out);
+      std::vector<wire::Packet> packets = RebuildRelay(unacked.ranges);
+      for (size_t k = 0; k < packets.size(); ++k) {
+        // Newer slots may overflow into a second datagram: that one asks for no ack.
+        packets[k].mutable_delta()->set_relay_span(unacked.span);
+        packets[k].mutable_delta()->set_relay_id(k == 0 ? it->first : 0);
+        out.push_back(Outgoing{.address = unacked.address,
+                               .node_id = unacked.node_id,
+                               .packet = std::move(packets[k])});
+      }
       ++it;
     }
   }
@@ -1047,6 +1070,18 @@ void GossipEngine::TrackRelays(std::vector<Outgoing>& out, size_t first_new, int
     o.packet.mutable_relay_ack()->mutable_relay_ids()->Add(ack.ids.begin(), ack.ids.end());
   }
   acks_.clear();
+}
+
+std::vector<wire::Packet> GossipEngine::RebuildRelay(
+    const std::vector<RelayedRange>& ranges) const {
+  DeltaWriter writer(self_wire_, body_budget_, kMaxPushPackets);
+  for (const RelayedRange& range : ranges) {
+    const Member* member = members_.Find(range.origin);
+    if (member == nullptr) continue;  // forgotten since: nothing to relay
+    writer.Add(*member, member->heartbeat, member->left, counters_, range.from,
+               std::min(range.to, counters_.Watermark(range.origin)));
+  }
+  return writer.Take();
 }
 
 std::vector<Outgoing> GossipEngine::Push(int64_t now) {
