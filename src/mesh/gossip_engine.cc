@@ -937,8 +937,10 @@ void GossipEngine::BuildRing() {
   ring_self_ = 0;
   for (const auto& [id, member] : members_.entries()) {
     if (&member == &members_.self()) ring_self_ = ring_.size();
-    if (member.listed && member.state == NodeState::kAlive &&
-        (!member.info.mesh_address.empty() || &member == &members_.self())) {
+    // Suspects stay on the ring (members_.IsMember): a suspicion that some nodes hold and
+    // others do not would make rings differ and relays miss whole spans (at 5 % loss, 1000
+    // nodes); a relay to a node that is really gone is given up and passed to the next member.
+    if (member.listed && (!member.info.mesh_address.empty() || &member == &members_.self())) {
       ring_.push_back(&member);
     }
   }
@@ -964,14 +966,36 @@ void GossipEngine::QueueRelays(const wire::Delta& delta) {
   }
 }
 
-std::vector<Outgoing> GossipEngine::TakeRelays(const std::vector<wire::Packet>& own) {
+void GossipEngine::SendRelay(size_t offset, wire::Packet packet, int64_t now,
+                             std::vector<Outgoing>& out) {
+  const Member* to = RingMember(offset);
+  wire::Delta& delta = *packet.mutable_delta();
+  delta.set_relay_id(++relay_seq_);
+  if (unacked_.size() >= kMaxUnackedRelays) unacked_.erase(unacked_.begin());
+  Unacked unacked{.address = to->info.mesh_address,
+                  .node_id = to->info.id.node_id,
+                  .offset = offset,
+                  .span = delta.relay_span(),
+                  .sent_at = now};
+  unacked.ranges.reserve(delta.origins_size());
+  for (const auto& od : delta.origins()) {
+    unacked.ranges.push_back(
+        RelayedRange{.origin = OriginId{od.node().node_id(), od.node().incarnation()},
+                     .from = od.from_version(),
+                     .to = od.to_version()});
+  }
+  unacked_.emplace(delta.relay_id(), std::move(unacked));
+  out.push_back(Outgoing{.address = to->info.mesh_address,
+                         .node_id = to->info.id.node_id,
+                         .packet = std::move(packet)});
+}
+
+std::vector<Outgoing> GossipEngine::TakeRelays(const std::vector<wire::Packet>& own,
+                                               int64_t now) {
   std::vector<Outgoing> out;
   const size_t size = ring_.size();
   auto send = [&](size_t offset, wire::Packet packet) {
-    const Member* to = RingMember(offset);
-    packet.mutable_delta()->set_relay_id(++relay_seq_);
-    out.push_back(Outgoing{
-        .address = to->info.mesh_address, .node_id = to->info.id.node_id, .packet = std::move(packet)});
+    SendRelay(offset, std::move(packet), now, out);
   };
   for (size_t offset = 1; offset < size && !own.empty(); offset *= 2) {
     for (wire::Packet packet : own) {
@@ -1022,23 +1046,8 @@ bool GossipEngine::AckRelay(const wire::Delta& delta, const wire::NodeInfo& send
   return true;
 }
 
-void GossipEngine::TrackRelays(std::vector<Outgoing>& out, size_t first_new, int64_t now) {
-  for (size_t i = first_new; i < out.size(); ++i) {
-    if (unacked_.size() >= kMaxUnackedRelays) unacked_.erase(unacked_.begin());
-    const wire::Delta& delta = out[i].packet.delta();
-    Unacked unacked{.address = out[i].address,
-                    .node_id = out[i].node_id,
-                    .span = delta.relay_span(),
-                    .sent_at = now};
-    unacked.ranges.reserve(delta.origins_size());
-    for (const auto& od : delta.origins()) {
-      unacked.ranges.push_back(RelayedRange{
-          .origin = OriginId{od.node().node_id(), od.node().incarnation()},
-          .from = od.from_version(),
-          .to = od.to_version()});
-    }
-    unacked_.emplace(delta.relay_id(), std::move(unacked));
-  }
+void GossipEngine::ResendRelays(std::vector<Outgoing>& out, int64_t now) {
+  std::vector<Unacked> given_up;
   const int64_t timeout =
       std::max<int64_t>(1, kRelayAckPushIntervals * options_.push_interval_ms);
   for (auto it = unacked_.begin(); it != unacked_.end();) {
@@ -1046,7 +1055,8 @@ void GossipEngine::TrackRelays(std::vector<Outgoing>& out, size_t first_new, int
     if (now - unacked.sent_at < timeout) {
       ++it;
     } else if (unacked.sends >= kRelaySends) {
-      it = unacked_.erase(it);  // given up: anti-entropy covers that span
+      if (unacked.span > 1) given_up.push_back(std::move(unacked));
+      it = unacked_.erase(it);
     } else {
       ++unacked.sends;
       unacked.sent_at = now;
@@ -1060,6 +1070,16 @@ void GossipEngine::TrackRelays(std::vector<Outgoing>& out, size_t first_new, int
                                .packet = std::move(packets[k])});
       }
       ++it;
+    }
+  }
+  // Given up: its receiver is likely gone. The rest of its span goes to the member after it on
+  // the ring, which covers it the same way (a second failure moves on again).
+  for (Unacked& unacked : given_up) {
+    if (unacked.offset + 1 >= ring_.size()) continue;  // the ring shrank: anti-entropy
+    std::vector<wire::Packet> packets = RebuildRelay(unacked.ranges);
+    for (wire::Packet& packet : packets) {
+      packet.mutable_delta()->set_relay_span(unacked.span - 1);
+      SendRelay(unacked.offset + 1, std::move(packet), now, out);
     }
   }
   for (auto& [node_id, ack] : acks_) {
@@ -1109,7 +1129,7 @@ std::vector<Outgoing> GossipEngine::Push(int64_t now) {
   }
   std::vector<Outgoing> out;
   if (relayed) {
-    out = TakeRelays(packets);
+    out = TakeRelays(packets, now);
   } else {
     relays_.clear();  // off the ring since they were queued: anti-entropy covers them
     relay_origins_ = 0;
@@ -1122,7 +1142,7 @@ std::vector<Outgoing> GossipEngine::Push(int64_t now) {
       }
     }
   }
-  TrackRelays(out, relayed ? 0 : out.size(), now);
+  ResendRelays(out, now);
   Stamp(out);
   return out;
 }

@@ -23,13 +23,14 @@
 // relayed on their own, and a life a member vouches for is a member at once.
 // Push: this node's own new slot updates are also sent to every live member as soon as the
 // runtime calls Push (every push_interval), which is what keeps the overshoot small. Probing
-// meshes relay pushes instead (docs/mesh.md §3 "Relayed pushes"): along the ring of alive
+// meshes relay pushes instead (docs/mesh.md §3 "Relayed pushes"): along the ring of
 // members in id order, a push goes to the members 1, 2, 4, … places on, each told the span of
 // ring it covers, and each receiver passes it on the same way within its span — every member
 // once, within log₂ N hops; relays wait for the next Push and go out batched, so a node sends
 // and receives O(log N) datagrams per push interval instead of one per origin's push. Each
 // relayed datagram is acknowledged with the receiver's next Push and sent again while no ack
-// came (kRelaySends in all): a lost one would cost its receiver's whole span. So a watermark
+// came (kRelaySends in all; then the rest of its span goes to the member after the receiver):
+// a lost one would cost its receiver's whole span. So a watermark
 // rise that came by relay is not listed in syns (every member gets it the same way); listed are
 // gaps (a range held back), rises learned by anti-entropy and liveness news.
 //
@@ -260,7 +261,8 @@ class GossipEngine {
   // probing meshes only, where relayed pushes overtake each other).
   // `watermark`: the origin's before. Returns the watermark after.
   uint64_t Deliver(const OriginId& origin, uint64_t watermark, uint64_t from, uint64_t to);
-  // Probing meshes: the ring of alive members (this node included) by id, rebuilt every round.
+  // Probing meshes: the ring of members (suspects and this node included) by id, rebuilt every
+  // round.
   void BuildRing();
   // The member `offset` places after this node on the ring (ring_ not empty).
   const Member* RingMember(size_t offset) const {
@@ -269,14 +271,17 @@ class GossipEngine {
   // Queues `delta`'s origins for the members within its relay_span after this node.
   void QueueRelays(const wire::Delta& delta);
   // The queued relays and `own` (this node's push packets, relayed from here) as datagrams, each
-  // with a new relay id.
-  std::vector<Outgoing> TakeRelays(const std::vector<wire::Packet>& own);
+  // with a new relay id (SendRelay).
+  std::vector<Outgoing> TakeRelays(const std::vector<wire::Packet>& own, int64_t now);
+  // Sends `packet` (a Delta with its relay_span set) to the member `offset` places on with a new
+  // relay id, kept until acknowledged.
+  void SendRelay(size_t offset, wire::Packet packet, int64_t now, std::vector<Outgoing>& out);
   // Whether the relayed push `delta` from the life with `token` is new here (not a copy sent
   // again); queues its ack to `sender` either way.
   bool AckRelay(const wire::Delta& delta, const wire::NodeInfo& sender, uint64_t token);
-  // Keeps the new relays of `out` (from index `first_new`, not stamped yet) until acknowledged,
-  // and appends the relays due again and the queued acks.
-  void TrackRelays(std::vector<Outgoing>& out, size_t first_new, int64_t now);
+  // Appends the relays due again (and, for those given up, the rest of their span to the next
+  // member) and the queued acks.
+  void ResendRelays(std::vector<Outgoing>& out, int64_t now);
   // The member `node` names when that life is known here with exactly these addresses, so
   // Admit would change nothing (the common case: no NodeInfo built, no id copied); else nullptr.
   Member* Known(const wire::NodeInfo& node);
@@ -338,6 +343,7 @@ class GossipEngine {
   struct Unacked {
     std::string address;
     std::string node_id;
+    size_t offset = 0;  // places on from this node, on the ring it was sent on
     uint32_t span = 0;
     std::vector<RelayedRange> ranges;
     int64_t sent_at = 0;

@@ -597,6 +597,28 @@ TEST(GossipEngineTest, ALostRelayIsSentAgainUntilAcknowledged) {
   EXPECT_EQ(sim.datagrams, 0u) << "every relay acknowledged: nothing sent again";
 }
 
+// A relay to a node that never acks it (gone, not judged dead yet) is given up after
+// kRelaySends sends, and the rest of its span goes to the member after it on the ring.
+TEST(GossipEngineTest, ARelayGivenUpGoesToTheRestOfItsSpan) {
+  Sim sim;
+  const std::vector<std::string> ids = FormProbingMesh(sim, 40);
+  ASSERT_FALSE(::testing::Test::HasFailure()) << "the mesh formed";
+  sim.Steps(2);  // every ring holds every member
+  sim.Crash("n115");  // two places after n113: the relay to it covers n115 and n116
+  sim.Hit("n113", "k", 3);
+  for (int hop = 0; hop < 8; ++hop) sim.PushAll();
+  EXPECT_EQ(sim.Total("n116", "k"), 0);
+  const int64_t ack_timeout = kRelayAckPushIntervals * MeshOptions{}.push_interval_ms;
+  for (int send = 1; send < kRelaySends; ++send) {
+    sim.now_ += ack_timeout;
+    sim.PushAll();
+  }
+  EXPECT_EQ(sim.Total("n116", "k"), 0) << "still sending to n115";
+  sim.now_ += ack_timeout;
+  sim.PushAll();  // given up: n116 gets the rest of the span
+  EXPECT_EQ(sim.Total("n116", "k"), 3);
+}
+
 // Relays bring a watermark rise to every member, so it is not listed in syns: after traffic a
 // syn lists this node and its slice, as an idle one does (listing every rise for kListedRounds
 // was most of a 1000-node mesh's gossip bytes).
