@@ -297,7 +297,7 @@ class Fleet {
   void Progress(const char* phase) {
     if (!o_.progress || (now_ - kStart) % 1000 != 0) return;
     size_t members = 0;
-    for (const Node& n : nodes_) members += n.engine->Peers().size();
+    for (const Node& n : nodes_) members += PeerCount(*n.engine);
     o_.progress(absl::StrFormat("t=%ds %s: members/node %.1f, datagrams sent %d, in flight %d",
                                 (now_ - kStart) / 1000, phase,
                                 static_cast<double>(members) / static_cast<double>(nodes_.size()),
@@ -306,9 +306,20 @@ class Fleet {
 
   bool Formed() const {
     for (const Node& n : nodes_) {
-      if (n.engine->Peers().size() < nodes_.size()) return false;
+      if (PeerCount(*n.engine) < nodes_.size()) return false;
     }
     return true;
+  }
+
+  // engine.Peers().size() without building the list (N PeerInfos a node, for every node every
+  // gossip interval of the warm-up): the members with a gRPC address, as Peers() lists them.
+  static size_t PeerCount(const mesh::GossipEngine& engine) {
+    const mesh::MemberTable& members = engine.members();
+    size_t n = 0;
+    for (const auto& [id, member] : members.entries()) {
+      n += members.IsMember(member) && !member.info.grpc_address.empty() ? 1 : 0;
+    }
+    return n;
   }
 
   void SampleState() {
