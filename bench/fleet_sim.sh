@@ -11,7 +11,8 @@
 #   the simulation had got to)
 #
 # Every row carries the run's wall and CPU time: on shared cores the wall time says as much about
-# the neighbours as about the simulator, so both are printed.
+# the neighbours as about the simulator, so both are printed; and the simulator's peak resident
+# memory (all N nodes in one process), when /usr/bin/time is there to measure it.
 #
 # Needs the release build (cmake --preset release && cmake --build --preset release --target
 # fleet_sim) and gnuplot (scripts/install-bench-deps.sh); libjemalloc2, when present, is preloaded
@@ -34,10 +35,14 @@ done
 
 tsv=$out/fleet.tsv
 timeout_s=${TIMEOUT_S:-0}
+# Peak RSS of each run, written to its log as "max_rss_kb=…" by GNU time (outside `timeout`, so a
+# run cut off is not left behind; its rusage covers the simulator it waited for); none without it.
+measure=()
+[[ -x /usr/bin/time ]] && measure=(/usr/bin/time -f 'max_rss_kb=%M')
 if [[ -z ${PLOT_ONLY:-} ]]; then
-# Columns 1-13 as before (the plot reads 2 and 5-8); 14-19 added later, so an older fleet.tsv
+# Columns 1-13 as before (the plot reads 2 and 5-8); 14-20 added later, so an older fleet.tsv
 # still plots.
-printf 'loss_pct\tnodes\tkeys\tconverge_p50_ms\tconverge_p99_ms\tbytes_per_node_s\tstate_bytes_per_node\tovershoot_max\tunconverged\tprobes\twarmup_ms\twall_s\tcpu_s\tpush_bytes_per_node_s\tsyn_bytes_per_node_s\treply_bytes_per_node_s\tfalse_suspects\tfalse_deaths\tnote\n' >"$tsv"
+printf 'loss_pct\tnodes\tkeys\tconverge_p50_ms\tconverge_p99_ms\tbytes_per_node_s\tstate_bytes_per_node\tovershoot_max\tunconverged\tprobes\twarmup_ms\twall_s\tcpu_s\tpush_bytes_per_node_s\tsyn_bytes_per_node_s\treply_bytes_per_node_s\tfalse_suspects\tfalse_deaths\tnote\tmax_rss_mb\n' >"$tsv"
 get() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 for loss in $losses; do
   for n in $nodes; do
@@ -46,10 +51,10 @@ for loss in $losses; do
     status=0
     # Progress lines (stderr) go to the log too: a run cut off by TIMEOUT_S shows how far it got.
     if (( timeout_s > 0 )); then
-      LD_PRELOAD=$preload timeout "$timeout_s" "$sim" --nodes "$n" --keys "$keys" --duration-ms "$duration" \
+      LD_PRELOAD=$preload "${measure[@]}" timeout "$timeout_s" "$sim" --nodes "$n" --keys "$keys" --duration-ms "$duration" \
         --loss-pct "$loss" --progress 1 "$@" >"$log" 2>&1 || status=$?
     else
-      LD_PRELOAD=$preload "$sim" --nodes "$n" --keys "$keys" --duration-ms "$duration" --loss-pct "$loss" \
+      LD_PRELOAD=$preload "${measure[@]}" "$sim" --nodes "$n" --keys "$keys" --duration-ms "$duration" --loss-pct "$loss" \
         --progress 1 "$@" >"$log" 2>&1 || status=$?
     fi
     wall=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
@@ -59,7 +64,7 @@ for loss in $losses; do
       if (( status == 124 )); then
         where=$(grep '^fleet_sim: t=' "$log" | tail -1 | sed 's/^fleet_sim: //; s/\t/ /g')
         echo "loss=${loss}% nodes=$n: cut off after ${timeout_s} s of wall time (last: $where)"
-        printf '%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t%s\t-\t-\t-\t-\t-\t-\tcut off after %s s (%s)\n' \
+        printf '%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t%s\t-\t-\t-\t-\t-\t-\tcut off after %s s (%s)\t-\n' \
           "$loss" "$n" "$keys" "$wall" "$timeout_s" "$where" >>"$tsv"
         continue
       fi
@@ -69,13 +74,15 @@ for loss in $losses; do
     echo "loss=${loss}% $line  [$detail] wall ${wall} s"
     note=""
     [[ $(get formed "$detail") == 1 ]] || note="mesh not formed in --max-warmup-ms"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$loss" "$n" "$keys" \
+    rss_kb=$(sed -n 's/^max_rss_kb=//p' "$log")
+    rss_mb=$([[ -n $rss_kb ]] && awk -v k="$rss_kb" 'BEGIN { printf "%.0f", k / 1024 }' || echo -)
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$loss" "$n" "$keys" \
       "$(get converge_p50_ms "$line")" "$(get converge_p99_ms "$line")" "$(get bytes_per_node_s "$line")" \
       "$(get state_bytes_per_node "$line")" "$(get overshoot_max "$line")" "$(get unconverged "$detail")" \
       "$(get probes "$detail")" "$(get warmup_ms "$detail")" "$wall" \
       "$(get cpu_s "$detail")" "$(get push_bytes_per_node_s "$detail")" "$(get syn_bytes_per_node_s "$detail")" \
       "$(get reply_bytes_per_node_s "$detail")" "$(get false_suspects "$detail")" \
-      "$(get false_deaths "$detail")" "$note" >>"$tsv"
+      "$(get false_deaths "$detail")" "$note" "$rss_mb" >>"$tsv"
   done
 done
 fi  # PLOT_ONLY=1: table and plot from an existing $out/fleet.tsv (runs merged by hand)
@@ -84,9 +91,9 @@ fi  # PLOT_ONLY=1: table and plot from an existing $out/fleet.tsv (runs merged b
 # start-up and exit); CPU: the simulator's.
 # Rows by loss, then nodes, whatever order they ran (or were merged) in.
 { head -1 "$tsv"; tail -n +2 "$tsv" | sort -t$'\t' -k1,1n -k2,2n; } >"$tsv.sorted" && mv "$tsv.sorted" "$tsv"
-awk -F'\t' 'NR == 1 { print "| loss | nodes | converge p50 / p99 (ms) | bytes/node/s | of which push / syn / reply | state bytes/node | overshoot max | unconverged probes | warm-up (ms) | wall (s) | CPU (s) | note |"; print "|---|---|---|---|---|---|---|---|---|---|---|---|"; next }
+awk -F'\t' 'NR == 1 { print "| loss | nodes | converge p50 / p99 (ms) | bytes/node/s | of which push / syn / reply | state bytes/node | overshoot max | unconverged probes | warm-up (ms) | wall (s) | CPU (s) | RSS (MB) | note |"; print "|---|---|---|---|---|---|---|---|---|---|---|---|---|"; next }
   { split_ = ($14 == "" ? "" : $14 " / " $15 " / " $16)
-    printf "| %s %% | %s | %s / %s | %s | %s | %s | %s | %s of %s | %s | %s | %s | %s |\n", $1, $2, $4, $5, $6, split_, $7, $8, $9, $10, $11, $12, $13, $19 }' "$tsv" >"$out/fleet.md"
+    printf "| %s %% | %s | %s / %s | %s | %s | %s | %s | %s of %s | %s | %s | %s | %s | %s |\n", $1, $2, $4, $5, $6, split_, $7, $8, $9, $10, $11, $12, $13, ($20 == "" ? "-" : $20), $19 }' "$tsv" >"$out/fleet.md"
 cat "$out/fleet.md"
 
 if command -v gnuplot >/dev/null; then

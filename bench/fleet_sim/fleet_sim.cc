@@ -24,7 +24,14 @@ namespace sluice::fleet {
 namespace {
 
 using mesh::Outgoing;
-using Packet = std::shared_ptr<const mesh::wire::Packet>;
+
+// A datagram in flight: its packet, parsed once, and the size its receiver is told (the packet's
+// as it arrives, plus frame header and checksum), taken when it is sent so that neither side
+// measures the packet a second time.
+struct Datagram {
+  std::unique_ptr<const mesh::wire::Packet> packet;
+  size_t received_bytes = 0;
+};
 
 // What sent a datagram: Push, Round (syns) or Receive (answers, challenges).
 constexpr int kPushBytes = 0;
@@ -33,6 +40,7 @@ constexpr int kReplyBytes = 2;
 
 constexpr int64_t kStart = 1'700'000'000'000;  // epoch ms, on a window boundary
 constexpr char kName[] = "fleet";               // rule name: keys are "fleet_k<rank>"
+constexpr char kClusterId[] = "sluice";         // MeshOptions' default
 
 // A node's names. They travel in every digest and delta, so their lengths matter: kPods gives
 // node ids of 16 characters (sluice's default is 16 hex digits) and pod-like IPv4 addresses;
@@ -75,7 +83,8 @@ class Fleet {
         net_(o.link, o.seed * 2 + 1),
         rng_(o.seed),
         zipf_(o.keys, o.zipf_exponent),
-        codec_("sluice", ""),
+        codec_(kClusterId, ""),
+        cluster_id_bytes_(ClusterIdBytes()),
         tracker_(o.nodes) {
     mean_key_bytes_ = 0;
     for (size_t r = 0; r < o.keys; ++r) {
@@ -237,35 +246,37 @@ class Fleet {
       if (found == by_address_.end()) continue;
       const size_t to = found->second;
       size_t bytes = 0;
-      Packet packet;
+      Datagram datagram;
       if (o_.codec) {
-        const std::string datagram = codec_.Encode(o.packet);
-        bytes = datagram.size();
-        mesh::Decoded decoded = codec_.Decode(datagram);
+        const std::string encoded = codec_.Encode(o.packet);
+        bytes = encoded.size();
+        mesh::Decoded decoded = codec_.Decode(encoded);
         if (!decoded.packet) continue;
-        packet = std::make_shared<const mesh::wire::Packet>(std::move(*decoded.packet));
+        datagram.received_bytes = FramedBytes(decoded.packet->ByteSizeLong());
+        datagram.packet = std::make_unique<const mesh::wire::Packet>(std::move(*decoded.packet));
       } else {
-        o.packet.set_cluster_id("sluice");
-        bytes = mesh::kFrameHeaderBytes + o.packet.ByteSizeLong() + mesh::kChecksumBytes;
-        o.packet.clear_cluster_id();
-        packet = std::make_shared<const mesh::wire::Packet>(std::move(o.packet));
+        // The receiver is told the size without the cluster id (it travels as a parsed packet);
+        // the sender is charged the real datagram's. Top-level fields add up, so one
+        // ByteSizeLong gives both.
+        datagram.received_bytes = FramedBytes(o.packet.ByteSizeLong());
+        bytes = datagram.received_bytes + cluster_id_bytes_;
+        datagram.packet = std::make_unique<const mesh::wire::Packet>(std::move(o.packet));
       }
       if (measuring_) {
         nodes_[from].bytes_sent += bytes;
         bytes_by_kind_[kind] += bytes;
       }
-      net_.Send(from, to, std::move(packet), now_);
+      net_.Send(from, to, std::move(datagram), now_);
     }
   }
 
-  void Deliver(const SimNetwork<Packet>::Arrival& a) {
+  void Deliver(const SimNetwork<Datagram>::Arrival& a) {
     Node& node = nodes_[a.to];
-    const size_t datagram =
-        a.payload->ByteSizeLong() + mesh::kFrameHeaderBytes + mesh::kChecksumBytes;
-    Send(a.to, node.engine->Receive(*a.payload, datagram, now_).replies, kReplyBytes);
+    const mesh::wire::Packet& packet = *a.payload.packet;
+    Send(a.to, node.engine->Receive(packet, a.payload.received_bytes, now_).replies, kReplyBytes);
     if (node.engine->HasRelays()) RequestPush(a.to);  // relays (as Mesh::OnDatagram)
-    if (!a.payload->has_delta()) return;
-    for (const auto& origin : a.payload->delta().origins()) {
+    if (!packet.has_delta()) return;
+    for (const auto& origin : packet.delta().origins()) {
       auto found = by_id_.find(origin.node().node_id());
       if (found == by_id_.end() || !tracker_.Pending(found->second)) continue;
       const size_t o = found->second;
@@ -273,10 +284,20 @@ class Fleet {
     }
   }
 
+  static size_t FramedBytes(size_t packet_bytes) {
+    return mesh::kFrameHeaderBytes + packet_bytes + mesh::kChecksumBytes;
+  }
+  // What the cluster id adds to a packet: the bytes of a packet holding nothing else.
+  static size_t ClusterIdBytes() {
+    mesh::wire::Packet only_cluster_id;
+    only_cluster_id.set_cluster_id(kClusterId);
+    return only_cluster_id.ByteSizeLong();
+  }
+
   void Progress(const char* phase) {
     if (!o_.progress || (now_ - kStart) % 1000 != 0) return;
     size_t members = 0;
-    for (const Node& n : nodes_) members += n.engine->Peers().size();
+    for (const Node& n : nodes_) members += PeerCount(*n.engine);
     o_.progress(absl::StrFormat("t=%ds %s: members/node %.1f, datagrams sent %d, in flight %d",
                                 (now_ - kStart) / 1000, phase,
                                 static_cast<double>(members) / static_cast<double>(nodes_.size()),
@@ -285,9 +306,20 @@ class Fleet {
 
   bool Formed() const {
     for (const Node& n : nodes_) {
-      if (n.engine->Peers().size() < nodes_.size()) return false;
+      if (PeerCount(*n.engine) < nodes_.size()) return false;
     }
     return true;
+  }
+
+  // engine.Peers().size() without building the list (N PeerInfos a node, for every node every
+  // gossip interval of the warm-up): the members with a gRPC address, as Peers() lists them.
+  static size_t PeerCount(const mesh::GossipEngine& engine) {
+    const mesh::MemberTable& members = engine.members();
+    size_t n = 0;
+    for (const auto& [id, member] : members.entries()) {
+      n += members.IsMember(member) && !member.info.grpc_address.empty() ? 1 : 0;
+    }
+    return n;
   }
 
   void SampleState() {
@@ -307,10 +339,11 @@ class Fleet {
   }
 
   const FleetOptions o_;
-  SimNetwork<Packet> net_;
+  SimNetwork<Datagram> net_;
   std::mt19937_64 rng_;
   Zipf zipf_;
   mesh::Codec codec_;
+  const size_t cluster_id_bytes_;  // see ClusterIdBytes
   std::vector<Node> nodes_;
   absl::flat_hash_map<std::string, size_t> by_address_;
   absl::flat_hash_map<std::string, size_t> by_id_;

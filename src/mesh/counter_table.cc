@@ -70,8 +70,8 @@ MergeResult MergeVersioned(const Items& items, IsOrigins is_origins, IsOwn is_ow
   return MergeResult::kApplied;
 }
 
-// The hash both origin maps (watermarks_, Shard::origins) use: taken once per call and handed to
-// their find(key, hash), so an origin's id is hashed once however many maps it is looked up in.
+// The hash of an origin's id, compared with this node's and handed to origins_.find(key, hash),
+// so an origin's id is hashed once per call.
 size_t HashOf(const OriginId& origin) { return absl::Hash<OriginId>()(origin); }
 
 bool ValidOrigin(const OriginId& origin) {
@@ -81,20 +81,28 @@ bool ValidOrigin(const OriginId& origin) {
 }  // namespace
 
 CounterTable::CounterTable(Options options)
-    : options_(std::move(options)), self_hash_(HashOf(options_.self)) {
-  for (Shard& shard : shards_) {
-    absl::MutexLock lock(&shard.mu);
-    shard.self = &SlotsOf(shard, options_.self);
-  }
+    : options_(std::move(options)),
+      self_hash_(HashOf(options_.self)),
+      self_(options_.self, OriginState{}) {}
+
+CounterTable::Origin* CounterTable::Known(const OriginId& origin, size_t hash) {
+  if (IsSelf(origin, hash)) return &self_;
+  auto it = origins_.find(origin, hash);
+  return it == origins_.end() ? nullptr : &*it;
 }
 
-CounterTable::OriginLookup::OriginLookup(const CounterTable& table, const OriginId& origin)
-    : origin_(origin), hash_(HashOf(origin)), is_self_(table.IsSelf(origin, hash_)) {}
+const CounterTable::Origin* CounterTable::Known(const OriginId& origin, size_t hash) const {
+  if (IsSelf(origin, hash)) return &self_;
+  auto it = origins_.find(origin, hash);
+  return it == origins_.end() ? nullptr : &*it;
+}
 
-const CounterTable::OriginSlots* CounterTable::OriginLookup::In(const Shard& shard) const {
-  if (is_self_) return shard.self;
-  auto it = shard.origins.find(origin_, hash_);
-  return it == shard.origins.end() ? nullptr : &it->second;
+bool CounterTable::Holds(const Origin& origin) const {
+  for (const Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    if (!origin.second.by_version[IndexOf(shard)].empty()) return true;
+  }
+  return false;
 }
 
 bool CounterTable::IsSelf(const OriginId& origin, size_t hash) const {
@@ -125,7 +133,8 @@ int64_t CounterTable::BaselineOf(const Counter& counter, const OriginId& of) {
 void CounterTable::Recount(Counter& counter) {
   int64_t total = 0;
   for (const Slot& slot : counter.slots) {
-    const int64_t baseline = counter.baselines.empty() ? 0 : BaselineOf(counter, slot.origin->id);
+    const int64_t baseline =
+        counter.baselines.empty() ? 0 : BaselineOf(counter, slot.origin->first);
     total = SaturatingAdd(total, std::max<int64_t>(0, slot.count - baseline));
   }
   counter.total = total;
@@ -149,16 +158,11 @@ CounterTable::Entry* CounterTable::Create(Shard& shard, const WindowKey& window)
   return entry;
 }
 
-CounterTable::OriginSlots& CounterTable::SlotsOf(Shard& shard, const OriginId& origin) {
-  auto [it, inserted] = shard.origins.try_emplace(origin);
-  if (inserted) it->second.id = origin;
-  return it->second;
-}
-
-void CounterTable::SetSlot(Entry& entry, OriginSlots& origin, int64_t count, uint64_t version) {
+void CounterTable::SetSlot(Shard& shard, Entry& entry, Origin& origin, int64_t count,
+                           uint64_t version) {
   Counter& counter = entry.second;
   const std::optional<int64_t> before =
-      SetVersioned(counter.slots, origin.by_version, &entry,
+      SetVersioned(counter.slots, origin.second.by_version[IndexOf(shard)], &entry,
                    [&](const Slot& s) { return s.origin == &origin; },
                    Slot{.origin = &origin, .count = count, .version = version});
   if (!before) slot_count_.fetch_add(1, std::memory_order_relaxed);
@@ -172,9 +176,9 @@ void CounterTable::SetSlot(Entry& entry, OriginSlots& origin, int64_t count, uin
   }
 }
 
-void CounterTable::SetBaseline(Entry& entry, OriginSlots& setter, const OriginId& of,
+void CounterTable::SetBaseline(Shard& shard, Entry& entry, Origin& setter, const OriginId& of,
                                int64_t count, uint64_t version) {
-  SetVersioned(entry.second.baselines, setter.by_version, &entry,
+  SetVersioned(entry.second.baselines, setter.second.by_version[IndexOf(shard)], &entry,
                [&](const Baseline& b) { return b.setter == &setter && b.of == of; },
                Baseline{.setter = &setter, .of = of, .count = count, .version = version});
   Recount(entry.second);
@@ -225,13 +229,12 @@ absl::Status CounterTable::ChargeWith(
     return absl::ResourceExhaustedError(
         absl::StrCat("mesh counter table is full (", options_.max_windows, " windows)"));
   }
-  OriginSlots& self = *shard.self;
   int64_t own = 0;
   for (const Slot& slot : entry->second.slots) {
-    if (slot.origin == &self) own = slot.count;
+    if (slot.origin == &self_) own = slot.count;
   }
   // Taken under the shard lock: see the header on Watermark(self).
-  SetSlot(*entry, self, SaturatingAdd(own, add), NextOwnVersion());
+  SetSlot(shard, *entry, self_, SaturatingAdd(own, add), NextOwnVersion());
   return absl::OkStatus();
 }
 
@@ -244,13 +247,13 @@ absl::StatusOr<size_t> CounterTable::Reset(absl::Span<const WindowKey> windows) 
     auto it = shard.counters.find(window);
     if (it == shard.counters.end()) continue;
     Entry& entry = *it;
-    OriginSlots& self = *shard.self;
     // A copy: SetBaseline may grow the vectors being walked.
     const absl::InlinedVector<Slot, 4> slots = entry.second.slots;
     for (const Slot& slot : slots) {
-      if (slot.count <= BaselineOf(entry.second, slot.origin->id)) continue;
+      const OriginId& of = slot.origin->first;
+      if (slot.count <= BaselineOf(entry.second, of)) continue;
       // Versions taken under the shard lock: see the header on Watermark(self).
-      SetBaseline(entry, self, slot.origin->id, slot.count, NextOwnVersion());
+      SetBaseline(shard, entry, self_, of, slot.count, NextOwnVersion());
       ++raised;
     }
   }
@@ -273,19 +276,14 @@ MergeResult CounterTable::Merge(const OriginId& origin, const SlotUpdate& update
   const size_t hash = HashOf(origin);
   if (IsSelf(origin, hash)) return MergeResult::kOwn;
   if (Expired(window, now)) return MergeResult::kExpired;
-  bool first_in_shard = false;
-  const MergeResult result = MergeInShard(origin, hash, update, first_in_shard);
-  // An origin with a slot (or baseline) in a shard is known here already: only its first one
-  // in a shard may make it known, which saves every later merge this lock and lookup.
-  if (result == MergeResult::kApplied && first_in_shard) {
-    absl::MutexLock lock(&origins_mu_);
-    watermarks_.try_emplace(origin, 0);
-  }
-  return result;
+  // Held throughout, before the shard's lock: the origin cannot be forgotten meanwhile.
+  absl::MutexLock lock(&origins_mu_);
+  Origin* known = Known(origin, hash);
+  return MergeInShard(origin, known, update);
 }
 
-MergeResult CounterTable::MergeInShard(const OriginId& origin, size_t origin_hash,
-                                       const SlotUpdate& update, bool& first_in_shard) {
+MergeResult CounterTable::MergeInShard(const OriginId& origin, Origin*& known,
+                                       const SlotUpdate& update) {
   Shard& shard = ShardFor(update.window.key);
   absl::MutexLock lock(&shard.mu);
   auto it = shard.counters.find(update.window);
@@ -293,14 +291,12 @@ MergeResult CounterTable::MergeInShard(const OriginId& origin, size_t origin_has
   if (it == shard.counters.end() && update.count == 0) return MergeResult::kUnchanged;
   Entry* entry = it == shard.counters.end() ? Create(shard, update.window) : &*it;
   if (entry == nullptr) return MergeResult::kFull;
-  auto found = shard.origins.find(origin, origin_hash);
-  OriginSlots* known = found == shard.origins.end() ? nullptr : &found->second;
-  first_in_shard = known == nullptr || known->by_version.empty();
-  const OriginSlots* self = shard.self;
-  // The origin's slots in this shard, created on its first update here.
-  auto slots_of_origin = [&]() -> OriginSlots& {
-    shard.mu.AssertHeld();  // MergeVersioned calls it before returning, under the lock
-    return known != nullptr ? *known : SlotsOf(shard, origin);
+  const Origin* const self = &self_;
+  // The origin, made known on its first applied update.
+  auto known_now = [&]() -> Origin& {
+    origins_mu_.AssertHeld();  // MergeVersioned calls it before returning, under the lock
+    if (known == nullptr) known = &*origins_.try_emplace(origin).first;
+    return *known;
   };
   Counter& counter = entry->second;
   if (!update.baseline_of) {
@@ -308,7 +304,8 @@ MergeResult CounterTable::MergeInShard(const OriginId& origin, size_t origin_has
         counter.slots, [&](const Slot& s) { return s.origin == known; },
         [&](const Slot& s) { return s.origin == self; }, options_.max_slots_per_key, update,
         [&](int64_t count, uint64_t version) {
-          SetSlot(*entry, slots_of_origin(), count, version);
+          shard.mu.AssertHeld();
+          SetSlot(shard, *entry, known_now(), count, version);
         });
   }
   const OriginId& of = *update.baseline_of;
@@ -317,7 +314,8 @@ MergeResult CounterTable::MergeInShard(const OriginId& origin, size_t origin_has
       [&](const Baseline& b) { return b.setter == self; },
       kMaxBaselinesFactor * options_.max_slots_per_key, update,
       [&](int64_t count, uint64_t version) {
-        SetBaseline(*entry, slots_of_origin(), of, count, version);
+        shard.mu.AssertHeld();
+        SetBaseline(shard, *entry, known_now(), of, count, version);
       });
 }
 
@@ -325,18 +323,18 @@ void CounterTable::AdvanceWatermark(const OriginId& origin, uint64_t from, uint6
   const size_t hash = HashOf(origin);
   if (IsSelf(origin, hash) || origin.node_id.empty()) return;
   absl::MutexLock lock(&origins_mu_);
-  auto it = watermarks_.find(origin, hash);
-  if (it == watermarks_.end()) it = watermarks_.try_emplace(origin, 0).first;
-  uint64_t& watermark = it->second;
+  auto it = origins_.find(origin, hash);
+  if (it == origins_.end()) it = origins_.try_emplace(origin).first;
+  uint64_t& watermark = it->second.watermark;
   if (watermark >= from && to > watermark) watermark = to;
 }
 
 uint64_t CounterTable::Watermark(const OriginId& origin) const {
   const size_t hash = HashOf(origin);
   if (IsSelf(origin, hash)) return self_version_.load(std::memory_order_acquire);
-  absl::MutexLock lock(&origins_mu_);
-  auto it = watermarks_.find(origin, hash);
-  return it == watermarks_.end() ? 0 : it->second;
+  absl::ReaderMutexLock lock(&origins_mu_);
+  auto it = origins_.find(origin, hash);
+  return it == origins_.end() ? 0 : it->second.watermark;
 }
 
 uint64_t CounterTable::VisitSince(const OriginId& origin, uint64_t since,
@@ -353,31 +351,34 @@ uint64_t CounterTable::VisitSince(const OriginId& origin, uint64_t since,
   // A shard with more than kVisitBatch newer slots is cut: only versions up to the lowest cut
   // are known complete, so only those are visited.
   uint64_t ceiling = kAll;
-  const OriginLookup lookup(*this, origin);
-  for (const Shard& shard : shards_) {
-    absl::MutexLock lock(&shard.mu);
-    const OriginSlots* found = lookup.In(shard);
-    if (found == nullptr) continue;
-    const OriginSlots& slots = *found;
-    size_t taken = 0;
-    for (auto pos = slots.by_version.lower_bound({since + 1, nullptr});
-         pos != slots.by_version.end(); ++pos) {
-      if (taken == kVisitBatch) {
-        ceiling = std::min(ceiling, copies.back().version);
-        break;
-      }
-      const auto [version, entry] = *pos;
-      for (const Slot& slot : entry->second.slots) {
-        if (slot.origin == &slots && slot.version == version) {
-          copies.push_back(Copy{entry->first, slot.count, slot.version, std::nullopt});
+  {
+    // Held while copying: `known` cannot be forgotten (and its address reused) meanwhile.
+    absl::ReaderMutexLock origins_lock(&origins_mu_);
+    const Origin* known = Known(origin, HashOf(origin));
+    if (known == nullptr) return kAll;
+    for (const Shard& shard : shards_) {
+      absl::MutexLock lock(&shard.mu);
+      const auto& by_version = known->second.by_version[IndexOf(shard)];
+      size_t taken = 0;
+      for (auto pos = by_version.lower_bound({since + 1, nullptr}); pos != by_version.end();
+           ++pos) {
+        if (taken == kVisitBatch) {
+          ceiling = std::min(ceiling, copies.back().version);
+          break;
         }
-      }
-      for (const Baseline& b : entry->second.baselines) {
-        if (b.setter == &slots && b.version == version) {
-          copies.push_back(Copy{entry->first, b.count, b.version, b.of});
+        const auto [version, entry] = *pos;
+        for (const Slot& slot : entry->second.slots) {
+          if (slot.origin == known && slot.version == version) {
+            copies.push_back(Copy{entry->first, slot.count, slot.version, std::nullopt});
+          }
         }
+        for (const Baseline& b : entry->second.baselines) {
+          if (b.setter == known && b.version == version) {
+            copies.push_back(Copy{entry->first, b.count, b.version, b.of});
+          }
+        }
+        ++taken;
       }
-      ++taken;
     }
   }
   std::sort(copies.begin(), copies.end(),
@@ -403,11 +404,11 @@ size_t CounterTable::Collect(int64_t now) {
       const Entry* entry = shard.by_end.begin()->second;
       shard.by_end.erase(shard.by_end.begin());
       for (const Slot& slot : entry->second.slots) {
-        slot.origin->by_version.erase({slot.version, entry});
+        slot.origin->second.by_version[IndexOf(shard)].erase({slot.version, entry});
         slot_count_.fetch_sub(1, std::memory_order_relaxed);
       }
       for (const Baseline& b : entry->second.baselines) {
-        b.setter->by_version.erase({b.version, entry});
+        b.setter->second.by_version[IndexOf(shard)].erase({b.version, entry});
       }
       shard.counters.erase(shard.counters.find(entry->first));
       windows_.fetch_sub(1, std::memory_order_relaxed);
@@ -418,31 +419,26 @@ size_t CounterTable::Collect(int64_t now) {
 }
 
 bool CounterTable::HasSlots(const OriginId& origin) const {
-  const OriginLookup lookup(*this, origin);
-  for (const Shard& shard : shards_) {
-    absl::MutexLock lock(&shard.mu);
-    const OriginSlots* slots = lookup.In(shard);
-    if (slots != nullptr && !slots->by_version.empty()) return true;
-  }
-  return false;
+  absl::ReaderMutexLock lock(&origins_mu_);
+  const Origin* known = Known(origin, HashOf(origin));
+  return known != nullptr && Holds(*known);
 }
 
 void CounterTable::ForgetOrigin(const OriginId& origin) {
-  if (origin == options_.self || HasSlots(origin)) return;
-  for (Shard& shard : shards_) {
-    absl::MutexLock lock(&shard.mu);
-    auto it = shard.origins.find(origin);
-    if (it != shard.origins.end() && it->second.by_version.empty()) shard.origins.erase(it);
-  }
+  const size_t hash = HashOf(origin);
+  if (IsSelf(origin, hash)) return;
+  // Exclusive: no merge can give the origin a slot between the check and the erase.
   absl::MutexLock lock(&origins_mu_);
-  watermarks_.erase(origin);
+  auto it = origins_.find(origin, hash);
+  if (it == origins_.end() || Holds(*it)) return;
+  origins_.erase(it);
 }
 
 std::vector<OriginId> CounterTable::Origins() const {
   std::vector<OriginId> out{options_.self};
-  absl::MutexLock lock(&origins_mu_);
-  out.reserve(watermarks_.size() + 1);
-  for (const auto& [id, watermark] : watermarks_) out.push_back(id);
+  absl::ReaderMutexLock lock(&origins_mu_);
+  out.reserve(origins_.size() + 1);
+  for (const auto& [id, state] : origins_) out.push_back(id);
   return out;
 }
 

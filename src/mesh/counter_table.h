@@ -27,9 +27,15 @@
 // contend, and maintenance (Collect, VisitSince, HasSlots) takes one shard lock at a time, so a
 // gossip round never stops every decision at once. This node's version counter is assigned
 // under the shard lock of the slot it versions; whoever reads Watermark(self) and then locks a
-// shard therefore finds every version up to that watermark already in place. The other
-// origins' watermarks have a lock of their own. Pure otherwise: no I/O, no threads, no clock —
-// callers pass `now` (epoch ms).
+// shard therefore finds every version up to that watermark already in place. The set of other
+// origins (each id held once, with its watermark) has a lock of its own, always taken before a
+// shard's: a merge holds it throughout (only gossip merges; decisions never take it), so an
+// origin is forgotten only while no merge can be giving it a slot. Pure otherwise: no I/O, no
+// threads, no clock — callers pass `now` (epoch ms).
+//
+// Memory: per window, its counter and one index entry per slot; per known origin, one record
+// (its id once, its watermark and its index of versions per shard: ≈ 500 bytes). A window few
+// nodes touch costs the same in a mesh of any size.
 #pragma once
 
 #include <array>
@@ -44,7 +50,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/btree_set.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/functional/function_ref.h"
@@ -198,15 +203,18 @@ class CounterTable {
   static constexpr size_t kMaxBaselinesFactor = 4;
 
  private:
-  struct OriginSlots;
+  // A known origin: a node of `origins_` (stable addresses), or `self_`. Slots and baselines
+  // point to it.
+  struct OriginState;
+  using Origin = std::pair<const OriginId, OriginState>;
   struct Slot {
-    OriginSlots* origin;
+    Origin* origin;
     int64_t count;
     uint64_t version;
   };
   // `setter` reset `of`'s slot up to `count` (at `version` of the setter).
   struct Baseline {
-    OriginSlots* setter;
+    Origin* setter;
     OriginId of;
     int64_t count;
     uint64_t version;
@@ -217,53 +225,45 @@ class CounterTable {
     int64_t total = 0;
   };
   using Entry = std::pair<const WindowKey, Counter>;
-  // One origin's slots and baselines within one shard, by version.
-  struct OriginSlots {
-    OriginId id;
-    absl::btree_set<std::pair<uint64_t, const Entry*>> by_version;
+  // One origin's slots and baselines by version, per shard: by_version[i] is guarded by
+  // shards_[i].mu.
+  using ByVersion = std::array<absl::btree_set<std::pair<uint64_t, const Entry*>>, kShards>;
+  struct OriginState {
+    uint64_t watermark = 0;  // guarded by origins_mu_; unused for this node
+    ByVersion by_version;
   };
   struct Shard {
     mutable absl::Mutex mu;
     absl::node_hash_map<WindowKey, Counter> counters ABSL_GUARDED_BY(mu);
-    absl::node_hash_map<OriginId, OriginSlots> origins ABSL_GUARDED_BY(mu);
     absl::btree_set<std::pair<int64_t, const Entry*>> by_end ABSL_GUARDED_BY(mu);
-    // This node's entry in `origins`, made by the constructor and never removed.
-    OriginSlots* self ABSL_GUARDED_BY(mu) = nullptr;
-  };
-
-  // Finds one origin's slots shard after shard, hashing its id once (and not at all for this
-  // node, whose slots every shard keeps at hand).
-  class OriginLookup {
-   public:
-    OriginLookup(const CounterTable& table, const OriginId& origin);
-    // `origin`'s slots in `shard`, nullptr when it has none there.
-    const OriginSlots* In(const Shard& shard) const ABSL_SHARED_LOCKS_REQUIRED(shard.mu);
-
-   private:
-    const OriginId& origin_;
-    size_t hash_;
-    bool is_self_;
   };
 
   // Whether `origin`, whose HashOf is `hash`, is this node's life.
   bool IsSelf(const OriginId& origin, size_t hash) const;
+  // `origin` (HashOf: `hash`) as known here; nullptr when it is not.
+  Origin* Known(const OriginId& origin, size_t hash) ABSL_SHARED_LOCKS_REQUIRED(origins_mu_);
+  const Origin* Known(const OriginId& origin, size_t hash) const
+      ABSL_SHARED_LOCKS_REQUIRED(origins_mu_);
+  // Whether any live window holds a slot or baseline of `origin`.
+  bool Holds(const Origin& origin) const ABSL_SHARED_LOCKS_REQUIRED(origins_mu_);
 
   Shard& ShardFor(const std::string& key);
   const Shard& ShardFor(const std::string& key) const;
   bool Expired(const WindowKey& window, int64_t now) const;
   // Creates the counter for `window` unless the table holds max_windows; nullptr then.
   Entry* Create(Shard& shard, const WindowKey& window) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
-  OriginSlots& SlotsOf(Shard& shard, const OriginId& origin)
+  size_t IndexOf(const Shard& shard) const { return static_cast<size_t>(&shard - shards_.data()); }
+  // Sets `origin`'s slot in `entry` (of `shard`) to (count, version), re-indexing it; creates
+  // the slot.
+  void SetSlot(Shard& shard, Entry& entry, Origin& origin, int64_t count, uint64_t version)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
-  // Sets `origin`'s slot in `entry` to (count, version), re-indexing it; creates the slot.
-  void SetSlot(Entry& entry, OriginSlots& origin, int64_t count, uint64_t version);
   // Sets `setter`'s baseline of `of` in `entry` to (count, version), re-indexing it; creates it.
-  void SetBaseline(Entry& entry, OriginSlots& setter, const OriginId& of, int64_t count,
-                   uint64_t version);
-  // Merge's work under the shard lock, once `update` is valid and not this node's.
-  // `first_in_shard`: the origin held nothing in this shard before.
-  MergeResult MergeInShard(const OriginId& origin, size_t origin_hash, const SlotUpdate& update,
-                           bool& first_in_shard);
+  void SetBaseline(Shard& shard, Entry& entry, Origin& setter, const OriginId& of, int64_t count,
+                   uint64_t version) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  // Merge's work under the locks, once `update` is valid and not this node's. `known`:
+  // Known(origin), which this sets when the origin's first update is applied.
+  MergeResult MergeInShard(const OriginId& origin, Origin*& known, const SlotUpdate& update)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(origins_mu_);
   // The next version of this node; call under the lock of the shard being changed.
   uint64_t NextOwnVersion();
   // The largest baseline any node set for `of` in `counter` (0: none).
@@ -277,9 +277,11 @@ class CounterTable {
   std::atomic<size_t> slot_count_{0};
   // This node's latest version; raised only under the lock of the shard being changed.
   std::atomic<uint64_t> self_version_{0};
-  // Watermarks of the other origins; an origin is known here from its first merge or watermark.
+  Origin self_;  // its watermark is self_version_
+  // The other origins; one is known here from its first applied merge or watermark. Taken
+  // before any shard's lock.
   mutable absl::Mutex origins_mu_;
-  absl::flat_hash_map<OriginId, uint64_t> watermarks_ ABSL_GUARDED_BY(origins_mu_);
+  absl::node_hash_map<OriginId, OriginState> origins_ ABSL_GUARDED_BY(origins_mu_);
 };
 
 }  // namespace sluice::mesh

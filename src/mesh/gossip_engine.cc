@@ -199,13 +199,21 @@ GossipEngine::GossipEngine(const MeshOptions& options, size_t body_budget, int64
 }
 
 uint64_t GossipEngine::CookieFor(const wire::NodeInfo& node) const {
-  std::string text =
-      absl::StrCat(node.mesh_address(), "\n", node.node_id(), "\n", node.incarnation());
-  if (auto it = cookie_cache_.find(text); it != cookie_cache_.end()) return it->second;
+  auto it = cookie_cache_.find(OriginRef{node.node_id(), node.incarnation()});
+  if (it != cookie_cache_.end() && it->second.mesh_address == node.mesh_address()) {
+    return it->second.cookie;
+  }
+  const uint64_t cookie = KeyedHash(
+      cookie_key_,
+      absl::StrCat(node.mesh_address(), "\n", node.node_id(), "\n", node.incarnation()));
+  if (it != cookie_cache_.end()) {
+    it->second = CachedCookie{.mesh_address = node.mesh_address(), .cookie = cookie};
+    return cookie;
+  }
   // Bounded: a flood of forged senders only costs recomputing the HMAC.
   if (cookie_cache_.size() >= 2 * options_.max_members) cookie_cache_.clear();
-  const uint64_t cookie = KeyedHash(cookie_key_, text);
-  cookie_cache_.emplace(std::move(text), cookie);
+  cookie_cache_.emplace(OriginId{node.node_id(), node.incarnation()},
+                        CachedCookie{.mesh_address = node.mesh_address(), .cookie = cookie});
   return cookie;
 }
 
@@ -288,6 +296,16 @@ Member* GossipEngine::Admit(const NodeInfo& info, uint64_t heartbeat, int64_t no
   const bool known = members_.Find(info.id) != nullptr;
   Member* member = members_.Learn(info, heartbeat, now);
   if (member != nullptr && !known) NoteChange(info.id, now);
+  return member;
+}
+
+Member* GossipEngine::Known(const wire::NodeInfo& node) {
+  Member* member = members_.Find(OriginRef{node.node_id(), node.incarnation()});
+  if (member == nullptr || member->info.mesh_address != node.mesh_address() ||
+      member->info.grpc_address != node.grpc_address() ||
+      member->info.http_address != node.http_address()) {
+    return nullptr;
+  }
   return member;
 }
 
@@ -454,7 +472,7 @@ void GossipEngine::AgeListings(int64_t now) {
 
 void GossipEngine::ApplyDigest(const wire::Digest& digest, int64_t now) {
   for (const auto& entry : digest.entries()) {
-    Member* member = members_.Find(OriginId{entry.node_id(), entry.incarnation()});
+    Member* member = members_.Find(OriginRef{entry.node_id(), entry.incarnation()});
     if (member == nullptr) continue;  // learned from a delta, which carries its addresses
     if (members_.ObserveHeartbeat(*member, entry.heartbeat(), now)) NoteChange(member->info.id, now);
     NoteHeartbeat(*member, now);
@@ -507,10 +525,9 @@ std::vector<wire::Packet> GossipEngine::AnswerChangedDigest(const wire::Digest& 
   const int start = static_cast<int>(rotation_++ % static_cast<size_t>(n));
   for (int k = 0; k < n && !writer.full(); ++k) {
     const wire::DigestEntry& entry = digest.entries((start + k) % n);
-    const OriginId id{entry.node_id(), entry.incarnation()};
-    const Member* member = members_.Find(id);
+    const Member* member = members_.Find(OriginRef{entry.node_id(), entry.incarnation()});
     if (member == nullptr || !InDigest(*member, now)) continue;
-    const uint64_t watermark = counters_.Watermark(id);
+    const uint64_t watermark = counters_.Watermark(member->info.id);
     if (watermark <= entry.max_version()) continue;
     writer.Add(*member, member->heartbeat, member->left, counters_, entry.max_version(),
                watermark, Vouches(*member));
@@ -581,14 +598,14 @@ std::optional<wire::Digest> GossipEngine::WantsDigest(const wire::Digest& syn) c
   bool wanted = syn.probe();  // a probe is answered even when nothing is lacking
   for (const auto& entry : syn.entries()) {
     if (!InRange(entry.node_id(), syn)) continue;
-    const OriginId id{entry.node_id(), entry.incarnation()};
-    if (id == self_member.info.id || id.node_id.empty() || id.incarnation == 0) continue;
+    if (entry.node_id().empty() || entry.incarnation() == 0) continue;
     wire::DigestEntry want;
-    const Member* member = members_.Find(id);
+    const Member* member = members_.Find(OriginRef{entry.node_id(), entry.incarnation()});
+    if (member == &self_member) continue;
     if (member == nullptr) {
-      want.set_node_id(id.node_id);  // unknown here: all of it, from version 0
-      want.set_incarnation(id.incarnation);
-    } else if (counters_.Watermark(id) < entry.max_version() ||
+      want.set_node_id(entry.node_id());  // unknown here: all of it, from version 0
+      want.set_incarnation(entry.incarnation());
+    } else if (counters_.Watermark(member->info.id) < entry.max_version() ||
                (entry.heartbeat() == 0 && member->confirmed && member->heartbeat > 0)) {
       // Lacks updates here; or news for the peer, which has not seen that node alive yet (it
       // becomes a member there once this heartbeat is above the one it learned).
@@ -612,11 +629,10 @@ std::vector<wire::Packet> GossipEngine::AnswerWants(const wire::Digest& wants,
   DeltaWriter writer(self_wire_, body_budget_, kMaxReplyPackets);
   for (const auto& entry : wants.entries()) {
     if (writer.full()) break;
-    const OriginId id{entry.node_id(), entry.incarnation()};
-    if (id == peer) continue;  // the peer's own entry: its heartbeat, not a request
-    const Member* member = members_.Find(id);
-    if (member == nullptr || !InDigest(*member, now)) continue;
-    const uint64_t watermark = counters_.Watermark(id);
+    const Member* member = members_.Find(OriginRef{entry.node_id(), entry.incarnation()});
+    if (member == nullptr || member->info.id == peer) continue;  // peer's: its heartbeat
+    if (!InDigest(*member, now)) continue;
+    const uint64_t watermark = counters_.Watermark(member->info.id);
     const uint64_t since = entry.max_version();
     // An unknown life (since 0) is sent even without slots: its header makes it known.
     if (since != 0 && watermark <= since) continue;
@@ -626,27 +642,32 @@ std::vector<wire::Packet> GossipEngine::AnswerWants(const wire::Digest& wants,
   return writer.Take();
 }
 
-void GossipEngine::ApplyDelta(const wire::Delta& delta, int64_t now) {
+void GossipEngine::ApplyDelta(const wire::Delta& delta, bool relayed, int64_t now) {
   for (const auto& od : delta.origins()) {
-    auto info = FromWire(od.node());
-    if (!info) {
-      stats_.slots_invalid += std::max(1, od.slots_size());
-      continue;
+    Member* member = Known(od.node());
+    if (member == nullptr) {
+      auto info = FromWire(od.node());
+      if (!info) {
+        stats_.slots_invalid += std::max(1, od.slots_size());
+        continue;
+      }
+      if (info->id == self().id) continue;
+      member = Admit(*info, od.heartbeat(), now);
+      if (member == nullptr) continue;  // no room: its slots are offered again later
     }
-    if (info->id == self().id) continue;  // this node is the only writer of its slots
-    Member* member = Admit(*info, od.heartbeat(), now);
-    if (member == nullptr) continue;  // no room: its slots are offered again later
-    if (members_.ObserveHeartbeat(*member, od.heartbeat(), now)) NoteChange(info->id, now);
+    if (member == &members_.self()) continue;  // this node is the only writer of its slots
+    const OriginId& id = member->info.id;
+    if (members_.ObserveHeartbeat(*member, od.heartbeat(), now)) NoteChange(id, now);
     NoteHeartbeat(*member, now);
     if (probing() && od.vouched() && !member->confirmed) members_.Vouch(*member, now);
     if (od.left() && !member->left) {
       members_.MarkLeft(*member);
-      NoteChange(info->id, now);
+      NoteChange(id, now);
     }
     bool refused = false;
     for (const std::optional<SlotUpdate>& update : UpdatesOf(od)) {
       const MergeResult result =
-          update ? counters_.Merge(info->id, *update, now) : MergeResult::kInvalid;
+          update ? counters_.Merge(id, *update, now) : MergeResult::kInvalid;
       switch (result) {
         case MergeResult::kApplied:
           ++stats_.slots_applied;
@@ -673,28 +694,29 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, int64_t now) {
     }
     // A refused slot must be offered again, so the range is not marked delivered.
     if (!refused && od.to_version() >= od.from_version()) {
-      const uint64_t before = counters_.Watermark(info->id);
-      Deliver(info->id, od.from_version(), od.to_version());
-      // Raised: news to relay. Held back by a gap (updates before from_version never came):
-      // listed too, with the watermark held back, so the peers synned next send the gap.
-      if (counters_.Watermark(info->id) > before || od.from_version() > before) {
-        NoteChange(info->id, now);
-      }
+      const uint64_t before = counters_.Watermark(id);
+      // Raised: news to relay, unless relays bring it to every member. Held back by a gap
+      // (updates before from_version never came): listed too, with the watermark held back, so
+      // the peers synned next send the gap.
+      const bool raised = Deliver(id, before, od.from_version(), od.to_version()) > before;
+      if ((raised && !relayed) || od.from_version() > before) NoteChange(id, now);
     }
   }
 }
 
-void GossipEngine::Deliver(const OriginId& origin, uint64_t from, uint64_t to) {
+uint64_t GossipEngine::Deliver(const OriginId& origin, uint64_t watermark, uint64_t from,
+                               uint64_t to) {
   counters_.AdvanceWatermark(origin, from, to);
-  if (!probing()) return;  // small meshes: the gap is asked for (unchanged behaviour)
-  uint64_t watermark = counters_.Watermark(origin);
+  if (watermark >= from && to > watermark) watermark = to;  // as AdvanceWatermark did
+  if (!probing()) return watermark;  // small meshes: the gap is asked for (unchanged behaviour)
   if (watermark < from) {  // a gap: hold the range for when it fills
     auto& held = held_[origin];
     if (held.size() < kMaxHeldRanges) held.emplace_back(from, to);
-    return;
+    return watermark;
   }
+  if (held_.empty()) return watermark;
   auto it = held_.find(origin);
-  if (it == held_.end()) return;
+  if (it == held_.end()) return watermark;
   for (bool raised = true; raised;) {
     raised = false;
     std::erase_if(it->second, [&](const std::pair<uint64_t, uint64_t>& range) {
@@ -707,12 +729,13 @@ void GossipEngine::Deliver(const OriginId& origin, uint64_t from, uint64_t to) {
     });
   }
   if (it->second.empty()) held_.erase(it);
+  return watermark;
 }
 
 Received GossipEngine::Receive(const wire::Packet& packet, size_t datagram_bytes, int64_t now) {
   Received result;
-  const OriginId sender_id{packet.sender().node_id(), packet.sender().incarnation()};
-  if (sender_id == self().id) {
+  const OriginRef sender_ref{packet.sender().node_id(), packet.sender().incarnation()};
+  if (LifeEq{}(sender_ref, self().id)) {
     ++stats_.own_packets;
     return result;
   }
@@ -733,16 +756,20 @@ Received GossipEngine::Receive(const wire::Packet& packet, size_t datagram_bytes
     }
     return result;
   }
-  auto info = FromWire(packet.sender());
-  if (!info) {
-    ++stats_.slots_invalid;
-    return result;
-  }
-  Member* sender = Admit(*info, 0, now);
+  Member* sender = Known(packet.sender());
   if (sender == nullptr) {
-    result.dropped = DropReason::kMembersFull;
-    return result;
+    auto info = FromWire(packet.sender());
+    if (!info) {
+      ++stats_.slots_invalid;
+      return result;
+    }
+    sender = Admit(*info, 0, now);
+    if (sender == nullptr) {
+      result.dropped = DropReason::kMembersFull;
+      return result;
+    }
   }
+  const OriginId& sender_id = sender->info.id;
   if (members_.ObserveContact(*sender, now)) NoteChange(sender_id, now);
   std::erase_if(probes_, [&](const auto& probe) { return probe.first == sender_id; });
   std::vector<wire::Packet> replies;
@@ -768,10 +795,16 @@ Received GossipEngine::Receive(const wire::Packet& packet, size_t datagram_bytes
       replies = packet.digest().wants_only() ? AnswerWants(packet.digest(), sender_id, now)
                                              : AnswerDigest(packet.digest(), now);
       break;
-    case wire::Packet::kDelta:
+    case wire::Packet::kDelta: {
       ++stats_.deltas_received;
-      ApplyDelta(packet.delta(), now);
-      if (packet.delta().relay_span() > 1) QueueRelays(packet.delta());
+      const wire::Delta& delta = packet.delta();
+      if (delta.relay_id() != 0 && !AckRelay(delta, packet.sender(), packet.token())) break;
+      ApplyDelta(delta, /*relayed=*/probing() && delta.relay_span() > 0, now);
+      if (delta.relay_span() > 1) QueueRelays(delta);
+      break;
+    }
+    case wire::Packet::kRelayAck:
+      for (uint64_t id : packet.relay_ack().relay_ids()) unacked_.erase(id);
       break;
     case wire::Packet::kLeave:
       ++stats_.leaves_received;
@@ -784,7 +817,8 @@ Received GossipEngine::Receive(const wire::Packet& packet, size_t datagram_bytes
   result.replies.reserve(replies.size());
   for (auto& reply : replies) {
     result.replies.push_back(Outgoing{
-        .address = info->mesh_address, .node_id = sender_id.node_id, .packet = std::move(reply)});
+        .address = packet.sender().mesh_address(), .node_id = packet.sender().node_id(),
+        .packet = std::move(reply)});
   }
   Stamp(result.replies);
   return result;
@@ -903,8 +937,10 @@ void GossipEngine::BuildRing() {
   ring_self_ = 0;
   for (const auto& [id, member] : members_.entries()) {
     if (&member == &members_.self()) ring_self_ = ring_.size();
-    if (member.listed && member.state == NodeState::kAlive &&
-        (!member.info.mesh_address.empty() || &member == &members_.self())) {
+    // Suspects stay on the ring (members_.IsMember): a suspicion that some nodes hold and
+    // others do not would make rings differ and relays miss whole spans (at 5 % loss, 1000
+    // nodes); a relay to a node that is really gone is given up and passed to the next member.
+    if (member.listed && (!member.info.mesh_address.empty() || &member == &members_.self())) {
       ring_.push_back(&member);
     }
   }
@@ -930,13 +966,36 @@ void GossipEngine::QueueRelays(const wire::Delta& delta) {
   }
 }
 
-std::vector<Outgoing> GossipEngine::TakeRelays(const std::vector<wire::Packet>& own) {
+void GossipEngine::SendRelay(size_t offset, wire::Packet packet, int64_t now,
+                             std::vector<Outgoing>& out) {
+  const Member* to = RingMember(offset);
+  wire::Delta& delta = *packet.mutable_delta();
+  delta.set_relay_id(++relay_seq_);
+  if (unacked_.size() >= kMaxUnackedRelays) unacked_.erase(unacked_.begin());
+  Unacked unacked{.address = to->info.mesh_address,
+                  .node_id = to->info.id.node_id,
+                  .offset = offset,
+                  .span = delta.relay_span(),
+                  .sent_at = now};
+  unacked.ranges.reserve(delta.origins_size());
+  for (const auto& od : delta.origins()) {
+    unacked.ranges.push_back(
+        RelayedRange{.origin = OriginId{od.node().node_id(), od.node().incarnation()},
+                     .from = od.from_version(),
+                     .to = od.to_version()});
+  }
+  unacked_.emplace(delta.relay_id(), std::move(unacked));
+  out.push_back(Outgoing{.address = to->info.mesh_address,
+                         .node_id = to->info.id.node_id,
+                         .packet = std::move(packet)});
+}
+
+std::vector<Outgoing> GossipEngine::TakeRelays(const std::vector<wire::Packet>& own,
+                                               int64_t now) {
   std::vector<Outgoing> out;
   const size_t size = ring_.size();
   auto send = [&](size_t offset, wire::Packet packet) {
-    const Member* to = RingMember(offset);
-    out.push_back(Outgoing{
-        .address = to->info.mesh_address, .node_id = to->info.id.node_id, .packet = std::move(packet)});
+    SendRelay(offset, std::move(packet), now, out);
   };
   for (size_t offset = 1; offset < size && !own.empty(); offset *= 2) {
     for (wire::Packet packet : own) {
@@ -972,7 +1031,80 @@ std::vector<Outgoing> GossipEngine::TakeRelays(const std::vector<wire::Packet>& 
   return out;
 }
 
-std::vector<Outgoing> GossipEngine::Push(int64_t /*now*/) {
+bool GossipEngine::AckRelay(const wire::Delta& delta, const wire::NodeInfo& sender,
+                            uint64_t token) {
+  PendingAck& ack = acks_[sender.node_id()];
+  ack.address = sender.mesh_address();
+  if (ack.ids.size() < kMaxAcksPerPacket) ack.ids.push_back(delta.relay_id());
+  const std::pair<uint64_t, uint64_t> key{token, delta.relay_id()};
+  if (!recent_relays_.insert(key).second) return false;
+  recent_relay_order_.push_back(key);
+  if (recent_relay_order_.size() > kRecentRelays) {
+    recent_relays_.erase(recent_relay_order_.front());
+    recent_relay_order_.pop_front();
+  }
+  return true;
+}
+
+void GossipEngine::ResendRelays(std::vector<Outgoing>& out, int64_t now) {
+  std::vector<Unacked> given_up;
+  const int64_t timeout =
+      std::max<int64_t>(1, kRelayAckPushIntervals * options_.push_interval_ms);
+  for (auto it = unacked_.begin(); it != unacked_.end();) {
+    Unacked& unacked = it->second;
+    if (now - unacked.sent_at < timeout) {
+      ++it;
+    } else if (unacked.sends >= kRelaySends) {
+      if (unacked.span > 1) given_up.push_back(std::move(unacked));
+      it = unacked_.erase(it);
+    } else {
+      ++unacked.sends;
+      unacked.sent_at = now;
+      std::vector<wire::Packet> packets = RebuildRelay(unacked.ranges);
+      for (size_t k = 0; k < packets.size(); ++k) {
+        // Newer slots may overflow into a second datagram: that one asks for no ack.
+        packets[k].mutable_delta()->set_relay_span(unacked.span);
+        packets[k].mutable_delta()->set_relay_id(k == 0 ? it->first : 0);
+        out.push_back(Outgoing{.address = unacked.address,
+                               .node_id = unacked.node_id,
+                               .packet = std::move(packets[k])});
+      }
+      ++it;
+    }
+  }
+  // Given up: its receiver is likely gone. The rest of its span goes to the member after it on
+  // the ring, which covers it the same way (a second failure moves on again).
+  for (Unacked& unacked : given_up) {
+    if (unacked.offset + 1 >= ring_.size()) continue;  // the ring shrank: anti-entropy
+    std::vector<wire::Packet> packets = RebuildRelay(unacked.ranges);
+    for (wire::Packet& packet : packets) {
+      packet.mutable_delta()->set_relay_span(unacked.span - 1);
+      SendRelay(unacked.offset + 1, std::move(packet), now, out);
+    }
+  }
+  for (auto& [node_id, ack] : acks_) {
+    Outgoing& o = out.emplace_back();
+    o.address = ack.address;
+    o.node_id = node_id;
+    *o.packet.mutable_sender() = self_wire_;
+    o.packet.mutable_relay_ack()->mutable_relay_ids()->Add(ack.ids.begin(), ack.ids.end());
+  }
+  acks_.clear();
+}
+
+std::vector<wire::Packet> GossipEngine::RebuildRelay(
+    const std::vector<RelayedRange>& ranges) const {
+  DeltaWriter writer(self_wire_, body_budget_, kMaxPushPackets);
+  for (const RelayedRange& range : ranges) {
+    const Member* member = members_.Find(range.origin);
+    if (member == nullptr) continue;  // forgotten since: nothing to relay
+    writer.Add(*member, member->heartbeat, member->left, counters_, range.from,
+               std::min(range.to, counters_.Watermark(range.origin)));
+  }
+  return writer.Take();
+}
+
+std::vector<Outgoing> GossipEngine::Push(int64_t now) {
   const uint64_t version = counters_.Watermark(self().id);
   const bool relayed = probing() && ring_.size() > 2;
   std::vector<const Member*> peers;
@@ -997,7 +1129,7 @@ std::vector<Outgoing> GossipEngine::Push(int64_t /*now*/) {
   }
   std::vector<Outgoing> out;
   if (relayed) {
-    out = TakeRelays(packets);
+    out = TakeRelays(packets, now);
   } else {
     relays_.clear();  // off the ring since they were queued: anti-entropy covers them
     relay_origins_ = 0;
@@ -1010,6 +1142,7 @@ std::vector<Outgoing> GossipEngine::Push(int64_t /*now*/) {
       }
     }
   }
+  ResendRelays(out, now);
   Stamp(out);
   return out;
 }

@@ -23,11 +23,16 @@
 // relayed on their own, and a life a member vouches for is a member at once.
 // Push: this node's own new slot updates are also sent to every live member as soon as the
 // runtime calls Push (every push_interval), which is what keeps the overshoot small. Probing
-// meshes relay pushes instead (docs/mesh.md §3 "Relayed pushes"): along the ring of alive
+// meshes relay pushes instead (docs/mesh.md §3 "Relayed pushes"): along the ring of
 // members in id order, a push goes to the members 1, 2, 4, … places on, each told the span of
 // ring it covers, and each receiver passes it on the same way within its span — every member
 // once, within log₂ N hops; relays wait for the next Push and go out batched, so a node sends
-// and receives O(log N) datagrams per push interval instead of one per origin's push.
+// and receives O(log N) datagrams per push interval instead of one per origin's push. Each
+// relayed datagram is acknowledged with the receiver's next Push and sent again while no ack
+// came (kRelaySends in all; then the rest of its span goes to the member after the receiver):
+// a lost one would cost its receiver's whole span. So a watermark
+// rise that came by relay is not listed in syns (every member gets it the same way); listed are
+// gaps (a range held back), rises learned by anti-entropy and liveness news.
 //
 // Every packet returned fits in `body_budget` bytes (ByteSizeLong() without cluster_id), and a
 // reply is capped at kMaxReplyPackets datagrams; the rest follows in later rounds.
@@ -50,6 +55,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -97,6 +103,15 @@ inline constexpr int kProbeAttempts = 6;
 // Most origins waiting to be relayed (a peer cannot make this node queue more; anti-entropy
 // covers what is dropped).
 inline constexpr size_t kMaxRelayOrigins = 4096;
+// Relayed pushes: a datagram not acknowledged within this many push intervals is sent again,
+// kRelaySends times in all; then anti-entropy covers its span. At most kMaxUnackedRelays wait
+// (the oldest are given up), and receivers remember the last kRecentRelays ids they merged.
+inline constexpr int64_t kRelayAckPushIntervals = 2;
+inline constexpr int kRelaySends = 5;
+inline constexpr size_t kMaxUnackedRelays = 1024;
+inline constexpr size_t kRecentRelays = 1024;
+// Relay ids acknowledged to one peer per Push (more are dropped: that peer sends them again).
+inline constexpr size_t kMaxAcksPerPacket = 128;
 // Ranges of one origin merged here ahead of its watermark (a datagram overtook an earlier one),
 // kept so the watermark jumps over them once the gap fills instead of asking for them again.
 inline constexpr size_t kMaxHeldRanges = 8;
@@ -162,9 +177,10 @@ class GossipEngine {
   std::vector<Outgoing> Push(int64_t now);
   // Own updates or relays are waiting for Push.
   bool HasUnpushed() const;
-  // Relays are waiting for Push (probing meshes): the runtime schedules one, as after a local
-  // admission, when this is true after a Receive.
-  bool HasRelays() const { return !relays_.empty(); }
+  // Relays, acks of relays or relays not acknowledged yet are waiting for Push (probing
+  // meshes): the runtime schedules one, as after a local admission, when this is true after a
+  // Receive.
+  bool HasRelays() const { return !relays_.empty() || !acks_.empty() || !unacked_.empty(); }
 
   // Handles one packet the codec accepted, `datagram_bytes` long; returns the replies. Replies go
   // to the sender's advertised (and verified) address, whatever the datagram's source was.
@@ -238,12 +254,15 @@ class GossipEngine {
   // The deltas a wants_only digest from `peer` asks for.
   std::vector<wire::Packet> AnswerWants(const wire::Digest& wants, const OriginId& peer,
                                         int64_t now);
-  void ApplyDelta(const wire::Delta& delta, int64_t now);
+  // `relayed`: a relayed push (a rise it brings is not listed; every member gets it so).
+  void ApplyDelta(const wire::Delta& delta, bool relayed, int64_t now);
   // Marks (from, to] of `origin` delivered: the watermark rises when it reaches `from`, and
   // then over every held range it reaches; else the range is held (kMaxHeldRanges per origin;
   // probing meshes only, where relayed pushes overtake each other).
-  void Deliver(const OriginId& origin, uint64_t from, uint64_t to);
-  // Probing meshes: the ring of alive members (this node included) by id, rebuilt every round.
+  // `watermark`: the origin's before. Returns the watermark after.
+  uint64_t Deliver(const OriginId& origin, uint64_t watermark, uint64_t from, uint64_t to);
+  // Probing meshes: the ring of members (suspects and this node included) by id, rebuilt every
+  // round.
   void BuildRing();
   // The member `offset` places after this node on the ring (ring_ not empty).
   const Member* RingMember(size_t offset) const {
@@ -251,8 +270,21 @@ class GossipEngine {
   }
   // Queues `delta`'s origins for the members within its relay_span after this node.
   void QueueRelays(const wire::Delta& delta);
-  // The queued relays and `own` (this node's push packets, relayed from here) as datagrams.
-  std::vector<Outgoing> TakeRelays(const std::vector<wire::Packet>& own);
+  // The queued relays and `own` (this node's push packets, relayed from here) as datagrams, each
+  // with a new relay id (SendRelay).
+  std::vector<Outgoing> TakeRelays(const std::vector<wire::Packet>& own, int64_t now);
+  // Sends `packet` (a Delta with its relay_span set) to the member `offset` places on with a new
+  // relay id, kept until acknowledged.
+  void SendRelay(size_t offset, wire::Packet packet, int64_t now, std::vector<Outgoing>& out);
+  // Whether the relayed push `delta` from the life with `token` is new here (not a copy sent
+  // again); queues its ack to `sender` either way.
+  bool AckRelay(const wire::Delta& delta, const wire::NodeInfo& sender, uint64_t token);
+  // Appends the relays due again (and, for those given up, the rest of their span to the next
+  // member) and the queued acks.
+  void ResendRelays(std::vector<Outgoing>& out, int64_t now);
+  // The member `node` names when that life is known here with exactly these addresses, so
+  // Admit would change nothing (the common case: no NodeInfo built, no id copied); else nullptr.
+  Member* Known(const wire::NodeInfo& node);
   // Learns (or refreshes) a node, making room in a full table; nullptr when refused.
   Member* Admit(const NodeInfo& info, uint64_t heartbeat, int64_t now);
   std::string NodeIdAt(const std::string& address) const;
@@ -300,10 +332,46 @@ class GossipEngine {
   size_t ring_self_ = 0;
   std::map<std::pair<size_t, uint32_t>, std::vector<wire::OriginDelta>> relays_;
   size_t relay_origins_ = 0;
+  // Relayed datagrams sent and not acknowledged yet, by relay id (= send order): to whom, the
+  // span and the version range of each origin — not a copy of the datagram (copying every relay
+  // was 11 % of a 1000-node simulation); one sent again is rebuilt from the counter table.
+  struct RelayedRange {
+    OriginId origin;
+    uint64_t from = 0;
+    uint64_t to = 0;
+  };
+  struct Unacked {
+    std::string address;
+    std::string node_id;
+    size_t offset = 0;  // places on from this node, on the ring it was sent on
+    uint32_t span = 0;
+    std::vector<RelayedRange> ranges;
+    int64_t sent_at = 0;
+    int sends = 1;
+  };
+  std::map<uint64_t, Unacked> unacked_;
+  // The slots of `ranges` as they are now (newer versions included), each range claimed only
+  // as far as this node's watermark of that origin reaches.
+  std::vector<wire::Packet> RebuildRelay(const std::vector<RelayedRange>& ranges) const;
+  uint64_t relay_seq_ = 0;  // the last relay id given
+  // Acks to send with the next Push, per peer node id (ordered: a deterministic send order).
+  struct PendingAck {
+    std::string address;
+    std::vector<uint64_t> ids;
+  };
+  std::map<std::string, PendingAck> acks_;
+  // (sender token, relay id) of the last kRecentRelays relays merged here, oldest first.
+  absl::flat_hash_set<std::pair<uint64_t, uint64_t>> recent_relays_;
+  std::deque<std::pair<uint64_t, uint64_t>> recent_relay_order_;
   // Per origin, the ranges merged here ahead of its watermark (Deliver).
   absl::flat_hash_map<OriginId, std::vector<std::pair<uint64_t, uint64_t>>> held_;
   // CookieFor's HMAC, computed once per (address, id, incarnation): every packet checks one.
-  mutable absl::flat_hash_map<std::string, uint64_t> cookie_cache_;
+  // By life, searched without copying the id; the address is compared.
+  struct CachedCookie {
+    std::string mesh_address;
+    uint64_t cookie = 0;
+  };
+  mutable absl::flat_hash_map<OriginId, CachedCookie, LifeHash, LifeEq> cookie_cache_;
   uint64_t pushed_ = 0;  // own versions <= this were pushed
   size_t rotation_ = 0;  // fairness among origins when a reply is capped
   bool membership_changed_ = true;

@@ -538,16 +538,24 @@ TEST(GossipEngineTest, UnansweredProbesSpreadASuspicionThatTheNodeRefutesOrDiesO
   }
 }
 
+// Forms a probing mesh (probe_above_lives 8) of `n` nodes "n100", "n101", …: every node a
+// member everywhere (a failure otherwise).
+std::vector<std::string> FormProbingMesh(Sim& sim, int n) {
+  sim.probe_above_lives = 8;
+  std::vector<std::string> ids;
+  for (int i = 0; i < n; ++i) ids.push_back("n" + std::to_string(100 + i));
+  sim.Form(ids, 20);
+  for (const auto& id : ids) EXPECT_EQ(sim.MemberCount(id), ids.size()) << id;
+  return ids;
+}
+
 // Probing meshes relay pushes along the ring of members (docs/mesh.md §3 "Relayed pushes"):
 // the origin sends log₂ N datagrams, not N − 1, and the update reaches every node, the farthest
 // log₂ N hops away, each hop waiting for the relay's next push.
 TEST(GossipEngineTest, ProbingMeshesRelayPushesAlongTheRingToEveryNode) {
   Sim sim;
-  sim.probe_above_lives = 8;
-  std::vector<std::string> ids;
-  for (int i = 0; i < 40; ++i) ids.push_back("n" + std::to_string(100 + i));
-  sim.Form(ids, 20);
-  for (const auto& id : ids) ASSERT_EQ(sim.MemberCount(id), ids.size()) << id;
+  const std::vector<std::string> ids = FormProbingMesh(sim, 40);
+  ASSERT_FALSE(::testing::Test::HasFailure()) << "the mesh formed";
   sim.Steps(2);  // every ring holds every member (rings are rebuilt each round)
   for (const auto& id : ids) EXPECT_EQ(sim.At(id).ring_size(), ids.size()) << id;
   sim.Hit(ids[13], "k", 3);
@@ -564,6 +572,68 @@ TEST(GossipEngineTest, ProbingMeshesRelayPushesAlongTheRingToEveryNode) {
   EXPECT_EQ(reached(), ids.size());
   EXPECT_LE(hops, 6u) << "log₂ 40 hops, rounded up";
   EXPECT_GT(hops, 2u) << "relayed, not sent to everyone";
+}
+
+// A relayed datagram that is lost is sent again once its ack is overdue: its receiver's whole
+// span depends on it. Acknowledged ones are not sent again.
+TEST(GossipEngineTest, ALostRelayIsSentAgainUntilAcknowledged) {
+  Sim sim;
+  const std::vector<std::string> ids = FormProbingMesh(sim, 40);
+  ASSERT_FALSE(::testing::Test::HasFailure()) << "the mesh formed";
+  sim.Steps(2);  // every ring holds every member
+  sim.Hit("n113", "k", 3);
+  sim.Block("n113", "n114");  // n114 is next on the ring: the relay to it covers it alone
+  for (int hop = 0; hop < 8; ++hop) sim.PushAll();
+  for (const auto& id : ids) EXPECT_EQ(sim.Total(id, "k"), id == "n114" ? 0 : 3) << id;
+  sim.Heal();
+  const int64_t ack_timeout = kRelayAckPushIntervals * MeshOptions{}.push_interval_ms;
+  sim.now_ += ack_timeout;
+  sim.PushAll();  // n113 sends it again
+  EXPECT_EQ(sim.Total("n114", "k"), 3);
+  sim.PushAll();  // n114's ack
+  sim.now_ += ack_timeout;
+  sim.datagrams = 0;
+  sim.PushAll();
+  EXPECT_EQ(sim.datagrams, 0u) << "every relay acknowledged: nothing sent again";
+}
+
+// A relay to a node that never acks it (gone, not judged dead yet) is given up after
+// kRelaySends sends, and the rest of its span goes to the member after it on the ring.
+TEST(GossipEngineTest, ARelayGivenUpGoesToTheRestOfItsSpan) {
+  Sim sim;
+  const std::vector<std::string> ids = FormProbingMesh(sim, 40);
+  ASSERT_FALSE(::testing::Test::HasFailure()) << "the mesh formed";
+  sim.Steps(2);  // every ring holds every member
+  sim.Crash("n115");  // two places after n113: the relay to it covers n115 and n116
+  sim.Hit("n113", "k", 3);
+  for (int hop = 0; hop < 8; ++hop) sim.PushAll();
+  EXPECT_EQ(sim.Total("n116", "k"), 0);
+  const int64_t ack_timeout = kRelayAckPushIntervals * MeshOptions{}.push_interval_ms;
+  for (int send = 1; send < kRelaySends; ++send) {
+    sim.now_ += ack_timeout;
+    sim.PushAll();
+  }
+  EXPECT_EQ(sim.Total("n116", "k"), 0) << "still sending to n115";
+  sim.now_ += ack_timeout;
+  sim.PushAll();  // given up: n116 gets the rest of the span
+  EXPECT_EQ(sim.Total("n116", "k"), 3);
+}
+
+// Relays bring a watermark rise to every member, so it is not listed in syns: after traffic a
+// syn lists this node and its slice, as an idle one does (listing every rise for kListedRounds
+// was most of a 1000-node mesh's gossip bytes).
+TEST(GossipEngineTest, RisesThatCameByRelayAreNotListedInSyns) {
+  Sim sim;
+  const std::vector<std::string> ids = FormProbingMesh(sim, 40);
+  ASSERT_FALSE(::testing::Test::HasFailure()) << "the mesh formed";
+  sim.Steps(5);  // the listings of forming age out
+  for (int i : {3, 11, 17, 26, 38}) sim.Hit(ids[i], "k", 1);
+  for (int hop = 0; hop < 8; ++hop) sim.PushAll();
+  for (const auto& id : ids) EXPECT_EQ(sim.Total(id, "k"), 5) << id;
+  sim.max_syn_entries = 0;
+  sim.Steps(kListedRounds);
+  EXPECT_LE(sim.max_syn_entries, 1 + kSliceEntries) << "this node and a slice";
+  for (const auto& id : ids) EXPECT_EQ(sim.Total(id, "k"), 5) << id;
 }
 
 TEST(GossipEngineTest, WindowsRollOverAndAreCollectedEverywhere) {

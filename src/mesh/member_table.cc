@@ -93,6 +93,16 @@ const Member* MemberTable::Find(const OriginId& id) const {
   return it == index_.end() ? nullptr : it->second;
 }
 
+Member* MemberTable::Find(OriginRef id) {
+  auto it = index_.find(id);
+  return it == index_.end() ? nullptr : it->second;
+}
+
+const Member* MemberTable::Find(OriginRef id) const {
+  auto it = index_.find(id);
+  return it == index_.end() ? nullptr : it->second;
+}
+
 bool MemberTable::ObserveHeartbeat(Member& member, uint64_t heartbeat, int64_t now) {
   if (&member == self_ || heartbeat <= member.heartbeat) return false;
   member.heartbeat = heartbeat;

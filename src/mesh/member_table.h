@@ -30,10 +30,12 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
+#include "absl/hash/hash.h"
 #include "mesh/counter_table.h"
 
 namespace sluice::mesh {
@@ -45,6 +47,32 @@ struct NodeInfo {
   std::string http_address;  // host:port of its HTTP gateway, or empty
 
   friend bool operator==(const NodeInfo&, const NodeInfo&) = default;
+};
+
+// One life named by borrowed fields (a wire message's node id and incarnation), so a lookup
+// copies no id: a 16-character node id does not fit std::string's inline buffer, and Find runs
+// for every digest entry and delta received.
+struct OriginRef {
+  std::string_view node_id;
+  uint64_t incarnation = 0;
+};
+
+// Hash and equality for maps keyed by OriginId that are also searched by OriginRef.
+struct LifeHash {
+  using is_transparent = void;
+  size_t operator()(OriginRef id) const { return absl::HashOf(id.node_id, id.incarnation); }
+  size_t operator()(const OriginId& id) const {
+    return (*this)(OriginRef{id.node_id, id.incarnation});
+  }
+};
+struct LifeEq {
+  using is_transparent = void;
+  static OriginRef Ref(const OriginId& id) { return OriginRef{id.node_id, id.incarnation}; }
+  static OriginRef Ref(OriginRef id) { return id; }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return Ref(a).incarnation == Ref(b).incarnation && Ref(a).node_id == Ref(b).node_id;
+  }
 };
 
 enum class NodeState { kAlive, kSuspect, kDead, kLeft, kSuperseded };
@@ -94,6 +122,8 @@ class MemberTable {
   Member* Learn(const NodeInfo& info, uint64_t heartbeat, int64_t now);
   Member* Find(const OriginId& id);
   const Member* Find(const OriginId& id) const;
+  Member* Find(OriginRef id);
+  const Member* Find(OriginRef id) const;
 
   // Room for one more entry: at once below max_members, else by dropping the entry that has been
   // unconfirmed, dead, left or superseded the longest and for which `keep` is false. Confirmed
@@ -141,11 +171,12 @@ class MemberTable {
  private:
   NodeState StateAt(const Member& member, int64_t now) const;
 
+
   Options options_;
   std::map<OriginId, Member> members_;  // ordered by (node id, incarnation): digest ranges
   // The same entries by id: Find runs for every digest entry received, and a map lookup compared
   // ~log2(N) node ids (most of a 1000-node simulation's time).
-  absl::flat_hash_map<OriginId, Member*> index_;
+  absl::flat_hash_map<OriginId, Member*, LifeHash, LifeEq> index_;
   Member* self_;
   // The member list changed since the last Tick in a way Tick cannot see: a member's gRPC
   // address, or a member dropped. (Tick compares each entry's `listed` instead of copying and

@@ -26,6 +26,18 @@ TEST(MemberTableTest, SelfIsAlwaysAMember) {
   EXPECT_EQ(t.self().state, NodeState::kAlive);
 }
 
+TEST(MemberTableTest, FindsALifeByBorrowedFieldsAsByItsId) {
+  MemberTable t = Table();
+  Member* b = t.Learn(Info("a-node-id-of-16b", 7), 1, 0);
+  ASSERT_NE(b, nullptr);
+  const std::string wire_id = "a-node-id-of-16b";
+  EXPECT_EQ(t.Find(OriginRef{wire_id, 7}), b);
+  EXPECT_EQ(t.Find(OriginId{wire_id, 7}), b);
+  EXPECT_EQ(t.Find(OriginRef{wire_id, 8}), nullptr) << "another life";
+  EXPECT_EQ(t.Find(OriginRef{"a-node-id-of-16", 7}), nullptr);
+  EXPECT_EQ(t.Find(OriginRef{"self", 1}), &t.self());
+}
+
 TEST(MemberTableTest, SecondHandNodesBecomeMembersOnlyOnceSeenAlive) {
   MemberTable t = Table();
   Member* b = t.Learn(Info("b"), 7, 0);

@@ -20,8 +20,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "net/http_error.h"
 #include "common/host_port.h"
+#include "net/http_error.h"
+#include "net/pending_answers.h"
 
 namespace sluice::net {
 
@@ -36,10 +37,12 @@ namespace {
 
 using Routes = std::map<std::string, std::map<std::string, HttpHandler>>;  // path → method → h
 
-// What every connection of one server shares: its routes, options and drain state.
+// What every connection of one server shares: its routes, options, drain state and the requests
+// waiting for their handler.
 struct Shared {
   Routes routes;
   HttpServerOptions options;
+  std::shared_ptr<PendingAnswers> answers = PendingAnswers::Create();
   std::atomic<int> in_flight{0};      // requests read and not yet answered
   std::atomic<int> connections{0};    // sessions alive
   std::atomic<bool> draining{false};  // answer with Connection: close, read no more
@@ -186,10 +189,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       resp.headers.emplace_back("Allow", allow);
       return Write(std::move(resp), 405);
     }
-    handler->second(req, [self = this->shared_from_this()](HttpResponse resp) {
+    auto respond = shared_.answers->Wait([self = this->shared_from_this()](HttpResponse resp) {
       asio::post(self->stream_.get_executor(),
                  [self, resp = std::move(resp)]() mutable { self->Write(std::move(resp)); });
     });
+    handler->second(req, std::move(respond));
   }
 
   void Write(HttpResponse resp, int status_override = 0) {
@@ -341,6 +345,9 @@ class HttpServer::Impl {
     for (auto& t : threads_) {
       if (t.joinable()) t.join();
     }
+    // While the io_context and shared_ still exist: connections a handler has not answered go
+    // now, and a late answer (a peer reply during shutdown) is dropped instead of reaching them.
+    shared_.answers->Close();
   }
 
   void Accept() {

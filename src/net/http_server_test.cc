@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "testing/raw_http_connection.h"
 
 namespace sluice::net {
@@ -122,6 +123,30 @@ TEST_F(HttpServerTest, DrainAnswersTheNextRequestOfAnIdleKeepAliveConnection) {
   EXPECT_NE(second.find("200 OK"), std::string::npos) << second;
   EXPECT_NE(second.find("Connection: close"), std::string::npos) << second;
   EXPECT_TRUE(conn.ClosedByServer());
+}
+
+// A handler may answer, or drop its Respond, after the server is gone (a peer's reply arriving
+// during shutdown): the answer is dropped and nothing of the server's is touched (ASan checks).
+TEST(HttpServerLifetimeTest, AnAnswerAfterTheServerIsGoneIsDropped) {
+  HttpRespond kept;
+  absl::Notification handled;
+  RawConnection conn;
+  {
+    HttpServer server(HttpServerOptions{.address = "127.0.0.1:0", .threads = 1});
+    server.Route("POST", "/echo", [&](const HttpRequest&, HttpRespond respond) {
+      kept = std::move(respond);
+      handled.Notify();
+    });
+    ASSERT_TRUE(server.Start().ok());
+    ASSERT_TRUE(conn.Connect(server.port()));
+    conn.SendEcho("held");
+    handled.WaitForNotification();
+  }  // stops without waiting: the request is still unanswered
+  EXPECT_TRUE(conn.ClosedByServer());
+  HttpRespond copy = kept;
+  kept(HttpResponse{.body = "too late"});
+  kept = nullptr;
+  copy = nullptr;  // the last copy
 }
 
 // An idle keep-alive connection does not hold the drain: it is closed after the idle grace.
