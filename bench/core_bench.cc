@@ -176,13 +176,3 @@ BENCHMARK(BM_Naive_ManyKeys)->Setup(MakeNaive)->Teardown(DropNaive)->Threads(1)-
 
 }  // namespace
 }  // namespace sluice::core
-
-int main(int argc, char** argv) {
-  // As src/server/main.cc: Debian's abseil would otherwise track every lock for deadlocks.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

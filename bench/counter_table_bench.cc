@@ -150,14 +150,3 @@ BENCHMARK(BM_VisitSinceOwn)->Arg(1)->Arg(20)->Arg(300);
 
 }  // namespace
 }  // namespace sluice::mesh
-
-int main(int argc, char** argv) {
-  // As src/server/main.cc and fleet_sim: Debian's abseil would otherwise track every lock for
-  // deadlocks, which costs most where locks nest (a merge holds the origins' lock and a shard's).
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
