@@ -336,7 +336,11 @@ class GossipEngine {
   // rounds), this node's place on it, and the origins to pass on by (places on, span).
   std::vector<const Member*> ring_;
   size_t ring_self_ = 0;
-  std::map<std::pair<size_t, uint32_t>, std::vector<wire::OriginDelta>> relays_;
+  struct QueuedOrigin {
+    wire::OriginDelta od;
+    size_t bytes = 0;  // what it adds to a Delta (sized once, however many copies are queued)
+  };
+  std::map<std::pair<size_t, uint32_t>, std::vector<QueuedOrigin>> relays_;
   size_t relay_origins_ = 0;
   // Relayed datagrams sent and not acknowledged yet, by relay id (= send order): to whom, the
   // span and the version range of each origin — not a copy of the datagram (copying every relay
