@@ -1,0 +1,58 @@
+// StepPool: a fixed set of threads that runs one batch of independent tasks at a time — the
+// fleet simulator's nodes within one simulated millisecond (fleet_sim.cc, Fleet::Step). Run
+// hands out the task indexes of a batch one at a time to whichever thread is free (the caller's
+// included) and returns when every task has run, so a batch is a barrier. Which thread ran a
+// task is left to chance; callers keep results deterministic by writing each task's output to
+// its own slot and reading the slots afterwards in index order.
+//
+// Thread safety: Run is called from one thread at a time (the owner's); `task` runs on the pool's
+// threads and the caller's, concurrently for different indexes. Invariant: between batches the
+// workers sleep (no spinning: the machine's cores are shared).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/synchronization/mutex.h"
+
+namespace sluice::fleet {
+
+class StepPool {
+ public:
+  // `threads` in all, the caller of Run included (so threads - 1 are started); at least 1.
+  explicit StepPool(int threads);
+  ~StepPool();
+  StepPool(const StepPool&) = delete;
+  StepPool& operator=(const StepPool&) = delete;
+
+  // Runs task(k) for every k in [0, count) and returns when all have returned. With one thread,
+  // or one task, runs them inline in index order.
+  void Run(size_t count, absl::FunctionRef<void(size_t)> task);
+
+  int threads() const { return static_cast<int>(workers_.size()) + 1; }
+
+ private:
+  void Work();
+  // Runs tasks of the current batch until none is left unclaimed.
+  void Drain(absl::FunctionRef<void(size_t)> task, size_t count);
+
+  absl::Mutex mu_;
+  absl::CondVar batch_started_;  // generation_ rose or stop_ was set: workers wake
+  absl::CondVar batch_done_;     // working_ fell to 0: Run returns
+  // The batch: set by Run before it bumps generation_, read by workers after they see the bump.
+  const absl::FunctionRef<void(size_t)>* task_ ABSL_GUARDED_BY(mu_) = nullptr;
+  size_t count_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t working_ ABSL_GUARDED_BY(mu_) = 0;  // workers not done with the current batch
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  // The next unclaimed index of the current batch; claimed with fetch_add, no lock (the batch's
+  // fields it indexes are published under mu_ before any thread claims).
+  std::atomic<size_t> next_{0};
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace sluice::fleet
