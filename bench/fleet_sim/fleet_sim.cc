@@ -405,6 +405,11 @@ class Fleet {
   }
 
   bool Formed() const {
+    // A node that knows fewer than N lives cannot count N members: that O(1) test first, so the
+    // member tables are scanned only once every node knows every life.
+    for (const Node& n : nodes_) {
+      if (n.engine->members().entries().size() < nodes_.size()) return false;
+    }
     for (const Node& n : nodes_) {
       if (PeerCount(*n.engine) < nodes_.size()) return false;
     }

@@ -2,7 +2,30 @@
 
 #include <algorithm>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace sluice::fleet {
+namespace {
+
+void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#endif
+}
+
+// Spins until `done()`, at most `checks` times; returns done().
+template <typename Done>
+bool SpinUntil(int checks, Done done) {
+  for (int i = 0; i < checks; ++i) {
+    if (done()) return true;
+    CpuRelax();
+  }
+  return done();
+}
+
+}  // namespace
 
 StepPool::StepPool(int threads) {
   const int started = std::max(threads, 1) - 1;
@@ -29,16 +52,18 @@ void StepPool::Run(size_t count, absl::FunctionRef<void(size_t)> task) {
     task_ = &task;
     count_ = count;
     next_.store(0, std::memory_order_relaxed);
-    working_ = workers_.size();
+    working_.store(workers_.size(), std::memory_order_relaxed);
     ++generation_;
+    started_.store(generation_, std::memory_order_release);
     batch_started_.SignalAll();
   }
   Drain(task, count);
   // Every worker must have left the batch before the next one resets next_ (a late one would
-  // otherwise claim an index of the new batch with the old task).
+  // otherwise claim an index of the new batch with the old task). Acquire: their tasks' writes.
+  auto all_done = [this] { return working_.load(std::memory_order_acquire) == 0; };
+  if (SpinUntil(kSpin, all_done)) return;
   absl::MutexLock lock(&mu_);
-  while (working_ > 0) batch_done_.Wait(&mu_);
-  task_ = nullptr;
+  while (!all_done()) batch_done_.Wait(&mu_);
 }
 
 void StepPool::Work() {
@@ -46,6 +71,7 @@ void StepPool::Work() {
   while (true) {
     const absl::FunctionRef<void(size_t)>* task = nullptr;
     size_t count = 0;
+    SpinUntil(kSpin, [&] { return started_.load(std::memory_order_acquire) != seen; });
     {
       absl::MutexLock lock(&mu_);
       while (!stop_ && generation_ == seen) batch_started_.Wait(&mu_);
@@ -55,8 +81,11 @@ void StepPool::Work() {
       count = count_;
     }
     Drain(*task, count);
-    absl::MutexLock lock(&mu_);
-    if (--working_ == 0) batch_done_.Signal();
+    if (working_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      // Under mu_: Run either has not checked yet (and will see 0) or sleeps already.
+      absl::MutexLock lock(&mu_);
+      batch_done_.Signal();
+    }
   }
 }
 

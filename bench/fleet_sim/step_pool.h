@@ -6,8 +6,10 @@
 // its own slot and reading the slots afterwards in index order.
 //
 // Thread safety: Run is called from one thread at a time (the owner's); `task` runs on the pool's
-// threads and the caller's, concurrently for different indexes. Invariant: between batches the
-// workers sleep (no spinning: the machine's cores are shared).
+// threads and the caller's, concurrently for different indexes. Waiting — a worker for the next
+// batch, Run for the workers to finish — spins for at most kSpin checks (tens of µs) before it
+// sleeps on a CondVar: the simulator starts a batch every simulated ms, with only a short serial
+// phase in between, and a sleeping thread's wake-up costs more than that on busy cores.
 #pragma once
 
 #include <atomic>
@@ -40,6 +42,8 @@ class StepPool {
   // Runs tasks of the current batch until none is left unclaimed.
   void Drain(absl::FunctionRef<void(size_t)> task, size_t count);
 
+  static constexpr int kSpin = 4000;
+
   absl::Mutex mu_;
   absl::CondVar batch_started_;  // generation_ rose or stop_ was set: workers wake
   absl::CondVar batch_done_;     // working_ fell to 0: Run returns
@@ -47,8 +51,12 @@ class StepPool {
   const absl::FunctionRef<void(size_t)>* task_ ABSL_GUARDED_BY(mu_) = nullptr;
   size_t count_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
-  size_t working_ ABSL_GUARDED_BY(mu_) = 0;  // workers not done with the current batch
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  // Lock-free mirrors for spinning, each also read under mu_ before sleeping: generation_ as
+  // stored last (a spinning worker then takes mu_ to read the batch), and the workers not done
+  // with the current batch (the last one to finish takes mu_ to signal batch_done_).
+  std::atomic<uint64_t> started_{0};
+  std::atomic<size_t> working_{0};
   // The next unclaimed index of the current batch; claimed with fetch_add, no lock (the batch's
   // fields it indexes are published under mu_ before any thread claims).
   std::atomic<size_t> next_{0};
