@@ -67,6 +67,8 @@ void ExpectTheSameRunOn(FleetOptions o, std::initializer_list<int> threads) {
     EXPECT_EQ(many.push_bytes_per_node_s, one.push_bytes_per_node_s) << t << " threads";
     EXPECT_EQ(many.syn_bytes_per_node_s, one.syn_bytes_per_node_s) << t << " threads";
     EXPECT_EQ(many.reply_bytes_per_node_s, one.reply_bytes_per_node_s) << t << " threads";
+    EXPECT_EQ(many.false_suspects, one.false_suspects) << t << " threads";
+    EXPECT_EQ(many.false_deaths, one.false_deaths) << t << " threads";
   }
 }
 
