@@ -265,7 +265,8 @@ MergeResult CounterTable::Merge(const OriginId& origin, const WindowKey& window,
   return Merge(origin, SlotUpdate{.window = window, .count = count, .version = version}, now);
 }
 
-MergeResult CounterTable::Merge(const OriginId& origin, const SlotUpdate& update, int64_t now) {
+std::optional<MergeResult> CounterTable::Screen(const OriginId& origin, size_t hash,
+                                                const SlotUpdate& update, int64_t now) const {
   const WindowKey& window = update.window;
   if (window.key.empty() || window.key.size() > kMaxKeyBytes || window.end <= window.start ||
       window.end - window.start > kMaxWindowLengthMs || window.start > now + kMaxFutureMs ||
@@ -273,13 +274,46 @@ MergeResult CounterTable::Merge(const OriginId& origin, const SlotUpdate& update
       (update.baseline_of && !ValidOrigin(*update.baseline_of))) {
     return MergeResult::kInvalid;
   }
-  const size_t hash = HashOf(origin);
   if (IsSelf(origin, hash)) return MergeResult::kOwn;
   if (Expired(window, now)) return MergeResult::kExpired;
+  return std::nullopt;
+}
+
+MergeResult CounterTable::Merge(const OriginId& origin, const SlotUpdate& update, int64_t now) {
+  const size_t hash = HashOf(origin);
+  if (std::optional<MergeResult> screened = Screen(origin, hash, update, now)) return *screened;
   // Held throughout, before the shard's lock: the origin cannot be forgotten meanwhile.
   absl::MutexLock lock(&origins_mu_);
   Origin* known = Known(origin, hash);
   return MergeInShard(origin, known, update);
+}
+
+uint64_t CounterTable::MergeRange(const OriginId& origin,
+                                  absl::Span<const std::optional<SlotUpdate>> updates,
+                                  uint64_t from, uint64_t to, int64_t now,
+                                  absl::FunctionRef<void(MergeResult)> merged) {
+  const size_t hash = HashOf(origin);
+  const bool self = IsSelf(origin, hash);
+  // Held throughout, before any shard's lock: the origin cannot be forgotten meanwhile.
+  absl::MutexLock lock(&origins_mu_);
+  Origin* known = self ? nullptr : Known(origin, hash);
+  bool refused = false;
+  for (const std::optional<SlotUpdate>& update : updates) {
+    MergeResult result = MergeResult::kInvalid;
+    if (update) {
+      const std::optional<MergeResult> screened = Screen(origin, hash, *update, now);
+      result = screened ? *screened : MergeInShard(origin, known, *update);
+    }
+    refused = refused || result == MergeResult::kFull || result == MergeResult::kKeyFull;
+    merged(result);
+  }
+  if (self) return self_version_.load(std::memory_order_acquire);
+  const uint64_t before = known == nullptr ? 0 : known->second.watermark;
+  if (refused || to < from || origin.node_id.empty()) return before;
+  if (known == nullptr) known = &*origins_.try_emplace(origin).first;
+  uint64_t& watermark = known->second.watermark;
+  if (watermark >= from && to > watermark) watermark = to;
+  return before;
 }
 
 MergeResult CounterTable::MergeInShard(const OriginId& origin, Origin*& known,
@@ -305,7 +339,9 @@ MergeResult CounterTable::MergeInShard(const OriginId& origin, Origin*& known,
         [&](const Slot& s) { return s.origin == self; }, options_.max_slots_per_key, update,
         [&](int64_t count, uint64_t version) {
           shard.mu.AssertHeld();
-          SetSlot(shard, *entry, known_now(), count, version);
+          Origin& merged = known_now();
+          merged.second.max_version = std::max(merged.second.max_version, version);
+          SetSlot(shard, *entry, merged, count, version);
         });
   }
   const OriginId& of = *update.baseline_of;
@@ -315,7 +351,9 @@ MergeResult CounterTable::MergeInShard(const OriginId& origin, Origin*& known,
       kMaxBaselinesFactor * options_.max_slots_per_key, update,
       [&](int64_t count, uint64_t version) {
         shard.mu.AssertHeld();
-        SetBaseline(shard, *entry, known_now(), of, count, version);
+        Origin& merged = known_now();
+        merged.second.max_version = std::max(merged.second.max_version, version);
+        SetBaseline(shard, *entry, merged, of, count, version);
       });
 }
 
@@ -356,6 +394,9 @@ uint64_t CounterTable::VisitSince(const OriginId& origin, uint64_t since,
     absl::ReaderMutexLock origins_lock(&origins_mu_);
     const Origin* known = Known(origin, HashOf(origin));
     if (known == nullptr) return kAll;
+    const uint64_t highest = known == &self_ ? self_version_.load(std::memory_order_acquire)
+                                             : known->second.max_version;
+    if (since >= highest) return kAll;  // nothing newer: the same answer without the shards
     for (const Shard& shard : shards_) {
       absl::MutexLock lock(&shard.mu);
       const auto& by_version = known->second.by_version[IndexOf(shard)];

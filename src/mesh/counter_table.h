@@ -166,6 +166,16 @@ class CounterTable {
   // many baselines were raised (0: nothing to clear). InvalidArgument as ChargeWith.
   absl::StatusOr<size_t> Reset(absl::Span<const WindowKey> windows);
 
+  // One origin's part of a delta: merges each of `updates` as Merge does (nullopt: a malformed
+  // update, kInvalid), calling `merged` with each result in order, and then — unless one was
+  // refused (kFull, kKeyFull: it must be offered again) or to < from — records (from, to]
+  // delivered as AdvanceWatermark does. The same as those calls one by one, with the origin
+  // looked up once instead of once per update and twice more for its watermark. Returns the
+  // origin's watermark before the call.
+  uint64_t MergeRange(const OriginId& origin, absl::Span<const std::optional<SlotUpdate>> updates,
+                      uint64_t from, uint64_t to, int64_t now,
+                      absl::FunctionRef<void(MergeResult)> merged);
+
   // Records that every update of `origin` with a version in (from, to] has been delivered:
   // raises the watermark to `to` when it is already >= `from`. Ignored for this node.
   void AdvanceWatermark(const OriginId& origin, uint64_t from, uint64_t to);
@@ -230,6 +240,10 @@ class CounterTable {
   using ByVersion = std::array<absl::btree_set<std::pair<uint64_t, const Entry*>>, kShards>;
   struct OriginState {
     uint64_t watermark = 0;  // guarded by origins_mu_; unused for this node
+    // No slot or baseline of the origin has a version above this (the highest merged; guarded
+    // by origins_mu_; unused for this node): VisitSince above it has nothing to visit, which
+    // spares it every shard's lock (a header without slots, as catch-up sends, asks that).
+    uint64_t max_version = 0;
     ByVersion by_version;
   };
   struct Shard {
@@ -260,6 +274,10 @@ class CounterTable {
   // Sets `setter`'s baseline of `of` in `entry` to (count, version), re-indexing it; creates it.
   void SetBaseline(Shard& shard, Entry& entry, Origin& setter, const OriginId& of, int64_t count,
                    uint64_t version) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  // Merge's checks that need no lock: kInvalid, kOwn (`hash`: HashOf(origin)), kExpired;
+  // nullopt when the update is to be merged.
+  std::optional<MergeResult> Screen(const OriginId& origin, size_t hash, const SlotUpdate& update,
+                                    int64_t now) const;
   // Merge's work under the locks, once `update` is valid and not this node's. `known`:
   // Known(origin), which this sets when the origin's first update is applied.
   MergeResult MergeInShard(const OriginId& origin, Origin*& known, const SlotUpdate& update)

@@ -292,6 +292,80 @@ TEST(CounterTableTest, WatermarkAdvancesOnlyOverContiguousRanges) {
   EXPECT_EQ(t.Watermark(kB), 20u) << "never goes back";
 }
 
+TEST(CounterTableTest, MergeRangeIsMergeThenAdvanceWatermark) {
+  // The same updates through MergeRange and through Merge + AdvanceWatermark one by one: the
+  // same results, totals, slots and watermarks.
+  CounterTable batched(Opts());
+  CounterTable single(Opts());
+  const WindowKey other{"n_j", 1000, 2000};
+  const std::vector<std::optional<SlotUpdate>> updates = {
+      SlotUpdate{.window = kWin, .count = 3, .version = 1},
+      std::nullopt,  // malformed on the wire
+      SlotUpdate{.window = other, .count = 2, .version = 2},
+      SlotUpdate{.window = WindowKey{"n_k", 0, 100}, .count = 1, .version = 3},  // expired
+      SlotUpdate{.window = kWin, .count = 1, .version = 1}};                   // stale
+  std::vector<MergeResult> results;
+  EXPECT_EQ(batched.MergeRange(kB, updates, 0, 3, 1500,
+                               [&](MergeResult r) { results.push_back(r); }),
+            0u)
+      << "the watermark before";
+  std::vector<MergeResult> expected;
+  for (const auto& update : updates) {
+    expected.push_back(update ? single.Merge(kB, *update, 1500) : MergeResult::kInvalid);
+  }
+  single.AdvanceWatermark(kB, 0, 3);
+  EXPECT_EQ(results, expected);
+  EXPECT_EQ(results, (std::vector<MergeResult>{MergeResult::kApplied, MergeResult::kInvalid,
+                                               MergeResult::kApplied, MergeResult::kExpired,
+                                               MergeResult::kUnchanged}));
+  EXPECT_EQ(batched.Watermark(kB), 3u);
+  EXPECT_EQ(batched.Total(kWin), single.Total(kWin));
+  EXPECT_EQ(batched.Total(other), single.Total(other));
+  EXPECT_EQ(Slots(batched, kB), Slots(single, kB));
+  // A range that does not follow the watermark is merged but not marked delivered.
+  EXPECT_EQ(batched.MergeRange(kB, {SlotUpdate{.window = kWin, .count = 9, .version = 7}}, 5, 7,
+                               1500, [](MergeResult) {}),
+            3u);
+  EXPECT_EQ(batched.Watermark(kB), 3u);
+  EXPECT_EQ(batched.Total(kWin), 9);
+}
+
+TEST(CounterTableTest, MergeRangeLeavesARangeWithARefusedSlotUndelivered) {
+  CounterTable t(Opts(/*max_windows=*/1));
+  const std::vector<std::optional<SlotUpdate>> updates = {
+      SlotUpdate{.window = kWin, .count = 1, .version = 1},
+      SlotUpdate{.window = WindowKey{"n_other", 1000, 2000}, .count = 1, .version = 2}};
+  std::vector<MergeResult> results;
+  t.MergeRange(kC, updates, 0, 2, 1500, [&](MergeResult r) { results.push_back(r); });
+  EXPECT_EQ(results, (std::vector<MergeResult>{MergeResult::kApplied, MergeResult::kFull}));
+  EXPECT_EQ(t.Watermark(kC), 0u) << "the refused slot must be offered again";
+  t.MergeRange(kSelf, updates, 0, 2, 1500, [&](MergeResult r) {
+    EXPECT_EQ(r, MergeResult::kOwn);
+  });
+  EXPECT_EQ(t.Watermark(kSelf), 0u) << "this node's own versions are its own";
+}
+
+TEST(CounterTableTest, VisitSinceAboveTheHighestVersionVisitsNothing) {
+  CounterTable t(Opts());
+  t.Merge(kB, kWin, 1, 4, 1500);
+  t.Merge(kB, WindowKey{"n_j", 1000, 2000}, 1, 9, 1500);
+  std::vector<uint64_t> versions;
+  auto visit = [&](const SlotView& s) {
+    versions.push_back(s.version);
+    return true;
+  };
+  EXPECT_EQ(t.VisitSince(kB, 9, visit), std::numeric_limits<uint64_t>::max());
+  EXPECT_TRUE(versions.empty());
+  t.VisitSince(kB, 8, visit);
+  EXPECT_EQ(versions, (std::vector<uint64_t>{9}));
+  ASSERT_TRUE(t.Consume(kWin, 1, 10, false).ok());  // this node's version 1
+  versions.clear();
+  EXPECT_EQ(t.VisitSince(kSelf, 1, visit), std::numeric_limits<uint64_t>::max());
+  EXPECT_TRUE(versions.empty());
+  t.VisitSince(kSelf, 0, visit);
+  EXPECT_EQ(versions, (std::vector<uint64_t>{1}));
+}
+
 TEST(CounterTableTest, ForgetOriginOnlyWithoutSlots) {
   CounterTable t(Opts());
   t.Merge(kB, kWin, 1, 1, 1500);

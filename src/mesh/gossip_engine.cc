@@ -21,13 +21,17 @@ using google::protobuf::io::CodedOutputStream;
 // Bytes a length-delimited field of `size` bytes takes (field numbers below 16).
 size_t FieldBytes(size_t size) { return 1 + CodedOutputStream::VarintSize64(size) + size; }
 
-wire::NodeInfo ToWire(const NodeInfo& info) {
-  wire::NodeInfo out;
+void SetWire(const NodeInfo& info, wire::NodeInfo& out) {
   out.set_node_id(info.id.node_id);
   out.set_incarnation(info.id.incarnation);
   out.set_mesh_address(info.mesh_address);
   out.set_grpc_address(info.grpc_address);
   out.set_http_address(info.http_address);
+}
+
+wire::NodeInfo ToWire(const NodeInfo& info) {
+  wire::NodeInfo out;
+  SetWire(info, out);
   return out;
 }
 
@@ -84,10 +88,11 @@ class GossipEngine::DeltaWriter {
   uint64_t Add(const Member& member, uint64_t heartbeat, bool left, const CounterTable& counters,
                uint64_t since, uint64_t watermark, bool vouched = false) {
     wire::OriginDelta header;
-    *header.mutable_node() = ToWire(member.info);
+    SetWire(member.info, *header.mutable_node());
     header.set_heartbeat(heartbeat);
     header.set_left(left);
     header.set_vouched(vouched);
+    header_bytes_ = header.ByteSizeLong();
     uint64_t from = since;
     uint64_t last = since;
     wire::OriginDelta* od = Start(header, from);
@@ -130,10 +135,11 @@ class GossipEngine::DeltaWriter {
   // Opens an OriginDelta in the current packet (or a fresh one); nullptr when out of packets
   // or when it cannot fit even an empty packet.
   wire::OriginDelta* Start(const wire::OriginDelta& header, uint64_t from) {
-    wire::OriginDelta sized = header;
-    sized.set_from_version(from);
-    sized.set_to_version(std::numeric_limits<uint64_t>::max());
-    const size_t bytes = sized.ByteSizeLong() + 3;
+    // The header's size with from_version set and to_version at its largest (one-byte tags;
+    // proto3 leaves a 0 from_version out), plus the length prefix.
+    const size_t bytes = header_bytes_ + (from == 0 ? 0 : 1 + CodedOutputStream::VarintSize64(from)) +
+                         1 + CodedOutputStream::VarintSize64(std::numeric_limits<uint64_t>::max()) +
+                         3;
     if (current_ != nullptr && size_ + bytes > budget_) Close();
     if (current_ == nullptr) {
       if (full() || base_size_ + bytes > budget_) return nullptr;
@@ -159,6 +165,7 @@ class GossipEngine::DeltaWriter {
   size_t budget_;
   size_t max_packets_;
   size_t base_size_ = 0;
+  size_t header_bytes_ = 0;  // the current Add's header (from and to versions unset)
   size_t size_ = 0;
   std::unique_ptr<wire::Packet> current_;
   std::vector<wire::Packet> packets_;
@@ -665,9 +672,11 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, bool relayed, int64_t no
       NoteChange(id, now);
     }
     bool refused = false;
-    for (const std::optional<SlotUpdate>& update : UpdatesOf(od)) {
-      const MergeResult result =
-          update ? counters_.Merge(id, *update, now) : MergeResult::kInvalid;
+    const std::vector<std::optional<SlotUpdate>> updates = UpdatesOf(od);
+    // Merged, and (from, to] marked delivered unless a slot was refused (it must be offered
+    // again).
+    const uint64_t before = counters_.MergeRange(id, updates, od.from_version(),
+                                                 od.to_version(), now, [&](MergeResult result) {
       switch (result) {
         case MergeResult::kApplied:
           ++stats_.slots_applied;
@@ -691,10 +700,8 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, bool relayed, int64_t no
           ++stats_.slots_invalid;
           break;
       }
-    }
-    // A refused slot must be offered again, so the range is not marked delivered.
+    });
     if (!refused && od.to_version() >= od.from_version()) {
-      const uint64_t before = counters_.Watermark(id);
       // Raised: news to relay, unless relays bring it to every member. Held back by a gap
       // (updates before from_version never came): listed too, with the watermark held back, so
       // the peers synned next send the gap.
@@ -706,8 +713,7 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, bool relayed, int64_t no
 
 uint64_t GossipEngine::Deliver(const OriginId& origin, uint64_t watermark, uint64_t from,
                                uint64_t to) {
-  counters_.AdvanceWatermark(origin, from, to);
-  if (watermark >= from && to > watermark) watermark = to;  // as AdvanceWatermark did
+  if (watermark >= from && to > watermark) watermark = to;  // as MergeRange did
   if (!probing()) return watermark;  // small meshes: the gap is asked for (unchanged behaviour)
   if (watermark < from) {  // a gap: hold the range for when it fills
     auto& held = held_[origin];
@@ -855,18 +861,11 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
     }
   }
 
-  if (probing()) BuildRing();
+  BuildPeerLists();
   // Targets: `fanout` random live peers, one random dead one, and seeds when alone or rarely.
-  std::vector<const Member*> live;
-  std::vector<const Member*> dead;
-  for (const auto& [id, member] : members_.entries()) {
-    if (&member == &members_.self() || member.info.mesh_address.empty()) continue;
-    if (member.state == NodeState::kAlive || member.state == NodeState::kSuspect) {
-      live.push_back(&member);
-    } else if (member.state == NodeState::kDead) {
-      dead.push_back(&member);
-    }
-  }
+  // A copy: the shuffle below reorders it.
+  std::vector<const Member*> live = live_;
+  const std::vector<const Member*>& dead = dead_;
   std::vector<std::pair<std::string, std::string>> targets;  // address, node id
   if (probing()) {
     for (const Member* member : JudgeProbes(now)) {
@@ -914,14 +913,19 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
   AgeListings(now);
   std::vector<Outgoing> out;
   if (targets.empty()) return out;
-  const std::vector<wire::Digest> digest = BuildSyn(now);
-  for (const auto& [address, node_id] : targets) {
-    for (const auto& part : digest) {
+  std::vector<wire::Digest> digest = BuildSyn(now);
+  for (size_t t = 0; t < targets.size(); ++t) {
+    const bool last = t + 1 == targets.size();  // takes the parts instead of copies
+    for (auto& part : digest) {
       Outgoing& o = out.emplace_back();
-      o.address = address;
-      o.node_id = node_id;
+      o.address = targets[t].first;
+      o.node_id = targets[t].second;
       *o.packet.mutable_sender() = self_wire_;
-      *o.packet.mutable_syn() = part;
+      if (last) {
+        *o.packet.mutable_syn() = std::move(part);
+      } else {
+        *o.packet.mutable_syn() = part;
+      }
     }
   }
   Stamp(out);
@@ -932,17 +936,29 @@ bool GossipEngine::HasUnpushed() const {
   return counters_.Watermark(self().id) > pushed_ || HasRelays();
 }
 
-void GossipEngine::BuildRing() {
+void GossipEngine::BuildPeerLists() {
+  if (lists_generation_ == members_.generation() && lists_probing_ == probing()) return;
+  lists_generation_ = members_.generation();
+  lists_probing_ = probing();
+  live_.clear();
+  dead_.clear();
   ring_.clear();
   ring_self_ = 0;
   for (const auto& [id, member] : members_.entries()) {
-    if (&member == &members_.self()) ring_self_ = ring_.size();
+    const bool self = &member == &members_.self();
+    if (!self && !member.info.mesh_address.empty()) {
+      if (member.state == NodeState::kAlive || member.state == NodeState::kSuspect) {
+        live_.push_back(&member);
+      } else if (member.state == NodeState::kDead) {
+        dead_.push_back(&member);
+      }
+    }
+    if (!probing()) continue;
+    if (self) ring_self_ = ring_.size();
     // Suspects stay on the ring (members_.IsMember): a suspicion that some nodes hold and
     // others do not would make rings differ and relays miss whole spans (at 5 % loss, 1000
     // nodes); a relay to a node that is really gone is given up and passed to the next member.
-    if (member.listed && (!member.info.mesh_address.empty() || &member == &members_.self())) {
-      ring_.push_back(&member);
-    }
+    if (member.listed && (!member.info.mesh_address.empty() || self)) ring_.push_back(&member);
   }
   if (ring_.empty() || ring_[ring_self_] != &members_.self()) ring_.clear();
 }

@@ -256,14 +256,14 @@ class GossipEngine {
                                         int64_t now);
   // `relayed`: a relayed push (a rise it brings is not listed; every member gets it so).
   void ApplyDelta(const wire::Delta& delta, bool relayed, int64_t now);
-  // Marks (from, to] of `origin` delivered: the watermark rises when it reaches `from`, and
-  // then over every held range it reaches; else the range is held (kMaxHeldRanges per origin;
-  // probing meshes only, where relayed pushes overtake each other).
-  // `watermark`: the origin's before. Returns the watermark after.
+  // After (from, to] of `origin` was marked delivered (MergeRange; `watermark`: the origin's
+  // before): the watermark rose when it reached `from`, and then rises over every held range it
+  // reaches; else the range is held (kMaxHeldRanges per origin; probing meshes only, where
+  // relayed pushes overtake each other). Returns the watermark after.
   uint64_t Deliver(const OriginId& origin, uint64_t watermark, uint64_t from, uint64_t to);
-  // Probing meshes: the ring of members (suspects and this node included) by id, rebuilt every
-  // round.
-  void BuildRing();
+  // Rebuilds live_, dead_ and (probing meshes) ring_ when the member table changed since they
+  // were built (at a Round): walking 1000 entries for them every round was most of a round.
+  void BuildPeerLists();
   // The member `offset` places after this node on the ring (ring_ not empty).
   const Member* RingMember(size_t offset) const {
     return ring_[(ring_self_ + offset) % ring_.size()];
@@ -325,9 +325,15 @@ class GossipEngine {
   uint64_t beat_epoch_ = 1;    // heartbeat rises listed: one in this many
   // Peers probed and not answered yet, with the probes they missed in a row (a handful).
   std::vector<std::pair<OriginId, int>> probes_;
-  // Relayed pushes: the ring (pointers stay valid until the next Round: only non-members are
-  // evicted between rounds), this node's place on it, and the origins to pass on by (places on,
-  // span).
+  // Peers with a mesh address by id (this node excluded), alive or suspect and dead, as of the
+  // last Round, and the member table's generation they were built at (BuildPeerLists).
+  std::vector<const Member*> live_;
+  std::vector<const Member*> dead_;
+  uint64_t lists_generation_ = ~uint64_t{0};
+  bool lists_probing_ = false;
+  // Relayed pushes: the ring of members (suspects and this node included) by id, as of the last
+  // Round (pointers stay valid until the next Round: only non-members are evicted between
+  // rounds), this node's place on it, and the origins to pass on by (places on, span).
   std::vector<const Member*> ring_;
   size_t ring_self_ = 0;
   std::map<std::pair<size_t, uint32_t>, std::vector<wire::OriginDelta>> relays_;

@@ -1,5 +1,7 @@
 #include "mesh/member_table.h"
 
+#include <algorithm>
+#include <limits>
 #include <utility>
 
 namespace sluice::mesh {
@@ -33,10 +35,14 @@ Member* MemberTable::Learn(const NodeInfo& info, uint64_t heartbeat, int64_t now
   if (Member* known = Find(info.id)) {
     Member& member = *known;
     // Addresses only ever come from the node itself (relayed verbatim), so take the latest.
-    if (!info.mesh_address.empty()) member.info.mesh_address = info.mesh_address;
+    if (!info.mesh_address.empty() && info.mesh_address != member.info.mesh_address) {
+      member.info.mesh_address = info.mesh_address;
+      ++generation_;
+    }
     if (!info.grpc_address.empty() && info.grpc_address != member.info.grpc_address) {
       member.info.grpc_address = info.grpc_address;
       list_dirty_ = list_dirty_ || member.listed;
+      ++generation_;
     }
     member.info.http_address = info.http_address;
     return &member;
@@ -62,8 +68,10 @@ Member* MemberTable::Learn(const NodeInfo& info, uint64_t heartbeat, int64_t now
     member.superseded = true;  // this node's own previous life
   }
   member.state = StateAt(member, now);
+  if (Gone(member.state)) oldest_gone_since_ = std::min(oldest_gone_since_, now);
   Member* learned = &members_.emplace(info.id, std::move(member)).first->second;
   index_.emplace(info.id, learned);
+  ++generation_;
   return learned;
 }
 
@@ -80,6 +88,7 @@ MemberTable::Room MemberTable::MakeRoom(absl::FunctionRef<bool(const OriginId&)>
   list_dirty_ = list_dirty_ || victim->second.listed;
   index_.erase(victim->first);
   members_.erase(victim);
+  ++generation_;
   return room;
 }
 
@@ -156,6 +165,11 @@ NodeState MemberTable::StateAt(const Member& member, int64_t now) const {
   return NodeState::kDead;
 }
 
+bool MemberTable::Gone(NodeState state) {
+  return state == NodeState::kDead || state == NodeState::kLeft ||
+         state == NodeState::kSuperseded;
+}
+
 bool MemberTable::IsMember(const Member& member) const {
   return member.confirmed &&
          (member.state == NodeState::kAlive || member.state == NodeState::kSuspect);
@@ -164,17 +178,21 @@ bool MemberTable::IsMember(const Member& member) const {
 bool MemberTable::Tick(int64_t now) {
   bool changed = std::exchange(list_dirty_, false);
   member_count_ = 0;
+  oldest_gone_since_ = std::numeric_limits<int64_t>::max();
   for (auto& [id, member] : members_) {
     NodeState state = StateAt(member, now);
     if (state != member.state) {
       member.state = state;
       member.state_since = now;
+      ++generation_;
     }
+    if (Gone(member.state)) oldest_gone_since_ = std::min(oldest_gone_since_, member.state_since);
     const bool listed = IsMember(member);
     member_count_ += listed ? 1 : 0;
     if (listed != member.listed) {
       member.listed = listed;
       changed = true;
+      ++generation_;
     }
   }
   return changed;
@@ -183,17 +201,24 @@ bool MemberTable::Tick(int64_t now) {
 std::vector<OriginId> MemberTable::Forget(int64_t now,
                                           absl::FunctionRef<bool(const OriginId&)> keep) {
   std::vector<OriginId> forgotten;
+  // Nothing gone long enough (a big mesh's usual case): no walk over every entry.
+  if (oldest_gone_since_ == std::numeric_limits<int64_t>::max() ||
+      now - oldest_gone_since_ < options_.forget_after_ms) {
+    return forgotten;
+  }
+  oldest_gone_since_ = std::numeric_limits<int64_t>::max();
   for (auto it = members_.begin(); it != members_.end();) {
     const Member& member = it->second;
-    const bool gone = member.state == NodeState::kDead || member.state == NodeState::kLeft ||
-                      member.state == NodeState::kSuperseded;
+    const bool gone = Gone(member.state);
     if (&member != self_ && gone && now - member.state_since >= options_.forget_after_ms &&
         !keep(it->first)) {
       forgotten.push_back(it->first);
       list_dirty_ = list_dirty_ || member.listed;
       index_.erase(it->first);
       it = members_.erase(it);
+      ++generation_;
     } else {
+      if (gone) oldest_gone_since_ = std::min(oldest_gone_since_, member.state_since);
       ++it;
     }
   }

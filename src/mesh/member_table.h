@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -154,6 +155,10 @@ class MemberTable {
 
   // Recomputes every state at `now`. True when the member list (ids and addresses) changed.
   bool Tick(int64_t now);
+  // Changes whenever an entry is added or dropped, changes its mesh or gRPC address, or changes
+  // its state or its membership at a Tick: lists derived from the entries' addresses, states and
+  // `listed` flags (the engine's peers and relay ring) need rebuilding only then.
+  uint64_t generation() const { return generation_; }
   // Members (IsMember, this node included) as of the last Tick.
   size_t member_count() const { return member_count_; }
 
@@ -170,7 +175,8 @@ class MemberTable {
 
  private:
   NodeState StateAt(const Member& member, int64_t now) const;
-
+  // Dead, left or superseded.
+  static bool Gone(NodeState state);
 
   Options options_;
   std::map<OriginId, Member> members_;  // ordered by (node id, incarnation): digest ranges
@@ -182,6 +188,10 @@ class MemberTable {
   // address, or a member dropped. (Tick compares each entry's `listed` instead of copying and
   // comparing the whole list: that was O(N) string copies per round.)
   bool list_dirty_ = false;
+  uint64_t generation_ = 0;
+  // No dead, left or superseded entry has been in that state since before this (the maximum:
+  // there is none), so Forget can tell without a walk that nothing is old enough to drop.
+  int64_t oldest_gone_since_ = std::numeric_limits<int64_t>::max();
   bool by_probes_ = false;
   size_t member_count_ = 1;
   uint64_t id_conflicts_ = 0;

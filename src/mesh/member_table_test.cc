@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 namespace sluice::mesh {
 namespace {
 
@@ -151,6 +153,55 @@ TEST(MemberTableTest, ForgetDropsOldGoneEntriesUnlessKept) {
   EXPECT_EQ(gone, (std::vector<OriginId>{OriginId{"b", 1}}));
   EXPECT_EQ(t.Find(OriginId{"b", 1}), nullptr);
   EXPECT_NE(t.Find(OriginId{"c", 1}), nullptr);
+}
+
+TEST(MemberTableTest, ForgetFindsNothingToDropWhileNothingIsGoneLongEnough) {
+  MemberTable t = Table();
+  t.Learn(Info("b"), 1, 0);
+  int asked = 0;
+  auto keep = [&](const OriginId&) {
+    ++asked;
+    return false;
+  };
+  t.Tick(0);
+  EXPECT_TRUE(t.Forget(50 * kT, keep).empty()) << "b has not been gone at all";
+  t.Tick(2 * kT + 1);  // dead since then
+  EXPECT_TRUE(t.Forget(12 * kT, keep).empty());
+  EXPECT_EQ(asked, 0);
+  EXPECT_EQ(t.Forget(12 * kT + 1, keep), (std::vector<OriginId>{OriginId{"b", 1}}));
+  EXPECT_EQ(asked, 1);
+  NodeInfo left = Info("c");
+  Member* c = t.Learn(left, 1, 20 * kT);
+  t.MarkLeft(*c);
+  t.Tick(20 * kT);  // left since then
+  EXPECT_TRUE(t.Forget(30 * kT - 1, keep).empty());
+  EXPECT_EQ(t.Forget(30 * kT, keep).size(), 1u);
+}
+
+TEST(MemberTableTest, GenerationChangesWithEntriesAddressesAndStates) {
+  MemberTable t = Table();
+  uint64_t generation = t.generation();
+  auto changed = [&] { return std::exchange(generation, t.generation()) != t.generation(); };
+  Member* b = t.Learn(Info("b"), 1, 0);
+  EXPECT_TRUE(changed()) << "added";
+  t.Learn(Info("b"), 1, 0);
+  t.Tick(0);
+  EXPECT_FALSE(changed()) << "nothing new";
+  t.ObserveContact(*b, 0);
+  t.Tick(0);
+  EXPECT_TRUE(changed()) << "b became a member";
+  NodeInfo moved = Info("b");
+  moved.mesh_address = "b:7000";
+  t.Learn(moved, 1, 1);
+  EXPECT_TRUE(changed()) << "mesh address";
+  t.Tick(kT + 2);
+  EXPECT_TRUE(changed()) << "suspect";
+  t.Tick(kT + 3);
+  EXPECT_FALSE(changed());
+  t.Tick(2 * kT + 2);
+  EXPECT_TRUE(changed()) << "dead";
+  t.Forget(12 * kT + 2, [](const OriginId&) { return false; });
+  EXPECT_TRUE(changed()) << "dropped";
 }
 
 TEST(MemberTableTest, AddressChangeIsAMembershipChange) {
