@@ -11,8 +11,10 @@
 #   the simulation had got to)
 #
 # Every row carries the run's wall and CPU time: on shared cores the wall time says as much about
-# the neighbours as about the simulator, so both are printed; and the simulator's peak resident
-# memory (all N nodes in one process), when /usr/bin/time is there to measure it.
+# the neighbours as about the simulator, so both are printed; the threads it ran the nodes on
+# (fleet_sim's --threads, by default the cores up to 8; pass --threads N to choose: the figures
+# are the same for any count, only the times change); and the simulator's peak resident memory
+# (all N nodes in one process), when /usr/bin/time is there to measure it.
 #
 # Needs the release build (cmake --preset release && cmake --build --preset release --target
 # fleet_sim) and gnuplot (scripts/install-bench-deps.sh); libjemalloc2, when present, is preloaded
@@ -40,9 +42,9 @@ timeout_s=${TIMEOUT_S:-0}
 measure=()
 [[ -x /usr/bin/time ]] && measure=(/usr/bin/time -f 'max_rss_kb=%M')
 if [[ -z ${PLOT_ONLY:-} ]]; then
-# Columns 1-13 as before (the plot reads 2 and 5-8); 14-20 added later, so an older fleet.tsv
+# Columns 1-13 as before (the plot reads 2 and 5-8); 14-21 added later, so an older fleet.tsv
 # still plots.
-printf 'loss_pct\tnodes\tkeys\tconverge_p50_ms\tconverge_p99_ms\tbytes_per_node_s\tstate_bytes_per_node\tovershoot_max\tunconverged\tprobes\twarmup_ms\twall_s\tcpu_s\tpush_bytes_per_node_s\tsyn_bytes_per_node_s\treply_bytes_per_node_s\tfalse_suspects\tfalse_deaths\tnote\tmax_rss_mb\n' >"$tsv"
+printf 'loss_pct\tnodes\tkeys\tconverge_p50_ms\tconverge_p99_ms\tbytes_per_node_s\tstate_bytes_per_node\tovershoot_max\tunconverged\tprobes\twarmup_ms\twall_s\tcpu_s\tpush_bytes_per_node_s\tsyn_bytes_per_node_s\treply_bytes_per_node_s\tfalse_suspects\tfalse_deaths\tnote\tmax_rss_mb\tthreads\n' >"$tsv"
 get() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 for loss in $losses; do
   for n in $nodes; do
@@ -64,7 +66,7 @@ for loss in $losses; do
       if (( status == 124 )); then
         where=$(grep '^fleet_sim: t=' "$log" | tail -1 | sed 's/^fleet_sim: //; s/\t/ /g')
         echo "loss=${loss}% nodes=$n: cut off after ${timeout_s} s of wall time (last: $where)"
-        printf '%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t%s\t-\t-\t-\t-\t-\t-\tcut off after %s s (%s)\t-\n' \
+        printf '%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t%s\t-\t-\t-\t-\t-\t-\tcut off after %s s (%s)\t-\t-\n' \
           "$loss" "$n" "$keys" "$wall" "$timeout_s" "$where" >>"$tsv"
         continue
       fi
@@ -76,13 +78,13 @@ for loss in $losses; do
     [[ $(get formed "$detail") == 1 ]] || note="mesh not formed in --max-warmup-ms"
     rss_kb=$(sed -n 's/^max_rss_kb=//p' "$log")
     rss_mb=$([[ -n $rss_kb ]] && awk -v k="$rss_kb" 'BEGIN { printf "%.0f", k / 1024 }' || echo -)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$loss" "$n" "$keys" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$loss" "$n" "$keys" \
       "$(get converge_p50_ms "$line")" "$(get converge_p99_ms "$line")" "$(get bytes_per_node_s "$line")" \
       "$(get state_bytes_per_node "$line")" "$(get overshoot_max "$line")" "$(get unconverged "$detail")" \
       "$(get probes "$detail")" "$(get warmup_ms "$detail")" "$wall" \
       "$(get cpu_s "$detail")" "$(get push_bytes_per_node_s "$detail")" "$(get syn_bytes_per_node_s "$detail")" \
       "$(get reply_bytes_per_node_s "$detail")" "$(get false_suspects "$detail")" \
-      "$(get false_deaths "$detail")" "$note" "$rss_mb" >>"$tsv"
+      "$(get false_deaths "$detail")" "$note" "$rss_mb" "$(get threads "$detail")" >>"$tsv"
   done
 done
 fi  # PLOT_ONLY=1: table and plot from an existing $out/fleet.tsv (runs merged by hand)
@@ -91,9 +93,9 @@ fi  # PLOT_ONLY=1: table and plot from an existing $out/fleet.tsv (runs merged b
 # start-up and exit); CPU: the simulator's.
 # Rows by loss, then nodes, whatever order they ran (or were merged) in.
 { head -1 "$tsv"; tail -n +2 "$tsv" | sort -t$'\t' -k1,1n -k2,2n; } >"$tsv.sorted" && mv "$tsv.sorted" "$tsv"
-awk -F'\t' 'NR == 1 { print "| loss | nodes | converge p50 / p99 (ms) | bytes/node/s | of which push / syn / reply | state bytes/node | overshoot max | unconverged probes | warm-up (ms) | wall (s) | CPU (s) | RSS (MB) | note |"; print "|---|---|---|---|---|---|---|---|---|---|---|---|---|"; next }
+awk -F'\t' 'NR == 1 { print "| loss | nodes | converge p50 / p99 (ms) | bytes/node/s | of which push / syn / reply | state bytes/node | overshoot max | unconverged probes | warm-up (ms) | wall (s) | CPU (s) | threads | RSS (MB) | note |"; print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"; next }
   { split_ = ($14 == "" ? "" : $14 " / " $15 " / " $16)
-    printf "| %s %% | %s | %s / %s | %s | %s | %s | %s | %s of %s | %s | %s | %s | %s | %s |\n", $1, $2, $4, $5, $6, split_, $7, $8, $9, $10, $11, $12, $13, ($20 == "" ? "-" : $20), $19 }' "$tsv" >"$out/fleet.md"
+    printf "| %s %% | %s | %s / %s | %s | %s | %s | %s | %s of %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $4, $5, $6, split_, $7, $8, $9, $10, $11, $12, $13, ($21 == "" ? "1" : $21), ($20 == "" ? "-" : $20), $19 }' "$tsv" >"$out/fleet.md"
 cat "$out/fleet.md"
 
 if command -v gnuplot >/dev/null; then

@@ -18,6 +18,7 @@
 #include "mesh/gossip_engine.h"
 #include "mesh/mesh_options.h"
 #include "mix64.h"
+#include "step_pool.h"
 #include "zipf.h"
 
 namespace sluice::fleet {
@@ -33,10 +34,28 @@ struct Datagram {
   size_t received_bytes = 0;
 };
 
-// What sent a datagram: Push, Round (syns) or Receive (answers, challenges).
-constexpr int kPushBytes = 0;
-constexpr int kSynBytes = 1;
-constexpr int kReplyBytes = 2;
+// An engine call, and so what sent a datagram: Push, Round (syns) or Receive (answers,
+// challenges). Indexes bytes_by_cause_.
+enum Call { kPush = 0, kRound = 1, kReceive = 2 };
+
+// A datagram ready for SimNetwork: prepared by the sender's task, sent in the serial phase.
+struct Prepared {
+  size_t to = 0;
+  Datagram datagram;
+  size_t sent_bytes = 0;  // what the sender is charged: the real datagram's size
+};
+
+// One engine call due this step and what came of it. The node's task fills in `sends` and
+// `watermarks`; the serial phase applies them in the order of the calls (see Fleet::Step).
+struct Work {
+  Call call = kPush;
+  size_t node = 0;
+  Datagram arrival;  // kReceive: the datagram received (freed by the task)
+  std::vector<Prepared> sends;
+  // kReceive: (origin, this node's watermark of it) after the packet, for origins with a probe
+  // pending: what ConvergenceTracker::Observe is told.
+  std::vector<std::pair<size_t, uint64_t>> watermarks;
+};
 
 constexpr int64_t kStart = 1'700'000'000'000;  // epoch ms, on a window boundary
 constexpr char kName[] = "fleet";               // rule name: keys are "fleet_k<rank>"
@@ -68,8 +87,13 @@ struct Node {
   std::unique_ptr<mesh::GossipEngine> engine;
   bool push_pending = false;
   int64_t last_push = INT64_MIN / 2;
+  int64_t push_at = 0;          // when the pending push is due
+  bool push_unqueued = false;   // a task made a push pending; the serial phase queues it
   uint64_t bytes_sent = 0;
   double peak_state_bytes = 0;
+  // Peers judged suspect and dead here at the last SampleState.
+  size_t suspects = 0;
+  size_t deaths = 0;
 };
 
 // Min-heap of (time, node): rounds and pushes due.
@@ -85,12 +109,14 @@ class Fleet {
         zipf_(o.keys, o.zipf_exponent),
         codec_(kClusterId, ""),
         cluster_id_bytes_(ClusterIdBytes()),
-        tracker_(o.nodes) {
+        tracker_(o.nodes),
+        pool_(o.threads) {
     mean_key_bytes_ = 0;
     for (size_t r = 0; r < o.keys; ++r) {
       mean_key_bytes_ += zipf_.Probability(r) * static_cast<double>(KeyOf(r).size() + 1 + sizeof(kName));
     }
     nodes_.resize(o.nodes);
+    node_work_.resize(o.nodes);
     for (size_t i = 0; i < o.nodes; ++i) {
       mesh::MeshOptions m;
       const Names names = NamesOf(i, o.names);
@@ -118,6 +144,16 @@ class Fleet {
       rounds_.push({kStart + std::uniform_int_distribution<int64_t>(1, o.gossip_interval_ms)(rng_), i});
     }
   }
+
+  // The nodes (gigabytes at 1000 nodes) freed on the pool too.
+  ~Fleet() {
+    pool_.Run(nodes_.size(), [this](size_t i) {
+      nodes_[i].engine.reset();  // before the table it refers to
+      nodes_[i].table.reset();
+    });
+  }
+  Fleet(const Fleet&) = delete;
+  Fleet& operator=(const Fleet&) = delete;
 
   FleetReport Run() {
     FleetReport report;
@@ -177,16 +213,27 @@ class Fleet {
     report.datagrams_per_node_s = static_cast<double>(report.datagrams) / n / seconds;
     report.false_suspects = false_suspects_;
     report.false_deaths = false_deaths_;
-    report.push_bytes_per_node_s = static_cast<double>(bytes_by_kind_[kPushBytes]) / n / seconds;
-    report.syn_bytes_per_node_s = static_cast<double>(bytes_by_kind_[kSynBytes]) / n / seconds;
-    report.reply_bytes_per_node_s = static_cast<double>(bytes_by_kind_[kReplyBytes]) / n / seconds;
+    report.push_bytes_per_node_s = static_cast<double>(bytes_by_cause_[kPush]) / n / seconds;
+    report.syn_bytes_per_node_s = static_cast<double>(bytes_by_cause_[kRound]) / n / seconds;
+    report.reply_bytes_per_node_s = static_cast<double>(bytes_by_cause_[kReceive]) / n / seconds;
     return report;
   }
 
  private:
   static std::string KeyOf(size_t rank) { return absl::StrFormat("k%d", rank); }
 
-  // One simulated ms: requests, pushes and rounds due, then every datagram arriving now.
+  // One simulated ms: requests, then every engine call due — pushes, rounds, and a Receive for
+  // each datagram arriving now — then what those calls sent goes to the network.
+  //
+  // Parallel within the step: a datagram sent now arrives at the earliest now + latency_ms, so
+  // with links of 1 ms or more no call of this step depends on another node's call of this
+  // step. Each node's calls (in the order below) run as one task on the pool, touching only
+  // that node's engine, table and Work entries; nothing is sent until every task is done.
+  // Then, serially and in the order the calls were listed (pushes and rounds as their heaps
+  // give them, arrivals as the network hands them out), the sends go to SimNetwork and the
+  // watermarks to the tracker — the order a serial loop would have used, so the result does
+  // not depend on the thread count. With a latency of 0 ms a reply may arrive within the
+  // same ms: it is received in another wave of the same step, after the first one's sends.
   void Step(bool traffic) {
     ++now_;
     if (traffic) Requests();
@@ -195,15 +242,97 @@ class Fleet {
       pushes_.pop();
       nodes_[i].push_pending = false;
       nodes_[i].last_push = now_;
-      Send(i, nodes_[i].engine->Push(now_), kPushBytes);
+      Due(kPush, i);
     }
     while (!rounds_.empty() && rounds_.top().first <= now_) {
       auto [at, i] = rounds_.top();
       rounds_.pop();
-      Send(i, nodes_[i].engine->Round(now_), kSynBytes);
+      Due(kRound, i);
       rounds_.push({at + o_.gossip_interval_ms, i});
     }
-    while (auto arrival = net_.Pop(now_)) Deliver(*arrival);
+    do {
+      while (auto arrival = net_.Pop(now_)) {
+        Due(kReceive, arrival->to).arrival = std::move(arrival->payload);
+      }
+      RunCalls();
+      ApplyCalls();
+    } while (net_.NextAt().value_or(now_ + 1) <= now_);
+  }
+
+  Work& Due(Call call, size_t node) {
+    Work& w = work_.emplace_back();
+    w.call = call;
+    w.node = node;
+    return w;
+  }
+
+  // Every node's due calls, one task per node, on the pool.
+  void RunCalls() {
+    active_.clear();
+    for (size_t k = 0; k < work_.size(); ++k) {
+      std::vector<size_t>& calls = node_work_[work_[k].node];
+      if (calls.empty()) active_.push_back(work_[k].node);
+      calls.push_back(k);
+    }
+    pool_.Run(active_.size(), [this](size_t a) {
+      const size_t i = active_[a];
+      for (size_t k : node_work_[i]) RunCall(work_[k]);
+      node_work_[i].clear();
+    });
+  }
+
+  // On the node's task: touches only nodes_[w.node] and `w` (and reads what no task writes).
+  void RunCall(Work& w) {
+    Node& node = nodes_[w.node];
+    switch (w.call) {
+      case kPush:
+        Prepare(node.engine->Push(now_), w);
+        return;
+      case kRound:
+        Prepare(node.engine->Round(now_), w);
+        return;
+      case kReceive:
+        break;
+    }
+    const mesh::wire::Packet& packet = *w.arrival.packet;
+    Prepare(node.engine->Receive(packet, w.arrival.received_bytes, now_).replies, w);
+    // Relays (as Mesh::OnDatagram); queued on pushes_ by the serial phase.
+    if (node.engine->HasRelays() && MakePushPending(node)) node.push_unqueued = true;
+    if (packet.has_delta()) {
+      for (const auto& origin : packet.delta().origins()) {
+        auto found = by_id_.find(origin.node().node_id());
+        // The tracker is read-only while tasks run: a probe that converges earlier in this
+        // step's serial phase makes the watermark a no-op there, as Observe wants.
+        if (found == by_id_.end() || !tracker_.Pending(found->second)) continue;
+        const size_t o = found->second;
+        w.watermarks.emplace_back(o, node.table->Watermark(nodes_[o].origin));
+      }
+    }
+    w.arrival.packet.reset();
+  }
+
+  // Serially, in call order: sends, byte counts, convergence, and the pushes tasks made pending.
+  void ApplyCalls() {
+    for (Work& w : work_) {
+      for (Prepared& p : w.sends) {
+        if (measuring_) {
+          nodes_[w.node].bytes_sent += p.sent_bytes;
+          bytes_by_cause_[w.call] += p.sent_bytes;
+        }
+        net_.Send(w.node, p.to, std::move(p.datagram), now_);
+      }
+      for (const auto& [origin, watermark] : w.watermarks) {
+        tracker_.Observe(w.node, origin, watermark, now_);
+      }
+    }
+    // pushes_ orders by (time, node): the order pushed in does not matter.
+    for (size_t i : active_) {
+      Node& node = nodes_[i];
+      if (!node.push_unqueued) continue;
+      node.push_unqueued = false;
+      pushes_.push({node.push_at, i});
+    }
+    work_.clear();
   }
 
   void Requests() {
@@ -228,59 +357,43 @@ class Fleet {
         tracker_.Start(i, node.table->Watermark(node.origin), now_);
         next_probe_ = now_ + o_.probe_interval_ms;
       }
-      RequestPush(i);
+      if (MakePushPending(node)) pushes_.push({node.push_at, i});
     }
   }
 
-  // As Mesh::RequestPush: leading edge, at most one push per interval.
-  void RequestPush(size_t i) {
-    Node& node = nodes_[i];
-    if (o_.push_interval_ms <= 0 || node.push_pending) return;
+  // As Mesh::RequestPush: leading edge, at most one push per interval. Returns whether a push
+  // became pending (due at node.push_at); the caller queues it.
+  bool MakePushPending(Node& node) const {
+    if (o_.push_interval_ms <= 0 || node.push_pending) return false;
     node.push_pending = true;
-    pushes_.push({std::max(now_, node.last_push + o_.push_interval_ms), i});
+    node.push_at = std::max(now_, node.last_push + o_.push_interval_ms);
+    return true;
   }
 
-  void Send(size_t from, std::vector<Outgoing> out, int kind) {
+  // On the sender's task: each datagram's receiver and sizes (and, with `codec`, its trip
+  // through the real Codec).
+  void Prepare(std::vector<Outgoing> out, Work& w) const {
     for (Outgoing& o : out) {
       auto found = by_address_.find(o.address);
       if (found == by_address_.end()) continue;
-      const size_t to = found->second;
-      size_t bytes = 0;
-      Datagram datagram;
+      Prepared p;
+      p.to = found->second;
       if (o_.codec) {
         const std::string encoded = codec_.Encode(o.packet);
-        bytes = encoded.size();
+        p.sent_bytes = encoded.size();
         mesh::Decoded decoded = codec_.Decode(encoded);
         if (!decoded.packet) continue;
-        datagram.received_bytes = FramedBytes(decoded.packet->ByteSizeLong());
-        datagram.packet = std::make_unique<const mesh::wire::Packet>(std::move(*decoded.packet));
+        p.datagram.received_bytes = FramedBytes(decoded.packet->ByteSizeLong());
+        p.datagram.packet = std::make_unique<const mesh::wire::Packet>(std::move(*decoded.packet));
       } else {
         // The receiver is told the size without the cluster id (it travels as a parsed packet);
         // the sender is charged the real datagram's. Top-level fields add up, so one
         // ByteSizeLong gives both.
-        datagram.received_bytes = FramedBytes(o.packet.ByteSizeLong());
-        bytes = datagram.received_bytes + cluster_id_bytes_;
-        datagram.packet = std::make_unique<const mesh::wire::Packet>(std::move(o.packet));
+        p.datagram.received_bytes = FramedBytes(o.packet.ByteSizeLong());
+        p.sent_bytes = p.datagram.received_bytes + cluster_id_bytes_;
+        p.datagram.packet = std::make_unique<const mesh::wire::Packet>(std::move(o.packet));
       }
-      if (measuring_) {
-        nodes_[from].bytes_sent += bytes;
-        bytes_by_kind_[kind] += bytes;
-      }
-      net_.Send(from, to, std::move(datagram), now_);
-    }
-  }
-
-  void Deliver(const SimNetwork<Datagram>::Arrival& a) {
-    Node& node = nodes_[a.to];
-    const mesh::wire::Packet& packet = *a.payload.packet;
-    Send(a.to, node.engine->Receive(packet, a.payload.received_bytes, now_).replies, kReplyBytes);
-    if (node.engine->HasRelays()) RequestPush(a.to);  // relays (as Mesh::OnDatagram)
-    if (!packet.has_delta()) return;
-    for (const auto& origin : packet.delta().origins()) {
-      auto found = by_id_.find(origin.node().node_id());
-      if (found == by_id_.end() || !tracker_.Pending(found->second)) continue;
-      const size_t o = found->second;
-      tracker_.Observe(a.to, o, node.table->Watermark(nodes_[o].origin), now_);
+      w.sends.push_back(std::move(p));
     }
   }
 
@@ -305,6 +418,11 @@ class Fleet {
   }
 
   bool Formed() const {
+    // A node that knows fewer than N lives cannot count N members: that O(1) test first, so the
+    // member tables are scanned only once every node knows every life.
+    for (const Node& n : nodes_) {
+      if (n.engine->members().entries().size() < nodes_.size()) return false;
+    }
     for (const Node& n : nodes_) {
       if (PeerCount(*n.engine) < nodes_.size()) return false;
     }
@@ -322,20 +440,28 @@ class Fleet {
     return n;
   }
 
+  // Each node's member table scanned on the pool (N² entries in all), the sums taken here.
   void SampleState() {
-    size_t suspect = 0;
-    size_t dead = 0;
-    for (Node& n : nodes_) {
+    pool_.Run(nodes_.size(), [this](size_t i) {
+      Node& n = nodes_[i];
+      n.suspects = 0;
+      n.deaths = 0;
       for (const auto& [id, member] : n.engine->members().entries()) {
-        suspect += member.state == mesh::NodeState::kSuspect ? 1 : 0;
-        dead += member.state == mesh::NodeState::kDead ? 1 : 0;
+        n.suspects += member.state == mesh::NodeState::kSuspect ? 1 : 0;
+        n.deaths += member.state == mesh::NodeState::kDead ? 1 : 0;
       }
       const double bytes = EstimateStateBytes(n.table->windows(), mean_key_bytes_, n.table->slots(),
                                               n.engine->members().entries().size());
       n.peak_state_bytes = std::max(n.peak_state_bytes, bytes);
+    });
+    size_t suspects = 0;
+    size_t deaths = 0;
+    for (const Node& n : nodes_) {
+      suspects += n.suspects;
+      deaths += n.deaths;
     }
-    false_suspects_ = std::max(false_suspects_, suspect);
-    false_deaths_ = std::max(false_deaths_, dead);
+    false_suspects_ = std::max(false_suspects_, suspects);
+    false_deaths_ = std::max(false_deaths_, deaths);
   }
 
   const FleetOptions o_;
@@ -359,9 +485,14 @@ class Fleet {
   bool probing_ = false;
   uint64_t requests_ = 0;
   uint64_t admitted_ = 0;
-  uint64_t bytes_by_kind_[3] = {0, 0, 0};
+  uint64_t bytes_by_cause_[3] = {0, 0, 0};  // by Call
   size_t false_suspects_ = 0;  // most (node, peer) pairs judged suspect at one sample
-  size_t false_deaths_ = 0;    // most judged dead (every node lives throughout)  // kPushBytes, kSynBytes, kReplyBytes
+  size_t false_deaths_ = 0;    // most judged dead (every node lives throughout)
+  // This step's calls (Step): in call order, and per node the indexes of its own.
+  std::vector<Work> work_;
+  std::vector<std::vector<size_t>> node_work_;
+  std::vector<size_t> active_;  // nodes with calls, in order of their first call
+  StepPool pool_;
 };
 
 }  // namespace

@@ -12,7 +12,9 @@
 //
 // A run: nodes 1..N-1 are seeded with node 0 and join by gossip until every node sees all N
 // (the warm-up, no traffic); then traffic at `rate_per_s` for `duration_ms`, measured.
-// Not thread-safe.
+// The nodes of one simulated ms run on `threads` threads; the result does not depend on how
+// many (fleet_sim.cc, Fleet::Step). Runs share nothing: RunFleet may be called from several
+// threads at once. FleetOptions::progress runs on the caller's thread.
 #pragma once
 
 #include <cstddef>
@@ -48,6 +50,9 @@ struct FleetOptions {
   size_t probe_above_lives = 128;  // MeshOptions::probe_above_lives (an engine setting)
   bool codec = false;
   NameStyle names = NameStyle::kPods;
+  // Threads that run the nodes, the caller's included. Any count gives the same result.
+  // Default: 1 (fleet_sim's --threads defaults to the cores, at most 8).
+  int threads = 1;
   // Called once per simulated second with a one-line status (phase, members, datagrams); unset:
   // quiet.
   std::function<void(const std::string&)> progress;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+
 namespace sluice::fleet {
 namespace {
 
@@ -47,6 +49,52 @@ TEST(FleetSim, SameSeedSameResultAndTheCodecChangesNothing) {
   o.codec = false;
   o.seed = 2;
   EXPECT_NE(FormatResultLine(RunFleet(o).result), a);
+}
+
+// The same run, down to the datagram and byte counts, on 1 thread and on each of `threads`.
+void ExpectTheSameRunOn(FleetOptions o, std::initializer_list<int> threads) {
+  o.threads = 1;
+  const FleetReport one = RunFleet(o);
+  ASSERT_TRUE(one.formed);
+  ASSERT_GT(one.probes, 0u);
+  for (int t : threads) {
+    o.threads = t;
+    const FleetReport many = RunFleet(o);
+    EXPECT_EQ(FormatResultLine(many.result), FormatResultLine(one.result)) << t << " threads";
+    EXPECT_EQ(many.warmup_ms, one.warmup_ms) << t << " threads";
+    EXPECT_EQ(many.datagrams, one.datagrams) << t << " threads";
+    EXPECT_EQ(many.lost, one.lost) << t << " threads";
+    EXPECT_EQ(many.push_bytes_per_node_s, one.push_bytes_per_node_s) << t << " threads";
+    EXPECT_EQ(many.syn_bytes_per_node_s, one.syn_bytes_per_node_s) << t << " threads";
+    EXPECT_EQ(many.reply_bytes_per_node_s, one.reply_bytes_per_node_s) << t << " threads";
+    EXPECT_EQ(many.false_suspects, one.false_suspects) << t << " threads";
+    EXPECT_EQ(many.false_deaths, one.false_deaths) << t << " threads";
+  }
+}
+
+// The nodes of a step run in parallel, and what they send is applied in a fixed order: any
+// thread count gives the same run. Loss and jitter, so that the network's random draws (taken
+// in send order) would show any change of order; a probing mesh (above 16 lives), so that
+// relayed pushes, which tasks schedule, are in it too.
+TEST(FleetSim, TheThreadCountChangesNothing) {
+  FleetOptions o = Small();
+  o.nodes = 40;
+  o.duration_ms = 1500;
+  o.link.loss = 0.02;
+  o.link.jitter_ms = 3;
+  o.probe_above_lives = 16;
+  ExpectTheSameRunOn(o, {2, 3});
+}
+
+// With links of 0 ms a reply may arrive within the ms it was sent: received in another wave of
+// the same step, with the same result for any thread count.
+TEST(FleetSim, ZeroLatencyLinksGiveTheSameResultOnAnyThreadCount) {
+  FleetOptions o = Small();
+  o.nodes = 20;
+  o.duration_ms = 1000;
+  o.link.latency_ms = 0;
+  o.link.jitter_ms = 1;
+  ExpectTheSameRunOn(o, {2});
 }
 
 TEST(FleetSim, LossSlowsConvergenceButEveryProbeConverges) {
