@@ -679,7 +679,7 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, bool relayed, int64_t no
       NoteChange(id, now);
     }
     bool refused = false;
-    const std::vector<std::optional<SlotUpdate>> updates = UpdatesOf(od);
+    const Updates updates = UpdatesOf(od);
     // Merged, and (from, to] marked delivered unless a slot was refused (it must be offered
     // again).
     const uint64_t before = counters_.MergeRange(id, updates, od.from_version(),
@@ -1068,6 +1068,7 @@ bool GossipEngine::AckRelay(const wire::Delta& delta, const wire::NodeInfo& send
                             uint64_t token) {
   PendingAck& ack = acks_[sender.node_id()];
   ack.address = sender.mesh_address();
+  if (ack.ids.empty()) ++pending_acks_;
   if (ack.ids.size() < kMaxAcksPerPacket) ack.ids.push_back(delta.relay_id());
   const std::pair<uint64_t, uint64_t> key{token, delta.relay_id()};
   if (!recent_relays_.insert(key).second) return false;
@@ -1115,14 +1116,20 @@ void GossipEngine::ResendRelays(std::vector<Outgoing>& out, int64_t now) {
       SendRelay(unacked.offset + 1, std::move(packet), now, out);
     }
   }
+  if (pending_acks_ == 0) return;
   for (auto& [node_id, ack] : acks_) {
+    if (ack.ids.empty()) continue;
     Outgoing& o = out.emplace_back();
     o.address = ack.address;
     o.node_id = node_id;
     *o.packet.mutable_sender() = self_wire_;
     o.packet.mutable_relay_ack()->mutable_relay_ids()->Add(ack.ids.begin(), ack.ids.end());
+    ack.ids.clear();
   }
-  acks_.clear();
+  pending_acks_ = 0;
+  // Entries stay for the next acks to the same peers (a node acks the same few every push
+  // interval); bounded by the member table's size.
+  if (acks_.size() > options_.max_members) acks_.clear();
 }
 
 std::vector<wire::Packet> GossipEngine::RebuildRelay(
