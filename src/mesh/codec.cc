@@ -197,8 +197,8 @@ void WireUpdate::AppendTo(wire::OriginDelta& delta) && {
   }
 }
 
-std::vector<std::optional<SlotUpdate>> UpdatesOf(const wire::OriginDelta& delta) {
-  std::vector<std::optional<SlotUpdate>> out;
+Updates UpdatesOf(const wire::OriginDelta& delta) {
+  Updates out;
   out.reserve(delta.slots_size() + delta.baselines_size());
   for (const wire::Slot& slot : delta.slots()) out.push_back(UpdateOf(slot));
   for (const wire::Baseline& baseline : delta.baselines()) {

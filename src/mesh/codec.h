@@ -24,6 +24,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "mesh.pb.h"
 #include "mesh/counter_table.h"
 
@@ -104,6 +105,9 @@ class WireUpdate {
 
 // Every update `delta` carries — its slots, then its baselines — as CounterTable::Merge takes
 // them; nullopt for one whose numbers cannot be a window or a count (a malformed update).
-std::vector<std::optional<SlotUpdate>> UpdatesOf(const wire::OriginDelta& delta);
+// Inline for the usual one or two (an origin's updates of one push interval), so a relayed
+// origin's merge allocates nothing for them.
+using Updates = absl::InlinedVector<std::optional<SlotUpdate>, 2>;
+Updates UpdatesOf(const wire::OriginDelta& delta);
 
 }  // namespace sluice::mesh

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 
 namespace sluice::mesh {
@@ -87,15 +88,21 @@ class GossipEngine::DeltaWriter {
   // `vouched`: this node has `member` as a member (probing meshes only).
   uint64_t Add(const Member& member, uint64_t heartbeat, bool left, const CounterTable& counters,
                uint64_t since, uint64_t watermark, bool vouched = false) {
-    wire::OriginDelta header;
-    SetWire(member.info, *header.mutable_node());
-    header.set_heartbeat(heartbeat);
-    header.set_left(left);
-    header.set_vouched(vouched);
+    // Built again for each datagram the origin's updates span (rarely more than one): the
+    // first takes it instead of a copy.
+    auto make_header = [&] {
+      wire::OriginDelta header;
+      SetWire(member.info, *header.mutable_node());
+      header.set_heartbeat(heartbeat);
+      header.set_left(left);
+      header.set_vouched(vouched);
+      return header;
+    };
+    wire::OriginDelta header = make_header();
     header_bytes_ = header.ByteSizeLong();
     uint64_t from = since;
     uint64_t last = since;
-    wire::OriginDelta* od = Start(header, from);
+    wire::OriginDelta* od = Start(std::move(header), from);
     if (od == nullptr) return since;
     bool cut = false;
     uint64_t reached = since;
@@ -107,7 +114,7 @@ class GossipEngine::DeltaWriter {
         od->set_to_version(to);
         Close();
         from = to;
-        od = full() ? nullptr : Start(header, from);
+        od = full() ? nullptr : Start(make_header(), from);
         if (od == nullptr || size_ + bytes > budget_) {
           if (od != nullptr) od->set_to_version(from);
           cut = true;
@@ -134,7 +141,7 @@ class GossipEngine::DeltaWriter {
  private:
   // Opens an OriginDelta in the current packet (or a fresh one); nullptr when out of packets
   // or when it cannot fit even an empty packet.
-  wire::OriginDelta* Start(const wire::OriginDelta& header, uint64_t from) {
+  wire::OriginDelta* Start(wire::OriginDelta header, uint64_t from) {
     // The header's size with from_version set and to_version at its largest (one-byte tags;
     // proto3 leaves a 0 from_version out), plus the length prefix.
     const size_t bytes = header_bytes_ + (from == 0 ? 0 : 1 + CodedOutputStream::VarintSize64(from)) +
@@ -149,7 +156,7 @@ class GossipEngine::DeltaWriter {
       size_ = base_size_;
     }
     wire::OriginDelta* od = current_->mutable_delta()->add_origins();
-    *od = header;
+    *od = std::move(header);
     od->set_from_version(from);
     size_ += bytes;
     return od;
@@ -672,7 +679,7 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, bool relayed, int64_t no
       NoteChange(id, now);
     }
     bool refused = false;
-    const std::vector<std::optional<SlotUpdate>> updates = UpdatesOf(od);
+    const Updates updates = UpdatesOf(od);
     // Merged, and (from, to] marked delivered unless a slot was refused (it must be offered
     // again).
     const uint64_t before = counters_.MergeRange(id, updates, od.from_version(),
@@ -967,16 +974,22 @@ void GossipEngine::QueueRelays(const wire::Delta& delta) {
   const size_t size = ring_.size();
   if (size < 2) return;  // not on a ring (not probing yet, or left): anti-entropy covers it
   const size_t span = std::min<size_t>(delta.relay_span(), size);
+  // Each origin's size once, not once per copy queued.
+  absl::InlinedVector<size_t, 8> bytes;
+  if (span > 1) {
+    for (const auto& od : delta.origins()) bytes.push_back(od.ByteSizeLong() + 3);
+  }
   for (size_t offset = 1; offset < span; offset *= 2) {
     const auto part = static_cast<uint32_t>(std::min(2 * offset, span) - offset);
     auto& queued = relays_[{offset, part}];
-    for (const auto& od : delta.origins()) {
+    for (int i = 0; i < delta.origins_size(); ++i) {
+      const wire::OriginDelta& od = delta.origins(i);
       if (relay_origins_ >= kMaxRelayOrigins) return;
       if (od.node().node_id() == self().id.node_id &&
           od.node().incarnation() == self().id.incarnation) {
         continue;
       }
-      queued.push_back(od);
+      queued.push_back(QueuedOrigin{.od = od, .bytes = bytes[i]});
       ++relay_origins_;
     }
   }
@@ -1020,20 +1033,24 @@ std::vector<Outgoing> GossipEngine::TakeRelays(const std::vector<wire::Packet>& 
     }
   }
   for (auto& [key, origins] : relays_) {
-    const auto [offset, span] = key;
+    const size_t offset = key.first;
+    const uint32_t span = key.second;
     if (offset >= size) continue;  // the ring shrank: anti-entropy covers it
     wire::Packet packet;
-    *packet.mutable_sender() = self_wire_;
-    packet.mutable_delta()->set_relay_span(span);
+    auto shell = [&] {
+      *packet.mutable_sender() = self_wire_;
+      packet.mutable_delta()->set_relay_span(span);
+    };
+    shell();
     const size_t base = packet.ByteSizeLong() + 3;
     size_t bytes = base;
     size_t packets = 0;
-    for (auto& od : origins) {
-      const size_t od_bytes = od.ByteSizeLong() + 3;
+    for (auto& [od, od_bytes] : origins) {
       if (bytes + od_bytes > body_budget_ && packet.delta().origins_size() > 0) {
         if (++packets >= kMaxPushPackets) break;
-        send(offset, packet);
-        packet.mutable_delta()->clear_origins();
+        send(offset, std::move(packet));
+        packet = wire::Packet();
+        shell();
         bytes = base;
       }
       if (bytes + od_bytes > body_budget_) continue;  // cannot happen: it came in one datagram
@@ -1051,6 +1068,7 @@ bool GossipEngine::AckRelay(const wire::Delta& delta, const wire::NodeInfo& send
                             uint64_t token) {
   PendingAck& ack = acks_[sender.node_id()];
   ack.address = sender.mesh_address();
+  if (ack.ids.empty()) ++pending_acks_;
   if (ack.ids.size() < kMaxAcksPerPacket) ack.ids.push_back(delta.relay_id());
   const std::pair<uint64_t, uint64_t> key{token, delta.relay_id()};
   if (!recent_relays_.insert(key).second) return false;
@@ -1098,14 +1116,20 @@ void GossipEngine::ResendRelays(std::vector<Outgoing>& out, int64_t now) {
       SendRelay(unacked.offset + 1, std::move(packet), now, out);
     }
   }
+  if (pending_acks_ == 0) return;
   for (auto& [node_id, ack] : acks_) {
+    if (ack.ids.empty()) continue;
     Outgoing& o = out.emplace_back();
     o.address = ack.address;
     o.node_id = node_id;
     *o.packet.mutable_sender() = self_wire_;
     o.packet.mutable_relay_ack()->mutable_relay_ids()->Add(ack.ids.begin(), ack.ids.end());
+    ack.ids.clear();
   }
-  acks_.clear();
+  pending_acks_ = 0;
+  // Entries stay for the next acks to the same peers (a node acks the same few every push
+  // interval); bounded by the member table's size.
+  if (acks_.size() > options_.max_members) acks_.clear();
 }
 
 std::vector<wire::Packet> GossipEngine::RebuildRelay(

@@ -180,7 +180,7 @@ class GossipEngine {
   // Relays, acks of relays or relays not acknowledged yet are waiting for Push (probing
   // meshes): the runtime schedules one, as after a local admission, when this is true after a
   // Receive.
-  bool HasRelays() const { return !relays_.empty() || !acks_.empty() || !unacked_.empty(); }
+  bool HasRelays() const { return !relays_.empty() || pending_acks_ > 0 || !unacked_.empty(); }
 
   // Handles one packet the codec accepted, `datagram_bytes` long; returns the replies. Replies go
   // to the sender's advertised (and verified) address, whatever the datagram's source was.
@@ -336,7 +336,11 @@ class GossipEngine {
   // rounds), this node's place on it, and the origins to pass on by (places on, span).
   std::vector<const Member*> ring_;
   size_t ring_self_ = 0;
-  std::map<std::pair<size_t, uint32_t>, std::vector<wire::OriginDelta>> relays_;
+  struct QueuedOrigin {
+    wire::OriginDelta od;
+    size_t bytes = 0;  // what it adds to a Delta (sized once, however many copies are queued)
+  };
+  std::map<std::pair<size_t, uint32_t>, std::vector<QueuedOrigin>> relays_;
   size_t relay_origins_ = 0;
   // Relayed datagrams sent and not acknowledged yet, by relay id (= send order): to whom, the
   // span and the version range of each origin — not a copy of the datagram (copying every relay
@@ -360,12 +364,14 @@ class GossipEngine {
   // as far as this node's watermark of that origin reaches.
   std::vector<wire::Packet> RebuildRelay(const std::vector<RelayedRange>& ranges) const;
   uint64_t relay_seq_ = 0;  // the last relay id given
-  // Acks to send with the next Push, per peer node id (ordered: a deterministic send order).
+  // Acks to send with the next Push, per peer node id (ordered: a deterministic send order);
+  // an entry with no ids has none waiting. `pending_acks_`: the entries with ids.
   struct PendingAck {
     std::string address;
     std::vector<uint64_t> ids;
   };
   std::map<std::string, PendingAck> acks_;
+  size_t pending_acks_ = 0;
   // (sender token, relay id) of the last kRecentRelays relays merged here, oldest first.
   absl::flat_hash_set<std::pair<uint64_t, uint64_t>> recent_relays_;
   std::deque<std::pair<uint64_t, uint64_t>> recent_relay_order_;

@@ -72,6 +72,7 @@ Member* MemberTable::Learn(const NodeInfo& info, uint64_t heartbeat, int64_t now
   Member* learned = &members_.emplace(info.id, std::move(member)).first->second;
   index_.emplace(info.id, learned);
   ++generation_;
+  order_dirty_ = true;
   return learned;
 }
 
@@ -89,6 +90,7 @@ MemberTable::Room MemberTable::MakeRoom(absl::FunctionRef<bool(const OriginId&)>
   index_.erase(victim->first);
   members_.erase(victim);
   ++generation_;
+  order_dirty_ = true;
   return room;
 }
 
@@ -179,7 +181,16 @@ bool MemberTable::Tick(int64_t now) {
   bool changed = std::exchange(list_dirty_, false);
   member_count_ = 0;
   oldest_gone_since_ = std::numeric_limits<int64_t>::max();
-  for (auto& [id, member] : members_) {
+  if (std::exchange(order_dirty_, false)) {  // an entry came or went since the last Tick
+    order_.clear();
+    for (auto& entry : members_) order_.push_back(&entry.second);
+  }
+  // Every entry, every round: through a vector, fetching the entries a few ahead, since a
+  // walk of the map waited for each node in turn (a big mesh's entries are not in cache).
+  constexpr size_t kAhead = 8;
+  for (size_t i = 0; i < order_.size(); ++i) {
+    if (i + kAhead < order_.size()) __builtin_prefetch(&order_[i + kAhead]->heartbeat);
+    Member& member = *order_[i];
     NodeState state = StateAt(member, now);
     if (state != member.state) {
       member.state = state;
@@ -217,6 +228,7 @@ std::vector<OriginId> MemberTable::Forget(int64_t now,
       index_.erase(it->first);
       it = members_.erase(it);
       ++generation_;
+      order_dirty_ = true;
     } else {
       if (gone) oldest_gone_since_ = std::min(oldest_gone_since_, member.state_since);
       ++it;

@@ -183,6 +183,9 @@ class MemberTable {
   // The same entries by id: Find runs for every digest entry received, and a map lookup compared
   // ~log2(N) node ids (most of a 1000-node simulation's time).
   absl::flat_hash_map<OriginId, Member*, LifeHash, LifeEq> index_;
+  // The entries in id order for Tick's walk, rebuilt when one was added or dropped.
+  std::vector<Member*> order_;
+  bool order_dirty_ = true;
   Member* self_;
   // The member list changed since the last Tick in a way Tick cannot see: a member's gRPC
   // address, or a member dropped. (Tick compares each entry's `listed` instead of copying and

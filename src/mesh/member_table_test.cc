@@ -204,6 +204,24 @@ TEST(MemberTableTest, GenerationChangesWithEntriesAddressesAndStates) {
   EXPECT_TRUE(changed()) << "dropped";
 }
 
+TEST(MemberTableTest, TickSeesAnEntryThatReplacedAnEvictedOne) {
+  // Evicting one entry and learning another between two Ticks keeps the count the same: Tick
+  // must still judge the new entry (and never the dropped one; ASan checks the latter).
+  MemberTable t(Info("self"),
+                MemberTable::Options{.suspicion_timeout_ms = kT, .max_members = 2}, 0);
+  ASSERT_NE(t.Learn(Info("rumour"), 0, 0), nullptr);
+  t.Tick(0);
+  EXPECT_EQ(t.MakeRoom([](const OriginId&) { return false; }).evicted->node_id, "rumour");
+  Member* added = t.Learn(Info("new"), 0, 10);
+  ASSERT_NE(added, nullptr);
+  t.ObserveContact(*added, 10);
+  EXPECT_TRUE(t.Tick(10)) << "a new member";
+  EXPECT_TRUE(added->listed);
+  EXPECT_EQ(t.member_count(), 2u);
+  t.Tick(10 + 2 * kT + 1);
+  EXPECT_EQ(added->state, NodeState::kDead);
+}
+
 TEST(MemberTableTest, AddressChangeIsAMembershipChange) {
   MemberTable t = Table();
   Member* b = t.Learn(Info("b"), 0, 0);
