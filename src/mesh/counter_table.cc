@@ -311,8 +311,7 @@ uint64_t CounterTable::MergeRange(const OriginId& origin,
   const uint64_t before = known == nullptr ? 0 : known->second.watermark;
   if (refused || to < from || origin.node_id.empty()) return before;
   if (known == nullptr) known = &*origins_.try_emplace(origin).first;
-  uint64_t& watermark = known->second.watermark;
-  if (watermark >= from && to > watermark) watermark = to;
+  ExtendWatermark(known->second.watermark, from, to);
   return before;
 }
 
@@ -363,8 +362,7 @@ void CounterTable::AdvanceWatermark(const OriginId& origin, uint64_t from, uint6
   absl::MutexLock lock(&origins_mu_);
   auto it = origins_.find(origin, hash);
   if (it == origins_.end()) it = origins_.try_emplace(origin).first;
-  uint64_t& watermark = it->second.watermark;
-  if (watermark >= from && to > watermark) watermark = to;
+  ExtendWatermark(it->second.watermark, from, to);
 }
 
 uint64_t CounterTable::Watermark(const OriginId& origin) const {

@@ -254,6 +254,11 @@ class CounterTable {
 
   // Whether `origin`, whose HashOf is `hash`, is this node's life.
   bool IsSelf(const OriginId& origin, size_t hash) const;
+  // The watermark rule: a delivered range [from, to] raises `watermark` to `to` only when it
+  // starts at or below it (no gap in between). AdvanceWatermark and MergeRange both apply it.
+  static void ExtendWatermark(uint64_t& watermark, uint64_t from, uint64_t to) {
+    if (watermark >= from && to > watermark) watermark = to;
+  }
   // `origin` (HashOf: `hash`) as known here; nullptr when it is not.
   Origin* Known(const OriginId& origin, size_t hash) ABSL_SHARED_LOCKS_REQUIRED(origins_mu_);
   const Origin* Known(const OriginId& origin, size_t hash) const
