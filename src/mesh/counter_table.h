@@ -180,6 +180,13 @@ class CounterTable {
   // raises the watermark to `to` when it is already >= `from`. Ignored for this node.
   void AdvanceWatermark(const OriginId& origin, uint64_t from, uint64_t to);
 
+  // The watermark rule: a delivered range [from, to] raises `watermark` to `to` only when it
+  // starts at or below it (no gap in between). AdvanceWatermark, MergeRange and the
+  // engine's Deliver (on its copy) all apply it.
+  static void ExtendWatermark(uint64_t& watermark, uint64_t from, uint64_t to) {
+    if (watermark >= from && to > watermark) watermark = to;
+  }
+
   // Every update of `origin` with a version <= this is known here; 0 when the origin is unknown.
   // For this node: its latest version.
   uint64_t Watermark(const OriginId& origin) const;
@@ -254,11 +261,6 @@ class CounterTable {
 
   // Whether `origin`, whose HashOf is `hash`, is this node's life.
   bool IsSelf(const OriginId& origin, size_t hash) const;
-  // The watermark rule: a delivered range [from, to] raises `watermark` to `to` only when it
-  // starts at or below it (no gap in between). AdvanceWatermark and MergeRange both apply it.
-  static void ExtendWatermark(uint64_t& watermark, uint64_t from, uint64_t to) {
-    if (watermark >= from && to > watermark) watermark = to;
-  }
   // `origin` (HashOf: `hash`) as known here; nullptr when it is not.
   Origin* Known(const OriginId& origin, size_t hash) ABSL_SHARED_LOCKS_REQUIRED(origins_mu_);
   const Origin* Known(const OriginId& origin, size_t hash) const

@@ -720,7 +720,7 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, bool relayed, int64_t no
 
 uint64_t GossipEngine::Deliver(const OriginId& origin, uint64_t watermark, uint64_t from,
                                uint64_t to) {
-  if (watermark >= from && to > watermark) watermark = to;  // as MergeRange did
+  CounterTable::ExtendWatermark(watermark, from, to);  // as MergeRange did
   if (!probing()) return watermark;  // small meshes: the gap is asked for (unchanged behaviour)
   if (watermark < from) {  // a gap: hold the range for when it fills
     auto& held = held_[origin];
