@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_format.h"
 #include "core/rate_limit.h"
 #include "mesh/codec.h"
@@ -30,7 +31,7 @@ using mesh::Outgoing;
 // as it arrives, plus frame header and checksum), taken when it is sent so that neither side
 // measures the packet a second time.
 struct Datagram {
-  std::unique_ptr<const mesh::wire::Packet> packet;
+  std::unique_ptr<mesh::wire::Packet> packet;
   size_t received_bytes = 0;
 };
 
@@ -294,20 +295,21 @@ class Fleet {
       case kReceive:
         break;
     }
-    const mesh::wire::Packet& packet = *w.arrival.packet;
-    Prepare(node.engine->Receive(packet, w.arrival.received_bytes, now_).replies, w);
-    // Relays (as Mesh::OnDatagram); queued on pushes_ by the serial phase.
-    if (node.engine->HasRelays() && MakePushPending(node)) node.push_unqueued = true;
+    mesh::wire::Packet& packet = *w.arrival.packet;
+    // The origins whose probes may converge here, read before the engine takes the packet.
+    // The tracker is read-only while tasks run: a probe that converges earlier in this step's
+    // serial phase makes the watermark a no-op there, as Observe wants.
+    absl::InlinedVector<size_t, 8> probed;
     if (packet.has_delta()) {
       for (const auto& origin : packet.delta().origins()) {
         auto found = by_id_.find(origin.node().node_id());
-        // The tracker is read-only while tasks run: a probe that converges earlier in this
-        // step's serial phase makes the watermark a no-op there, as Observe wants.
-        if (found == by_id_.end() || !tracker_.Pending(found->second)) continue;
-        const size_t o = found->second;
-        w.watermarks.emplace_back(o, node.table->Watermark(nodes_[o].origin));
+        if (found != by_id_.end() && tracker_.Pending(found->second)) probed.push_back(found->second);
       }
     }
+    Prepare(node.engine->Receive(std::move(packet), w.arrival.received_bytes, now_).replies, w);
+    // Relays (as Mesh::OnDatagram); queued on pushes_ by the serial phase.
+    if (node.engine->HasRelays() && MakePushPending(node)) node.push_unqueued = true;
+    for (size_t o : probed) w.watermarks.emplace_back(o, node.table->Watermark(nodes_[o].origin));
     w.arrival.packet.reset();
   }
 
@@ -384,14 +386,14 @@ class Fleet {
         mesh::Decoded decoded = codec_.Decode(encoded);
         if (!decoded.packet) continue;
         p.datagram.received_bytes = FramedBytes(decoded.packet->ByteSizeLong());
-        p.datagram.packet = std::make_unique<const mesh::wire::Packet>(std::move(*decoded.packet));
+        p.datagram.packet = std::make_unique<mesh::wire::Packet>(std::move(*decoded.packet));
       } else {
         // The receiver is told the size without the cluster id (it travels as a parsed packet);
         // the sender is charged the real datagram's. Top-level fields add up, so one
         // ByteSizeLong gives both.
         p.datagram.received_bytes = FramedBytes(o.packet.ByteSizeLong());
         p.sent_bytes = p.datagram.received_bytes + cluster_id_bytes_;
-        p.datagram.packet = std::make_unique<const mesh::wire::Packet>(std::move(o.packet));
+        p.datagram.packet = std::make_unique<mesh::wire::Packet>(std::move(o.packet));
       }
       w.sends.push_back(std::move(p));
     }

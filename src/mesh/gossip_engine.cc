@@ -745,7 +745,7 @@ uint64_t GossipEngine::Deliver(const OriginId& origin, uint64_t watermark, uint6
   return watermark;
 }
 
-Received GossipEngine::Receive(const wire::Packet& packet, size_t datagram_bytes, int64_t now) {
+Received GossipEngine::Receive(wire::Packet packet, size_t datagram_bytes, int64_t now) {
   Received result;
   const OriginRef sender_ref{packet.sender().node_id(), packet.sender().incarnation()};
   if (LifeEq{}(sender_ref, self().id)) {
@@ -810,10 +810,10 @@ Received GossipEngine::Receive(const wire::Packet& packet, size_t datagram_bytes
       break;
     case wire::Packet::kDelta: {
       ++stats_.deltas_received;
-      const wire::Delta& delta = packet.delta();
+      wire::Delta& delta = *packet.mutable_delta();
       if (delta.relay_id() != 0 && !AckRelay(delta, packet.sender(), packet.token())) break;
       ApplyDelta(delta, /*relayed=*/probing() && delta.relay_span() > 0, now);
-      if (delta.relay_span() > 1) QueueRelays(delta);
+      if (delta.relay_span() > 1) QueueRelays(std::move(delta));
       break;
     }
     case wire::Packet::kRelayAck:
@@ -970,7 +970,7 @@ void GossipEngine::BuildPeerLists() {
   if (ring_.empty() || ring_[ring_self_] != &members_.self()) ring_.clear();
 }
 
-void GossipEngine::QueueRelays(const wire::Delta& delta) {
+void GossipEngine::QueueRelays(wire::Delta delta) {
   const size_t size = ring_.size();
   if (size < 2) return;  // not on a ring (not probing yet, or left): anti-entropy covers it
   const size_t span = std::min<size_t>(delta.relay_span(), size);
@@ -981,15 +981,20 @@ void GossipEngine::QueueRelays(const wire::Delta& delta) {
   }
   for (size_t offset = 1; offset < span; offset *= 2) {
     const auto part = static_cast<uint32_t>(std::min(2 * offset, span) - offset);
+    const bool last = 2 * offset >= span;  // the last copy takes the origins
     auto& queued = relays_[{offset, part}];
     for (int i = 0; i < delta.origins_size(); ++i) {
-      const wire::OriginDelta& od = delta.origins(i);
+      wire::OriginDelta& od = *delta.mutable_origins(i);
       if (relay_origins_ >= kMaxRelayOrigins) return;
       if (od.node().node_id() == self().id.node_id &&
           od.node().incarnation() == self().id.incarnation) {
         continue;
       }
-      queued.push_back(QueuedOrigin{.od = od, .bytes = bytes[i]});
+      if (last) {
+        queued.push_back(QueuedOrigin{.od = std::move(od), .bytes = bytes[i]});
+      } else {
+        queued.push_back(QueuedOrigin{.od = od, .bytes = bytes[i]});
+      }
       ++relay_origins_;
     }
   }

@@ -184,7 +184,8 @@ class GossipEngine {
 
   // Handles one packet the codec accepted, `datagram_bytes` long; returns the replies. Replies go
   // to the sender's advertised (and verified) address, whatever the datagram's source was.
-  Received Receive(const wire::Packet& packet, size_t datagram_bytes, int64_t now);
+  // Takes the packet: a relayed delta's origins move on instead of being copied.
+  Received Receive(wire::Packet packet, size_t datagram_bytes, int64_t now);
 
   // The cookie this node gives `node` (never 0): a keyed hash of its mesh address, id and
   // incarnation. Public for tests and the fuzzer; peers learn it only from a Challenge.
@@ -268,8 +269,9 @@ class GossipEngine {
   const Member* RingMember(size_t offset) const {
     return ring_[(ring_self_ + offset) % ring_.size()];
   }
-  // Queues `delta`'s origins for the members within its relay_span after this node.
-  void QueueRelays(const wire::Delta& delta);
+  // Queues `delta`'s origins for the members within its relay_span after this node (the last
+  // member's copy is moved, not copied).
+  void QueueRelays(wire::Delta delta);
   // The queued relays and `own` (this node's push packets, relayed from here) as datagrams, each
   // with a new relay id (SendRelay).
   std::vector<Outgoing> TakeRelays(const std::vector<wire::Packet>& own, int64_t now);

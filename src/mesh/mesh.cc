@@ -398,7 +398,7 @@ class Mesh::Impl {
     bool relays = false;
     {
       absl::MutexLock lock(&mu_);
-      received = engine_.Receive(*decoded.packet, bytes, clock_.NowMillis());
+      received = engine_.Receive(std::move(*decoded.packet), bytes, clock_.NowMillis());
       relays = engine_.HasRelays();  // relayed pushes wait for the next push (gossip_engine.h)
     }
     if (received.dropped) Dropped(*received.dropped);
