@@ -1,6 +1,7 @@
 #include "mesh/counter_table.h"
 
 #include <algorithm>
+#include <cassert>
 #include <limits>
 #include <optional>
 
@@ -265,7 +266,7 @@ MergeResult CounterTable::Merge(const OriginId& origin, const WindowKey& window,
   return Merge(origin, SlotUpdate{.window = window, .count = count, .version = version}, now);
 }
 
-std::optional<MergeResult> CounterTable::Screen(const OriginId& origin, size_t hash,
+std::optional<MergeResult> CounterTable::Screen(const OriginId& origin, bool self,
                                                 const SlotUpdate& update, int64_t now) const {
   const WindowKey& window = update.window;
   if (window.key.empty() || window.key.size() > kMaxKeyBytes || window.end <= window.start ||
@@ -274,14 +275,16 @@ std::optional<MergeResult> CounterTable::Screen(const OriginId& origin, size_t h
       (update.baseline_of && !ValidOrigin(*update.baseline_of))) {
     return MergeResult::kInvalid;
   }
-  if (IsSelf(origin, hash)) return MergeResult::kOwn;
+  if (self) return MergeResult::kOwn;
   if (Expired(window, now)) return MergeResult::kExpired;
   return std::nullopt;
 }
 
 MergeResult CounterTable::Merge(const OriginId& origin, const SlotUpdate& update, int64_t now) {
   const size_t hash = HashOf(origin);
-  if (std::optional<MergeResult> screened = Screen(origin, hash, update, now)) return *screened;
+  if (std::optional<MergeResult> screened = Screen(origin, IsSelf(origin, hash), update, now)) {
+    return *screened;
+  }
   // Held throughout, before the shard's lock: the origin cannot be forgotten meanwhile.
   absl::MutexLock lock(&origins_mu_);
   Origin* known = Known(origin, hash);
@@ -292,25 +295,45 @@ uint64_t CounterTable::MergeRange(const OriginId& origin,
                                   absl::Span<const std::optional<SlotUpdate>> updates,
                                   uint64_t from, uint64_t to, int64_t now,
                                   absl::FunctionRef<void(MergeResult)> merged) {
-  const size_t hash = HashOf(origin);
-  const bool self = IsSelf(origin, hash);
+  OriginHint hint;
+  return MergeRange(origin, hint, updates, from, to, now, merged);
+}
+
+uint64_t CounterTable::MergeRange(const OriginId& origin, OriginHint& hint,
+                                  absl::Span<const std::optional<SlotUpdate>> updates,
+                                  uint64_t from, uint64_t to, int64_t now,
+                                  absl::FunctionRef<void(MergeResult)> merged) {
   // Held throughout, before any shard's lock: the origin cannot be forgotten meanwhile.
   absl::MutexLock lock(&origins_mu_);
-  Origin* known = self ? nullptr : Known(origin, hash);
+  bool self = false;
+  Origin* known = nullptr;
+  if (hint.record != nullptr && hint.epoch == forget_epoch_) {
+    // A hint is filled only for other origins, and only from origins_.
+    known = static_cast<Origin*>(const_cast<void*>(hint.record));
+    assert(known->first == origin);
+  } else {
+    const size_t hash = HashOf(origin);
+    self = IsSelf(origin, hash);
+    if (!self) known = Known(origin, hash);
+  }
   bool refused = false;
   for (const std::optional<SlotUpdate>& update : updates) {
     MergeResult result = MergeResult::kInvalid;
     if (update) {
-      const std::optional<MergeResult> screened = Screen(origin, hash, *update, now);
+      const std::optional<MergeResult> screened = Screen(origin, self, *update, now);
       result = screened ? *screened : MergeInShard(origin, known, *update);
     }
     refused = refused || result == MergeResult::kFull || result == MergeResult::kKeyFull;
     merged(result);
   }
   if (self) return self_version_.load(std::memory_order_acquire);
+  if (known != nullptr) hint = OriginHint{.record = known, .epoch = forget_epoch_};
   const uint64_t before = known == nullptr ? 0 : known->second.watermark;
   if (refused || to < from || origin.node_id.empty()) return before;
-  if (known == nullptr) known = &*origins_.try_emplace(origin).first;
+  if (known == nullptr) {
+    known = &*origins_.try_emplace(origin).first;
+    hint = OriginHint{.record = known, .epoch = forget_epoch_};
+  }
   ExtendWatermark(known->second.watermark, from, to);
   return before;
 }
@@ -471,6 +494,7 @@ void CounterTable::ForgetOrigin(const OriginId& origin) {
   auto it = origins_.find(origin, hash);
   if (it == origins_.end() || Holds(*it)) return;
   origins_.erase(it);
+  ++forget_epoch_;
 }
 
 std::vector<OriginId> CounterTable::Origins() const {

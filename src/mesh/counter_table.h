@@ -104,6 +104,15 @@ struct SlotUpdate {
   std::optional<OriginId> baseline_of;
 };
 
+// Where an origin's record sits in a table, memoized by a caller that merges the same origin
+// often (the engine keeps one per member), so its next MergeRange skips the id's hash and lookup.
+// The table checks it: it goes stale once the table forgets any origin. A hint is only ever
+// used with the one origin it was filled for.
+struct OriginHint {
+  const void* record = nullptr;
+  uint64_t epoch = 0;
+};
+
 enum class MergeResult {
   kApplied,    // the slot grew (or was created)
   kUnchanged,  // nothing newer than what is known
@@ -175,6 +184,10 @@ class CounterTable {
   uint64_t MergeRange(const OriginId& origin, absl::Span<const std::optional<SlotUpdate>> updates,
                       uint64_t from, uint64_t to, int64_t now,
                       absl::FunctionRef<void(MergeResult)> merged);
+  // The same, with `hint` (for `origin` only) used when valid and filled once it is known.
+  uint64_t MergeRange(const OriginId& origin, OriginHint& hint,
+                      absl::Span<const std::optional<SlotUpdate>> updates, uint64_t from,
+                      uint64_t to, int64_t now, absl::FunctionRef<void(MergeResult)> merged);
 
   // Records that every update of `origin` with a version in (from, to] has been delivered:
   // raises the watermark to `to` when it is already >= `from`. Ignored for this node.
@@ -281,9 +294,9 @@ class CounterTable {
   // Sets `setter`'s baseline of `of` in `entry` to (count, version), re-indexing it; creates it.
   void SetBaseline(Shard& shard, Entry& entry, Origin& setter, const OriginId& of, int64_t count,
                    uint64_t version) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
-  // Merge's checks that need no lock: kInvalid, kOwn (`hash`: HashOf(origin)), kExpired;
+  // Merge's checks that need no lock: kInvalid, kOwn (`self`: origin is this node), kExpired;
   // nullopt when the update is to be merged.
-  std::optional<MergeResult> Screen(const OriginId& origin, size_t hash, const SlotUpdate& update,
+  std::optional<MergeResult> Screen(const OriginId& origin, bool self, const SlotUpdate& update,
                                     int64_t now) const;
   // Merge's work under the locks, once `update` is valid and not this node's. `known`:
   // Known(origin), which this sets when the origin's first update is applied.
@@ -307,6 +320,8 @@ class CounterTable {
   // before any shard's lock.
   mutable absl::Mutex origins_mu_;
   absl::node_hash_map<OriginId, OriginState> origins_ ABSL_GUARDED_BY(origins_mu_);
+  // Raised whenever an origin is forgotten: every OriginHint filled before is stale.
+  uint64_t forget_epoch_ ABSL_GUARDED_BY(origins_mu_) = 1;
 };
 
 }  // namespace sluice::mesh

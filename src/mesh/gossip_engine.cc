@@ -682,7 +682,7 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, bool relayed, int64_t no
     const Updates updates = UpdatesOf(od);
     // Merged, and (from, to] marked delivered unless a slot was refused (it must be offered
     // again).
-    const uint64_t before = counters_.MergeRange(id, updates, od.from_version(),
+    const uint64_t before = counters_.MergeRange(id, member->counters, updates, od.from_version(),
                                                  od.to_version(), now, [&](MergeResult result) {
       switch (result) {
         case MergeResult::kApplied:

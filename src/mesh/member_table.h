@@ -95,6 +95,8 @@ struct Member {
   bool suspected = false;
   uint64_t suspected_heartbeat = 0;
   int64_t suspected_since = 0;
+  // Where this life's counters are in the engine's CounterTable (the engine's memo).
+  OriginHint counters;
 };
 
 class MemberTable {
