@@ -345,6 +345,49 @@ TEST(CounterTableTest, MergeRangeLeavesARangeWithARefusedSlotUndelivered) {
   EXPECT_EQ(t.Watermark(kSelf), 0u) << "this node's own versions are its own";
 }
 
+TEST(CounterTableTest, AHintSkipsTheLookupUntilAnOriginIsForgotten) {
+  // The engine keeps one hint per member: the same results as without it, and a hint filled
+  // before an origin was forgotten is not followed to the forgotten record.
+  CounterTable t(Opts());
+  OriginHint hint;
+  auto one = [](int64_t count, uint64_t version) {
+    return std::vector<std::optional<SlotUpdate>>{
+        SlotUpdate{.window = kWin, .count = count, .version = version}};
+  };
+  t.MergeRange(kB, hint, one(1, 1), 0, 1, 1500, [](MergeResult) {});
+  ASSERT_NE(hint.record, nullptr) << "filled once the origin is known";
+  std::vector<MergeResult> results;
+  EXPECT_EQ(t.MergeRange(kB, hint, one(2, 2), 1, 2, 1500,
+                         [&](MergeResult r) { results.push_back(r); }),
+            1u);
+  EXPECT_EQ(results, std::vector<MergeResult>{MergeResult::kApplied});
+  EXPECT_EQ(t.Watermark(kB), 2u);
+  EXPECT_EQ(t.Total(kWin), 2);
+
+  // kB's window ends and kB is forgotten; kC is then learned (it may reuse kB's memory).
+  t.Collect(10'000);
+  t.ForgetOrigin(kB);
+  ASSERT_EQ(t.Watermark(kB), 0u);
+  const WindowKey later{"n_k", 10'000, 11'000};
+  t.Merge(kC, later, 5, 1, 10'500);
+  t.AdvanceWatermark(kC, 0, 1);
+  // The stale hint is not followed: kB starts afresh and kC is untouched.
+  EXPECT_EQ(t.MergeRange(kB, hint,
+                         {SlotUpdate{.window = later, .count = 3, .version = 7}}, 0, 7, 10'500,
+                         [](MergeResult) {}),
+            0u);
+  EXPECT_EQ(t.Watermark(kB), 7u);
+  EXPECT_EQ(t.Watermark(kC), 1u);
+  EXPECT_EQ(t.Total(later), 8);
+  EXPECT_EQ(Slots(t, kC).size(), 1u);
+
+  // This node's own updates are never merged, hint or not, and fill no hint.
+  OriginHint own;
+  t.MergeRange(kSelf, own, one(1, 1), 0, 1, 1500,
+               [](MergeResult r) { EXPECT_EQ(r, MergeResult::kOwn); });
+  EXPECT_EQ(own.record, nullptr);
+}
+
 TEST(CounterTableTest, VisitSinceAboveTheHighestVersionVisitsNothing) {
   CounterTable t(Opts());
   t.Merge(kB, kWin, 1, 4, 1500);
