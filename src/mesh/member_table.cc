@@ -37,6 +37,7 @@ Member* MemberTable::Learn(const NodeInfo& info, uint64_t heartbeat, int64_t now
     // Addresses only ever come from the node itself (relayed verbatim), so take the latest.
     if (!info.mesh_address.empty() && info.mesh_address != member.info.mesh_address) {
       member.info.mesh_address = info.mesh_address;
+      member.cookie = 0;
       ++generation_;
     }
     if (!info.grpc_address.empty() && info.grpc_address != member.info.grpc_address) {

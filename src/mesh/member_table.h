@@ -97,6 +97,9 @@ struct Member {
   int64_t suspected_since = 0;
   // Where this life's counters are in the engine's CounterTable (the engine's memo).
   OriginHint counters;
+  // The cookie the engine gives this life at its mesh address (the engine's memo; 0: not
+  // computed yet). Learn clears it when the address changes.
+  uint64_t cookie = 0;
 };
 
 class MemberTable {
