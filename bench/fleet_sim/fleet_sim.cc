@@ -303,7 +303,8 @@ class Fleet {
     if (packet.has_delta()) {
       for (const auto& origin : packet.delta().origins()) {
         auto found = by_id_.find(origin.node().node_id());
-        if (found != by_id_.end() && tracker_.Pending(found->second)) probed.push_back(found->second);
+        if (found == by_id_.end() || !tracker_.Pending(found->second)) continue;
+        probed.push_back(found->second);
       }
     }
     Prepare(node.engine->Receive(std::move(packet), w.arrival.received_bytes, now_).replies, w);
