@@ -98,6 +98,15 @@ const CounterTable::Origin* CounterTable::Known(const OriginId& origin, size_t h
   return it == origins_.end() ? nullptr : &*it;
 }
 
+CounterTable::Origin* CounterTable::Hinted([[maybe_unused]] const OriginId& origin,
+                                           const OriginHint& hint) const {
+  if (hint.record == nullptr || hint.epoch != forget_epoch_) return nullptr;
+  // A hint is filled only for other origins, and only from origins_.
+  auto* known = static_cast<Origin*>(const_cast<void*>(hint.record));
+  assert(known->first == origin);
+  return known;
+}
+
 bool CounterTable::Holds(const Origin& origin) const {
   for (const Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
@@ -306,12 +315,8 @@ uint64_t CounterTable::MergeRange(const OriginId& origin, OriginHint& hint,
   // Held throughout, before any shard's lock: the origin cannot be forgotten meanwhile.
   absl::MutexLock lock(&origins_mu_);
   bool self = false;
-  Origin* known = nullptr;
-  if (hint.record != nullptr && hint.epoch == forget_epoch_) {
-    // A hint is filled only for other origins, and only from origins_.
-    known = static_cast<Origin*>(const_cast<void*>(hint.record));
-    assert(known->first == origin);
-  } else {
+  Origin* known = Hinted(origin, hint);
+  if (known == nullptr) {
     const size_t hash = HashOf(origin);
     self = IsSelf(origin, hash);
     if (!self) known = Known(origin, hash);
@@ -388,7 +393,11 @@ void CounterTable::AdvanceWatermark(const OriginId& origin, uint64_t from, uint6
   ExtendWatermark(it->second.watermark, from, to);
 }
 
-uint64_t CounterTable::Watermark(const OriginId& origin) const {
+uint64_t CounterTable::Watermark(const OriginId& origin, const OriginHint& hint) const {
+  if (hint.record != nullptr) {
+    absl::ReaderMutexLock lock(&origins_mu_);
+    if (const Origin* known = Hinted(origin, hint)) return known->second.watermark;
+  }
   const size_t hash = HashOf(origin);
   if (IsSelf(origin, hash)) return self_version_.load(std::memory_order_acquire);
   absl::ReaderMutexLock lock(&origins_mu_);
@@ -397,7 +406,8 @@ uint64_t CounterTable::Watermark(const OriginId& origin) const {
 }
 
 uint64_t CounterTable::VisitSince(const OriginId& origin, uint64_t since,
-                                  absl::FunctionRef<bool(const SlotView&)> visit) const {
+                                  absl::FunctionRef<bool(const SlotView&)> visit,
+                                  const OriginHint& hint) const {
   constexpr uint64_t kAll = std::numeric_limits<uint64_t>::max();
   if (since == kAll) return kAll;
   struct Copy {
@@ -413,7 +423,8 @@ uint64_t CounterTable::VisitSince(const OriginId& origin, uint64_t since,
   {
     // Held while copying: `known` cannot be forgotten (and its address reused) meanwhile.
     absl::ReaderMutexLock origins_lock(&origins_mu_);
-    const Origin* known = Known(origin, HashOf(origin));
+    const Origin* known = Hinted(origin, hint);
+    if (known == nullptr) known = Known(origin, HashOf(origin));
     if (known == nullptr) return kAll;
     const uint64_t highest = known == &self_ ? self_version_.load(std::memory_order_acquire)
                                              : known->second.max_version;

@@ -201,16 +201,18 @@ class CounterTable {
   }
 
   // Every update of `origin` with a version <= this is known here; 0 when the origin is unknown.
-  // For this node: its latest version.
-  uint64_t Watermark(const OriginId& origin) const;
+  // For this node: its latest version. `hint` (for `origin` only), when valid, spares the lookup.
+  uint64_t Watermark(const OriginId& origin, const OriginHint& hint = {}) const;
 
   // Calls `visit` for each live slot of `origin` whose version is > `since`, in increasing
   // version order, until `visit` returns false. Visits a copy taken shard by shard (no lock is
   // held while `visit` runs); a slot changed meanwhile may be seen at its newer version, never
   // missed. At most kVisitBatch slots per shard per call: returns the version up to which every
   // slot was offered to `visit` (UINT64_MAX: all of them), the rest is for a later call.
+  // `hint` as for Watermark.
   uint64_t VisitSince(const OriginId& origin, uint64_t since,
-                      absl::FunctionRef<bool(const SlotView&)> visit) const;
+                      absl::FunctionRef<bool(const SlotView&)> visit,
+                      const OriginHint& hint = {}) const;
 
   // Deletes every window whose end + gc_grace <= now; returns how many.
   size_t Collect(int64_t now);
@@ -277,6 +279,9 @@ class CounterTable {
   // `origin` (HashOf: `hash`) as known here; nullptr when it is not.
   Origin* Known(const OriginId& origin, size_t hash) ABSL_SHARED_LOCKS_REQUIRED(origins_mu_);
   const Origin* Known(const OriginId& origin, size_t hash) const
+      ABSL_SHARED_LOCKS_REQUIRED(origins_mu_);
+  // The record `hint` names when it is valid (never this node's), else nullptr.
+  Origin* Hinted(const OriginId& origin, const OriginHint& hint) const
       ABSL_SHARED_LOCKS_REQUIRED(origins_mu_);
   // Whether any live window holds a slot or baseline of `origin`.
   bool Holds(const Origin& origin) const ABSL_SHARED_LOCKS_REQUIRED(origins_mu_);

@@ -31,12 +31,16 @@ struct Update {
   uint64_t version;
 };
 
-std::vector<std::pair<uint64_t, int64_t>> Slots(const CounterTable& t, const OriginId& o) {
+std::vector<std::pair<uint64_t, int64_t>> Slots(const CounterTable& t, const OriginId& o,
+                                                const OriginHint& hint = {}) {
   std::vector<std::pair<uint64_t, int64_t>> out;
-  t.VisitSince(o, 0, [&](const SlotView& s) {
-    out.emplace_back(s.version, s.count);
-    return true;
-  });
+  t.VisitSince(
+      o, 0,
+      [&](const SlotView& s) {
+        out.emplace_back(s.version, s.count);
+        return true;
+      },
+      hint);
   return out;
 }
 
@@ -386,6 +390,35 @@ TEST(CounterTableTest, AHintSkipsTheLookupUntilAnOriginIsForgotten) {
   t.MergeRange(kSelf, own, one(1, 1), 0, 1, 1500,
                [](MergeResult r) { EXPECT_EQ(r, MergeResult::kOwn); });
   EXPECT_EQ(own.record, nullptr);
+}
+
+TEST(CounterTableTest, AHintServesWatermarkAndVisitSinceUntilAnOriginIsForgotten) {
+  CounterTable t(Opts());
+  OriginHint hint;
+  const WindowKey other{"n_other", 1000, 2000};
+  t.MergeRange(kB, hint,
+               {SlotUpdate{.window = kWin, .count = 2, .version = 3},
+                SlotUpdate{.window = other, .count = 1, .version = 5}},
+               0, 5, 1500, [](MergeResult) {});
+  ASSERT_NE(hint.record, nullptr);
+  EXPECT_EQ(t.Watermark(kB, hint), 5u);
+  EXPECT_EQ(Slots(t, kB, hint), Slots(t, kB));
+  EXPECT_EQ(Slots(t, kB, hint).size(), 2u);
+
+  // Forgotten, and kC learned in its place: the stale hint reads kB as unknown, not kC.
+  t.Collect(10'000);
+  t.ForgetOrigin(kB);
+  const WindowKey later{"n_k", 10'000, 11'000};
+  t.Merge(kC, later, 4, 2, 10'500);
+  t.AdvanceWatermark(kC, 0, 2);
+  EXPECT_EQ(t.Watermark(kB, hint), 0u);
+  EXPECT_TRUE(Slots(t, kB, hint).empty());
+  EXPECT_EQ(t.Watermark(kC), 2u);
+
+  // An empty hint is the plain lookup, this node included.
+  ASSERT_TRUE(t.Consume(kWin, 1, 10, false).ok());
+  EXPECT_EQ(t.Watermark(kSelf, OriginHint{}), t.Watermark(kSelf));
+  EXPECT_GT(t.Watermark(kSelf), 0u);
 }
 
 TEST(CounterTableTest, VisitSinceAboveTheHighestVersionVisitsNothing) {

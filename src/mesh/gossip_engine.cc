@@ -106,7 +106,7 @@ class GossipEngine::DeltaWriter {
     if (od == nullptr) return since;
     bool cut = false;
     uint64_t reached = since;
-    const uint64_t offered = counters.VisitSince(member.info.id, since, [&](const SlotView& view) {
+    auto write = [&](const SlotView& view) {
       WireUpdate update(view);
       const size_t bytes = update.DeltaBytes();
       if (size_ + bytes > budget_) {
@@ -126,7 +126,8 @@ class GossipEngine::DeltaWriter {
       size_ += bytes;
       last = view.version;
       return true;
-    });
+    };
+    const uint64_t offered = counters.VisitSince(member.info.id, since, write, member.counters);
     if (cut) return reached;
     const uint64_t to = std::max(from, std::min(watermark, offered));
     od->set_to_version(to);
@@ -340,7 +341,7 @@ wire::DigestEntry GossipEngine::EntryOf(const Member& member) const {
   entry.set_node_id(member.info.id.node_id);
   entry.set_incarnation(member.info.id.incarnation);
   entry.set_heartbeat(member.heartbeat);
-  entry.set_max_version(counters_.Watermark(member.info.id));
+  entry.set_max_version(counters_.Watermark(member.info.id, member.counters));
   entry.set_left(member.left);
   entry.set_suspect(probing() && member.suspected);
   return entry;
@@ -541,7 +542,7 @@ std::vector<wire::Packet> GossipEngine::AnswerChangedDigest(const wire::Digest& 
     const wire::DigestEntry& entry = digest.entries((start + k) % n);
     const Member* member = members_.Find(OriginRef{entry.node_id(), entry.incarnation()});
     if (member == nullptr || !InDigest(*member, now)) continue;
-    const uint64_t watermark = counters_.Watermark(member->info.id);
+    const uint64_t watermark = counters_.Watermark(member->info.id, member->counters);
     if (watermark <= entry.max_version()) continue;
     writer.Add(*member, member->heartbeat, member->left, counters_, entry.max_version(),
                watermark, Vouches(*member));
@@ -570,7 +571,7 @@ std::vector<wire::Packet> GossipEngine::AnswerDigest(const wire::Digest& digest,
   DeltaWriter writer(self_wire_, body_budget_, kMaxReplyPackets);
   for (const Member* member : candidates) {
     if (writer.full()) break;
-    const uint64_t watermark = counters_.Watermark(member->info.id);
+    const uint64_t watermark = counters_.Watermark(member->info.id, member->counters);
     auto known = peer.find(member->info.id);
     if (known != peer.end() && watermark <= known->second->max_version()) continue;
     const uint64_t since = known == peer.end() ? 0 : known->second->max_version();
@@ -587,16 +588,20 @@ std::vector<wire::Packet> GossipEngine::CatchUp(const wire::Digest& syn, size_t 
   DeltaWriter writer(self_wire_, body_budget_, max_packets);
   const auto& entries = members_.entries();
   auto it = entries.upper_bound(catch_up_cursor_);
+  const OriginId* last = nullptr;
   for (size_t seen = 0; seen < entries.size() && !writer.full(); ++seen, ++it) {
     if (it == entries.end()) it = entries.begin();
     const Member& member = it->second;
     if (&member == &members_.self() || !members_.IsMember(member)) continue;
-    const uint64_t watermark = counters_.Watermark(member.info.id);
+    const uint64_t watermark = counters_.Watermark(member.info.id, member.counters);
     // Header only: the range (watermark, watermark] has no slots; the peer asks for them.
     writer.Add(member, member.heartbeat, member.left, counters_, watermark, watermark,
                /*vouched=*/true);
-    catch_up_cursor_ = it->first;  // one cut short by a full writer comes next rotation
+    last = &it->first;
   }
+  // Where the next rotation resumes, copied once instead of per entry (one cut short by a full
+  // writer comes next rotation).
+  if (last != nullptr) catch_up_cursor_ = *last;
   return writer.Take();
 }
 
@@ -619,7 +624,7 @@ std::optional<wire::Digest> GossipEngine::WantsDigest(const wire::Digest& syn) c
     if (member == nullptr) {
       want.set_node_id(entry.node_id());  // unknown here: all of it, from version 0
       want.set_incarnation(entry.incarnation());
-    } else if (counters_.Watermark(member->info.id) < entry.max_version() ||
+    } else if (counters_.Watermark(member->info.id, member->counters) < entry.max_version() ||
                (entry.heartbeat() == 0 && member->confirmed && member->heartbeat > 0)) {
       // Lacks updates here; or news for the peer, which has not seen that node alive yet (it
       // becomes a member there once this heartbeat is above the one it learned).
@@ -646,7 +651,7 @@ std::vector<wire::Packet> GossipEngine::AnswerWants(const wire::Digest& wants,
     const Member* member = members_.Find(OriginRef{entry.node_id(), entry.incarnation()});
     if (member == nullptr || member->info.id == peer) continue;  // peer's: its heartbeat
     if (!InDigest(*member, now)) continue;
-    const uint64_t watermark = counters_.Watermark(member->info.id);
+    const uint64_t watermark = counters_.Watermark(member->info.id, member->counters);
     const uint64_t since = entry.max_version();
     // An unknown life (since 0) is sent even without slots: its header makes it known.
     if (since != 0 && watermark <= since) continue;
