@@ -662,6 +662,15 @@ std::vector<wire::Packet> GossipEngine::AnswerWants(const wire::Digest& wants,
 }
 
 void GossipEngine::ApplyDelta(const wire::Delta& delta, bool relayed, int64_t now) {
+  // Counted here and added once per delta: a counter add is an atomic on a shared cell.
+  struct {
+    uint64_t applied = 0;
+    uint64_t unchanged = 0;
+    uint64_t expired = 0;
+    uint64_t full = 0;
+    uint64_t key_full = 0;
+    uint64_t invalid = 0;
+  } slots;
   for (const auto& od : delta.origins()) {
     Member* member = Known(od.node());
     if (member == nullptr) {
@@ -691,25 +700,25 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, bool relayed, int64_t no
                                                  od.to_version(), now, [&](MergeResult result) {
       switch (result) {
         case MergeResult::kApplied:
-          ++stats_.slots_applied;
+          ++slots.applied;
           break;
         case MergeResult::kUnchanged:
         case MergeResult::kOwn:
-          ++stats_.slots_unchanged;
+          ++slots.unchanged;
           break;
         case MergeResult::kExpired:
-          ++stats_.slots_expired;
+          ++slots.expired;
           break;
         case MergeResult::kFull:
-          ++stats_.slots_rejected_full;
+          ++slots.full;
           refused = true;
           break;
         case MergeResult::kKeyFull:
-          ++stats_.slots_rejected_key_full;
+          ++slots.key_full;
           refused = true;
           break;
         case MergeResult::kInvalid:
-          ++stats_.slots_invalid;
+          ++slots.invalid;
           break;
       }
     });
@@ -721,6 +730,12 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, bool relayed, int64_t no
       if ((raised && !relayed) || od.from_version() > before) NoteChange(id, now);
     }
   }
+  stats_.slots_applied += slots.applied;
+  stats_.slots_unchanged += slots.unchanged;
+  stats_.slots_expired += slots.expired;
+  stats_.slots_rejected_full += slots.full;
+  stats_.slots_rejected_key_full += slots.key_full;
+  stats_.slots_invalid += slots.invalid;
 }
 
 uint64_t GossipEngine::Deliver(const OriginId& origin, uint64_t watermark, uint64_t from,
