@@ -671,6 +671,16 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, bool relayed, int64_t no
     uint64_t key_full = 0;
     uint64_t invalid = 0;
   } slots;
+  // Each origin's node info is a chain of separate allocations (message, strings, id bytes):
+  // started for all origins at once here, the loads overlap instead of stalling Known below
+  // one origin at a time.
+  for (const auto& od : delta.origins()) {
+    const wire::NodeInfo& node = od.node();
+    __builtin_prefetch(node.node_id().data());
+    __builtin_prefetch(&node.mesh_address());
+    __builtin_prefetch(&node.grpc_address());
+    __builtin_prefetch(&node.http_address());
+  }
   for (const auto& od : delta.origins()) {
     Member* member = Known(od.node());
     if (member == nullptr) {
