@@ -19,11 +19,14 @@ void ConvergenceTracker::Start(size_t origin, uint64_t version, int64_t now) {
   p.known[origin] = true;
   if (p.missing == 0) p.done = now;
   probes_.push_back(std::move(p));
-  if (probes_.back().done < 0) pending_[origin].push_back(probes_.size() - 1);
+  if (probes_.back().done >= 0) return;
+  if (pending_[origin].empty()) pending_origins_.push_back(origin);
+  pending_[origin].push_back(probes_.size() - 1);
 }
 
 void ConvergenceTracker::Observe(size_t node, size_t origin, uint64_t watermark, int64_t now) {
   std::vector<size_t>& pending = pending_[origin];
+  if (pending.empty()) return;
   for (size_t i = 0; i < pending.size();) {
     Probe& p = probes_[pending[i]];
     if (p.version <= watermark && !p.known[node]) {
@@ -37,6 +40,7 @@ void ConvergenceTracker::Observe(size_t node, size_t origin, uint64_t watermark,
     }
     ++i;
   }
+  if (pending.empty()) std::erase(pending_origins_, origin);
 }
 
 std::vector<int64_t> ConvergenceTracker::Durations(int64_t end) const {

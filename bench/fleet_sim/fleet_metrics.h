@@ -36,6 +36,9 @@ class ConvergenceTracker {
   size_t probes() const { return probes_.size(); }
   // Whether some probe of `origin` is still unconverged (Observe would do something).
   bool Pending(size_t origin) const { return origin < pending_.size() && !pending_[origin].empty(); }
+  // The origins for which Pending is true, in no particular order: a few at a time, so a caller
+  // matching a packet's origins against them needs no lookup by name.
+  const std::vector<size_t>& pending_origins() const { return pending_origins_; }
   size_t unconverged() const;
 
  private:
@@ -51,6 +54,7 @@ class ConvergenceTracker {
   size_t nodes_;
   std::vector<Probe> probes_;
   std::vector<std::vector<size_t>> pending_;  // per origin: its unconverged probes
+  std::vector<size_t> pending_origins_;       // the origins whose pending_ is not empty
 };
 
 // Admissions per (key, window), summed over every node: the truth the mesh approximates.

@@ -52,6 +52,26 @@ TEST(ConvergenceTracker, OneNodeConvergesAtOnce) {
   EXPECT_EQ(t.Durations(99), std::vector<int64_t>{0});
 }
 
+TEST(ConvergenceTracker, PendingOriginsAreThoseWithAnUnconvergedProbe) {
+  ConvergenceTracker t(3);
+  EXPECT_TRUE(t.pending_origins().empty());
+  t.Start(2, 1, 10);
+  t.Start(2, 2, 11);  // a second probe of the same origin: listed once
+  t.Start(0, 1, 12);
+  EXPECT_EQ(t.pending_origins(), (std::vector<size_t>{2, 0}));
+  t.Observe(0, 2, 1, 20);
+  t.Observe(1, 2, 1, 21);  // the first probe of 2 converged, its second has not
+  EXPECT_EQ(t.pending_origins(), (std::vector<size_t>{2, 0}));
+  t.Observe(0, 2, 2, 22);
+  t.Observe(1, 2, 2, 23);
+  EXPECT_EQ(t.pending_origins(), std::vector<size_t>{0});
+  EXPECT_TRUE(t.Pending(0));
+  EXPECT_FALSE(t.Pending(2));
+  t.Observe(1, 0, 1, 24);
+  t.Observe(2, 0, 1, 25);
+  EXPECT_TRUE(t.pending_origins().empty());
+}
+
 TEST(OvershootTracker, WorstFullWindowInRange) {
   OvershootTracker o;
   o.Admit(1, 0, 104);      // before the range

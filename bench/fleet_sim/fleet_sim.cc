@@ -137,7 +137,6 @@ class Fleet {
       Node& n = nodes_[i];
       n.address = names.mesh;
       by_address_[names.mesh] = i;
-      by_id_[names.node_id] = i;
       n.origin = mesh::OriginId{m.node_id, m.incarnation};
       n.table = std::make_unique<mesh::CounterTable>(mesh::CounterOptionsFor(m));
       n.engine = std::make_unique<mesh::GossipEngine>(m, codec_.body_budget(), kStart, *n.table);
@@ -300,11 +299,12 @@ class Fleet {
     // The tracker is read-only while tasks run: a probe that converges earlier in this step's
     // serial phase makes the watermark a no-op there, as Observe wants.
     absl::InlinedVector<size_t, 8> probed;
-    if (packet.has_delta()) {
+    const std::vector<size_t>& pending = tracker_.pending_origins();
+    if (packet.has_delta() && !pending.empty()) {
       for (const auto& origin : packet.delta().origins()) {
-        auto found = by_id_.find(origin.node().node_id());
-        if (found == by_id_.end() || !tracker_.Pending(found->second)) continue;
-        probed.push_back(found->second);
+        for (size_t o : pending) {
+          if (origin.node().node_id() == nodes_[o].origin.node_id) probed.push_back(o);
+        }
       }
     }
     Prepare(node.engine->Receive(std::move(packet), w.arrival.received_bytes, now_).replies, w);
@@ -475,7 +475,6 @@ class Fleet {
   const size_t cluster_id_bytes_;  // see ClusterIdBytes
   std::vector<Node> nodes_;
   absl::flat_hash_map<std::string, size_t> by_address_;
-  absl::flat_hash_map<std::string, size_t> by_id_;
   Timers rounds_;
   Timers pushes_;
   ConvergenceTracker tracker_;
