@@ -87,6 +87,7 @@ MemberTable::Room MemberTable::MakeRoom(absl::FunctionRef<bool(const OriginId&)>
   }
   if (victim == members_.end()) return Room{};
   Room room{.fits = true, .evicted = victim->first};
+  if (on_drop_) on_drop_(victim->second);
   list_dirty_ = list_dirty_ || victim->second.listed;
   index_.erase(victim->first);
   members_.erase(victim);
@@ -225,6 +226,7 @@ std::vector<OriginId> MemberTable::Forget(int64_t now,
     if (&member != self_ && gone && now - member.state_since >= options_.forget_after_ms &&
         !keep(it->first)) {
       forgotten.push_back(it->first);
+      if (on_drop_) on_drop_(member);
       list_dirty_ = list_dirty_ || member.listed;
       index_.erase(it->first);
       it = members_.erase(it);

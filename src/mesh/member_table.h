@@ -27,11 +27,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -136,6 +138,9 @@ class MemberTable {
   // live members are never dropped.
   Room MakeRoom(absl::FunctionRef<bool(const OriginId&)> keep);
   size_t size() const { return members_.size(); }
+  // Called with each entry MakeRoom or Forget drops, just before it goes. An entry keeps its
+  // address until then, so a caller may hold pointers to entries and let go of them here.
+  void OnDrop(std::function<void(const Member&)> dropping) { on_drop_ = std::move(dropping); }
 
   // Heartbeat evidence: a value above the known one means the node was alive just now. True when
   // it refuted a suspicion (news worth relaying).
@@ -201,6 +206,7 @@ class MemberTable {
   // there is none), so Forget can tell without a walk that nothing is old enough to drop.
   int64_t oldest_gone_since_ = std::numeric_limits<int64_t>::max();
   bool by_probes_ = false;
+  std::function<void(const Member&)> on_drop_;
   size_t member_count_ = 1;
   uint64_t id_conflicts_ = 0;
 };

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace sluice::mesh {
 namespace {
@@ -220,6 +222,35 @@ TEST(MemberTableTest, TickSeesAnEntryThatReplacedAnEvictedOne) {
   EXPECT_EQ(t.member_count(), 2u);
   t.Tick(10 + 2 * kT + 1);
   EXPECT_EQ(added->state, NodeState::kDead);
+}
+
+TEST(MemberTableTest, OnDropSeesEachDroppedEntryBeforeItGoes) {
+  MemberTable t(Info("self"),
+                MemberTable::Options{.suspicion_timeout_ms = kT, .forget_after_ms = 10 * kT,
+                                     .max_members = 3},
+                0);
+  const Member* rumour = t.Learn(Info("rumour"), 0, 0);
+  const Member* b = t.Learn(Info("b"), 1, 0);
+  ASSERT_NE(rumour, nullptr);
+  ASSERT_NE(b, nullptr);
+  std::vector<std::pair<const Member*, std::string>> dropped;
+  t.OnDrop([&](const Member& member) {
+    // Still in the table, at the address its holders know.
+    EXPECT_EQ(t.Find(member.info.id), &member);
+    dropped.emplace_back(&member, member.info.id.node_id);
+  });
+  t.Tick(0);
+  EXPECT_EQ(t.MakeRoom([](const OriginId& id) { return id.node_id == "b"; }).evicted->node_id,
+            "rumour");
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(dropped[0], std::make_pair(rumour, std::string("rumour")));
+  EXPECT_EQ(t.Find(OriginId{"rumour", 1}), nullptr);
+
+  t.Tick(2 * kT + 1);  // b is dead
+  EXPECT_EQ(t.Forget(12 * kT + 2, [](const OriginId&) { return false; }).size(), 1u);
+  ASSERT_EQ(dropped.size(), 2u);
+  EXPECT_EQ(dropped[1], std::make_pair(b, std::string("b")));
+  EXPECT_EQ(t.size(), 1u) << "only this node";
 }
 
 TEST(MemberTableTest, AddressChangeIsAMembershipChange) {
