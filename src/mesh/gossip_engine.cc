@@ -206,6 +206,7 @@ GossipEngine::GossipEngine(const MeshOptions& options, size_t body_budget, int64
                                    options.rng_seed)
                     : options.cookie_key;
   token_ = KeyedHash(cookie_key_, "token");
+  members_.OnDrop([this](const Member& member) { ForgetEntry(member); });
   // Three epochs per suspicion timeout: a life whose news misses a node once or twice is
   // still not suspect there.
   beat_epoch_ = static_cast<uint64_t>(
@@ -681,7 +682,9 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, bool relayed, int64_t no
     __builtin_prefetch(&node.grpc_address());
     __builtin_prefetch(&node.http_address());
   }
-  for (const auto& od : delta.origins()) {
+  delta_members_.assign(delta.origins_size(), nullptr);
+  for (int i = 0; i < delta.origins_size(); ++i) {
+    const wire::OriginDelta& od = delta.origins(i);
     Member* member = Known(od.node());
     if (member == nullptr) {
       auto info = FromWire(od.node());
@@ -694,6 +697,7 @@ void GossipEngine::ApplyDelta(const wire::Delta& delta, bool relayed, int64_t no
       if (member == nullptr) continue;  // no room: its slots are offered again later
     }
     if (member == &members_.self()) continue;  // this node is the only writer of its slots
+    delta_members_[i] = member;
     const OriginId& id = member->info.id;
     if (members_.ObserveHeartbeat(*member, od.heartbeat(), now)) NoteChange(id, now);
     NoteHeartbeat(*member, now);
@@ -1028,17 +1032,21 @@ void GossipEngine::QueueRelays(wire::Delta delta) {
           od.node().incarnation() == self().id.incarnation) {
         continue;
       }
+      const Member* member = delta_members_.size() == static_cast<size_t>(delta.origins_size())
+                                 ? delta_members_[i]
+                                 : nullptr;
       if (last) {
-        queued.push_back(QueuedOrigin{.od = std::move(od), .bytes = bytes[i]});
+        queued.push_back(QueuedOrigin{.od = std::move(od), .bytes = bytes[i], .member = member});
       } else {
-        queued.push_back(QueuedOrigin{.od = od, .bytes = bytes[i]});
+        queued.push_back(QueuedOrigin{.od = od, .bytes = bytes[i], .member = member});
       }
       ++relay_origins_;
     }
   }
 }
 
-void GossipEngine::SendRelay(size_t offset, wire::Packet packet, int64_t now,
+void GossipEngine::SendRelay(size_t offset, wire::Packet packet,
+                             absl::Span<const Member* const> members, int64_t now,
                              std::vector<Outgoing>& out) {
   const Member* to = RingMember(offset);
   wire::Delta& delta = *packet.mutable_delta();
@@ -1050,11 +1058,17 @@ void GossipEngine::SendRelay(size_t offset, wire::Packet packet, int64_t now,
                   .span = delta.relay_span(),
                   .sent_at = now};
   unacked.ranges.reserve(delta.origins_size());
-  for (const auto& od : delta.origins()) {
-    unacked.ranges.push_back(
-        RelayedRange{.origin = OriginId{od.node().node_id(), od.node().incarnation()},
-                     .from = od.from_version(),
-                     .to = od.to_version()});
+  for (int i = 0; i < delta.origins_size(); ++i) {
+    const wire::OriginDelta& od = delta.origins(i);
+    const OriginRef origin{od.node().node_id(), od.node().incarnation()};
+    RelayedRange& range = unacked.ranges.emplace_back(RelayedRange{
+        .member = members.size() == static_cast<size_t>(delta.origins_size()) ? members[i]
+                                                                             : members_.Find(origin),
+        .from = od.from_version(),
+        .to = od.to_version()});
+    if (range.member == nullptr) {
+      range.origin = OriginId{std::string(origin.node_id), origin.incarnation};
+    }
   }
   unacked_.emplace(delta.relay_id(), std::move(unacked));
   out.push_back(Outgoing{.address = to->info.mesh_address,
@@ -1066,15 +1080,17 @@ std::vector<Outgoing> GossipEngine::TakeRelays(const std::vector<wire::Packet>& 
                                                int64_t now) {
   std::vector<Outgoing> out;
   const size_t size = ring_.size();
-  auto send = [&](size_t offset, wire::Packet packet) {
-    SendRelay(offset, std::move(packet), now, out);
-  };
   for (size_t offset = 1; offset < size && !own.empty(); offset *= 2) {
     for (wire::Packet packet : own) {
       packet.mutable_delta()->set_relay_span(static_cast<uint32_t>(std::min(2 * offset, size) - offset));
-      send(offset, std::move(packet));
+      SendRelay(offset, std::move(packet), {}, now, out);
     }
   }
+  std::vector<const Member*> members;  // the entry of each origin in `packet` below
+  auto send = [&](size_t offset, wire::Packet packet) {
+    SendRelay(offset, std::move(packet), members, now, out);
+    members.clear();
+  };
   for (auto& [key, origins] : relays_) {
     const size_t offset = key.first;
     const uint32_t span = key.second;
@@ -1088,7 +1104,7 @@ std::vector<Outgoing> GossipEngine::TakeRelays(const std::vector<wire::Packet>& 
     const size_t base = packet.ByteSizeLong() + 3;
     size_t bytes = base;
     size_t packets = 0;
-    for (auto& [od, od_bytes] : origins) {
+    for (auto& [od, od_bytes, member] : origins) {
       if (bytes + od_bytes > body_budget_ && packet.delta().origins_size() > 0) {
         if (++packets >= kMaxPushPackets) break;
         send(offset, std::move(packet));
@@ -1099,6 +1115,7 @@ std::vector<Outgoing> GossipEngine::TakeRelays(const std::vector<wire::Packet>& 
       if (bytes + od_bytes > body_budget_) continue;  // cannot happen: it came in one datagram
       bytes += od_bytes;
       *packet.mutable_delta()->add_origins() = std::move(od);
+      members.push_back(member);
     }
     if (packet.delta().origins_size() > 0) send(offset, std::move(packet));
   }
@@ -1156,7 +1173,7 @@ void GossipEngine::ResendRelays(std::vector<Outgoing>& out, int64_t now) {
     std::vector<wire::Packet> packets = RebuildRelay(unacked.ranges);
     for (wire::Packet& packet : packets) {
       packet.mutable_delta()->set_relay_span(unacked.span - 1);
-      SendRelay(unacked.offset + 1, std::move(packet), now, out);
+      SendRelay(unacked.offset + 1, std::move(packet), {}, now, out);
     }
   }
   if (pending_acks_ == 0) return;
@@ -1179,12 +1196,29 @@ std::vector<wire::Packet> GossipEngine::RebuildRelay(
     const std::vector<RelayedRange>& ranges) const {
   DeltaWriter writer(self_wire_, body_budget_, kMaxPushPackets);
   for (const RelayedRange& range : ranges) {
-    const Member* member = members_.Find(range.origin);
+    const Member* member = range.member != nullptr ? range.member : members_.Find(range.origin);
     if (member == nullptr) continue;  // forgotten since: nothing to relay
     writer.Add(*member, member->heartbeat, member->left, counters_, range.from,
-               std::min(range.to, counters_.Watermark(range.origin)));
+               std::min(range.to, counters_.Watermark(member->info.id, member->counters)));
   }
   return writer.Take();
+}
+
+void GossipEngine::ForgetEntry(const Member& member) {
+  for (auto& [id, unacked] : unacked_) {
+    for (RelayedRange& range : unacked.ranges) {
+      if (range.member != &member) continue;
+      range.member = nullptr;
+      range.origin = member.info.id;
+    }
+  }
+  for (auto& [key, origins] : relays_) {
+    for (QueuedOrigin& queued : origins) {
+      if (queued.member == &member) queued.member = nullptr;
+    }
+  }
+  std::replace(delta_members_.begin(), delta_members_.end(), &member,
+               static_cast<const Member*>(nullptr));
 }
 
 std::vector<Outgoing> GossipEngine::Push(int64_t now) {
