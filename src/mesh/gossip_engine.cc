@@ -298,12 +298,7 @@ Member* GossipEngine::Admit(const NodeInfo& info, uint64_t heartbeat, int64_t no
   if (members_.Find(info.id) == nullptr) {
     MemberTable::Room room =
         members_.MakeRoom([this](const OriginId& id) { return counters_.HasSlots(id); });
-    if (room.evicted) {
-      ++stats_.members_evicted;
-      counters_.ForgetOrigin(*room.evicted);
-      listings_.erase(*room.evicted);
-      held_.erase(*room.evicted);
-    }
+    if (room.evicted) ++stats_.members_evicted;  // ForgetEntry dropped what it had here
     if (!room.fits) {
       ++stats_.members_refused;
       return nullptr;
@@ -895,13 +890,9 @@ std::vector<Outgoing> GossipEngine::Round(int64_t now) {
   if (!probing() && members_.size() > options_.probe_above_lives) members_.JudgeByProbes();
   stats_.windows_collected += counters_.Collect(now);
   if (members_.Tick(now)) membership_changed_ = true;
-  for (const OriginId& id :
-       members_.Forget(now, [this](const OriginId& id) { return counters_.HasSlots(id); })) {
-    ++stats_.nodes_forgotten;
-    counters_.ForgetOrigin(id);
-    listings_.erase(id);
-    held_.erase(id);
-  }
+  // ForgetEntry drops what each forgotten one had here.
+  stats_.nodes_forgotten +=
+      members_.Forget(now, [this](const OriginId& id) { return counters_.HasSlots(id); }).size();
   // A safety net (Forget and MakeRoom drop their origins' bookkeeping already), so not every
   // round: Origins() copies every origin's id.
   if (stats_.rounds % 16 == 0) {
@@ -1205,11 +1196,15 @@ std::vector<wire::Packet> GossipEngine::RebuildRelay(
 }
 
 void GossipEngine::ForgetEntry(const Member& member) {
-  for (auto& [id, unacked] : unacked_) {
+  const OriginId& id = member.info.id;
+  counters_.ForgetOrigin(id);
+  listings_.erase(id);
+  held_.erase(id);
+  for (auto& [relay_id, unacked] : unacked_) {
     for (RelayedRange& range : unacked.ranges) {
       if (range.member != &member) continue;
       range.member = nullptr;
-      range.origin = member.info.id;
+      range.origin = id;
     }
   }
   for (auto& [key, origins] : relays_) {

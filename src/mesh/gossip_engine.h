@@ -282,7 +282,8 @@ class GossipEngine {
   // or empty to look them up.
   void SendRelay(size_t offset, wire::Packet packet, absl::Span<const Member* const> members,
                  int64_t now, std::vector<Outgoing>& out);
-  // `member` is being dropped from the member table: what refers to its entry names it by id.
+  // `member` is being dropped from the member table (MakeRoom, Forget): its counters, listing
+  // and held ranges go, and what refers to its entry names it by id.
   void ForgetEntry(const Member& member);
   // Whether the relayed push `delta` from the life with `token` is new here (not a copy sent
   // again); queues its ack to `sender` either way.
