@@ -292,6 +292,7 @@ TEST(GossipEngineTest, ADeadNodesSlotKeepsCountingUntilItsWindowEnds) {
   sim.now_ = sim.now_ / window * window;  // the start of a window
   sim.Hit("b", "k", 7, 100, window);
   sim.Step();
+  ASSERT_GT(sim.At("a").counters().Watermark(OriginId{"b", 1}), 0u);
   sim.Crash("b");
   sim.Steps(static_cast<int>(2 * kSuspicion / kInterval) + 5);
   EXPECT_EQ(sim.MemberCount("a"), 2u) << "b is dead";
@@ -300,6 +301,13 @@ TEST(GossipEngineTest, ADeadNodesSlotKeepsCountingUntilItsWindowEnds) {
   sim.Steps(static_cast<int>(window / kInterval));
   EXPECT_EQ(sim.At("a").counters().windows(), 0u) << "collected after the window ended";
   EXPECT_EQ(sim.At("c").counters().windows(), 0u);
+
+  // Its slots gone, the dead life is forgotten after forget_after (10 T), and with it everything
+  // the engine kept of it.
+  sim.Steps(static_cast<int>(10 * kSuspicion / kInterval) + 2);
+  EXPECT_EQ(sim.At("a").members().Find(OriginId{"b", 1}), nullptr);
+  EXPECT_EQ(sim.At("a").stats().nodes_forgotten, 1u);
+  EXPECT_EQ(sim.At("a").counters().Watermark(OriginId{"b", 1}), 0u) << "its origin forgotten";
 }
 
 // RESET_REMAINING on one node clears the key on every node (docs/mesh.md, "Reset"), by push and
