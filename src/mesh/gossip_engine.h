@@ -148,6 +148,7 @@ struct EngineStats {
   obs::CounterRef challenges_sent;          // unverified packets answered with a Challenge
   obs::CounterRef challenges_withheld;      // unverified packets unanswered: small, over budget
   obs::CounterRef challenges_accepted;      // Challenges to this node's packets (cookie kept)
+  obs::CounterRef sends_withheld;           // packets not sent: the receiver's cookie unknown
   obs::CounterRef members_evicted;          // unconfirmed or gone entries dropped to make room
   obs::CounterRef members_refused;          // new nodes refused: the member table is full
   obs::CounterRef slots_rejected_key_full;  // new slots refused: the key's window is full
@@ -304,8 +305,9 @@ class GossipEngine {
   std::vector<Outgoing> AcceptChallenge(const wire::Packet& packet, int64_t now);
   // Encoded size of `packet` (codec overhead included).
   size_t DatagramBytes(const wire::Packet& packet) const;
-  // Sets this life's token, and the receiver's cookie when known, on every packet.
-  void Stamp(std::vector<Outgoing>& out) const;
+  // Sets this life's token, and the receiver's cookie when known, on every packet; of the
+  // packets to a receiver whose cookie is not known, keeps only the first (sends_withheld).
+  void Stamp(std::vector<Outgoing>& out);
 
   MeshOptions options_;
   size_t body_budget_;

@@ -781,6 +781,34 @@ TEST(GossipEngineTest, AChallengeThatAnswersNoPacketOfOursIsIgnored) {
   EXPECT_EQ(a.stats().challenges_accepted, 0u);
 }
 
+// A peer that has not challenged this node drops whatever it is sent unread (no cookie to
+// echo), so a whole answer to it would be wasted: the first datagram goes (to earn the
+// Challenge), the rest are withheld. Once the Challenge came, the answer is whole.
+TEST(GossipEngineTest, APeerWhoseCookieIsUnknownIsSentOneDatagramNotAWholeAnswer) {
+  Sim sim;
+  GossipEngine& a = sim.Add("a");
+  for (int i = 0; i < 3000; ++i) sim.Hit("a", "key-number-" + std::to_string(i), 1);
+  wire::Packet syn = From("p");
+  syn.mutable_syn();  // knows nothing: lacks all of a's slots
+  syn = Verified(a, syn, sim.now_);
+  Received first = a.Receive(syn, kMaxDatagramBytes, sim.now_);
+  ASSERT_FALSE(first.dropped.has_value());
+  ASSERT_EQ(first.replies.size(), 1u);
+  EXPECT_EQ(first.replies[0].packet.echo(), 0u);
+  EXPECT_GE(a.stats().sends_withheld, 2u) << "3000 slots take more than 3 datagrams";
+
+  wire::Packet challenge = From("p");
+  challenge.mutable_challenge()->set_cookie(0xc00c1e);
+  challenge.mutable_challenge()->set_echo_token(first.replies[0].packet.token());
+  a.Receive(challenge, kMaxDatagramBytes, sim.now_);
+  ASSERT_EQ(a.stats().challenges_accepted, 1u);
+  const uint64_t withheld = a.stats().sends_withheld;
+  Received again = a.Receive(syn, kMaxDatagramBytes, sim.now_);
+  EXPECT_GE(again.replies.size(), 3u);
+  for (const Outgoing& o : again.replies) EXPECT_EQ(o.packet.echo(), 0xc00c1eu);
+  EXPECT_EQ(a.stats().sends_withheld, withheld);
+}
+
 TEST(GossipEngineTest, JoiningTakesAVerifiedRoundTripBothWays) {
   Sim sim;
   sim.Add("a");

@@ -44,6 +44,7 @@ std::string StatsJson(const Mesh& mesh) {
       {"challenges_sent", &e.challenges_sent},
       {"challenges_withheld", &e.challenges_withheld},
       {"challenges_accepted", &e.challenges_accepted},
+      {"sends_withheld", &e.sends_withheld},
       {"members_evicted", &e.members_evicted},
       {"members_refused", &e.members_refused},
       {"windows_collected", &e.windows_collected},

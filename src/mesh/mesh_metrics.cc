@@ -112,6 +112,11 @@ EngineStats::EngineStats(obs::Registry& r)
           Labeled(r, "sluice_gossip_challenges_total", kChallenges, "result", "withheld")),
       challenges_accepted(
           Labeled(r, "sluice_gossip_challenges_total", kChallenges, "result", "accepted")),
+      sends_withheld(r.AddCounter(
+          "sluice_gossip_sends_withheld_total",
+          "Mesh packets not sent because the receiver has not given this node its cookie yet, "
+          "so it would drop them unread; the first packet to each receiver still goes, to earn "
+          "the Challenge.")),
       members_evicted(
           Labeled(r, "sluice_gossip_member_table_full_total", kMemberTable, "action", "evicted")),
       members_refused(
