@@ -294,24 +294,26 @@ class Fleet {
       case kReceive:
         break;
     }
-    mesh::wire::Packet& packet = *w.arrival.packet;
-    // The origins whose probes may converge here, read before the engine takes the packet.
-    // The tracker is read-only while tasks run: a probe that converges earlier in this step's
-    // serial phase makes the watermark a no-op there, as Observe wants.
-    absl::InlinedVector<size_t, 8> probed;
+    Prepare(node.engine->Receive(std::move(*w.arrival.packet), w.arrival.received_bytes, now_).replies,
+            w);
+    w.arrival.packet.reset();
+    // Relays (as Mesh::OnDatagram); queued on pushes_ by the serial phase.
+    if (node.engine->HasRelays() && MakePushPending(node)) node.push_unqueued = true;
+    // The probes that may have converged here: those of the origins the packet merged (only they
+    // moved a watermark), found through their member entries, which the merge has just touched;
+    // the packet's own copies of the ids are cold by now. The tracker is read-only while tasks
+    // run: a probe that converges earlier in this step's serial phase makes the watermark a no-op
+    // there, as Observe wants.
     const std::vector<size_t>& pending = tracker_.pending_origins();
-    if (packet.has_delta() && !pending.empty()) {
-      for (const auto& origin : packet.delta().origins()) {
-        for (size_t o : pending) {
-          if (origin.node().node_id() == nodes_[o].origin.node_id) probed.push_back(o);
+    if (pending.empty()) return;
+    for (const mesh::Member* member : node.engine->merged_members()) {
+      if (member == nullptr) continue;
+      for (size_t o : pending) {
+        if (member->info.id == nodes_[o].origin) {
+          w.watermarks.emplace_back(o, node.table->Watermark(nodes_[o].origin, member->counters));
         }
       }
     }
-    Prepare(node.engine->Receive(std::move(packet), w.arrival.received_bytes, now_).replies, w);
-    // Relays (as Mesh::OnDatagram); queued on pushes_ by the serial phase.
-    if (node.engine->HasRelays() && MakePushPending(node)) node.push_unqueued = true;
-    for (size_t o : probed) w.watermarks.emplace_back(o, node.table->Watermark(nodes_[o].origin));
-    w.arrival.packet.reset();
   }
 
   // Serially, in call order: sends, byte counts, convergence, and the pushes tasks made pending.

@@ -794,6 +794,7 @@ uint64_t GossipEngine::Deliver(const OriginId& origin, uint64_t watermark, uint6
 
 Received GossipEngine::Receive(wire::Packet packet, size_t datagram_bytes, int64_t now) {
   Received result;
+  delta_members_.clear();  // filled by ApplyDelta: merged_members()
   const OriginRef sender_ref{packet.sender().node_id(), packet.sender().incarnation()};
   if (LifeEq{}(sender_ref, self().id)) {
     ++stats_.own_packets;
@@ -1067,14 +1068,17 @@ void GossipEngine::SendRelay(size_t offset, wire::Packet packet,
                   .span = delta.relay_span(),
                   .sent_at = now};
   unacked.ranges.reserve(delta.origins_size());
+  const bool have_members = members.size() == static_cast<size_t>(delta.origins_size());
   for (int i = 0; i < delta.origins_size(); ++i) {
     const wire::OriginDelta& od = delta.origins(i);
+    RelayedRange& range = unacked.ranges.emplace_back(
+        RelayedRange{.from = od.from_version(), .to = od.to_version()});
+    if (have_members && members[i] != nullptr) {
+      range.member = members[i];  // the origin's node info is not read: it is cold by now
+      continue;
+    }
     const OriginRef origin{od.node().node_id(), od.node().incarnation()};
-    RelayedRange& range = unacked.ranges.emplace_back(RelayedRange{
-        .member = members.size() == static_cast<size_t>(delta.origins_size()) ? members[i]
-                                                                             : members_.Find(origin),
-        .from = od.from_version(),
-        .to = od.to_version()});
+    range.member = have_members ? nullptr : members_.Find(origin);
     if (range.member == nullptr) {
       range.origin = OriginId{std::string(origin.node_id), origin.incarnation};
     }

@@ -188,6 +188,11 @@ class GossipEngine {
   // to the sender's advertised (and verified) address, whatever the datagram's source was.
   // Takes the packet: a relayed delta's origins move on instead of being copied.
   Received Receive(wire::Packet packet, size_t datagram_bytes, int64_t now);
+  // The member entry of each origin of the delta the last Receive merged, in the delta's order
+  // (null: skipped); empty when it merged none. Valid until the next call that changes the
+  // engine. What a packet changed, without reading the packet again (the fleet simulator's
+  // convergence probes).
+  absl::Span<const Member* const> merged_members() const { return delta_members_; }
 
   // The cookie this node gives `node` (never 0): a keyed hash of its mesh address, id and
   // incarnation. Public for tests and the fuzzer; peers learn it only from a Challenge.
@@ -352,7 +357,8 @@ class GossipEngine {
     size_t bytes = 0;  // what it adds to a Delta (sized once, however many copies are queued)
     const Member* member = nullptr;  // the origin's entry (null: none; ForgetEntry)
   };
-  // ApplyDelta's entry for each origin of the delta it applied (null: skipped), for QueueRelays.
+  // ApplyDelta's entry for each origin of the delta it applied (null: skipped), for QueueRelays
+  // and merged_members(); cleared by each Receive.
   std::vector<const Member*> delta_members_;
   std::map<std::pair<size_t, uint32_t>, std::vector<QueuedOrigin>> relays_;
   size_t relay_origins_ = 0;

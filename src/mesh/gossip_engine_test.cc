@@ -846,6 +846,36 @@ struct LoneEngine {
   wire::Packet delta;
 };
 
+// merged_members: the entries of the last merged delta's origins, in its order, null for one
+// not merged (this node's own); empty after a packet that merged no delta.
+TEST(GossipEngineTest, MergedMembersAreTheEntriesOfTheLastDeltasOrigins) {
+  LoneEngine lone([](MeshOptions&) {});
+  GossipEngine& a = *lone.engine;
+  wire::Packet& delta = lone.delta;
+  for (const std::string id : {"x", "a", "y"}) {  // "a" is the engine itself
+    auto* od = delta.mutable_delta()->add_origins();
+    od->mutable_node()->set_node_id(id);
+    od->mutable_node()->set_incarnation(1);
+    od->mutable_node()->set_mesh_address(id + ":7946");
+    od->set_heartbeat(1);
+    od->set_to_version(1);
+  }
+  ASSERT_FALSE(a.Receive(delta, 1000, lone.now).dropped.has_value());
+  const auto merged = a.merged_members();
+  ASSERT_EQ(merged.size(), 3u);
+  EXPECT_EQ(merged[0], a.members().Find(OriginId{"x", 1}));
+  EXPECT_EQ(merged[1], nullptr);
+  EXPECT_EQ(merged[2], a.members().Find(OriginId{"y", 1}));
+  EXPECT_NE(merged[0], nullptr);
+  EXPECT_NE(merged[2], nullptr);
+
+  wire::Packet syn = From("relay");
+  syn.mutable_syn();
+  syn.set_echo(delta.echo());
+  ASSERT_FALSE(a.Receive(syn, 1000, lone.now).dropped.has_value());
+  EXPECT_TRUE(a.merged_members().empty());
+}
+
 // Issue 18 #3: 108,000 forged node ids took 87 MB. The member table now has a cap, and a new
 // node beyond it replaces only an entry that is not a confirmed live member.
 TEST(GossipEngineTest, ForgedNodeIdsAreBoundedByTheMemberCap) {
