@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_format.h"
 #include "core/rate_limit.h"
 #include "mesh/codec.h"
