@@ -297,17 +297,16 @@ void GossipEngine::Stamp(std::vector<Outgoing>& out) {
   size_t kept = 0;
   for (Outgoing& o : out) {
     auto it = cookies_.find(o.node_id);
-    if (it == cookies_.end() && !o.packet.has_challenge()) {
-      if (absl::c_linear_search(unverified, o.address)) {
-        ++stats_.sends_withheld;
-        continue;
-      }
+    const bool unread = it == cookies_.end() && !o.packet.has_challenge();
+    if (unread && absl::c_linear_search(unverified, o.address)) {
+      ++stats_.sends_withheld;
+      continue;
     }
     o.packet.set_token(token_);
     if (it != cookies_.end()) o.packet.set_echo(it->second);
     Outgoing& slot = out[kept++];
     if (&slot != &o) slot = std::move(o);
-    if (it == cookies_.end() && !slot.packet.has_challenge()) unverified.push_back(slot.address);
+    if (unread) unverified.push_back(slot.address);
   }
   out.erase(out.begin() + static_cast<std::ptrdiff_t>(kept), out.end());
 }

@@ -189,8 +189,8 @@ class GossipEngine {
   // Takes the packet: a relayed delta's origins move on instead of being copied.
   Received Receive(wire::Packet packet, size_t datagram_bytes, int64_t now);
   // The member entry of each origin of the delta the last Receive merged, in the delta's order
-  // (null: skipped); empty when it merged none. Valid until the next call that changes the
-  // engine. What a packet changed, without reading the packet again (the fleet simulator's
+  // (null: an origin skipped); empty when that packet was no delta, or one not merged (dropped,
+  // or a relay already merged). Valid until the next call that changes the engine. What a packet changed, without reading the packet again (the fleet simulator's
   // convergence probes).
   absl::Span<const Member* const> merged_members() const { return delta_members_; }
 
